@@ -1,0 +1,42 @@
+export type { Page, EpochMs } from './ports/page';
+export type { Clock } from './ports/clock';
+export { systemClock } from './ports/clock';
+export type {
+  MessageRole,
+  StoredMessage,
+  NewMessage,
+  MessageFilter,
+  MessageQuery,
+  AppendResult,
+  MessageStore,
+} from './ports/message-store';
+export { MESSAGE_ROLES } from './ports/message-store';
+export type {
+  ConcernType,
+  ConcernUrgency,
+  ConcernStatus,
+  StoredConcern,
+  NewConcern,
+  ConcernPatch,
+  ConcernFilter,
+  ConcernQuery,
+  ConcernStore,
+} from './ports/concern-store';
+export { CONCERN_TYPES, CONCERN_URGENCIES, CONCERN_STATUSES } from './ports/concern-store';
+export type { TaskStatus, StoredTask, NewTask, TaskQuery, ClaimOptions, TaskStore } from './ports/task-store';
+export { TASK_STATUSES } from './ports/task-store';
+export type { MindStatus, MindRecord, MindRegistry } from './ports/mind-registry';
+export { MIND_STATUSES } from './ports/mind-registry';
+export type { EnvironmentKind, EnvironmentRecord, EnvironmentStore } from './ports/environment-store';
+export { ENVIRONMENT_KINDS } from './ports/environment-store';
+export type { RelationshipType, RelationshipRecord, RelationshipStore } from './ports/relationship-store';
+export { RELATIONSHIP_TYPES } from './ports/relationship-store';
+export {
+  CLOCK,
+  MESSAGE_STORE,
+  CONCERN_STORE,
+  TASK_STORE,
+  MIND_REGISTRY,
+  ENVIRONMENT_STORE,
+  RELATIONSHIP_STORE,
+} from './tokens';

@@ -1,0 +1,25 @@
+import type { EpochMs, Page } from './page';
+
+export const MIND_STATUSES = ['active', 'sleeping', 'archived'] as const;
+export type MindStatus = (typeof MIND_STATUSES)[number];
+
+export interface MindRecord {
+  gmid: string;
+  name: string;
+  jsonPath: string;
+  status: MindStatus;
+  createdAt: EpochMs;
+  updatedAt: EpochMs;
+  lastSeenAt: EpochMs | null;
+}
+
+export interface MindRegistry {
+  /** Inserts or updates the registry row of a mind (createdAt is kept on update). */
+  upsert(mind: Omit<MindRecord, 'createdAt' | 'updatedAt' | 'lastSeenAt'> & { lastSeenAt?: EpochMs | null }): Promise<MindRecord>;
+  get(gmid: string): Promise<MindRecord | null>;
+  /** Ordered by (createdAt, gmid) ascending. */
+  list(query: { limit: number; cursor?: string | null; status?: MindStatus }): Promise<Page<MindRecord>>;
+  touch(gmid: string, at: EpochMs): Promise<boolean>;
+  /** Deletes the registry row and every SQL row owned by the mind, in one transaction. */
+  remove(gmid: string): Promise<{ removed: boolean; rowsDeleted: number }>;
+}

@@ -1,0 +1,40 @@
+import type { EpochMs, Page } from './page';
+
+export const RELATIONSHIP_TYPES = ['creator', 'owner', 'family', 'friend', 'colleague', 'user', 'other'] as const;
+export type RelationshipType = (typeof RELATIONSHIP_TYPES)[number];
+
+/** Whom a mind knows. Unique by (mindId, userEmail). */
+export interface RelationshipRecord {
+  id: string;
+  mindId: string;
+  userEmail: string;
+  displayName: string | null;
+  relationshipType: RelationshipType;
+  /** 0..1 */
+  trustLevel: number;
+  interactionCount: number;
+  firstInteractionAt: EpochMs | null;
+  lastInteractionAt: EpochMs | null;
+  notes: string | null;
+  metadata: Record<string, unknown>;
+  createdAt: EpochMs;
+  updatedAt: EpochMs;
+}
+
+export interface RelationshipStore {
+  upsert(rel: {
+    mindId: string;
+    userEmail: string;
+    displayName?: string | null;
+    relationshipType?: RelationshipType;
+    trustLevel?: number;
+    notes?: string | null;
+    metadata?: Record<string, unknown>;
+  }): Promise<RelationshipRecord>;
+  get(mindId: string, userEmail: string): Promise<RelationshipRecord | null>;
+  /** Increments interactionCount and sets first/last interaction times (creates the row if new). */
+  recordInteraction(mindId: string, userEmail: string, at: EpochMs): Promise<RelationshipRecord>;
+  /** Most recent interaction first (never-interacted last). */
+  list(query: { mindId: string; limit: number; cursor?: string | null }): Promise<Page<RelationshipRecord>>;
+  remove(mindId: string, userEmail: string): Promise<boolean>;
+}

@@ -1,0 +1,5 @@
+import 'reflect-metadata';
+import { defineStoreSuite } from './support/store-suite';
+import { sqliteTarget } from './support/targets';
+
+defineStoreSuite(sqliteTarget());

@@ -1,0 +1,63 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { epochMs } from './columns';
+
+@Entity({ name: 'background_tasks' })
+// Tasks in one status by run time (listing, and reclaiming expired leases).
+@Index('idx_tasks_status_run', ['status', 'runAt', 'id'])
+// Claiming: runnable tasks by priority, then run time.
+@Index('idx_tasks_status_priority_run', ['status', 'priority', 'runAt'])
+// Tasks of one mind in one status.
+@Index('idx_tasks_mind_status_run', ['mindId', 'status', 'runAt', 'id'])
+@Index('uq_tasks_mind_idempotency_key', ['mindId', 'idempotencyKey'], { unique: true })
+export class BackgroundTaskEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id: string;
+
+  @Column({ name: 'mind_id', type: 'varchar', length: 64 })
+  mindId: string;
+
+  @Column({ type: 'varchar', length: 100 })
+  type: string;
+
+  @Column({ type: 'text', nullable: true })
+  payload: string | null;
+
+  @Column({ type: 'varchar', length: 16 })
+  status: string;
+
+  @Column({ type: 'integer', default: 0 })
+  priority: number;
+
+  @Column({ name: 'run_at', type: 'bigint', transformer: epochMs })
+  runAt: number;
+
+  @Column({ type: 'integer', default: 0 })
+  attempts: number;
+
+  @Column({ name: 'max_attempts', type: 'integer' })
+  maxAttempts: number;
+
+  @Column({ name: 'lease_owner', type: 'varchar', length: 200, nullable: true })
+  leaseOwner: string | null;
+
+  @Column({ name: 'lease_expires_at', type: 'bigint', nullable: true, transformer: epochMs })
+  leaseExpiresAt: number | null;
+
+  @Column({ name: 'last_error', type: 'text', nullable: true })
+  lastError: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  result: string | null;
+
+  @Column({ name: 'idempotency_key', type: 'varchar', length: 200, nullable: true })
+  idempotencyKey: string | null;
+
+  @Column({ name: 'created_at', type: 'bigint', transformer: epochMs })
+  createdAt: number;
+
+  @Column({ name: 'updated_at', type: 'bigint', transformer: epochMs })
+  updatedAt: number;
+
+  @Column({ name: 'finished_at', type: 'bigint', nullable: true, transformer: epochMs })
+  finishedAt: number | null;
+}

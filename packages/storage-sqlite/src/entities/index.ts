@@ -1,0 +1,24 @@
+import { BackgroundTaskEntity } from './background-task.entity';
+import { ConcernEntity } from './concern.entity';
+import { ConversationMessageEntity } from './conversation-message.entity';
+import { EnvironmentEntity } from './environment.entity';
+import { MindEntity } from './mind.entity';
+import { RelationshipEntity } from './relationship.entity';
+
+export {
+  BackgroundTaskEntity,
+  ConcernEntity,
+  ConversationMessageEntity,
+  EnvironmentEntity,
+  MindEntity,
+  RelationshipEntity,
+};
+
+export const ENTITIES = [
+  MindEntity,
+  EnvironmentEntity,
+  RelationshipEntity,
+  ConversationMessageEntity,
+  ConcernEntity,
+  BackgroundTaskEntity,
+] as const;

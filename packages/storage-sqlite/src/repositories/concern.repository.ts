@@ -1,0 +1,215 @@
+import { inject, injectable } from 'tsyringe';
+import { CLOCK, CONCERN_STATUSES, CONCERN_TYPES, CONCERN_URGENCIES } from '@genesis/mind-core';
+import type {
+  Clock,
+  ConcernFilter,
+  ConcernPatch,
+  ConcernQuery,
+  ConcernStatus,
+  ConcernStore,
+  NewConcern,
+  Page,
+  StoredConcern,
+} from '@genesis/mind-core';
+import { decodeCursor, toPage } from '../cursor';
+import { SqlDatabase } from '../sql-database';
+import { SQL_DATABASE } from '../tokens';
+import {
+  fromJson,
+  requireCount,
+  inList,
+  newId,
+  num,
+  numOrNull,
+  requireLimit,
+  requireOneOf,
+  requireText,
+  requireTime,
+  requireUnit,
+  strOrNull,
+  toJson,
+} from './values';
+
+const COLUMNS =
+  'id, mind_id, user_email, concern_type, description, severity, urgency, status, next_check_at, follow_up_count, ' +
+  'last_checked_at, resolved_at, expires_at, memory_id, metadata, created_at, updated_at';
+
+type Row = Record<string, unknown>;
+
+function toConcern(row: Row): StoredConcern {
+  return {
+    id: String(row.id),
+    mindId: String(row.mind_id),
+    userEmail: strOrNull(row.user_email),
+    concernType: row.concern_type as StoredConcern['concernType'],
+    description: String(row.description),
+    severity: num(row.severity),
+    urgency: row.urgency as StoredConcern['urgency'],
+    status: row.status as StoredConcern['status'],
+    nextCheckAt: num(row.next_check_at),
+    followUpCount: num(row.follow_up_count),
+    lastCheckedAt: numOrNull(row.last_checked_at),
+    resolvedAt: numOrNull(row.resolved_at),
+    expiresAt: numOrNull(row.expires_at),
+    memoryId: strOrNull(row.memory_id),
+    metadata: fromJson<Record<string, unknown>>(row.metadata, {}),
+    createdAt: num(row.created_at),
+    updatedAt: num(row.updated_at),
+  };
+}
+
+/** Patch fields → column names, with the check each value must pass. */
+const PATCHABLE: Record<keyof ConcernPatch, [column: string, check: (v: unknown) => unknown]> = {
+  description: ['description', (v) => requireText(v, 'description')],
+  severity: ['severity', (v) => requireUnit(v, 'severity')],
+  urgency: ['urgency', (v) => requireOneOf(v, CONCERN_URGENCIES, 'urgency')],
+  status: ['status', (v) => requireOneOf(v, CONCERN_STATUSES, 'status')],
+  nextCheckAt: ['next_check_at', (v) => requireTime(v, 'nextCheckAt')],
+  followUpCount: ['follow_up_count', (v) => requireCount(v, 'followUpCount')],
+  lastCheckedAt: ['last_checked_at', (v) => (v === null ? null : requireTime(v, 'lastCheckedAt'))],
+  resolvedAt: ['resolved_at', (v) => (v === null ? null : requireTime(v, 'resolvedAt'))],
+  expiresAt: ['expires_at', (v) => (v === null ? null : requireTime(v, 'expiresAt'))],
+  memoryId: ['memory_id', (v) => (v === null ? null : requireText(v, 'memoryId', 64))],
+  metadata: ['metadata', (v) => toJson(v, 'metadata')],
+};
+
+/** concerns: proactive follow-ups, paged by (next_check_at, id) ascending. */
+@injectable()
+export class SqlConcernStore implements ConcernStore {
+  constructor(
+    @inject(SQL_DATABASE) private readonly db: SqlDatabase,
+    @inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async insert(c: NewConcern): Promise<StoredConcern> {
+    const now = this.clock.now();
+    const row: Row = {
+      id: newId(),
+      mind_id: requireText(c.mindId, 'mindId', 64),
+      user_email: c.userEmail ?? null,
+      concern_type: requireOneOf(c.concernType, CONCERN_TYPES, 'concernType'),
+      description: requireText(c.description, 'description'),
+      severity: requireUnit(c.severity ?? 0.5, 'severity'),
+      urgency: requireOneOf(c.urgency ?? 'normal', CONCERN_URGENCIES, 'urgency'),
+      status: requireOneOf(c.status ?? 'active', CONCERN_STATUSES, 'status'),
+      next_check_at: requireTime(c.nextCheckAt, 'nextCheckAt'),
+      follow_up_count: 0,
+      last_checked_at: null,
+      resolved_at: null,
+      expires_at: c.expiresAt == null ? null : requireTime(c.expiresAt, 'expiresAt'),
+      memory_id: c.memoryId ?? null,
+      metadata: c.metadata === undefined ? null : toJson(c.metadata, 'metadata'),
+      created_at: now,
+      updated_at: now,
+    };
+    const names = Object.keys(row);
+    await this.db.write((tx) =>
+      tx.run(`INSERT INTO concerns (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')})`, Object.values(row)),
+    );
+    return toConcern(row);
+  }
+
+  async get(mindId: string, id: string): Promise<StoredConcern | null> {
+    const [row] = await this.db.all<Row>(`SELECT ${COLUMNS} FROM concerns WHERE id = ? AND mind_id = ?`, [id, mindId]);
+    return row ? toConcern(row) : null;
+  }
+
+  async update(
+    mindId: string,
+    id: string,
+    patch: ConcernPatch,
+    onlyFrom?: readonly ConcernStatus[],
+  ): Promise<StoredConcern | null> {
+    const sets: string[] = [];
+    const params: unknown[] = [];
+    for (const [key, value] of Object.entries(patch)) {
+      const spec = PATCHABLE[key as keyof ConcernPatch];
+      if (!spec || value === undefined) continue;
+      sets.push(`${spec[0]} = ?`);
+      params.push(spec[1](value));
+    }
+    sets.push('updated_at = ?');
+    params.push(this.clock.now());
+    let guard = '';
+    if (onlyFrom && onlyFrom.length > 0) {
+      guard = ` AND ${inList('status', onlyFrom.length)}`;
+      params.push(...onlyFrom);
+    }
+    const row = await this.db.write(async (tx) => {
+      const changed = await tx.run(`UPDATE concerns SET ${sets.join(', ')} WHERE id = ? AND mind_id = ?${guard}`, [
+        ...params.slice(0, sets.length),
+        id,
+        mindId,
+        ...params.slice(sets.length),
+      ]);
+      if (changed === 0) return undefined;
+      const [updated] = await tx.all<Row>(`SELECT ${COLUMNS} FROM concerns WHERE id = ?`, [id]);
+      return updated;
+    });
+    return row ? toConcern(row) : null;
+  }
+
+  async list(query: ConcernQuery): Promise<Page<StoredConcern>> {
+    const limit = requireLimit(query.limit);
+    const { where, params } = this.where(query);
+    if (query.cursor) {
+      const at = decodeCursor(query.cursor);
+      where.push('(next_check_at, id) > (?, ?)');
+      params.push(at.key, at.id);
+    }
+    const rows = await this.db.all<Row>(
+      `SELECT ${COLUMNS} FROM concerns WHERE ${where.join(' AND ')} ORDER BY next_check_at ASC, id ASC LIMIT ?`,
+      [...params, limit + 1],
+    );
+    return toPage(rows.map(toConcern), limit, (c) => ({ key: c.nextCheckAt, id: c.id }));
+  }
+
+  async count(filter: ConcernFilter): Promise<number> {
+    const { where, params } = this.where(filter);
+    const [row] = await this.db.all<{ n: unknown }>(`SELECT COUNT(*) AS n FROM concerns WHERE ${where.join(' AND ')}`, params);
+    return num(row?.n ?? 0);
+  }
+
+  async due(mindId: string, now: number, limit: number): Promise<StoredConcern[]> {
+    const rows = await this.db.all<Row>(
+      `SELECT ${COLUMNS} FROM concerns WHERE mind_id = ? AND status = ? AND next_check_at <= ? ORDER BY next_check_at ASC, id ASC LIMIT ?`,
+      [requireText(mindId, 'mindId'), 'active', requireTime(now, 'now'), requireLimit(limit)],
+    );
+    return rows.map(toConcern);
+  }
+
+  async expire(mindId: string, now: number): Promise<number> {
+    requireTime(now, 'now');
+    return this.db.write((tx) =>
+      tx.run(
+        'UPDATE concerns SET status = ?, updated_at = ? WHERE mind_id = ? AND status IN (?, ?) AND expires_at IS NOT NULL AND expires_at <= ?',
+        ['expired', now, mindId, 'active', 'snoozed', now],
+      ),
+    );
+  }
+
+  private where(filter: ConcernFilter): { where: string[]; params: unknown[] } {
+    const where = ['mind_id = ?'];
+    const params: unknown[] = [requireText(filter.mindId, 'mindId')];
+    if (filter.status !== undefined) {
+      const statuses = (Array.isArray(filter.status) ? filter.status : [filter.status]) as unknown[];
+      for (const s of statuses) requireOneOf(s, CONCERN_STATUSES, 'status');
+      if (statuses.length === 1) where.push('status = ?');
+      else where.push(inList('status', statuses.length));
+      params.push(...statuses);
+    }
+    if (filter.userEmail !== undefined) {
+      where.push('user_email = ?');
+      params.push(filter.userEmail);
+    }
+    if (filter.dueAfter !== undefined) {
+      where.push('next_check_at >= ?');
+      params.push(requireTime(filter.dueAfter, 'dueAfter'));
+    }
+    if (filter.dueBefore !== undefined) {
+      where.push('next_check_at < ?');
+      params.push(requireTime(filter.dueBefore, 'dueBefore'));
+    }
+    return { where, params };
+  }
+}

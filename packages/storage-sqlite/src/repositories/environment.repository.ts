@@ -1,0 +1,91 @@
+import { inject, injectable } from 'tsyringe';
+import { CLOCK, ENVIRONMENT_KINDS } from '@genesis/mind-core';
+import type { Clock, EnvironmentKind, EnvironmentRecord, EnvironmentStore } from '@genesis/mind-core';
+import { SqlDatabase } from '../sql-database';
+import { SQL_DATABASE } from '../tokens';
+import { bool, fromJson, newId, num, numOrNull, requireOneOf, requireText, requireTime, strOrNull, toJson } from './values';
+
+const COLUMNS = 'id, mind_id, name, kind, description, is_primary, metadata, created_at, updated_at, last_active_at';
+
+type Row = Record<string, unknown>;
+
+function toEnvironment(row: Row): EnvironmentRecord {
+  return {
+    id: String(row.id),
+    mindId: String(row.mind_id),
+    name: String(row.name),
+    kind: row.kind as EnvironmentKind,
+    description: strOrNull(row.description),
+    isPrimary: bool(row.is_primary),
+    metadata: fromJson<Record<string, unknown>>(row.metadata, {}),
+    createdAt: num(row.created_at),
+    updatedAt: num(row.updated_at),
+    lastActiveAt: numOrNull(row.last_active_at),
+  };
+}
+
+/** environments: where each mind lives and talks, unique by (mind, name). */
+@injectable()
+export class SqlEnvironmentStore implements EnvironmentStore {
+  constructor(
+    @inject(SQL_DATABASE) private readonly db: SqlDatabase,
+    @inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async upsert(env: Parameters<EnvironmentStore['upsert']>[0]): Promise<EnvironmentRecord> {
+    const now = this.clock.now();
+    const params = [
+      newId(),
+      requireText(env.mindId, 'mindId', 64),
+      requireText(env.name, 'name', 200),
+      requireOneOf(env.kind, ENVIRONMENT_KINDS, 'kind'),
+      env.description ?? null,
+      env.isPrimary ?? false,
+      env.metadata === undefined ? null : toJson(env.metadata, 'metadata'),
+      now,
+      now,
+      null,
+    ];
+    const row = await this.db.write(async (tx) => {
+      await tx.run(
+        `INSERT INTO environments (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (mind_id, name) DO UPDATE SET ` +
+          'kind = excluded.kind, description = COALESCE(excluded.description, environments.description), ' +
+          'is_primary = excluded.is_primary, metadata = COALESCE(excluded.metadata, environments.metadata), updated_at = excluded.updated_at',
+        params,
+      );
+      const [r] = await tx.all<Row>(`SELECT ${COLUMNS} FROM environments WHERE mind_id = ? AND name = ?`, [env.mindId, env.name]);
+      return r!;
+    });
+    return toEnvironment(row);
+  }
+
+  async get(mindId: string, id: string): Promise<EnvironmentRecord | null> {
+    const [row] = await this.db.all<Row>(`SELECT ${COLUMNS} FROM environments WHERE id = ? AND mind_id = ?`, [id, mindId]);
+    return row ? toEnvironment(row) : null;
+  }
+
+  async findByName(mindId: string, name: string): Promise<EnvironmentRecord | null> {
+    const [row] = await this.db.all<Row>(`SELECT ${COLUMNS} FROM environments WHERE mind_id = ? AND name = ?`, [mindId, name]);
+    return row ? toEnvironment(row) : null;
+  }
+
+  async list(mindId: string): Promise<EnvironmentRecord[]> {
+    const rows = await this.db.all<Row>(
+      `SELECT ${COLUMNS} FROM environments WHERE mind_id = ? ORDER BY last_active_at DESC NULLS LAST, name ASC`,
+      [mindId],
+    );
+    return rows.map(toEnvironment);
+  }
+
+  async markActive(mindId: string, id: string, at: number): Promise<boolean> {
+    requireTime(at, 'at');
+    const changed = await this.db.write((tx) =>
+      tx.run('UPDATE environments SET last_active_at = ?, updated_at = ? WHERE id = ? AND mind_id = ?', [at, at, id, mindId]),
+    );
+    return changed > 0;
+  }
+
+  async remove(mindId: string, id: string): Promise<boolean> {
+    return (await this.db.write((tx) => tx.run('DELETE FROM environments WHERE id = ? AND mind_id = ?', [id, mindId]))) > 0;
+  }
+}

@@ -1,0 +1,185 @@
+import { inject, injectable } from 'tsyringe';
+import { CLOCK, MESSAGE_ROLES } from '@genesis/mind-core';
+import type {
+  AppendResult,
+  Clock,
+  MessageFilter,
+  MessageQuery,
+  MessageStore,
+  NewMessage,
+  Page,
+  StoredMessage,
+} from '@genesis/mind-core';
+import { decodeCursor, toPage } from '../cursor';
+import { invalidInput } from '../errors';
+import { SqlDatabase } from '../sql-database';
+import { SQL_DATABASE } from '../tokens';
+import { bool, fromJson, newId, num, requireLimit, requireOneOf, requireText, requireTime, strOrNull, toJson } from './values';
+
+const COLUMNS = 'id, mind_id, role, content, user_email, environment_id, metadata, created_at, archived, source_key';
+const INSERT_CHUNK = 400;
+const DELETE_CHUNK = 5000;
+
+type Row = Record<string, unknown>;
+
+function toMessage(row: Row): StoredMessage {
+  return {
+    id: String(row.id),
+    mindId: String(row.mind_id),
+    role: row.role as StoredMessage['role'],
+    content: String(row.content),
+    userEmail: strOrNull(row.user_email),
+    environmentId: strOrNull(row.environment_id),
+    metadata: fromJson<Record<string, unknown>>(row.metadata, {}),
+    createdAt: num(row.created_at),
+    archived: bool(row.archived),
+    sourceKey: strOrNull(row.source_key),
+  };
+}
+
+/** conversation_messages, read newest-first with keyset pages on (created_at, id). */
+@injectable()
+export class SqlMessageStore implements MessageStore {
+  constructor(
+    @inject(SQL_DATABASE) private readonly db: SqlDatabase,
+    @inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async append(message: NewMessage): Promise<StoredMessage> {
+    const values = this.values(message);
+    const inserted = await this.db.write((tx) =>
+      tx.run(`INSERT INTO conversation_messages (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (mind_id, source_key) DO NOTHING`, values),
+    );
+    if (inserted === 0 && message.sourceKey) {
+      const [row] = await this.db.all<Row>(
+        `SELECT ${COLUMNS} FROM conversation_messages WHERE mind_id = ? AND source_key = ?`,
+        [message.mindId, message.sourceKey],
+      );
+      return toMessage(row!);
+    }
+    return toMessage(Object.fromEntries(COLUMNS.split(', ').map((c, i) => [c, values[i]])));
+  }
+
+  async appendMany(messages: readonly NewMessage[]): Promise<AppendResult> {
+    if (messages.length === 0) return { inserted: 0, skipped: 0 };
+    // Validate everything before writing anything.
+    const rows = messages.map((m) => this.values(m));
+    const inserted = await this.db.write(async (tx) => {
+      let count = 0;
+      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+        const chunk = rows.slice(i, i + INSERT_CHUNK);
+        const tuples = chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+        count += await tx.run(
+          `INSERT INTO conversation_messages (${COLUMNS}) VALUES ${tuples} ON CONFLICT (mind_id, source_key) DO NOTHING`,
+          chunk.flat(),
+        );
+      }
+      return count;
+    });
+    return { inserted, skipped: messages.length - inserted };
+  }
+
+  async get(mindId: string, id: string): Promise<StoredMessage | null> {
+    const [row] = await this.db.all<Row>(`SELECT ${COLUMNS} FROM conversation_messages WHERE id = ? AND mind_id = ?`, [id, mindId]);
+    return row ? toMessage(row) : null;
+  }
+
+  async list(query: MessageQuery): Promise<Page<StoredMessage>> {
+    const limit = requireLimit(query.limit);
+    const desc = (query.order ?? 'desc') === 'desc';
+    const { where, params } = this.where(query);
+    if (query.cursor) {
+      const at = decodeCursor(query.cursor);
+      where.push(desc ? '(created_at, id) < (?, ?)' : '(created_at, id) > (?, ?)');
+      params.push(at.key, at.id);
+    }
+    const dir = desc ? 'DESC' : 'ASC';
+    const rows = await this.db.all<Row>(
+      `SELECT ${COLUMNS} FROM conversation_messages WHERE ${where.join(' AND ')} ORDER BY created_at ${dir}, id ${dir} LIMIT ?`,
+      [...params, limit + 1],
+    );
+    return toPage(rows.map(toMessage), limit, (m) => ({ key: m.createdAt, id: m.id }));
+  }
+
+  async count(filter: MessageFilter): Promise<number> {
+    const { where, params } = this.where(filter);
+    const [row] = await this.db.all<{ n: unknown }>(`SELECT COUNT(*) AS n FROM conversation_messages WHERE ${where.join(' AND ')}`, params);
+    return num(row?.n ?? 0);
+  }
+
+  async archiveBefore(mindId: string, before: number): Promise<number> {
+    requireTime(before, 'before');
+    return this.db.write((tx) =>
+      tx.run('UPDATE conversation_messages SET archived = ? WHERE mind_id = ? AND archived = ? AND created_at < ?', [
+        true,
+        mindId,
+        false,
+        before,
+      ]),
+    );
+  }
+
+  async deleteBefore(mindId: string, before: number, options: { all?: boolean } = {}): Promise<number> {
+    requireTime(before, 'before');
+    const archivedOnly = options.all ? '' : ' AND archived = ?';
+    const params = options.all ? [mindId, before] : [mindId, before, true];
+    let total = 0;
+    // Small batches, each its own transaction, so a big purge never holds the write lock for long.
+    for (;;) {
+      const deleted = await this.db.write((tx) =>
+        tx.run(
+          `DELETE FROM conversation_messages WHERE id IN (SELECT id FROM conversation_messages WHERE mind_id = ? AND created_at < ?${archivedOnly} LIMIT ${DELETE_CHUNK})`,
+          params,
+        ),
+      );
+      total += deleted;
+      if (deleted < DELETE_CHUNK) return total;
+    }
+  }
+
+  private where(filter: MessageFilter): { where: string[]; params: unknown[] } {
+    requireText(filter.mindId, 'mindId');
+    const where = ['mind_id = ?'];
+    const params: unknown[] = [filter.mindId];
+    if (!filter.includeArchived) {
+      where.push('archived = ?');
+      params.push(false);
+    }
+    if (filter.since !== undefined) {
+      where.push('created_at >= ?');
+      params.push(requireTime(filter.since, 'since'));
+    }
+    if (filter.until !== undefined) {
+      where.push('created_at < ?');
+      params.push(requireTime(filter.until, 'until'));
+    }
+    if (filter.userEmail !== undefined) {
+      where.push('user_email = ?');
+      params.push(filter.userEmail);
+    }
+    if (filter.role !== undefined) {
+      where.push('role = ?');
+      params.push(requireOneOf(filter.role, MESSAGE_ROLES, 'role'));
+    }
+    return { where, params };
+  }
+
+  private values(m: NewMessage): unknown[] {
+    requireText(m.mindId, 'mindId', 64);
+    requireOneOf(m.role, MESSAGE_ROLES, 'role');
+    if (typeof m.content !== 'string') throw invalidInput('content must be a string');
+    const createdAt = m.createdAt === undefined ? this.clock.now() : requireTime(m.createdAt, 'createdAt');
+    return [
+      newId(),
+      m.mindId,
+      m.role,
+      m.content,
+      m.userEmail ?? null,
+      m.environmentId ?? null,
+      m.metadata === undefined ? null : toJson(m.metadata, 'metadata'),
+      createdAt,
+      false,
+      m.sourceKey ?? null,
+    ];
+  }
+}

@@ -1,0 +1,137 @@
+import { inject, injectable } from 'tsyringe';
+import { CLOCK, RELATIONSHIP_TYPES } from '@genesis/mind-core';
+import type { Clock, Page, RelationshipRecord, RelationshipStore, RelationshipType } from '@genesis/mind-core';
+import { decodeCursor, toPage } from '../cursor';
+import { SqlDatabase, type SqlTransaction } from '../sql-database';
+import { SQL_DATABASE } from '../tokens';
+import {
+  fromJson,
+  newId,
+  num,
+  numOrNull,
+  requireLimit,
+  requireOneOf,
+  requireText,
+  requireTime,
+  requireUnit,
+  strOrNull,
+  toJson,
+} from './values';
+
+const COLUMNS =
+  'id, mind_id, user_email, display_name, relationship_type, trust_level, interaction_count, first_interaction_at, ' +
+  'last_interaction_at, notes, metadata, created_at, updated_at';
+
+type Row = Record<string, unknown>;
+
+function toRelationship(row: Row): RelationshipRecord {
+  return {
+    id: String(row.id),
+    mindId: String(row.mind_id),
+    userEmail: String(row.user_email),
+    displayName: strOrNull(row.display_name),
+    relationshipType: row.relationship_type as RelationshipType,
+    trustLevel: num(row.trust_level),
+    interactionCount: num(row.interaction_count),
+    firstInteractionAt: numOrNull(row.first_interaction_at),
+    lastInteractionAt: numOrNull(row.last_interaction_at),
+    notes: strOrNull(row.notes),
+    metadata: fromJson<Record<string, unknown>>(row.metadata, {}),
+    createdAt: num(row.created_at),
+    updatedAt: num(row.updated_at),
+  };
+}
+
+/** relationships: whom each mind knows, unique by (mind, user email); most recent contact first. */
+@injectable()
+export class SqlRelationshipStore implements RelationshipStore {
+  constructor(
+    @inject(SQL_DATABASE) private readonly db: SqlDatabase,
+    @inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async upsert(rel: Parameters<RelationshipStore['upsert']>[0]): Promise<RelationshipRecord> {
+    const sets: string[] = [];
+    const params: unknown[] = [];
+    const set = (column: string, value: unknown) => {
+      sets.push(`${column} = ?`);
+      params.push(value);
+    };
+    if (rel.displayName !== undefined) set('display_name', rel.displayName);
+    if (rel.relationshipType !== undefined) set('relationship_type', requireOneOf(rel.relationshipType, RELATIONSHIP_TYPES, 'relationshipType'));
+    if (rel.trustLevel !== undefined) set('trust_level', requireUnit(rel.trustLevel, 'trustLevel'));
+    if (rel.notes !== undefined) set('notes', rel.notes);
+    if (rel.metadata !== undefined) set('metadata', toJson(rel.metadata, 'metadata'));
+    const row = await this.db.write(async (tx) => {
+      const now = await this.ensure(tx, rel.mindId, rel.userEmail);
+      if (sets.length > 0) {
+        await tx.run(`UPDATE relationships SET ${sets.join(', ')}, updated_at = ? WHERE mind_id = ? AND user_email = ?`, [
+          ...params,
+          now,
+          rel.mindId,
+          rel.userEmail,
+        ]);
+      }
+      return this.select(tx, rel.mindId, rel.userEmail);
+    });
+    return toRelationship(row);
+  }
+
+  async get(mindId: string, userEmail: string): Promise<RelationshipRecord | null> {
+    const [row] = await this.db.all<Row>(`SELECT ${COLUMNS} FROM relationships WHERE mind_id = ? AND user_email = ?`, [mindId, userEmail]);
+    return row ? toRelationship(row) : null;
+  }
+
+  async recordInteraction(mindId: string, userEmail: string, at: number): Promise<RelationshipRecord> {
+    requireTime(at, 'at');
+    const row = await this.db.write(async (tx) => {
+      const now = await this.ensure(tx, mindId, userEmail);
+      await tx.run(
+        'UPDATE relationships SET interaction_count = interaction_count + 1, ' +
+          'first_interaction_at = CASE WHEN first_interaction_at IS NULL OR first_interaction_at > ? THEN ? ELSE first_interaction_at END, ' +
+          'last_interaction_at = CASE WHEN last_interaction_at IS NULL OR last_interaction_at < ? THEN ? ELSE last_interaction_at END, ' +
+          'updated_at = ? WHERE mind_id = ? AND user_email = ?',
+        [at, at, at, at, now, mindId, userEmail],
+      );
+      return this.select(tx, mindId, userEmail);
+    });
+    return toRelationship(row);
+  }
+
+  async list(query: { mindId: string; limit: number; cursor?: string | null }): Promise<Page<RelationshipRecord>> {
+    const limit = requireLimit(query.limit);
+    // Never-contacted relationships sort as time 0, i.e. last.
+    const key = 'COALESCE(last_interaction_at, 0)';
+    const where = ['mind_id = ?'];
+    const params: unknown[] = [requireText(query.mindId, 'mindId')];
+    if (query.cursor) {
+      const at = decodeCursor(query.cursor);
+      where.push(`(${key}, id) < (?, ?)`);
+      params.push(at.key ?? 0, at.id);
+    }
+    const rows = await this.db.all<Row>(
+      `SELECT ${COLUMNS} FROM relationships WHERE ${where.join(' AND ')} ORDER BY ${key} DESC, id DESC LIMIT ?`,
+      [...params, limit + 1],
+    );
+    return toPage(rows.map(toRelationship), limit, (r) => ({ key: r.lastInteractionAt ?? 0, id: r.id }));
+  }
+
+  async remove(mindId: string, userEmail: string): Promise<boolean> {
+    return (await this.db.write((tx) => tx.run('DELETE FROM relationships WHERE mind_id = ? AND user_email = ?', [mindId, userEmail]))) > 0;
+  }
+
+  /** Creates the row with defaults if it is missing; returns "now". */
+  private async ensure(tx: SqlTransaction, mindId: string, userEmail: string): Promise<number> {
+    const now = this.clock.now();
+    await tx.run(
+      `INSERT INTO relationships (${COLUMNS}) VALUES (?, ?, ?, NULL, ?, ?, 0, NULL, NULL, NULL, NULL, ?, ?) ON CONFLICT (mind_id, user_email) DO NOTHING`,
+      [newId(), requireText(mindId, 'mindId', 64), requireText(userEmail, 'userEmail', 320), 'user', 0.5, now, now],
+    );
+    return now;
+  }
+
+  private async select(tx: SqlTransaction, mindId: string, userEmail: string): Promise<Row> {
+    const [row] = await tx.all<Row>(`SELECT ${COLUMNS} FROM relationships WHERE mind_id = ? AND user_email = ?`, [mindId, userEmail]);
+    return row!;
+  }
+}

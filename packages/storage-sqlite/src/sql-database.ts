@@ -1,0 +1,279 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { Mutex } from 'async-mutex';
+import { DataSource } from 'typeorm';
+import type { QueryRunner } from 'typeorm';
+import { ENTITIES } from './entities';
+import { driverCode, StorageError } from './errors';
+import { MIGRATIONS } from './migrations';
+
+export type SqlDialect = 'sqlite' | 'postgres';
+
+export interface SqlDatabaseOptions {
+  /**
+   * `postgres://…` (or `postgresql://…`) for PostgreSQL; anything else is a SQLite file path.
+   * The daemon passes `GENESIS_DATABASE_URL` here, else `<home>/genesis.db`.
+   */
+  url: string;
+  /** SQLite: how long one statement waits for another connection's lock (PRAGMA busy_timeout). Default 5000. */
+  busyTimeoutMs?: number;
+  /** SQLite: how many more times a write that still met SQLITE_BUSY is tried. Default 4. */
+  busyRetries?: number;
+  /** SQLite: first back-off between those tries, doubled each time (capped at 2 s). Default 100. */
+  busyBackoffMs?: number;
+  /** PostgreSQL: pool size. Default 10. */
+  poolSize?: number;
+  /** Log every SQL statement (TypeORM logger). Default false. */
+  logging?: boolean;
+}
+
+/** A statement runner bound to one open transaction. */
+export interface SqlTransaction {
+  all<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Runs INSERT/UPDATE/DELETE and returns the number of rows it changed. */
+  run(sql: string, params?: readonly unknown[]): Promise<number>;
+}
+
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url);
+}
+
+/** A Postgres URL with its password hidden, fit for messages and logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/(\/\/[^:/@]+):[^@]*@/, '$1:***@');
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * One SQL database (a SQLite file or a PostgreSQL server) with the Genesis schema.
+ *
+ * Reads go straight to the driver. Writes go through {@link SqlDatabase.write}: on SQLite they are
+ * serialized in this process (one `BEGIN IMMEDIATE` transaction at a time, so a statement can never
+ * slip into another caller's transaction) and retried with bounded back-off when another process
+ * holds the write lock; on PostgreSQL each write is its own pooled transaction.
+ */
+export class SqlDatabase {
+  readonly dialect: SqlDialect;
+  /** The SQLite file path, or the Postgres URL with its password hidden. */
+  readonly location: string;
+  private readonly writeLock = new Mutex();
+  private readonly placeholderCache = new Map<string, string>();
+
+  private constructor(
+    readonly dataSource: DataSource,
+    dialect: SqlDialect,
+    location: string,
+    private readonly options: Required<Pick<SqlDatabaseOptions, 'busyRetries' | 'busyBackoffMs'>>,
+  ) {
+    this.dialect = dialect;
+    this.location = location;
+  }
+
+  static async open(options: SqlDatabaseOptions): Promise<SqlDatabase> {
+    const busyTimeout = options.busyTimeoutMs ?? 5000;
+    const retry = { busyRetries: options.busyRetries ?? 4, busyBackoffMs: options.busyBackoffMs ?? 100 };
+    const common = {
+      entities: [...ENTITIES] as Function[],
+      migrations: [...MIGRATIONS] as Function[],
+      migrationsTableName: 'genesis_migrations',
+      synchronize: false,
+      migrationsRun: false,
+      logging: options.logging ?? false,
+    };
+    if (isPostgresUrl(options.url)) {
+      const location = redactUrl(options.url);
+      const dataSource = new DataSource({
+        ...common,
+        type: 'postgres',
+        url: options.url,
+        connectTimeoutMS: 5000,
+        extra: { max: options.poolSize ?? 10 },
+      });
+      try {
+        await dataSource.initialize();
+      } catch (cause) {
+        throw new StorageError(
+          'DATABASE_UNAVAILABLE',
+          `Cannot connect to PostgreSQL at ${location}: ${(cause as Error).message}. ` +
+            'Check GENESIS_DATABASE_URL and that the server is running and accepts connections.',
+          { cause },
+        );
+      }
+      return new SqlDatabase(dataSource, 'postgres', location, retry);
+    }
+
+    const file = resolve(options.url.replace(/^sqlite:(\/\/)?/i, ''));
+    try {
+      mkdirSync(dirname(file), { recursive: true });
+    } catch (cause) {
+      throw new StorageError('DATABASE_UNAVAILABLE', `Cannot create the folder of the SQLite database ${file}: ${(cause as Error).message}`, { cause });
+    }
+    const dataSource = new DataSource({ ...common, type: 'sqlite', database: file, enableWAL: true, busyTimeout });
+    try {
+      await dataSource.initialize();
+      await dataSource.query('PRAGMA synchronous = NORMAL');
+    } catch (cause) {
+      if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
+      throw new StorageError(
+        driverCode(cause) === 'SQLITE_BUSY' ? 'DATABASE_BUSY' : 'DATABASE_UNAVAILABLE',
+        `Cannot open the SQLite database ${file}: ${(cause as Error).message}`,
+        { cause },
+      );
+    }
+    return new SqlDatabase(dataSource, 'sqlite', file, retry);
+  }
+
+  /** Rewrites `?` placeholders to `$1, $2, …` for PostgreSQL. */
+  sql(text: string): string {
+    if (this.dialect === 'sqlite') return text;
+    let out = this.placeholderCache.get(text);
+    if (out === undefined) {
+      let n = 0;
+      out = text.replace(/\?/g, () => `$${++n}`);
+      this.placeholderCache.set(text, out);
+    }
+    return out;
+  }
+
+  /** A read outside any transaction. */
+  async all<T = Record<string, unknown>>(text: string, params: readonly unknown[] = []): Promise<T[]> {
+    try {
+      return (await this.dataSource.query(this.sql(text), [...params])) as T[];
+    } catch (cause) {
+      throw this.wrap(cause);
+    }
+  }
+
+  /**
+   * Runs `work` in one write transaction and commits it; rolls back on any error. On SQLite, work
+   * from this process is serialized, and a transaction that meets SQLITE_BUSY (another process holds
+   * the lock past busy_timeout) is rolled back and tried again with bounded back-off.
+   */
+  async write<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+    if (this.dialect === 'postgres') return this.writePostgres(work);
+    return this.writeLock.runExclusive(() => this.withBusyRetry(() => this.writeSqliteOnce(work)));
+  }
+
+  /** Applies pending migrations (each in its own transaction). Returns the names of those applied. */
+  async migrate(): Promise<string[]> {
+    const run = async () => {
+      try {
+        const applied = await this.dataSource.runMigrations({ transaction: 'each' });
+        return applied.map((m) => m.name);
+      } catch (cause) {
+        if (driverCode(cause) === 'SQLITE_BUSY') throw cause;
+        throw new StorageError(
+          'MIGRATION_FAILED',
+          `Migrating ${this.location} failed and was rolled back: ${(cause as Error).message}`,
+          { cause },
+        );
+      }
+    };
+    if (this.dialect === 'postgres') return run();
+    return this.writeLock.runExclusive(() => this.withBusyRetry(run));
+  }
+
+  /** Names of the migrations not yet applied. */
+  async pendingMigrations(): Promise<string[]> {
+    const applied = new Set(await this.appliedMigrations());
+    return this.dataSource.migrations.map((m) => m.name ?? m.constructor.name).filter((n) => !applied.has(n));
+  }
+
+  async appliedMigrations(): Promise<string[]> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      if (!(await runner.hasTable('genesis_migrations'))) return [];
+      const rows = await this.all<{ name: string }>('SELECT name FROM genesis_migrations ORDER BY id');
+      return rows.map((r) => r.name);
+    } finally {
+      if (this.dialect === 'postgres') await runner.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (!this.dataSource.isInitialized) return;
+    await this.writeLock.waitForUnlock();
+    await this.dataSource.destroy();
+  }
+
+  private async writeSqliteOnce<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+    // SQLite has one connection per DataSource: this runner is that connection.
+    const runner = this.dataSource.createQueryRunner();
+    await runner.query('BEGIN IMMEDIATE');
+    try {
+      const result = await work(this.transaction(runner));
+      await runner.query('COMMIT');
+      return result;
+    } catch (error) {
+      await runner.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async writePostgres<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      await runner.connect();
+      await runner.startTransaction();
+    } catch (cause) {
+      await runner.release();
+      throw this.wrap(cause);
+    }
+    try {
+      const result = await work(this.transaction(runner));
+      await runner.commitTransaction();
+      return result;
+    } catch (error) {
+      await runner.rollbackTransaction().catch(() => undefined);
+      throw error instanceof StorageError ? error : this.wrap(error);
+    } finally {
+      await runner.release();
+    }
+  }
+
+  private transaction(runner: QueryRunner): SqlTransaction {
+    return {
+      all: async <T>(text: string, params: readonly unknown[] = []) =>
+        (await runner.query(this.sql(text), [...params])) as T[],
+      run: async (text: string, params: readonly unknown[] = []) => {
+        const result = await runner.query(this.sql(text.trim()), [...params], true);
+        return result.affected ?? 0;
+      },
+    };
+  }
+
+  private async withBusyRetry<T>(attempt: () => Promise<T>): Promise<T> {
+    const started = Date.now();
+    let backoff = this.options.busyBackoffMs;
+    for (let tries = 0; ; tries++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (driverCode(error) !== 'SQLITE_BUSY') throw error instanceof StorageError ? error : this.wrap(error);
+        if (tries >= this.options.busyRetries) {
+          throw new StorageError(
+            'DATABASE_BUSY',
+            `The SQLite database ${this.location} is locked by another connection: a write still met SQLITE_BUSY ` +
+              `after ${tries + 1} attempts over ${Date.now() - started} ms. Another process is holding its write lock — ` +
+              'stop the other Genesis daemon or CLI using this home (one daemon per Mind), or close any tool that has ' +
+              'the database open (a DB browser, an sqlite3 shell), then retry.',
+            { cause: error },
+          );
+        }
+        await sleep(backoff + Math.floor(Math.random() * backoff * 0.2));
+        backoff = Math.min(backoff * 2, 2000);
+      }
+    }
+  }
+
+  private wrap(cause: unknown): StorageError {
+    if (cause instanceof StorageError) return cause;
+    const code = driverCode(cause);
+    return new StorageError(
+      code === 'SQLITE_BUSY' ? 'DATABASE_BUSY' : 'QUERY_FAILED',
+      `Query on ${this.location} failed${code ? ` (${code})` : ''}: ${(cause as Error).message}`,
+      { cause },
+    );
+  }
+}

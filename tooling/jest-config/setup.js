@@ -1,0 +1,3 @@
+'use strict';
+// TypeORM entities and tsyringe both read decorator metadata.
+require('reflect-metadata');
