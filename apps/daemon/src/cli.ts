@@ -1,8 +1,8 @@
 import 'reflect-metadata';
-import { Command, CommanderError } from 'commander';
-import { openGenesisStorage, resolveDatabaseUrl, resolveHome } from '@genesis/daemon';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { openGenesisStorage } from '@genesis/daemon';
 import { MIND_REGISTRY } from '@genesis/mind-core';
-import { SqlDatabase, StorageError, isPostgresUrl, redactUrl } from '@genesis/storage-sqlite';
+import { StorageError } from '@genesis/storage-sqlite';
 
 interface GlobalOptions {
   home?: string;
@@ -15,6 +15,12 @@ interface Io {
 }
 
 const TABLES = ['minds', 'environments', 'relationships', 'conversation_messages', 'concerns', 'background_tasks'] as const;
+
+function parseLimit(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 1000) throw new InvalidArgumentError('must be an integer from 1 to 1000.');
+  return n;
+}
 
 function print(io: Io, json: boolean | undefined, value: unknown, human: () => string): void {
   io.out(json ? JSON.stringify(value, null, 2) : human());
@@ -53,37 +59,35 @@ export function buildCli(io: Io): Command {
 
   program
     .command('status')
-    .description('show the home, the database, its migrations and row counts')
+    .description('open the home (applying pending migrations) and show its database and row counts')
     .action(async () => {
-      const { home: explicitHome, json } = globals();
-      const home = resolveHome(explicitHome);
-      const url = resolveDatabaseUrl(home);
-      const db = await SqlDatabase.open({ url });
+      const { home, json } = globals();
+      const storage = await openGenesisStorage({ home });
+      const db = storage.db;
       try {
         const applied = await db.appliedMigrations();
-        const pending = await db.pendingMigrations();
-        const rows: Record<string, number | null> = {};
+        const rows: Record<string, number> = {};
         for (const table of TABLES) {
-          const [row] = pending.length === 0 ? await db.all<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${table}`) : [];
-          rows[table] = row ? Number(row.n) : null;
+          const [row] = await db.all<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${table}`);
+          rows[table] = Number(row?.n ?? 0);
         }
         const result = {
-          home,
-          database: isPostgresUrl(url) ? redactUrl(url) : db.location,
+          home: storage.home,
+          database: db.location,
           dialect: db.dialect,
-          migrations: { applied, pending },
+          migrations: { applied, appliedNow: storage.migrationsApplied },
           rows,
         };
         print(io, json, result, () =>
           [
-            `home:      ${home}`,
-            `database:  ${result.database} (${db.dialect})`,
-            `migrations: ${applied.length} applied, ${pending.length} pending${pending.length ? ' — run "genesis migrate"' : ''}`,
-            ...TABLES.map((t) => `  ${t.padEnd(22)} ${rows[t] ?? '-'}`),
+            `home:       ${storage.home}`,
+            `database:   ${db.location} (${db.dialect})`,
+            `migrations: ${applied.length} applied${storage.migrationsApplied.length ? ` (${storage.migrationsApplied.length} just now)` : ''}, schema up to date`,
+            ...TABLES.map((t) => `  ${t.padEnd(22)} ${rows[t]}`),
           ].join('\n'),
         );
       } finally {
-        await db.close();
+        await storage.close();
       }
     });
 
@@ -91,11 +95,11 @@ export function buildCli(io: Io): Command {
   mind
     .command('list')
     .description('list registered Minds')
-    .option('--limit <n>', 'page size (1..1000)', '100')
+    .option('--limit <n>', 'page size (1..1000)', parseLimit, 100)
     .option('--cursor <c>', 'cursor of the next page')
-    .action(async (opts: { limit: string; cursor?: string }) => {
+    .action(async (opts: { limit: number; cursor?: string }) => {
       const { home, json } = globals();
-      const limit = Number(opts.limit);
+      const limit = opts.limit;
       const storage = await openGenesisStorage({ home });
       try {
         const page = await storage.container.resolve(MIND_REGISTRY).list({ limit, cursor: opts.cursor ?? null });
