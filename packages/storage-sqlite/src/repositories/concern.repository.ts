@@ -11,7 +11,7 @@ import type {
   Page,
   StoredConcern,
 } from '@genesis/mind-core';
-import { decodeCursor, toPage } from '../cursor';
+import { keysetPage } from './keyset';
 import { SqlDatabase } from '../sql-database';
 import { SQL_DATABASE } from '../tokens';
 import {
@@ -150,18 +150,18 @@ export class SqlConcernStore implements ConcernStore {
   }
 
   async list(query: ConcernQuery): Promise<Page<StoredConcern>> {
-    const limit = requireLimit(query.limit);
-    const { where, params } = this.where(query);
-    if (query.cursor) {
-      const at = decodeCursor(query.cursor);
-      where.push('(next_check_at, id) > (?, ?)');
-      params.push(at.key, at.id);
-    }
-    const rows = await this.db.all<Row>(
-      `SELECT ${COLUMNS} FROM concerns WHERE ${where.join(' AND ')} ORDER BY next_check_at ASC, id ASC LIMIT ?`,
-      [...params, limit + 1],
-    );
-    return toPage(rows.map(toConcern), limit, (c) => ({ key: c.nextCheckAt, id: c.id }));
+    return keysetPage({
+      db: this.db,
+      columns: COLUMNS,
+      table: 'concerns',
+      ...this.where(query),
+      key: 'next_check_at',
+      direction: 'ASC',
+      limit: query.limit,
+      cursor: query.cursor,
+      map: toConcern,
+      position: (c) => ({ key: c.nextCheckAt, id: c.id }),
+    });
   }
 
   async count(filter: ConcernFilter): Promise<number> {

@@ -10,11 +10,11 @@ import type {
   Page,
   StoredMessage,
 } from '@genesis/mind-core';
-import { decodeCursor, toPage } from '../cursor';
 import { invalidInput } from '../errors';
 import { SqlDatabase } from '../sql-database';
 import { SQL_DATABASE } from '../tokens';
-import { bool, fromJson, newId, num, requireLimit, requireOneOf, requireText, requireTime, strOrNull, toJson } from './values';
+import { keysetPage } from './keyset';
+import { bool, fromJson, newId, num, requireOneOf, requireText, requireTime, strOrNull, toJson } from './values';
 
 const COLUMNS = 'id, mind_id, role, content, user_email, environment_id, metadata, created_at, archived, source_key';
 const INSERT_CHUNK = 400;
@@ -85,20 +85,18 @@ export class SqlMessageStore implements MessageStore {
   }
 
   async list(query: MessageQuery): Promise<Page<StoredMessage>> {
-    const limit = requireLimit(query.limit);
-    const desc = (query.order ?? 'desc') === 'desc';
-    const { where, params } = this.where(query);
-    if (query.cursor) {
-      const at = decodeCursor(query.cursor);
-      where.push(desc ? '(created_at, id) < (?, ?)' : '(created_at, id) > (?, ?)');
-      params.push(at.key, at.id);
-    }
-    const dir = desc ? 'DESC' : 'ASC';
-    const rows = await this.db.all<Row>(
-      `SELECT ${COLUMNS} FROM conversation_messages WHERE ${where.join(' AND ')} ORDER BY created_at ${dir}, id ${dir} LIMIT ?`,
-      [...params, limit + 1],
-    );
-    return toPage(rows.map(toMessage), limit, (m) => ({ key: m.createdAt, id: m.id }));
+    return keysetPage({
+      db: this.db,
+      columns: COLUMNS,
+      table: 'conversation_messages',
+      ...this.where(query),
+      key: 'created_at',
+      direction: (query.order ?? 'desc') === 'desc' ? 'DESC' : 'ASC',
+      limit: query.limit,
+      cursor: query.cursor,
+      map: toMessage,
+      position: (m) => ({ key: m.createdAt, id: m.id }),
+    });
   }
 
   async count(filter: MessageFilter): Promise<number> {

@@ -1,10 +1,10 @@
 import { inject, injectable } from 'tsyringe';
 import { CLOCK, MIND_STATUSES } from '@genesis/mind-core';
 import type { Clock, MindRecord, MindRegistry, MindStatus, Page } from '@genesis/mind-core';
-import { decodeCursor, toPage } from '../cursor';
+import { keysetPage } from './keyset';
 import { SqlDatabase } from '../sql-database';
 import { SQL_DATABASE } from '../tokens';
-import { num, numOrNull, requireLimit, requireOneOf, requireText, requireTime } from './values';
+import { num, numOrNull, requireOneOf, requireText, requireTime } from './values';
 
 const COLUMNS = 'gmid, name, json_path, status, created_at, updated_at, last_seen_at';
 /** Tables whose rows belong to a mind through mind_id. */
@@ -62,24 +62,26 @@ export class SqlMindRegistry implements MindRegistry {
   }
 
   async list(query: { limit: number; cursor?: string | null; status?: MindStatus }): Promise<Page<MindRecord>> {
-    const limit = requireLimit(query.limit);
     const where: string[] = [];
     const params: unknown[] = [];
     if (query.status !== undefined) {
       where.push('status = ?');
       params.push(requireOneOf(query.status, MIND_STATUSES, 'status'));
     }
-    if (query.cursor) {
-      const at = decodeCursor(query.cursor);
-      where.push('(created_at, gmid) > (?, ?)');
-      params.push(at.key, at.id);
-    }
-    const clause = where.length ? ` WHERE ${where.join(' AND ')}` : '';
-    const rows = await this.db.all<Row>(`SELECT ${COLUMNS} FROM minds${clause} ORDER BY created_at ASC, gmid ASC LIMIT ?`, [
-      ...params,
-      limit + 1,
-    ]);
-    return toPage(rows.map(toMind), limit, (m) => ({ key: m.createdAt, id: m.gmid }));
+    return keysetPage({
+      db: this.db,
+      columns: COLUMNS,
+      table: 'minds',
+      where,
+      params,
+      key: 'created_at',
+      id: 'gmid',
+      direction: 'ASC',
+      limit: query.limit,
+      cursor: query.cursor,
+      map: toMind,
+      position: (m) => ({ key: m.createdAt, id: m.gmid }),
+    });
   }
 
   async touch(gmid: string, at: number): Promise<boolean> {

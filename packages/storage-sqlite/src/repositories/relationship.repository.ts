@@ -1,7 +1,7 @@
 import { inject, injectable } from 'tsyringe';
 import { CLOCK, RELATIONSHIP_TYPES } from '@genesis/mind-core';
 import type { Clock, Page, RelationshipRecord, RelationshipStore, RelationshipType } from '@genesis/mind-core';
-import { decodeCursor, toPage } from '../cursor';
+import { keysetPage } from './keyset';
 import { SqlDatabase, type SqlTransaction } from '../sql-database';
 import { SQL_DATABASE } from '../tokens';
 import {
@@ -9,7 +9,6 @@ import {
   newId,
   num,
   numOrNull,
-  requireLimit,
   requireOneOf,
   requireText,
   requireTime,
@@ -99,21 +98,20 @@ export class SqlRelationshipStore implements RelationshipStore {
   }
 
   async list(query: { mindId: string; limit: number; cursor?: string | null }): Promise<Page<RelationshipRecord>> {
-    const limit = requireLimit(query.limit);
-    // Never-contacted relationships sort as time 0, i.e. last.
-    const key = 'COALESCE(last_interaction_at, 0)';
-    const where = ['mind_id = ?'];
-    const params: unknown[] = [requireText(query.mindId, 'mindId')];
-    if (query.cursor) {
-      const at = decodeCursor(query.cursor);
-      where.push(`(${key}, id) < (?, ?)`);
-      params.push(at.key ?? 0, at.id);
-    }
-    const rows = await this.db.all<Row>(
-      `SELECT ${COLUMNS} FROM relationships WHERE ${where.join(' AND ')} ORDER BY ${key} DESC, id DESC LIMIT ?`,
-      [...params, limit + 1],
-    );
-    return toPage(rows.map(toRelationship), limit, (r) => ({ key: r.lastInteractionAt ?? 0, id: r.id }));
+    return keysetPage({
+      db: this.db,
+      columns: COLUMNS,
+      table: 'relationships',
+      where: ['mind_id = ?'],
+      params: [requireText(query.mindId, 'mindId')],
+      // Never-contacted relationships sort as time 0, i.e. last.
+      key: 'COALESCE(last_interaction_at, 0)',
+      direction: 'DESC',
+      limit: query.limit,
+      cursor: query.cursor,
+      map: toRelationship,
+      position: (r) => ({ key: r.lastInteractionAt ?? 0, id: r.id }),
+    });
   }
 
   async remove(mindId: string, userEmail: string): Promise<boolean> {

@@ -1,7 +1,7 @@
 import { inject, injectable } from 'tsyringe';
 import { CLOCK, TASK_STATUSES } from '@genesis/mind-core';
 import type { ClaimOptions, Clock, NewTask, Page, StoredTask, TaskQuery, TaskStatus, TaskStore } from '@genesis/mind-core';
-import { decodeCursor, toPage } from '../cursor';
+import { keysetPage } from './keyset';
 import { SqlDatabase, type SqlTransaction } from '../sql-database';
 import { SQL_DATABASE } from '../tokens';
 import {
@@ -104,7 +104,6 @@ export class SqlTaskStore implements TaskStore {
   }
 
   async list(query: TaskQuery): Promise<Page<StoredTask>> {
-    const limit = requireLimit(query.limit);
     const where = ['status = ?'];
     const params: unknown[] = [requireOneOf(query.status, TASK_STATUSES, 'status')];
     if (query.mindId !== undefined) {
@@ -115,16 +114,19 @@ export class SqlTaskStore implements TaskStore {
       where.push('run_at <= ?');
       params.push(requireTime(query.runBefore, 'runBefore'));
     }
-    if (query.cursor) {
-      const at = decodeCursor(query.cursor);
-      where.push('(run_at, id) > (?, ?)');
-      params.push(at.key, at.id);
-    }
-    const rows = await this.db.all<Row>(
-      `SELECT ${COLUMNS} FROM background_tasks WHERE ${where.join(' AND ')} ORDER BY run_at ASC, id ASC LIMIT ?`,
-      [...params, limit + 1],
-    );
-    return toPage(rows.map(toTask), limit, (t) => ({ key: t.runAt, id: t.id }));
+    return keysetPage({
+      db: this.db,
+      columns: COLUMNS,
+      table: 'background_tasks',
+      where,
+      params,
+      key: 'run_at',
+      direction: 'ASC',
+      limit: query.limit,
+      cursor: query.cursor,
+      map: toTask,
+      position: (t) => ({ key: t.runAt, id: t.id }),
+    });
   }
 
   async count(filter: { status?: TaskStatus; mindId?: string }): Promise<number> {
