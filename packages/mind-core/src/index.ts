@@ -31,8 +31,10 @@ export type { EnvironmentKind, EnvironmentRecord, EnvironmentStore } from './por
 export { ENVIRONMENT_KINDS } from './ports/environment-store';
 export type { RelationshipType, RelationshipRecord, RelationshipStore } from './ports/relationship-store';
 export { RELATIONSHIP_TYPES } from './ports/relationship-store';
+export type { StoredRecord, NewRecord, RecordStore } from './ports/record-store';
 export {
   CLOCK,
+  RECORD_STORE,
   MESSAGE_STORE,
   CONCERN_STORE,
   TASK_STORE,

@@ -13,4 +13,5 @@ export { SqlTaskStore } from './repositories/task.repository';
 export { SqlMindRegistry } from './repositories/mind.repository';
 export { SqlEnvironmentStore } from './repositories/environment.repository';
 export { SqlRelationshipStore } from './repositories/relationship.repository';
+export { SqlRecordStore } from './repositories/record.repository';
 export { MIGRATIONS } from './migrations';

@@ -6,6 +6,7 @@ import {
   ENVIRONMENT_STORE,
   MESSAGE_STORE,
   MIND_REGISTRY,
+  RECORD_STORE,
   RELATIONSHIP_STORE,
   TASK_STORE,
   systemClock,
@@ -15,6 +16,7 @@ import { SqlConcernStore } from './repositories/concern.repository';
 import { SqlEnvironmentStore } from './repositories/environment.repository';
 import { SqlMessageStore } from './repositories/message.repository';
 import { SqlMindRegistry } from './repositories/mind.repository';
+import { SqlRecordStore } from './repositories/record.repository';
 import { SqlRelationshipStore } from './repositories/relationship.repository';
 import { SqlTaskStore } from './repositories/task.repository';
 import { SqlDatabase, type SqlDatabaseOptions } from './sql-database';
@@ -28,6 +30,7 @@ export interface SqlStores {
   minds: SqlMindRegistry;
   environments: SqlEnvironmentStore;
   relationships: SqlRelationshipStore;
+  records: SqlRecordStore;
 }
 
 export function createSqlStores(db: SqlDatabase, clock: Clock = systemClock): SqlStores {
@@ -38,6 +41,7 @@ export function createSqlStores(db: SqlDatabase, clock: Clock = systemClock): Sq
     minds: new SqlMindRegistry(db, clock),
     environments: new SqlEnvironmentStore(db, clock),
     relationships: new SqlRelationshipStore(db, clock),
+    records: new SqlRecordStore(db, clock),
   };
 }
 
@@ -71,4 +75,5 @@ export function registerSqlStorage(container: DependencyContainer, db: SqlDataba
   container.register(MIND_REGISTRY, { useClass: SqlMindRegistry }, scoped);
   container.register(ENVIRONMENT_STORE, { useClass: SqlEnvironmentStore }, scoped);
   container.register(RELATIONSHIP_STORE, { useClass: SqlRelationshipStore }, scoped);
+  container.register(RECORD_STORE, { useClass: SqlRecordStore }, scoped);
 }

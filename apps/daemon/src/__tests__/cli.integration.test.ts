@@ -22,7 +22,7 @@ afterEach(() => rmSync(home, { recursive: true, force: true }));
 test('migrate creates <home>/genesis.db once; running it again changes nothing', () => {
   const first = genesis('--home', home, '--json', 'migrate');
   expect(first.code).toBe(0);
-  expect(JSON.parse(first.stdout)).toMatchObject({ home, applied: ['InitialSchema1764000000000'], appliedCount: 1 });
+  expect(JSON.parse(first.stdout)).toMatchObject({ home, applied: ['InitialSchema1764000000000', 'MindRecords1764100000000'], appliedCount: 1 });
   expect(existsSync(join(home, 'genesis.db'))).toBe(true);
   const second = genesis('--home', home, 'migrate');
   expect(second.code).toBe(0);
@@ -37,7 +37,7 @@ test('status opens a new home, migrates it, and reports row counts as JSON', () 
     home,
     database: join(home, 'genesis.db'),
     dialect: 'sqlite',
-    migrations: { applied: ['InitialSchema1764000000000'], appliedNow: ['InitialSchema1764000000000'] },
+    migrations: { applied: ['InitialSchema1764000000000', 'MindRecords1764100000000'], appliedNow: ['InitialSchema1764000000000', 'MindRecords1764100000000'] },
     rows: { conversation_messages: 0, minds: 0, background_tasks: 0 },
   });
   expect(JSON.parse(genesis('--home', home, '--json', 'status').stdout).migrations.appliedNow).toEqual([]);

@@ -14,7 +14,7 @@ afterEach(() => rmSync(home, { recursive: true, force: true }));
 
 test('opens <home>/genesis.db, migrates once, and resolves the stores from its container', async () => {
   const first = await openGenesisStorage({ home });
-  expect(first.migrationsApplied).toEqual(['InitialSchema1764000000000']);
+  expect(first.migrationsApplied).toEqual(['InitialSchema1764000000000', 'MindRecords1764100000000']);
   expect(existsSync(join(home, 'genesis.db'))).toBe(true);
   const messages = first.container.resolve(MESSAGE_STORE);
   expect(first.container.resolve(MESSAGE_STORE)).toBe(messages);

@@ -3,6 +3,7 @@ import { ConcernEntity } from './concern.entity';
 import { ConversationMessageEntity } from './conversation-message.entity';
 import { EnvironmentEntity } from './environment.entity';
 import { MindEntity } from './mind.entity';
+import { MindRecordEntity } from './mind-record.entity';
 import { RelationshipEntity } from './relationship.entity';
 
 export {
@@ -11,6 +12,7 @@ export {
   ConversationMessageEntity,
   EnvironmentEntity,
   MindEntity,
+  MindRecordEntity,
   RelationshipEntity,
 };
 
@@ -21,4 +23,5 @@ export const ENTITIES = [
   ConversationMessageEntity,
   ConcernEntity,
   BackgroundTaskEntity,
+  MindRecordEntity,
 ] as const;

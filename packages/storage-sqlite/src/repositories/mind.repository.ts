@@ -8,7 +8,7 @@ import { num, numOrNull, requireOneOf, requireText, requireTime } from './values
 
 const COLUMNS = 'gmid, name, json_path, status, created_at, updated_at, last_seen_at';
 /** Tables whose rows belong to a mind through mind_id. */
-const OWNED_TABLES = ['conversation_messages', 'concerns', 'background_tasks', 'environments', 'relationships'];
+const OWNED_TABLES = ['conversation_messages', 'concerns', 'background_tasks', 'environments', 'relationships', 'mind_records'];
 
 type Row = Record<string, unknown>;
 

@@ -5,7 +5,7 @@ import { FakeClock, type TestTarget } from './targets';
 
 const MIND = 'GMD-2026-4A7F-9B23';
 const OTHER = 'GMD-2026-0000-0001';
-const TABLES = ['minds', 'environments', 'relationships', 'conversation_messages', 'concerns', 'background_tasks'];
+const TABLES = ['minds', 'environments', 'relationships', 'conversation_messages', 'concerns', 'background_tasks', 'mind_records'];
 
 async function tableNames(db: SqlDatabase): Promise<string[]> {
   const rows =
@@ -52,12 +52,12 @@ export function defineStoreSuite(target: TestTarget): void {
     it('creates every table on a fresh database, and a second run is a no-op', async () => {
       const database = await SqlDatabase.open({ url: await target.create() });
       try {
-        expect(await database.pendingMigrations()).toEqual(['InitialSchema1764000000000']);
-        expect(await database.migrate()).toEqual(['InitialSchema1764000000000']);
+        expect(await database.pendingMigrations()).toEqual(['InitialSchema1764000000000', 'MindRecords1764100000000']);
+        expect(await database.migrate()).toEqual(['InitialSchema1764000000000', 'MindRecords1764100000000']);
         expect(await tableNames(database)).toEqual(expect.arrayContaining([...TABLES, 'genesis_migrations']));
         expect(await database.migrate()).toEqual([]);
         expect(await database.pendingMigrations()).toEqual([]);
-        expect(await database.appliedMigrations()).toEqual(['InitialSchema1764000000000']);
+        expect(await database.appliedMigrations()).toEqual(['InitialSchema1764000000000', 'MindRecords1764100000000']);
       } finally {
         await database.close();
       }
@@ -78,7 +78,7 @@ export function defineStoreSuite(target: TestTarget): void {
       const database = await SqlDatabase.open({ url });
       try {
         for (const statement of legacyDdl(database.dialect)) await database.all(statement);
-        expect(await database.migrate()).toEqual(['InitialSchema1764000000000']);
+        expect(await database.migrate()).toEqual(['InitialSchema1764000000000', 'MindRecords1764100000000']);
         expect(await database.migrate()).toEqual([]);
 
         const messageColumns = await columnNames(database, 'conversation_messages');
@@ -118,7 +118,7 @@ export function defineStoreSuite(target: TestTarget): void {
         expect(tables).not.toContain('conversation_messages');
         expect(tables).not.toContain('minds');
         expect(await columnNames(database, 'background_tasks')).toEqual(['id', 'mind_id', 'idempotency_key']);
-        expect(await database.pendingMigrations()).toEqual(['InitialSchema1764000000000']);
+        expect(await database.pendingMigrations()).toEqual(['InitialSchema1764000000000', 'MindRecords1764100000000']);
       } finally {
         await database.close();
       }
@@ -373,6 +373,20 @@ export function defineStoreSuite(target: TestTarget): void {
         expect(await s.minds.remove(gmid)).toEqual({ removed: true, rowsDeleted: 5 });
         expect(await s.minds.get(gmid)).toBeNull();
         expect(await s.messages.count({ mindId: gmid })).toBe(0);
+      });
+
+      it('appends records idempotently and pages them oldest-first by namespace', async () => {
+        const m = 'GMD-2026-DDDD-0005';
+        const dreams = [3, 1, 2].map((n) => ({ mindId: m, namespace: 'dreams', kind: 'dream', data: { n }, createdAt: n * 10, sourceKey: `dream:${n}` }));
+        expect(await s.records.appendMany(dreams)).toEqual({ inserted: 3, skipped: 0 });
+        expect(await s.records.appendMany(dreams)).toEqual({ inserted: 0, skipped: 3 });
+        await s.records.appendMany([{ mindId: m, namespace: 'plugin:currency', kind: 'transaction', data: { amount: 5 } }]);
+        const p1 = await s.records.list({ mindId: m, namespace: 'dreams', limit: 2 });
+        const p2 = await s.records.list({ mindId: m, namespace: 'dreams', limit: 2, cursor: p1.nextCursor });
+        expect([...p1.items, ...p2.items].map((r) => r.data)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+        expect(await s.records.count({ mindId: m })).toBe(4);
+        expect(await s.records.count({ mindId: m, namespace: 'plugin:currency' })).toBe(1);
+        expect((await s.minds.remove(m)).rowsDeleted).toBe(4);
       });
 
       it('upserts environments by name and orders them by activity', async () => {

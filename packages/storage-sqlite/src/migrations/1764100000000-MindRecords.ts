@@ -1,0 +1,37 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { ensureTable } from './schema-reconcile';
+
+/**
+ * mind_records: append-only per-Mind records moved out of old single-file Minds (dreams, thoughts,
+ * plugin histories). Irreversible: `down()` refuses, because it would delete those records.
+ */
+export class MindRecords1764100000000 implements MigrationInterface {
+  name = 'MindRecords1764100000000';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await ensureTable(
+      queryRunner,
+      {
+        name: 'mind_records',
+        columns: [
+          { name: 'id', type: 'varchar', length: '36', isPrimary: true },
+          { name: 'mind_id', type: 'varchar', length: '64', fill: "''" },
+          { name: 'namespace', type: 'varchar', length: '100', fill: "'unknown'" },
+          { name: 'kind', type: 'varchar', length: '100', fill: "'unknown'" },
+          { name: 'data', type: 'text', isNullable: true },
+          { name: 'created_at', type: 'bigint', fill: 'now_ms', legacyTime: ['timestamp'] },
+          { name: 'source_key', type: 'varchar', length: '200', isNullable: true },
+        ],
+        indices: [
+          { name: 'idx_records_mind_ns_created', columnNames: ['mind_id', 'namespace', 'created_at', 'id'] },
+          { name: 'uq_records_mind_source_key', columnNames: ['mind_id', 'source_key'], isUnique: true },
+        ],
+      },
+      Date.now(),
+    );
+  }
+
+  async down(): Promise<void> {
+    throw new Error('MindRecords1764100000000 is irreversible: reverting it would delete every imported dream, thought and plugin history.');
+  }
+}
