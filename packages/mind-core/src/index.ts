@@ -42,3 +42,27 @@ export {
   ENVIRONMENT_STORE,
   RELATIONSHIP_STORE,
 } from './tokens';
+export { MIND_OPTIONS } from './tokens';
+export { MindError } from './errors';
+export type { MindErrorCode } from './errors';
+export { isGmid, parseGmid, newGmid } from './gmid';
+export { toEpochMs, parseEmail } from './time-input';
+export type { TimeInput } from './time-input';
+export {
+  MIND_SCHEMA_VERSION,
+  MAX_MIND_FILE_BYTES,
+  MAX_EMOTIONS,
+  mindDocumentSchema,
+  validateMindDocument,
+} from './mind-document';
+export type { MindDocument, MindIdentity, EmotionalState, NewMindInput } from './mind-document';
+export { isLegacyMindFile, convertLegacyMind } from './legacy';
+export { MindFiles } from './mind-files';
+export { Mind } from './mind';
+export type { SaveResult, MindDependencies } from './mind';
+export { ConversationManager, DEFAULT_MAX_MESSAGE_BYTES } from './conversation-manager';
+export type { AddMessageInput, ListMessagesInput, MessageCountFilter } from './conversation-manager';
+export { ConcernManager } from './concern-manager';
+export type { CreateConcernInput, ListConcernsInput } from './concern-manager';
+export { MindService } from './mind-service';
+export type { MindOptions, MindStats } from './mind-service';

@@ -1,4 +1,5 @@
 import type { InjectionToken } from 'tsyringe';
+import type { MindOptions } from './mind-service';
 import type { Clock } from './ports/clock';
 import type { ConcernStore } from './ports/concern-store';
 import type { EnvironmentStore } from './ports/environment-store';
@@ -16,3 +17,4 @@ export const MIND_REGISTRY: InjectionToken<MindRegistry> = Symbol('MindRegistry'
 export const ENVIRONMENT_STORE: InjectionToken<EnvironmentStore> = Symbol('EnvironmentStore');
 export const RELATIONSHIP_STORE: InjectionToken<RelationshipStore> = Symbol('RelationshipStore');
 export const RECORD_STORE: InjectionToken<RecordStore> = Symbol('RecordStore');
+export const MIND_OPTIONS: InjectionToken<MindOptions> = Symbol('MindOptions');

@@ -22,7 +22,7 @@ afterEach(() => rmSync(home, { recursive: true, force: true }));
 test('migrate creates <home>/genesis.db once; running it again changes nothing', () => {
   const first = genesis('--home', home, '--json', 'migrate');
   expect(first.code).toBe(0);
-  expect(JSON.parse(first.stdout)).toMatchObject({ home, applied: ['InitialSchema1764000000000', 'MindRecords1764100000000'], appliedCount: 1 });
+  expect(JSON.parse(first.stdout)).toMatchObject({ home, applied: ['InitialSchema1764000000000', 'MindRecords1764100000000'], appliedCount: 2 });
   expect(existsSync(join(home, 'genesis.db'))).toBe(true);
   const second = genesis('--home', home, 'migrate');
   expect(second.code).toBe(0);

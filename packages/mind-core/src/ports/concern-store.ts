@@ -77,6 +77,8 @@ export interface ConcernQuery extends ConcernFilter {
 export interface ConcernStore {
   insert(concern: NewConcern): Promise<StoredConcern>;
   get(mindId: string, id: string): Promise<StoredConcern | null>;
+  /** A concern by its id alone (ids are unique across minds). */
+  findById(id: string): Promise<StoredConcern | null>;
   /**
    * Applies `patch` if the concern exists and (when given) its status is one of `onlyFrom`.
    * Returns the updated row, or null when nothing matched.

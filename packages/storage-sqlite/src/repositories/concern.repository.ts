@@ -114,6 +114,11 @@ export class SqlConcernStore implements ConcernStore {
     return row ? toConcern(row) : null;
   }
 
+  async findById(id: string): Promise<StoredConcern | null> {
+    const [row] = await this.db.all<Row>(`SELECT ${COLUMNS} FROM concerns WHERE id = ?`, [id]);
+    return row ? toConcern(row) : null;
+  }
+
   async update(
     mindId: string,
     id: string,
