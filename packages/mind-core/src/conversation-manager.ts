@@ -41,6 +41,23 @@ export class ConversationManager {
 
   /** Validates everything before writing: bad input writes nothing. */
   async addMessage(input: AddMessageInput): Promise<StoredMessage> {
+    return this.store.append(this.toNew(input));
+  }
+
+  /** Adds many messages in one transaction, in order (all or nothing). */
+  async addMessages(inputs: readonly AddMessageInput[]): Promise<number> {
+    if (!Array.isArray(inputs)) throw invalidInput('addMessages needs an array of messages');
+    const rows = inputs.map((input, i) => {
+      try {
+        return this.toNew(input);
+      } catch (error) {
+        throw invalidInput(`message ${i}: ${(error as Error).message}`);
+      }
+    });
+    return (await this.store.appendMany(rows)).inserted;
+  }
+
+  private toNew(input: AddMessageInput) {
     if (!(MESSAGE_ROLES as readonly string[]).includes(input.role as string)) {
       throw invalidInput(`role must be one of ${MESSAGE_ROLES.join(', ')}, got ${JSON.stringify(input.role)}`);
     }
@@ -52,7 +69,7 @@ export class ConversationManager {
     if (input.metadata !== undefined && (typeof input.metadata !== 'object' || input.metadata === null || Array.isArray(input.metadata))) {
       throw invalidInput('metadata must be an object');
     }
-    return this.store.append({
+    return {
       mindId: this.mindId,
       role: input.role,
       content: input.content,
@@ -60,7 +77,7 @@ export class ConversationManager {
       environmentId: input.environmentId ?? null,
       metadata: input.metadata ?? {},
       createdAt: this.clock.now(),
-    });
+    };
   }
 
   /** The newest `limit` messages, oldest first (chronological). */

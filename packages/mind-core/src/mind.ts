@@ -1,4 +1,3 @@
-import { isDeepStrictEqual } from 'node:util';
 import { ConcernManager } from './concern-manager';
 import { ConversationManager } from './conversation-manager';
 import { MindError, invalidInput } from './errors';
@@ -33,6 +32,12 @@ export interface SaveResult {
 }
 
 const clone = <T>(v: T): T => structuredClone(v);
+
+/** JSON with sorted keys: equal for documents that would be written as equal JSON. */
+const canonical = (value: unknown): string =>
+  JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  ) ?? 'undefined';
 
 /**
  * A Genesis Mind. Its JSON file holds identity, intelligence settings, autonomy, state, emotional
@@ -92,7 +97,7 @@ export class Mind {
    * strongest one primary. The emotions map stays bounded; no history is kept in the file.
    */
   feel(emotion: string, intensity: number, options: { valence?: number; arousal?: number; mood?: string } = {}): EmotionalState {
-    if (typeof emotion !== 'string' || !/^[a-z][a-z_ -]{0,39}$/i.test(emotion)) throw invalidInput(`emotion must be a word, got ${JSON.stringify(emotion)}`);
+    if (typeof emotion !== 'string' || !/^[a-z][a-z0-9_ -]{0,39}$/i.test(emotion)) throw invalidInput(`emotion must be a word, got ${JSON.stringify(emotion)}`);
     if (typeof intensity !== 'number' || !(intensity >= 0 && intensity <= 1)) throw invalidInput(`intensity must be a number from 0 to 1, got ${JSON.stringify(intensity)}`);
     const state = this.doc.emotionalState;
     const faded = Object.entries(state.emotions)
@@ -157,7 +162,7 @@ export class Mind {
   private merge(theirs: MindDocument, mine: MindDocument): MindDocument {
     const sections = new Set([...Object.keys(this.base), ...Object.keys(mine), ...Object.keys(theirs)]);
     sections.delete('revision');
-    const changed = (a: Record<string, unknown>, b: Record<string, unknown>) => [...sections].filter((k) => !isDeepStrictEqual(a[k], b[k]));
+    const changed = (a: Record<string, unknown>, b: Record<string, unknown>) => [...sections].filter((k) => canonical(a[k]) !== canonical(b[k]));
     const mineChanged = changed(this.base, mine);
     const theirsChanged = new Set(changed(this.base, theirs));
     const both = mineChanged.filter((k) => theirsChanged.has(k));
