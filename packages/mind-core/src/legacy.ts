@@ -218,7 +218,7 @@ export function convertLegacyMind(
     const rawRole = String(o.role ?? 'user').toLowerCase();
     const role = ROLE_MAP[rawRole] ?? 'system';
     const { role: _r, content: _c, timestamp: _ts, user_email: _ue, userEmail: _ue2, ...extra } = o;
-    const email = str(pick(o, 'user_email', 'userEmail'));
+    const email = str(pick(o, 'user_email', 'userEmail'))?.trim().toLowerCase() ?? null;
     return {
       role,
       content: typeof o.content === 'string' ? o.content : JSON.stringify(o.content ?? ''),

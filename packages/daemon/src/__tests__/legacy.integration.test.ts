@@ -1,0 +1,178 @@
+import 'reflect-metadata';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openGenesis, type Genesis } from '../open-genesis';
+import { FakeClock, tempHome } from './support';
+
+/** Hand-made old-format Genesis Mind files, written as an older Genesis would. */
+function fullHistory(gmid: string, turns: number) {
+  return {
+    identity: { gmid, name: 'Old Atlas', digital_fingerprint: 'fp-1', birth_timestamp: '2025-01-10T09:00:00', creator: 'Ann', creator_email: 'ann@example.com', template: 'companion', primary_purpose: 'company', status: 'active', version: '0.9' },
+    intelligence: { reasoning_model: 'big', fast_model: 'small', openai_api_key: 'sk-old-secret' },
+    autonomy: { proactive_enabled: true, check_interval: 30 },
+    state: { status: 'active', current_task: null },
+    emotional_state: { primary_emotion: 'content', intensity: 0.5, emotions: { content: 0.5 }, mood: 'warm', valence: 0.4, arousal: 0.2, last_update: '2025-06-01T00:00:00Z' },
+    conversation_history: Array.from({ length: turns }, (_, i) => ({ role: i % 2 ? 'assistant' : 'user', content: `turn ${i}: ${'words '.repeat(30)}` })),
+    memory: { memories: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`mem-${i}`, { id: `mem-${i}`, memory_type: i % 2 ? 'episodic' : 'semantic', content: `memory ${i} ${'detail '.repeat(50)}` }])) },
+    dreams: Array.from({ length: 25 }, (_, i) => ({ content: `dream ${i}` })),
+    consciousness: { thought_stream: Array.from({ length: 60 }, (_, i) => `thought ${i}`), awareness_level: 0.7 },
+    config: { language: 'en' },
+    plugins: { currency: { enabled: true, balance: 42, transaction_history: Array.from({ length: 300 }, (_, i) => ({ amount: i, memo: `tx ${i}` })) } },
+    legacy_extension: { anything: ['kept', 'as', 'is'] },
+  };
+}
+
+const home = tempHome();
+const clock = new FakeClock(Date.UTC(2026, 5, 1));
+let genesis: Genesis;
+const oldDir = join(home.path, 'old');
+
+function writeOld(name: string, content: unknown): string {
+  mkdirSync(oldDir, { recursive: true });
+  const file = join(oldDir, name);
+  writeFileSync(file, JSON.stringify(content, null, 4));
+  return file;
+}
+
+beforeAll(async () => {
+  delete process.env.GENESIS_DATABASE_URL;
+  genesis = await openGenesis({ home: home.path, clock });
+});
+afterAll(async () => {
+  await genesis.close();
+  home.cleanup();
+});
+
+test('a full old file loads with nothing lost; loading it twice imports once; save writes the compact file', async () => {
+  const gmid = 'GMID-A1B2C3D4';
+  const file = writeOld('atlas.json', fullHistory(gmid, 2000));
+  const original = readFileSync(file);
+  expect(original.length).toBeGreaterThan(500_000);
+
+  const first = await genesis.loadMind(file);
+  const second = await genesis.loadMind(file);
+  expect(second.gmid).toBe(gmid);
+  expect(await first.conversation.countMessages()).toBe(2000);
+
+  // Order kept, items without timestamps share the birth time and are marked as imported.
+  const all: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await first.conversation.listMessages({ limit: 1000, cursor });
+    all.push(...page.items.map((m) => m.content.split(':')[0]!));
+    for (const m of page.items) {
+      expect(m.createdAt).toBe(Date.UTC(2025, 0, 10, 9));
+      expect(m.metadata).toMatchObject({ imported: true, timestampMissing: true });
+    }
+    cursor = page.nextCursor;
+  } while (cursor);
+  expect(all.reverse()).toEqual(Array.from({ length: 2000 }, (_, i) => `turn ${i}`));
+  expect(await first.conversation.getConversationContext({ maxMessages: 2 })).toEqual([
+    { role: 'user', content: expect.stringMatching(/^turn 1998:/) },
+    { role: 'assistant', content: expect.stringMatching(/^turn 1999:/) },
+  ]);
+
+  // The original is kept byte-identical in the backup folder, readable by the owner only.
+  const backups = readdirSync(join(home.path, 'minds', 'backup'));
+  expect(backups).toHaveLength(1);
+  const backup = join(home.path, 'minds', 'backup', backups[0]!);
+  expect(readFileSync(backup).equals(original)).toBe(true);
+  expect(statSync(backup).mode & 0o777).toBe(0o600);
+  expect(readFileSync(file).equals(original)).toBe(true);
+
+  const saved = await second.save();
+  expect(saved.file).toBe(join(home.path, 'minds', `${gmid}.json`));
+  expect(saved.bytes).toBeLessThan(10_000);
+  const compact = JSON.parse(readFileSync(saved.file, 'utf8'));
+  expect(compact).not.toHaveProperty('conversation_history');
+  expect(compact).not.toHaveProperty('dreams');
+  expect(JSON.stringify(compact)).not.toContain('sk-old-secret');
+  expect(compact).toMatchObject({
+    identity: { gmid, name: 'Old Atlas', birthTimestamp: '2025-01-10T09:00:00.000Z', template: 'companion' },
+    emotionalState: { primaryEmotion: 'content', mood: 'warm' },
+    memory: { totalMemories: 40, notYetMoved: 40, byType: { episodic: 20, semantic: 20 } },
+    plugins: { currency: { enabled: true, balance: 42 } },
+    legacy_extension: { anything: ['kept', 'as', 'is'] },
+    consciousness: { awareness_level: 0.7 },
+    legacyImport: { sourceFile: file, backupFile: backup, messagesImported: 2000 },
+  });
+
+  const stats = await genesis.stats(gmid);
+  expect(stats).toMatchObject({ messages: 2000, records: 25 + 60 + 300, memoriesNotYetMoved: 40 });
+  expect(stats.jsonBytes).toBe(saved.bytes);
+
+  // Loading the old file a third time, after compaction: nothing imported again, the compact file wins.
+  const third = await genesis.loadMind(file);
+  expect(third.revision).toBe(1);
+  expect(await third.conversation.countMessages()).toBe(2000);
+  expect((await genesis.stats(gmid)).records).toBe(385);
+});
+
+test('an old file inside the minds folder is replaced by the compact one on save, its original kept in backup', async () => {
+  const gmid = 'GMID-INPLACE1';
+  const file = join(home.path, 'minds', `${gmid}.json`);
+  copyFileSync(writeOld('inplace.json', fullHistory(gmid, 10)), file);
+  const original = readFileSync(file);
+  const mind = await genesis.loadMind(gmid);
+  expect(await mind.conversation.countMessages()).toBe(10);
+  await mind.save();
+  expect(readFileSync(file).length).toBeLessThan(10_000);
+  const backups = readdirSync(join(home.path, 'minds', 'backup')).filter((f) => f.startsWith(gmid));
+  expect(backups).toHaveLength(1);
+  expect(readFileSync(join(home.path, 'minds', 'backup', backups[0]!)).equals(original)).toBe(true);
+  const again = await genesis.loadMind(gmid);
+  expect(await again.conversation.countMessages()).toBe(10);
+  expect(again.revision).toBe(1);
+});
+
+test('an empty history and missing optional sections load with defaults', async () => {
+  const file = writeOld('bare.json', { identity: { gmid: 'GMID-BARE0001', name: 'Bare' }, conversation_history: [] });
+  const mind = await genesis.loadMind(file);
+  expect(await mind.conversation.countMessages()).toBe(0);
+  expect(mind.emotionalState).toMatchObject({ primaryEmotion: 'neutral', intensity: 0 });
+  expect(mind.document.memory).toEqual({ totalMemories: 0, byType: {}, notYetMoved: 0 });
+  const saved = await mind.save();
+  expect(saved.bytes).toBeLessThan(2_000);
+});
+
+test('duplicate and missing timestamps keep the original order and the given times', async () => {
+  const t = '2025-04-01T12:00:00Z';
+  const history = [
+    { role: 'user', content: 'a', timestamp: t },
+    { role: 'assistant', content: 'b', timestamp: t },
+    { role: 'user', content: 'c' },
+    { role: 'assistant', content: 'd', timestamp: t },
+    { role: 'user', content: 'e', timestamp: '2025-04-01T12:00:01Z', user_email: 'Ann@Example.com' },
+    { role: 'narrator', content: 'f' },
+  ];
+  const file = writeOld('dups.json', { identity: { gmid: 'GMID-DUPS0001', name: 'Dups', birth_timestamp: '2025-01-01T00:00:00Z' }, conversation_history: history });
+  const mind = await genesis.loadMind(file);
+  await genesis.loadMind(file);
+  const page = await mind.conversation.listMessages({ limit: 10 });
+  const chronological = page.items.reverse();
+  expect(chronological.map((m) => [m.content, new Date(m.createdAt).toISOString()])).toEqual([
+    ['a', '2025-04-01T12:00:00.000Z'],
+    ['b', '2025-04-01T12:00:00.000Z'],
+    ['c', '2025-04-01T12:00:00.000Z'],
+    ['d', '2025-04-01T12:00:00.000Z'],
+    ['e', '2025-04-01T12:00:01.000Z'],
+    ['f', '2025-04-01T12:00:01.000Z'],
+  ]);
+  expect(chronological[2]!.metadata).toMatchObject({ imported: true, timestampMissing: true });
+  expect(chronological[5]).toMatchObject({ role: 'system', metadata: { legacyRole: 'narrator' } });
+  expect(chronological[4]!.userEmail).toBe('ann@example.com');
+  expect(await mind.conversation.countMessages({ userEmail: 'ann@example.com' })).toBe(1);
+  expect(await mind.conversation.countMessages()).toBe(6);
+});
+
+test('an old file without a valid identity is refused, naming the file and the field, and left untouched', async () => {
+  const noGmid = writeOld('nogmid.json', { identity: { name: 'X', gmid: '../../../etc/passwd' }, conversation_history: [] });
+  const before = readFileSync(noGmid);
+  await expect(genesis.loadMind(noGmid)).rejects.toMatchObject({ code: 'INVALID_GMID', message: expect.stringContaining(`identity.gmid" of ${noGmid}`) });
+  expect(readFileSync(noGmid).equals(before)).toBe(true);
+  const noName = writeOld('noname.json', { identity: { gmid: 'GMID-NONAME01' }, conversation_history: [{ role: 'user', content: 'hi' }] });
+  await expect(genesis.loadMind(noName)).rejects.toThrow(`Mind file ${noName} is invalid at field "identity.name"`);
+  const notJson = join(oldDir, 'garbage.json');
+  writeFileSync(notJson, 'not json at all');
+  await expect(genesis.loadMind(notJson)).rejects.toThrow(`Mind file ${notJson} is not valid JSON`);
+});
