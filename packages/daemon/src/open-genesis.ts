@@ -1,5 +1,7 @@
 import 'reflect-metadata';
-import { MIND_OPTIONS, MindService, type Clock, type Mind, type MindRecord, type MindStats, type NewMindInput, type StoredConcern } from '@genesis/mind-core';
+import { MEMORY_BACKEND, MIND_OPTIONS, MindService, type EmbeddingProvider, type MemoryOptions, type Clock, type Mind, type MindRecord, type MindStats, type NewMindInput, type StoredConcern } from '@genesis/mind-core';
+import type { EmbeddingConfig } from '@genesis/storage-chroma';
+import { ChromaMemoryBackend } from './memory-backend';
 import { openGenesisStorage } from './open-storage';
 
 export interface OpenGenesisOptions {
@@ -7,8 +9,14 @@ export interface OpenGenesisOptions {
   home?: string;
   /** `postgres://…` to keep the SQL tier in PostgreSQL. Default: GENESIS_DATABASE_URL, else `<home>/genesis.db`. */
   databaseUrl?: string;
-  /** Reserved for the memory tier (a remote Chroma server); not used by the SQL and JSON tiers. */
+  /** A running Chroma server for the memory tier. Default: GENESIS_CHROMA_URL, else a local server started in `<home>/data/chroma` on first use. */
   chromaUrl?: string;
+  /** Token for that server. Default: GENESIS_CHROMA_TOKEN. */
+  chromaToken?: string;
+  /** An embedding provider or its settings. Default: GENESIS_EMBEDDINGS (hash). */
+  embeddings?: EmbeddingProvider | EmbeddingConfig;
+  /** Near-duplicate threshold and ranking of memories. */
+  memory?: MemoryOptions;
   /** Largest message content accepted, in bytes. Default 1 MB. */
   maxMessageBytes?: number;
   clock?: Clock;
@@ -25,11 +33,13 @@ export interface Genesis {
   createMind(input: NewMindInput): Promise<Mind>;
   loadMind(gmidOrPath: string): Promise<Mind>;
   listMinds(): Promise<MindRecord[]>;
-  deleteMind(gmid: string): Promise<{ gmid: string; rowsDeleted: number; fileRemoved: boolean }>;
+  deleteMind(gmid: string): Promise<{ gmid: string; rowsDeleted: number; fileRemoved: boolean; memoriesDropped: boolean }>;
   /** Finds a concern by id across all Minds, with the Mind it belongs to. */
   findConcern(id: string): Promise<{ mind: Mind; concern: StoredConcern }>;
   stats(gmid: string): Promise<MindStats>;
   statsAll(): Promise<GenesisStats>;
+  /** The Chroma server in use, once the memory tier was used. */
+  memoryServerUrl(): Promise<string | null>;
   close(): Promise<void>;
 }
 
@@ -43,9 +53,17 @@ export async function openGenesis(options: OpenGenesisOptions = {}): Promise<Gen
     ...(options.databaseUrl !== undefined ? { databaseUrl: options.databaseUrl } : {}),
     ...(options.clock !== undefined ? { clock: options.clock } : {}),
   });
+  const memory = new ChromaMemoryBackend({
+    home: storage.home,
+    ...(options.chromaUrl !== undefined ? { chromaUrl: options.chromaUrl } : {}),
+    ...(options.chromaToken !== undefined ? { chromaToken: options.chromaToken } : {}),
+    ...(options.embeddings !== undefined ? { embeddings: options.embeddings } : {}),
+  });
+  storage.container.registerInstance(MEMORY_BACKEND, memory);
   storage.container.registerInstance(MIND_OPTIONS, {
     home: storage.home,
     ...(options.maxMessageBytes !== undefined ? { maxMessageBytes: options.maxMessageBytes } : {}),
+    ...(options.memory !== undefined ? { memory: options.memory } : {}),
   });
   const minds = storage.container.resolve(MindService);
   return {
@@ -65,6 +83,10 @@ export async function openGenesis(options: OpenGenesisOptions = {}): Promise<Gen
       }
       return { home: storage.home, database: storage.db.location, minds: stats };
     },
-    close: () => storage.close(),
+    memoryServerUrl: () => memory.serverUrl(),
+    async close() {
+      await memory.close();
+      await storage.close();
+    },
   };
 }

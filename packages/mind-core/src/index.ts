@@ -66,3 +66,18 @@ export { ConcernManager } from './concern-manager';
 export type { CreateConcernInput, ListConcernsInput } from './concern-manager';
 export { MindService } from './mind-service';
 export type { MindOptions, MindStats } from './mind-service';
+export type {
+  VectorScalar,
+  VectorRecord,
+  StoredVector,
+  VectorHit,
+  VectorFilter,
+  VectorClause,
+  EmbeddingInfo,
+  MemoryStore,
+  EmbeddingProvider,
+  MemoryBackend,
+} from './ports/memory-store';
+export { MEMORY_STORE, EMBEDDING_PROVIDER, MEMORY_BACKEND } from './tokens';
+export { MemoryManager, MEMORY_TYPES, RELATIONSHIP_CONTEXTS } from './memory-manager';
+export type { Memory, MemoryType, RelationshipContext, AddMemoryInput, SearchMemoriesInput, MemorySearchHit, MemoryOptions } from './memory-manager';

@@ -260,3 +260,50 @@ export function convertLegacyMind(
   };
   return { document, messages, records, secrets, inlineMemories: inline.length };
 }
+
+const MEMORY_TYPE_NAMES = ['episodic', 'semantic', 'procedural', 'prospective', 'working'];
+
+/**
+ * The inline memories of an old file (`memory.memories`, a map or a list) as imports for the
+ * memory tier: ids kept (so importing twice stores each once), fields mapped, anything unknown kept
+ * under `metadata.legacy`.
+ */
+export function legacyMemories(raw: unknown, fallbackTime: number): Array<Record<string, unknown> & { id: string; content: string; memoryType: string }> {
+  const memory = isObject(raw) && isObject(raw.memory) ? raw.memory : {};
+  const entries: Array<[string, unknown]> = isObject(memory.memories)
+    ? Object.entries(memory.memories)
+    : Array.isArray(memory.memories)
+      ? memory.memories.map((m, i) => [isObject(m) && typeof m.id === 'string' ? m.id : `legacy-${i}`, m])
+      : [];
+  return entries.map(([key, value]) => {
+    const m = isObject(value) ? value : { content: value };
+    const known = ['id', 'content', 'memory_type', 'memoryType', 'type', 'timestamp', 'emotion', 'emotion_intensity', 'importance', 'access_count', 'last_accessed', 'tags', 'related_memories', 'user_email', 'relationship_context', 'environment_id', 'environment_name', 'metadata'];
+    const rest = Object.fromEntries(Object.entries(m).filter(([k]) => !known.includes(k)));
+    const type = String(pick(m, 'memory_type', 'memoryType', 'type') ?? 'episodic').toLowerCase();
+    const email = str(m.user_email)?.trim().toLowerCase();
+    const context = str(m.relationship_context);
+    const content = typeof m.content === 'string' && m.content.trim() !== '' ? m.content : JSON.stringify(m.content ?? m);
+    return {
+      id: String(pick(m, 'id') ?? key).slice(0, 200),
+      content,
+      memoryType: MEMORY_TYPE_NAMES.includes(type) ? type : 'episodic',
+      timestamp: legacyTime(m.timestamp) ?? fallbackTime,
+      ...(str(m.emotion) ? { emotion: str(m.emotion)! } : {}),
+      emotionIntensity: clamp(m.emotion_intensity, 0, 1, 0),
+      importance: clamp(m.importance, 0, 1, 0.5),
+      tags: Array.isArray(m.tags) ? m.tags.map(String) : [],
+      relatedMemoryIds: Array.isArray(m.related_memories) ? m.related_memories.map(String) : [],
+      ...(email && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email) ? { userEmail: email } : {}),
+      relationshipContext: context === 'personal' || context === 'shared' ? context : 'generic',
+      ...(str(m.environment_id) ? { environmentId: str(m.environment_id)! } : {}),
+      ...(str(m.environment_name) ? { environmentName: str(m.environment_name)! } : {}),
+      metadata: {
+        ...(isObject(m.metadata) ? m.metadata : {}),
+        imported: true,
+        ...(Object.keys(rest).length ? { legacy: rest } : {}),
+        ...(MEMORY_TYPE_NAMES.includes(type) ? {} : { legacyType: type }),
+        ...(typeof m.access_count === 'number' ? { legacyAccessCount: m.access_count } : {}),
+      },
+    };
+  });
+}

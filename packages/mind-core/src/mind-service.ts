@@ -2,24 +2,28 @@ import { isAbsolute, resolve } from 'node:path';
 import { inject, injectable } from 'tsyringe';
 import { MindError, invalidInput } from './errors';
 import { isGmid, newGmid, parseGmid } from './gmid';
-import { convertLegacyMind, isLegacyMindFile } from './legacy';
+import { convertLegacyMind, isLegacyMindFile, legacyMemories } from './legacy';
+import type { AddMemoryInput, MemoryOptions } from './memory-manager';
 import { Mind } from './mind';
 import { newMindDocument, validateMindDocument, type MindDocument, type NewMindInput } from './mind-document';
 import { MindFiles } from './mind-files';
 import type { Clock } from './ports/clock';
 import type { ConcernStore, StoredConcern } from './ports/concern-store';
+import type { MemoryBackend } from './ports/memory-store';
 import type { MessageStore } from './ports/message-store';
 import type { MindRecord, MindRegistry } from './ports/mind-registry';
 import type { RecordStore } from './ports/record-store';
 import type { TaskStore } from './ports/task-store';
 import { parseEmail } from './time-input';
-import { CLOCK, CONCERN_STORE, MESSAGE_STORE, MIND_OPTIONS, MIND_REGISTRY, RECORD_STORE, TASK_STORE } from './tokens';
+import { CLOCK, CONCERN_STORE, MEMORY_BACKEND, MESSAGE_STORE, MIND_OPTIONS, MIND_REGISTRY, RECORD_STORE, TASK_STORE } from './tokens';
 
 export interface MindOptions {
   /** The Genesis home: Mind files live in `<home>/minds/`. */
   home: string;
   /** Largest message content accepted, in bytes. Default 1 MB. */
   maxMessageBytes?: number;
+  /** Near-duplicate threshold and ranking of the memory tier. */
+  memory?: MemoryOptions;
 }
 
 export interface MindStats {
@@ -49,6 +53,7 @@ export class MindService {
     @inject(TASK_STORE) private readonly tasks: TaskStore,
     @inject(RECORD_STORE) private readonly records: RecordStore,
     @inject(CLOCK) private readonly clock: Clock,
+    @inject(MEMORY_BACKEND) private readonly memory: MemoryBackend,
   ) {
     this.files = new MindFiles(options.home);
   }
@@ -88,6 +93,7 @@ export class MindService {
     const mind = this.mind(document, document);
     if (!(await this.registry.get(mind.gmid))) await this.registry.upsert({ gmid: mind.gmid, name: mind.name, jsonPath: mind.file, status: 'active' });
     await this.registry.touch(mind.gmid, this.clock.now());
+    await this.movePendingMemories(mind);
     return mind;
   }
 
@@ -103,15 +109,16 @@ export class MindService {
     return all;
   }
 
-  /** Deletes a Mind's SQL rows, its JSON file and its secrets file. Backups of old files are kept. */
-  async deleteMind(gmid: string): Promise<{ gmid: string; rowsDeleted: number; fileRemoved: boolean }> {
+  /** Deletes a Mind's memories, SQL rows, JSON file and secrets file. Backups of old files are kept. */
+  async deleteMind(gmid: string): Promise<{ gmid: string; rowsDeleted: number; fileRemoved: boolean; memoriesDropped: boolean }> {
     parseGmid(gmid);
     const known = await this.registry.get(gmid);
     const fileExists = await this.files.exists(this.files.pathFor(gmid));
     if (!known && !fileExists) throw new MindError('MIND_NOT_FOUND', `No Mind ${gmid} in ${this.options.home}`);
+    const memoriesDropped = await this.memory.drop(gmid);
     const { rowsDeleted } = await this.registry.remove(gmid);
     const { fileRemoved } = await this.files.remove(gmid);
-    return { gmid, rowsDeleted, fileRemoved };
+    return { gmid, rowsDeleted, fileRemoved, memoriesDropped };
   }
 
   /** Finds a concern by id across all Minds, with the Mind it belongs to. */
@@ -152,6 +159,8 @@ export class MindService {
       messages: this.messages,
       concerns: this.concerns,
       clock: this.clock,
+      memory: this.memory,
+      ...(this.options.memory ? { memoryOptions: this.options.memory } : {}),
       ...(this.options.maxMessageBytes !== undefined ? { maxMessageBytes: this.options.maxMessageBytes } : {}),
     });
   }
@@ -183,6 +192,35 @@ export class MindService {
       mind = this.mind(conversion.document, base);
     }
     await this.registry.upsert({ gmid, name: mind.name, jsonPath: canonical, status: 'active', lastSeenAt: this.clock.now() });
+    await this.movePendingMemories(mind, value);
     return mind;
   }
+
+  /**
+   * Moves the inline memories of an old-format file (from `source`, else from its backup) to the
+   * memory tier, once. If the memory tier cannot be reached they stay pending (the Mind still loads,
+   * and `memory.notYetMoved` keeps counting them) and the next load tries again.
+   */
+  private async movePendingMemories(mind: Mind, source?: unknown): Promise<void> {
+    const doc = mind.document;
+    if (doc.memory.notYetMoved <= 0) return;
+    let raw = source;
+    if (raw === undefined) {
+      if (!doc.legacyImport?.backupFile) return;
+      raw = (await this.files.readJson(doc.legacyImport.backupFile)).value;
+    }
+    const pending = legacyMemories(raw, Date.parse(doc.identity.birthTimestamp));
+    try {
+      await mind.memory.importMemories(pending as unknown as Array<AddMemoryInput & { id: string }>);
+    } catch (error) {
+      this.lastMemoryError = error as Error;
+      return;
+    }
+    mind.update((d) => {
+      d.memory.notYetMoved = 0;
+    });
+  }
+
+  /** Why the last move of old inline memories failed (they stay pending), if it did. */
+  lastMemoryError: Error | undefined;
 }

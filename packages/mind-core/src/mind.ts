@@ -1,5 +1,6 @@
 import { ConcernManager } from './concern-manager';
 import { ConversationManager } from './conversation-manager';
+import { MemoryManager, type MemoryOptions } from './memory-manager';
 import { MindError, invalidInput } from './errors';
 import { stripSecrets } from './legacy';
 import {
@@ -13,6 +14,7 @@ import {
 import type { MindFiles } from './mind-files';
 import type { Clock } from './ports/clock';
 import type { ConcernStore } from './ports/concern-store';
+import type { MemoryBackend } from './ports/memory-store';
 import type { MessageStore } from './ports/message-store';
 
 export interface MindDependencies {
@@ -20,6 +22,8 @@ export interface MindDependencies {
   messages: MessageStore;
   concerns: ConcernStore;
   clock: Clock;
+  memory: MemoryBackend;
+  memoryOptions?: MemoryOptions;
   maxMessageBytes?: number;
 }
 
@@ -48,6 +52,8 @@ export class Mind {
   readonly gmid: string;
   readonly conversation: ConversationManager;
   readonly concerns: ConcernManager;
+  /** Long-term memories in the memory tier (connected on first use). */
+  readonly memory: MemoryManager;
   readonly file: string;
   private doc: MindDocument;
   /** The document as last read from or written to disk: the base for conflict detection. */
@@ -60,6 +66,7 @@ export class Mind {
     this.file = deps.files.pathFor(this.gmid);
     this.conversation = new ConversationManager(this.gmid, deps.messages, deps.clock, deps.maxMessageBytes);
     this.concerns = new ConcernManager(this.gmid, deps.concerns, deps.clock);
+    this.memory = new MemoryManager(this.gmid, deps.memory, deps.clock, deps.memoryOptions);
   }
 
   get name(): string {

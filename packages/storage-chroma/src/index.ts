@@ -1,6 +1,15 @@
-import { join } from 'node:path';
-
-/** Where the embedded Chroma server of a Genesis home keeps its data: `<home>/data/chroma`. */
-export function chromaDataDir(home: string): string {
-  return join(home, 'data', 'chroma');
-}
+export { chromaDataDir, startEmbeddedChroma, heartbeat, serverFilePath } from './chroma-server';
+export type { ChromaServerHandle, ChromaServerInfo, StartOptions } from './chroma-server';
+export { ChromaMemoryStore, collectionName } from './chroma-memory-store';
+export type { ChromaStoreOptions } from './chroma-memory-store';
+export { openMemoryTier } from './memory-tier';
+export type { MemoryTier, MemoryTierOptions } from './memory-tier';
+export { MemoryTierError } from './errors';
+export type { MemoryTierErrorCode } from './errors';
+export { HashEmbeddingProvider } from './embeddings/hash';
+export { OpenAIEmbeddingProvider } from './embeddings/openai';
+export type { OpenAIEmbeddingOptions } from './embeddings/openai';
+export { TransformersEmbeddingProvider, MINILM_MODEL } from './embeddings/transformers';
+export type { TransformersEmbeddingOptions } from './embeddings/transformers';
+export { createEmbeddingProvider, embeddingConfigFromEnv } from './embeddings/factory';
+export type { EmbeddingConfig, EmbeddingProviderName } from './embeddings/factory';

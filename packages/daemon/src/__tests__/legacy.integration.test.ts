@@ -23,6 +23,7 @@ function fullHistory(gmid: string, turns: number) {
 }
 
 const home = tempHome();
+const third0 = async (gmid: string) => (await genesis.loadMind(gmid)).memory.countMemories();
 const clock = new FakeClock(Date.UTC(2026, 5, 1));
 let genesis: Genesis;
 const oldDir = join(home.path, 'old');
@@ -90,7 +91,7 @@ test('a full old file loads with nothing lost; loading it twice imports once; sa
   expect(compact).toMatchObject({
     identity: { gmid, name: 'Old Atlas', birthTimestamp: '2025-01-10T09:00:00.000Z', template: 'companion' },
     emotionalState: { primaryEmotion: 'content', mood: 'warm' },
-    memory: { totalMemories: 40, notYetMoved: 40, byType: { episodic: 20, semantic: 20 } },
+    memory: { totalMemories: 40, notYetMoved: 0, byType: { episodic: 20, semantic: 20 } },
     plugins: { currency: { enabled: true, balance: 42 } },
     legacy_extension: { anything: ['kept', 'as', 'is'] },
     consciousness: { awareness_level: 0.7 },
@@ -98,7 +99,9 @@ test('a full old file loads with nothing lost; loading it twice imports once; sa
   });
 
   const stats = await genesis.stats(gmid);
-  expect(stats).toMatchObject({ messages: 2000, records: 25 + 60 + 300, memoriesNotYetMoved: 40 });
+  expect(stats).toMatchObject({ messages: 2000, records: 25 + 60 + 300, memoriesNotYetMoved: 0 });
+  // The inline memories moved to the memory tier, with their ids, once.
+  expect(await third0(gmid)).toBe(40);
   expect(stats.jsonBytes).toBe(saved.bytes);
 
   // Loading the old file a third time, after compaction: nothing imported again, the compact file wins.

@@ -74,7 +74,7 @@ test('deleteMind removes its rows, its file and its secrets', async () => {
   await mind.conversation.addMessage({ role: 'user', content: 'bye' });
   await mind.concerns.create({ type: 'personal', description: 'x', followUpAt: clock.now() });
   const result = await genesis.deleteMind(mind.gmid);
-  expect(result).toEqual({ gmid: mind.gmid, rowsDeleted: 2, fileRemoved: true });
+  expect(result).toEqual({ gmid: mind.gmid, rowsDeleted: 2, fileRemoved: true, memoriesDropped: false });
   expect(existsSync(mind.file)).toBe(false);
   expect(existsSync(join(home.path, 'secrets', `${mind.gmid}.json`))).toBe(false);
   expect((await genesis.listMinds()).map((m) => m.gmid)).not.toContain(mind.gmid);

@@ -1,0 +1,443 @@
+import { randomUUID } from 'node:crypto';
+import { invalidInput, MindError } from './errors';
+import type { Clock } from './ports/clock';
+import type { EmbeddingProvider, MemoryBackend, MemoryStore, StoredVector, VectorClause, VectorScalar } from './ports/memory-store';
+import { parseEmail, parseLimit, toEpochMs, type TimeInput } from './time-input';
+
+export const MEMORY_TYPES = ['episodic', 'semantic', 'procedural', 'prospective', 'working'] as const;
+export type MemoryType = (typeof MEMORY_TYPES)[number];
+export const RELATIONSHIP_CONTEXTS = ['personal', 'shared', 'generic'] as const;
+export type RelationshipContext = (typeof RELATIONSHIP_CONTEXTS)[number];
+
+export interface Memory {
+  id: string;
+  type: MemoryType;
+  content: string;
+  timestamp: number;
+  emotion: string | null;
+  emotionIntensity: number;
+  importance: number;
+  accessCount: number;
+  lastAccessed: number | null;
+  tags: string[];
+  relatedMemoryIds: string[];
+  userEmail: string | null;
+  relationshipContext: RelationshipContext;
+  environmentId: string | null;
+  environmentName: string | null;
+  metadata: Record<string, unknown>;
+}
+
+export interface AddMemoryInput {
+  content: string;
+  memoryType: MemoryType;
+  timestamp?: TimeInput;
+  emotion?: string;
+  emotionIntensity?: number;
+  importance?: number;
+  tags?: string[];
+  relatedMemoryIds?: string[];
+  userEmail?: string;
+  relationshipContext?: RelationshipContext;
+  environmentId?: string;
+  environmentName?: string;
+  metadata?: Record<string, unknown>;
+}
+
+export interface SearchMemoriesInput {
+  query: string;
+  limit?: number;
+  memoryType?: MemoryType;
+  userEmail?: string;
+  environmentId?: string;
+  minImportance?: number;
+  since?: TimeInput;
+  until?: TimeInput;
+}
+
+export interface MemorySearchHit extends Memory {
+  similarity: number;
+  /** The ranking score: similarity, blended with relevance when ranking is on. */
+  score: number;
+}
+
+export interface MemoryOptions {
+  /** Near-duplicate threshold (cosine similarity); null turns detection off. Default 0.85. */
+  dedupThreshold?: number | null;
+  /**
+   * Weight of the relevance score in ranking: score = (1 - w) × similarity + w × relevance, where
+   * relevance = importance × 0.99^age_days + min(accessCount × 0.05, 0.3). 0 ranks by similarity
+   * alone. Default 0.25.
+   */
+  relevanceWeight?: number;
+}
+
+const WORKING_MEMORY_SIZE = 12;
+const MAX_METADATA_BYTES = 16 * 1024;
+const DAY = 86_400_000;
+
+const oneOf = <T extends string>(value: unknown, allowed: readonly T[], field: string): T => {
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw invalidInput(`${field} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
+  }
+  return value as T;
+};
+const unit = (value: unknown, field: string): number => {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1) {
+    throw invalidInput(`${field} must be a number from 0 to 1, got ${JSON.stringify(value)}`);
+  }
+  return value;
+};
+const stringList = (value: unknown, field: string): string[] => {
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw invalidInput(`${field} must be a list of strings`);
+  return value as string[];
+};
+
+/** User metadata must survive a JSON round trip unchanged: no functions, BigInt, cycles or NaN. */
+function checkMetadata(metadata: unknown): Record<string, unknown> {
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) throw invalidInput('metadata must be an object');
+  const walk = (value: unknown, path: string, seen: Set<unknown>): void => {
+    if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value)) throw invalidInput(`metadata cannot be stored: ${path} is ${value}`);
+      return;
+    }
+    if (typeof value !== 'object') throw invalidInput(`metadata cannot be stored: ${path} is a ${typeof value}`);
+    if (seen.has(value)) throw invalidInput(`metadata cannot be stored: ${path} refers back to itself`);
+    if (!Array.isArray(value) && Object.getPrototypeOf(value) !== Object.prototype) throw invalidInput(`metadata cannot be stored: ${path} is not a plain object`);
+    seen.add(value);
+    for (const [k, v] of Object.entries(value)) walk(v, `${path}.${k}`, seen);
+    seen.delete(value);
+  };
+  walk(metadata, 'metadata', new Set());
+  if (Buffer.byteLength(JSON.stringify(metadata)) > MAX_METADATA_BYTES) throw invalidInput(`metadata cannot be stored: over ${MAX_METADATA_BYTES} bytes`);
+  return metadata as Record<string, unknown>;
+}
+
+function toMetadata(m: Memory): Record<string, VectorScalar> {
+  return {
+    memory_type: m.type,
+    timestamp: m.timestamp,
+    emotion: m.emotion ?? '',
+    emotion_intensity: m.emotionIntensity,
+    importance: m.importance,
+    access_count: m.accessCount,
+    last_accessed: m.lastAccessed ?? 0,
+    tags: JSON.stringify(m.tags),
+    related_ids: JSON.stringify(m.relatedMemoryIds),
+    user_email: m.userEmail ?? '',
+    relationship_context: m.relationshipContext,
+    environment_id: m.environmentId ?? '',
+    environment_name: m.environmentName ?? '',
+    // User metadata lives in one field of its own, so it can never overwrite the fields above.
+    meta_json: JSON.stringify(m.metadata),
+  };
+}
+
+function parseJson<T>(v: VectorScalar | undefined, fallback: T): T {
+  try {
+    return typeof v === 'string' && v !== '' ? (JSON.parse(v) as T) : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+function fromStored(v: StoredVector): Memory {
+  const md = v.metadata;
+  const str = (k: string) => (typeof md[k] === 'string' && md[k] !== '' ? (md[k] as string) : null);
+  const num = (k: string, d = 0) => (typeof md[k] === 'number' ? (md[k] as number) : d);
+  return {
+    id: v.id,
+    type: (md.memory_type as MemoryType) ?? 'episodic',
+    content: v.document,
+    timestamp: num('timestamp'),
+    emotion: str('emotion'),
+    emotionIntensity: num('emotion_intensity'),
+    importance: num('importance', 0.5),
+    accessCount: num('access_count'),
+    lastAccessed: num('last_accessed') || null,
+    tags: parseJson<string[]>(md.tags, []),
+    relatedMemoryIds: parseJson<string[]>(md.related_ids, []),
+    userEmail: str('user_email'),
+    relationshipContext: (md.relationship_context as RelationshipContext) ?? 'generic',
+    environmentId: str('environment_id'),
+    environmentName: str('environment_name'),
+    metadata: parseJson<Record<string, unknown>>(md.meta_json, {}),
+  };
+}
+
+/**
+ * A Mind's long-term memories: content and embeddings in the memory tier (one collection per
+ * Mind), never in the Mind's JSON file. Found by meaning, filtered inside the vector query.
+ */
+export class MemoryManager {
+  private opened: Promise<{ store: MemoryStore; embedder: EmbeddingProvider }> | undefined;
+  private working: string[] = [];
+  private readonly dedupThreshold: number | null;
+  private readonly relevanceWeight: number;
+
+  constructor(
+    private readonly mindId: string,
+    private readonly backend: MemoryBackend,
+    private readonly clock: Clock,
+    options: MemoryOptions = {},
+  ) {
+    this.dedupThreshold = options.dedupThreshold === undefined ? 0.85 : options.dedupThreshold;
+    this.relevanceWeight = options.relevanceWeight ?? 0.25;
+    if (this.relevanceWeight < 0 || this.relevanceWeight > 1) throw invalidInput('relevanceWeight must be from 0 to 1');
+  }
+
+  /** Adds a memory, or strengthens a near-duplicate of the same type (returned instead). */
+  async addMemory(input: AddMemoryInput): Promise<Memory> {
+    const [memory] = await this.addMemories([input]);
+    return memory!;
+  }
+
+  /** Adds many memories: embedded in one batch, written in one call (after near-duplicate checks). */
+  async addMemories(inputs: readonly AddMemoryInput[], options: { dedup?: boolean } = {}): Promise<Memory[]> {
+    if (!Array.isArray(inputs) || inputs.length === 0) throw invalidInput('addMemories needs a non-empty list of memories');
+    const memories = inputs.map((input, i) => {
+      try {
+        return this.build(input);
+      } catch (error) {
+        throw inputs.length === 1 ? error : invalidInput(`memory ${i}: ${(error as Error).message}`);
+      }
+    });
+    const { store, embedder } = await this.ready();
+    const embeddings = await embedder.embed(memories.map((m) => m.content));
+    const result: Memory[] = [];
+    const fresh: Array<{ memory: Memory; embedding: number[] }> = [];
+    for (let i = 0; i < memories.length; i++) {
+      const memory = memories[i]!;
+      const embedding = embeddings[i]!;
+      const twin = options.dedup === false || this.dedupThreshold === null ? undefined : await this.nearDuplicate(memory, embedding);
+      if (twin) {
+        const merged: Memory = {
+          ...twin,
+          importance: Math.max(twin.importance, memory.importance),
+          accessCount: twin.accessCount + 1,
+          lastAccessed: this.clock.now(),
+          tags: [...new Set([...twin.tags, ...memory.tags])],
+          relatedMemoryIds: [...new Set([...twin.relatedMemoryIds, ...memory.relatedMemoryIds])],
+        };
+        await store.update(this.mindId, [{ id: twin.id, metadata: toMetadata(merged) }]);
+        result.push(merged);
+      } else {
+        fresh.push({ memory, embedding });
+        result.push(memory);
+      }
+    }
+    if (fresh.length > 0) {
+      await store.add(
+        this.mindId,
+        fresh.map(({ memory, embedding }) => ({ id: memory.id, embedding, document: memory.content, metadata: toMetadata(memory) })),
+      );
+    }
+    return result;
+  }
+
+  /**
+   * Memories closest in meaning to `query`, best first. Filters are applied inside the vector query;
+   * a search for user U sees U's memories, shared ones and ones with no user — never another user's
+   * personal memory (a search without a user is the Mind's own and sees everything). Hits count as
+   * accesses.
+   */
+  async searchMemories(input: SearchMemoriesInput): Promise<MemorySearchHit[]> {
+    if (typeof input?.query !== 'string' || input.query.trim() === '') throw invalidInput('query must be a non-empty string');
+    const limit = parseLimit(input.limit ?? 5);
+    const filter: VectorClause[] = [];
+    if (input.memoryType !== undefined) filter.push({ field: 'memory_type', op: 'eq', value: oneOf(input.memoryType, MEMORY_TYPES, 'memoryType') });
+    if (input.userEmail !== undefined) {
+      const email = parseEmail(input.userEmail);
+      filter.push({ op: 'or', clauses: [{ field: 'user_email', op: 'eq', value: email }, { field: 'user_email', op: 'eq', value: '' }, { field: 'relationship_context', op: 'eq', value: 'shared' }] });
+    }
+    if (input.environmentId !== undefined) filter.push({ field: 'environment_id', op: 'eq', value: input.environmentId });
+    if (input.minImportance !== undefined) filter.push({ field: 'importance', op: 'gte', value: unit(input.minImportance, 'minImportance') });
+    if (input.since !== undefined) filter.push({ field: 'timestamp', op: 'gte', value: toEpochMs(input.since, 'since') });
+    if (input.until !== undefined) filter.push({ field: 'timestamp', op: 'lt', value: toEpochMs(input.until, 'until') });
+
+    const { store, embedder } = await this.ready();
+    const [embedding] = await embedder.embed([input.query]);
+    const candidates = this.relevanceWeight > 0 ? Math.min(1000, limit * 3) : limit;
+    const hits = await store.query(this.mindId, embedding!, candidates, filter);
+    const now = this.clock.now();
+    const ranked = hits
+      .map((hit) => {
+        const memory = fromStored(hit);
+        const score = (1 - this.relevanceWeight) * hit.similarity + this.relevanceWeight * this.relevance(memory, now);
+        return { ...memory, similarity: hit.similarity, score };
+      })
+      .sort((a, b) => b.score - a.score)
+      .slice(0, limit);
+    if (ranked.length > 0) {
+      for (const hit of ranked) {
+        hit.accessCount += 1;
+        hit.lastAccessed = now;
+      }
+      await store.update(this.mindId, ranked.map((m) => ({ id: m.id, metadata: toMetadata(m) })));
+      this.working = [...new Set([...ranked.map((m) => m.id), ...this.working])].slice(0, WORKING_MEMORY_SIZE);
+    }
+    return ranked;
+  }
+
+  /** relevance = importance × 0.99^age_days + min(accessCount × 0.05, 0.3) */
+  relevance(memory: Memory, now = this.clock.now()): number {
+    const ageDays = Math.max(0, now - memory.timestamp) / DAY;
+    return memory.importance * 0.99 ** ageDays + Math.min(memory.accessCount * 0.05, 0.3);
+  }
+
+  async getMemory(id: string): Promise<Memory | null> {
+    const { store } = await this.ready();
+    const [found] = await store.get(this.mindId, [id]);
+    return found ? fromStored(found) : null;
+  }
+
+  /** Changes a memory; a new content is embedded again. */
+  async updateMemory(id: string, patch: Partial<Omit<AddMemoryInput, 'memoryType'>> & { memoryType?: MemoryType }): Promise<Memory> {
+    const current = await this.getMemory(id);
+    if (!current) throw new MindError('INVALID_INPUT', `No memory ${JSON.stringify(id)} in Mind ${this.mindId}`);
+    const next = this.build({ ...this.toInput(current), ...patch, memoryType: patch.memoryType ?? current.type }, current);
+    const { store, embedder } = await this.ready();
+    const embedding = next.content !== current.content ? (await embedder.embed([next.content]))[0] : undefined;
+    await store.update(this.mindId, [{ id, metadata: toMetadata(next), ...(embedding ? { embedding, document: next.content } : {}) }]);
+    return next;
+  }
+
+  async deleteMemory(id: string): Promise<boolean> {
+    const existed = (await this.getMemory(id)) !== null;
+    if (existed) await (await this.ready()).store.delete(this.mindId, [id]);
+    this.working = this.working.filter((w) => w !== id);
+    return existed;
+  }
+
+  async countMemories(filter: { memoryType?: MemoryType; userEmail?: string } = {}): Promise<number> {
+    const { store } = await this.ready();
+    const clauses: VectorClause[] = [];
+    if (filter.memoryType !== undefined) clauses.push({ field: 'memory_type', op: 'eq', value: oneOf(filter.memoryType, MEMORY_TYPES, 'memoryType') });
+    if (filter.userEmail !== undefined) clauses.push({ field: 'user_email', op: 'eq', value: parseEmail(filter.userEmail) });
+    return store.count(this.mindId, clauses.length ? clauses : undefined);
+  }
+
+  /** Newest first by the memory's own timestamp (not insertion order). */
+  async getRecentMemories(limit = 10): Promise<Memory[]> {
+    return (await this.all()).sort((a, b) => b.timestamp - a.timestamp).slice(0, parseLimit(limit));
+  }
+
+  /** Most important first (ties: newest first). */
+  async getImportantMemories(limit = 10): Promise<Memory[]> {
+    return (await this.all()).sort((a, b) => b.importance - a.importance || b.timestamp - a.timestamp).slice(0, parseLimit(limit));
+  }
+
+  /** Every memory in storage order, paginated. */
+  async listMemories(options: { limit: number; cursor?: string | null }): Promise<{ items: Memory[]; nextCursor: string | null }> {
+    const limit = parseLimit(options.limit);
+    const offset = options.cursor ? Number.parseInt(Buffer.from(options.cursor, 'base64url').toString('utf8'), 10) : 0;
+    if (!Number.isInteger(offset) || offset < 0) throw invalidInput(`Invalid cursor ${JSON.stringify(options.cursor)}: pass the nextCursor of a previous page unchanged.`);
+    const { store } = await this.ready();
+    const rows = await store.scan(this.mindId, { limit: limit + 1, offset });
+    const items = rows.slice(0, limit).map(fromStored);
+    return { items, nextCursor: rows.length > limit ? Buffer.from(String(offset + limit)).toString('base64url') : null };
+  }
+
+  /** Ids of the (at most 12) memories most relevant to the latest searches. */
+  getWorkingMemory(): string[] {
+    return [...this.working];
+  }
+
+  /** Re-embeds every memory with the configured provider (e.g. after changing it). */
+  async reindex(onProgress?: (done: number, total: number) => void): Promise<number> {
+    const { store, embedder } = await this.backend.connect();
+    const info = { provider: embedder.name, dimension: embedder.dimension };
+    await store.open(this.mindId, info, { allowMismatch: true });
+    const n = await store.reindex(this.mindId, info, (docs) => embedder.embed(docs), onProgress);
+    this.opened = undefined;
+    return n;
+  }
+
+  /**
+   * Adds memories that keep their own ids (imports): ones whose id is already stored are skipped,
+   * so running an import twice stores each memory once. No near-duplicate merging.
+   */
+  async importMemories(memories: ReadonlyArray<AddMemoryInput & { id: string }>): Promise<{ imported: number; skipped: number }> {
+    const { store, embedder } = await this.ready();
+    let imported = 0;
+    for (let i = 0; i < memories.length; i += 256) {
+      const batch = memories.slice(i, i + 256).map((m) => ({ ...this.build(m), id: m.id }));
+      const existing = new Set((await store.get(this.mindId, batch.map((m) => m.id))).map((v) => v.id));
+      const fresh = batch.filter((m) => !existing.has(m.id));
+      if (fresh.length === 0) continue;
+      const vectors = await embedder.embed(fresh.map((m) => m.content));
+      await store.add(this.mindId, fresh.map((m, j) => ({ id: m.id, embedding: vectors[j]!, document: m.content, metadata: toMetadata(m) })));
+      imported += fresh.length;
+    }
+    return { imported, skipped: memories.length - imported };
+  }
+
+  private async all(): Promise<Memory[]> {
+    const { store } = await this.ready();
+    const out: Memory[] = [];
+    for (let offset = 0; ; offset += 5000) {
+      const rows = await store.scan(this.mindId, { limit: 5000, offset });
+      out.push(...rows.map(fromStored));
+      if (rows.length < 5000) return out;
+    }
+  }
+
+  private ready(): Promise<{ store: MemoryStore; embedder: EmbeddingProvider }> {
+    this.opened ??= (async () => {
+      const deps = await this.backend.connect();
+      await deps.store.open(this.mindId, { provider: deps.embedder.name, dimension: deps.embedder.dimension });
+      return deps;
+    })().catch((error: unknown) => {
+      this.opened = undefined;
+      throw error;
+    });
+    return this.opened;
+  }
+
+  private async nearDuplicate(memory: Memory, embedding: number[]): Promise<Memory | undefined> {
+    const { store } = await this.ready();
+    const [nearest] = await store.query(this.mindId, embedding, 1, [{ field: 'memory_type', op: 'eq', value: memory.type }]);
+    return nearest && nearest.similarity >= (this.dedupThreshold ?? 2) ? fromStored(nearest) : undefined;
+  }
+
+  private toInput(m: Memory): AddMemoryInput {
+    return {
+      content: m.content,
+      memoryType: m.type,
+      timestamp: m.timestamp,
+      ...(m.emotion ? { emotion: m.emotion } : {}),
+      emotionIntensity: m.emotionIntensity,
+      importance: m.importance,
+      tags: m.tags,
+      relatedMemoryIds: m.relatedMemoryIds,
+      ...(m.userEmail ? { userEmail: m.userEmail } : {}),
+      relationshipContext: m.relationshipContext,
+      ...(m.environmentId ? { environmentId: m.environmentId } : {}),
+      ...(m.environmentName ? { environmentName: m.environmentName } : {}),
+      metadata: m.metadata,
+    };
+  }
+
+  private build(input: AddMemoryInput, existing?: Memory): Memory {
+    if (typeof input?.content !== 'string' || input.content.trim() === '') throw invalidInput('content must be a non-empty string');
+    return {
+      id: existing?.id ?? randomUUID(),
+      type: oneOf(input.memoryType, MEMORY_TYPES, 'memoryType'),
+      content: input.content,
+      timestamp: input.timestamp === undefined ? this.clock.now() : toEpochMs(input.timestamp, 'timestamp'),
+      emotion: input.emotion ?? null,
+      emotionIntensity: input.emotionIntensity === undefined ? 0 : unit(input.emotionIntensity, 'emotionIntensity'),
+      importance: input.importance === undefined ? 0.5 : unit(input.importance, 'importance'),
+      accessCount: existing?.accessCount ?? 0,
+      lastAccessed: existing?.lastAccessed ?? null,
+      tags: input.tags === undefined ? [] : stringList(input.tags, 'tags'),
+      relatedMemoryIds: input.relatedMemoryIds === undefined ? [] : stringList(input.relatedMemoryIds, 'relatedMemoryIds'),
+      userEmail: input.userEmail === undefined ? null : parseEmail(input.userEmail),
+      relationshipContext: oneOf(input.relationshipContext ?? 'generic', RELATIONSHIP_CONTEXTS, 'relationshipContext'),
+      environmentId: input.environmentId ?? null,
+      environmentName: input.environmentName ?? null,
+      metadata: input.metadata === undefined ? {} : checkMetadata(input.metadata),
+    };
+  }
+}

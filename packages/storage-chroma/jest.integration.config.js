@@ -1,0 +1,1 @@
+module.exports = require('@genesis/jest-config').integration(__dirname);
