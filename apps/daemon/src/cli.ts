@@ -1,7 +1,9 @@
 import 'reflect-metadata';
+import { SingleBar, Presets } from 'cli-progress';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { openGenesis, openGenesisStorage, type Genesis } from '@genesis/daemon';
-import { MindError, parseGmid, toEpochMs, type StoredConcern, type StoredMessage } from '@genesis/mind-core';
+import { MEMORY_TYPES, MindError, parseGmid, toEpochMs, type MemoryType, type StoredConcern, type StoredMessage } from '@genesis/mind-core';
+import { MemoryTierError } from '@genesis/storage-chroma';
 import { StorageError } from '@genesis/storage-sqlite';
 
 interface GlobalOptions {
@@ -315,6 +317,72 @@ export function buildCli(io: Io): Command {
       }),
     );
 
+  const memory = program.command('memory').description("add, search and re-index a Mind's long-term memories");
+  memory
+    .command('add')
+    .description('add a memory (a near-duplicate of the same type strengthens the existing one)')
+    .argument('<gmid>', 'the Mind', parseGmidArg)
+    .requiredOption('--type <type>', MEMORY_TYPES.join(', '))
+    .requiredOption('--content <text>', 'what to remember')
+    .option('--importance <x>', 'how important, 0..1 (default 0.5)', parseUnit)
+    .option('--user <email>', 'the user it is about')
+    .option('--shared', 'visible to every user (default: personal when --user is given)')
+    .action(async (gmid: string, opts: { type: string; content: string; importance?: number; user?: string; shared?: boolean }) =>
+      withGenesis(async (g) => {
+        const m = await g.loadMind(gmid);
+        const added = await m.memory.addMemory({
+          content: opts.content,
+          memoryType: opts.type as MemoryType,
+          ...(opts.importance !== undefined ? { importance: opts.importance } : {}),
+          ...(opts.user !== undefined ? { userEmail: opts.user, relationshipContext: opts.shared ? 'shared' : 'personal' } : opts.shared ? { relationshipContext: 'shared' } : {}),
+        });
+        print({ ...added, timestamp: iso(added.timestamp), lastAccessed: iso(added.lastAccessed) }, () => `Stored memory ${added.id}`);
+      }),
+    );
+
+  memory
+    .command('search')
+    .description('find memories by meaning, best first')
+    .argument('<gmid>', 'the Mind', parseGmidArg)
+    .argument('<query>', 'what to look for')
+    .option('--limit <n>', 'how many (1..1000)', parseLimit, 5)
+    .option('--type <type>', `only this type: ${MEMORY_TYPES.join(', ')}`)
+    .option('--user <email>', "as seen by this user (theirs, shared and user-less memories)")
+    .action(async (gmid: string, query: string, opts: { limit: number; type?: string; user?: string }) =>
+      withGenesis(async (g) => {
+        const m = await g.loadMind(gmid);
+        const hits = await m.memory.searchMemories({
+          query,
+          limit: opts.limit,
+          ...(opts.type !== undefined ? { memoryType: opts.type as MemoryType } : {}),
+          ...(opts.user !== undefined ? { userEmail: opts.user } : {}),
+        });
+        print({ items: hits.map((h) => ({ ...h, timestamp: iso(h.timestamp), lastAccessed: iso(h.lastAccessed) })) }, () =>
+          hits.map((h) => `${h.score.toFixed(3)}  ${h.type.padEnd(11)} ${h.content.replace(/\s+/g, ' ').slice(0, 100)}`).join('\n') || 'No memories found.',
+        );
+      }),
+    );
+
+  memory
+    .command('reindex')
+    .description('re-embed every memory of a Mind with the configured embedding provider')
+    .argument('<gmid>', 'the Mind', parseGmidArg)
+    .action(async (gmid: string) =>
+      withGenesis(async (g) => {
+        const m = await g.loadMind(gmid);
+        const bar = new SingleBar({ format: 'reindex {bar} {value}/{total} memories', stream: process.stderr, noTTYOutput: false, hideCursor: true }, Presets.shades_classic);
+        let begun = false;
+        const count = await m.memory.reindex((done, total) => {
+          if (!begun) {
+            bar.start(total, done);
+            begun = true;
+          } else bar.update(done);
+        });
+        if (begun) bar.stop();
+        print({ gmid, reindexed: count }, () => `Re-embedded ${count} memories of ${gmid}.`);
+      }),
+    );
+
   program
     .command('stats')
     .description('JSON file size and row counts, for one Mind or all')
@@ -354,7 +422,8 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    const message = error instanceof StorageError || error instanceof MindError ? `${error.code}: ${error.message}` : (error as Error).message;
+    const message =
+      error instanceof StorageError || error instanceof MindError || error instanceof MemoryTierError ? `${error.code}: ${error.message}` : (error as Error).message;
     io.err(`genesis: ${message.split('\n')[0]}`);
     return 1;
   }

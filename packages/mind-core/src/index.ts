@@ -1,3 +1,5 @@
+import 'reflect-metadata';
+
 export type { Page, EpochMs } from './ports/page';
 export type { Clock } from './ports/clock';
 export { systemClock } from './ports/clock';

@@ -70,6 +70,8 @@ export interface MemoryOptions {
    * alone. Default 0.25.
    */
   relevanceWeight?: number;
+  /** Told when memories of a type are added (+n) or deleted (−n), e.g. to keep the Mind file's counts. */
+  onCountChange?: (type: MemoryType, delta: number) => void;
 }
 
 const WORKING_MEMORY_SIZE = 12;
@@ -175,6 +177,7 @@ export class MemoryManager {
   private working: string[] = [];
   private readonly dedupThreshold: number | null;
   private readonly relevanceWeight: number;
+  private readonly onCountChange: ((type: MemoryType, delta: number) => void) | undefined;
 
   constructor(
     private readonly mindId: string,
@@ -184,6 +187,7 @@ export class MemoryManager {
   ) {
     this.dedupThreshold = options.dedupThreshold === undefined ? 0.85 : options.dedupThreshold;
     this.relevanceWeight = options.relevanceWeight ?? 0.25;
+    this.onCountChange = options.onCountChange;
     if (this.relevanceWeight < 0 || this.relevanceWeight > 1) throw invalidInput('relevanceWeight must be from 0 to 1');
   }
 
@@ -232,6 +236,7 @@ export class MemoryManager {
         this.mindId,
         fresh.map(({ memory, embedding }) => ({ id: memory.id, embedding, document: memory.content, metadata: toMetadata(memory) })),
       );
+      for (const { memory } of fresh) this.onCountChange?.(memory.type, 1);
     }
     return result;
   }
@@ -258,7 +263,7 @@ export class MemoryManager {
 
     const { store, embedder } = await this.ready();
     const [embedding] = await embedder.embed([input.query]);
-    const candidates = this.relevanceWeight > 0 ? Math.min(1000, limit * 3) : limit;
+    const candidates = this.relevanceWeight > 0 ? Math.min(1000, limit * 2) : limit;
     const hits = await store.query(this.mindId, embedding!, candidates, filter);
     const now = this.clock.now();
     const ranked = hits
@@ -304,8 +309,12 @@ export class MemoryManager {
   }
 
   async deleteMemory(id: string): Promise<boolean> {
-    const existed = (await this.getMemory(id)) !== null;
-    if (existed) await (await this.ready()).store.delete(this.mindId, [id]);
+    const existing = await this.getMemory(id);
+    const existed = existing !== null;
+    if (existing) {
+      await (await this.ready()).store.delete(this.mindId, [id]);
+      this.onCountChange?.(existing.type, -1);
+    }
     this.working = this.working.filter((w) => w !== id);
     return existed;
   }

@@ -66,7 +66,15 @@ export class Mind {
     this.file = deps.files.pathFor(this.gmid);
     this.conversation = new ConversationManager(this.gmid, deps.messages, deps.clock, deps.maxMessageBytes);
     this.concerns = new ConcernManager(this.gmid, deps.concerns, deps.clock);
-    this.memory = new MemoryManager(this.gmid, deps.memory, deps.clock, deps.memoryOptions);
+    // The Mind file keeps counts of its memories (never the memories): saved with the next save().
+    this.memory = new MemoryManager(this.gmid, deps.memory, deps.clock, {
+      ...deps.memoryOptions,
+      onCountChange: (type, delta) => {
+        const summary = this.doc.memory;
+        summary.totalMemories = Math.max(0, summary.totalMemories + delta);
+        summary.byType[type] = Math.max(0, (summary.byType[type] ?? 0) + delta);
+      },
+    });
   }
 
   get name(): string {

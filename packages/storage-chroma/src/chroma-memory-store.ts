@@ -23,6 +23,32 @@ function toWhere(filter: VectorFilter | undefined): Where | undefined {
   return filter.length === 1 ? one(filter[0]!) : ({ $and: filter.map(one) } as Where);
 }
 
+/** Evaluates a filter on one record's metadata, with Chroma's semantics for the clauses used here. */
+export function matches(metadata: Record<string, VectorScalar>, filter: VectorFilter): boolean {
+  const one = (c: VectorClause): boolean => {
+    if (c.op === 'or') return c.clauses.some(one);
+    const v = metadata[c.field];
+    if (v === undefined) return false;
+    switch (c.op) {
+      case 'eq':
+        return v === c.value;
+      case 'ne':
+        return v !== c.value;
+      case 'in':
+        return c.value.includes(v);
+      case 'gte':
+        return typeof v === 'number' && v >= c.value;
+      case 'gt':
+        return typeof v === 'number' && v > c.value;
+      case 'lte':
+        return typeof v === 'number' && v <= c.value;
+      case 'lt':
+        return typeof v === 'number' && v < c.value;
+    }
+  };
+  return filter.every(one);
+}
+
 export interface ChromaStoreOptions {
   /** `http://host:port` of the Chroma server. */
   url: string;
@@ -99,9 +125,25 @@ export class ChromaMemoryStore implements MemoryStore {
     }
   }
 
+  /**
+   * The `limit` records nearest to `embedding` among those matching `filter`. Chroma's `where`
+   * filters get slower as a collection grows while unfiltered queries stay fast, so a filtered
+   * search first takes a wider unfiltered top-k: when at least `limit` of those match, they are
+   * exactly the filtered top `limit` (every record outside is farther). Otherwise the filter runs
+   * inside Chroma's query. Either way results are never under-filled.
+   */
   async query(ownerId: string, embedding: number[], limit: number, filter?: VectorFilter): Promise<VectorHit[]> {
     const c = this.collection(ownerId);
-    const where = toWhere(filter);
+    if (filter && filter.length > 0) {
+      const wide = Math.min(Math.max(limit * 20, 100), 1000);
+      const candidates = await this.nearest(c, embedding, wide);
+      const matching = candidates.filter((h) => matches(h.metadata, filter));
+      if (matching.length >= limit || candidates.length < wide) return matching.slice(0, limit);
+    }
+    return this.nearest(c, embedding, limit, toWhere(filter));
+  }
+
+  private async nearest(c: Collection, embedding: number[], limit: number, where?: Where): Promise<VectorHit[]> {
     const result = await this.call('search memories', () =>
       c.query({ queryEmbeddings: [embedding], nResults: limit, ...(where ? { where } : {}), include: ['documents', 'metadatas', 'distances'] as never }),
     );

@@ -134,3 +134,23 @@ test('bad message input for an existing Mind is refused and writes nothing', () 
   }
   expect(json('stats', gmid).messages).toBe(0);
 });
+
+test('memory add, search and reindex through the CLI', () => {
+  const { gmid } = json('mind', 'create', '--name', 'Rememberer');
+  const added = json('memory', 'add', gmid, '--type', 'semantic', '--content', 'Ann loves strong black coffee', '--importance', '0.9', '--user', 'ann@example.com');
+  expect(added).toMatchObject({ type: 'semantic', importance: 0.9, userEmail: 'ann@example.com', relationshipContext: 'personal' });
+  json('memory', 'add', gmid, '--type', 'episodic', '--content', 'We walked by the river on Sunday');
+  const found = json('memory', 'search', gmid, 'coffee', '--limit', '1');
+  expect(found.items.map((m: { content: string }) => m.content)).toEqual(['Ann loves strong black coffee']);
+  expect(found.items[0].similarity).toBeGreaterThan(0);
+  expect(json('memory', 'search', gmid, 'coffee', '--user', 'bob@example.com').items.map((m: { content: string }) => m.content)).toEqual(['We walked by the river on Sunday']);
+  expect(json('memory', 'search', gmid, 'river', '--type', 'episodic').items).toHaveLength(1);
+  expect(json('memory', 'reindex', gmid)).toEqual({ gmid, reindexed: 2 });
+
+  const bad = genesis('--home', home, 'memory', 'add', gmid, '--type', 'dreamy', '--content', 'x');
+  expect(bad.code).toBe(1);
+  expect(bad.stderr).toMatch(/^genesis: INVALID_INPUT: memoryType must be one of episodic, semantic, procedural, prospective, working/);
+  const badImportance = genesis('--home', home, 'memory', 'add', gmid, '--type', 'semantic', '--content', 'x', '--importance', '7');
+  expect(badImportance.code).toBe(2);
+  expect(json('memory', 'search', gmid, 'anything', '--limit', '10').items).toHaveLength(2);
+});

@@ -71,6 +71,10 @@ test('add and search with filters, best first, every field kept', async () => {
   expect((await mind.memory.searchMemories({ query: 'coffee', environmentId: 'env-chat' })).map((h) => h.id)).toEqual([coffee.id]);
   expect(await mind.memory.countMemories()).toBe(4);
   expect(await mind.memory.countMemories({ memoryType: 'semantic' })).toBe(1);
+  // The Mind file keeps counts only, never the memories.
+  expect(mind.document.memory).toMatchObject({ totalMemories: 4, byType: { semantic: 1, episodic: 1, procedural: 1, prospective: 1 } });
+  await mind.save();
+  expect(JSON.stringify(mind.document)).not.toContain('black coffee');
 });
 
 test('user scoping is applied inside the vector query: never another user\'s personal memory, no under-filled results', async () => {
