@@ -11,7 +11,7 @@ import {
   type StoredConcern,
 } from './ports/concern-store';
 import type { Page } from './ports/page';
-import { parseEmail, parseLimit, toEpochMs, type TimeInput } from './time-input';
+import { oneOf, parseEmail, parseLimit, toEpochMs, unitInterval, type TimeInput } from './validation';
 
 export interface CreateConcernInput {
   type: ConcernType;
@@ -45,12 +45,6 @@ const TRANSITIONS: Record<ConcernStatus, readonly ConcernStatus[]> = {
 };
 const from = (to: ConcernStatus): ConcernStatus[] => CONCERN_STATUSES.filter((s) => TRANSITIONS[s].includes(to));
 
-const oneOf = <T extends string>(value: unknown, allowed: readonly T[], field: string): T => {
-  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    throw invalidInput(`${field} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
-  }
-  return value as T;
-};
 
 /** A Mind's proactive follow-ups about its users, stored in SQL. */
 export class ConcernManager {
@@ -63,10 +57,7 @@ export class ConcernManager {
   async create(input: CreateConcernInput): Promise<StoredConcern> {
     const concernType = oneOf(input.type, CONCERN_TYPES, 'type');
     if (typeof input.description !== 'string' || input.description.trim() === '') throw invalidInput('description must be a non-empty string');
-    const severity = input.severity ?? 0.5;
-    if (typeof severity !== 'number' || !Number.isFinite(severity) || severity < 0 || severity > 1) {
-      throw invalidInput(`severity must be a number from 0 to 1, got ${JSON.stringify(input.severity)}`);
-    }
+    const severity = unitInterval(input.severity ?? 0.5, 'severity');
     return this.store.insert({
       mindId: this.mindId,
       concernType,

@@ -2,7 +2,7 @@ import { invalidInput } from './errors';
 import type { Clock } from './ports/clock';
 import { MESSAGE_ROLES, type MessageRole, type MessageStore, type StoredMessage } from './ports/message-store';
 import type { Page } from './ports/page';
-import { parseEmail, parseLimit, toEpochMs, type TimeInput } from './time-input';
+import { parseEmail, parseLimit, toEpochMs, type TimeInput } from './validation';
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
 

@@ -48,8 +48,8 @@ export { MIND_OPTIONS } from './tokens';
 export { MindError } from './errors';
 export type { MindErrorCode } from './errors';
 export { isGmid, parseGmid, newGmid } from './gmid';
-export { toEpochMs, parseEmail } from './time-input';
-export type { TimeInput } from './time-input';
+export { toEpochMs, parseEmail } from './validation';
+export type { TimeInput } from './validation';
 export {
   MIND_SCHEMA_VERSION,
   MAX_MIND_FILE_BYTES,

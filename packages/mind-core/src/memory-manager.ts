@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { invalidInput, MindError } from './errors';
 import type { Clock } from './ports/clock';
 import type { EmbeddingProvider, MemoryBackend, MemoryStore, StoredVector, VectorClause, VectorScalar } from './ports/memory-store';
-import { parseEmail, parseLimit, toEpochMs, type TimeInput } from './time-input';
+import { oneOf, parseEmail, parseLimit, toEpochMs, unitInterval as unit, type TimeInput } from './validation';
 
 export const MEMORY_TYPES = ['episodic', 'semantic', 'procedural', 'prospective', 'working'] as const;
 export type MemoryType = (typeof MEMORY_TYPES)[number];
@@ -78,18 +78,6 @@ const WORKING_MEMORY_SIZE = 12;
 const MAX_METADATA_BYTES = 16 * 1024;
 const DAY = 86_400_000;
 
-const oneOf = <T extends string>(value: unknown, allowed: readonly T[], field: string): T => {
-  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    throw invalidInput(`${field} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
-  }
-  return value as T;
-};
-const unit = (value: unknown, field: string): number => {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1) {
-    throw invalidInput(`${field} must be a number from 0 to 1, got ${JSON.stringify(value)}`);
-  }
-  return value;
-};
 const stringList = (value: unknown, field: string): string[] => {
   if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw invalidInput(`${field} must be a list of strings`);
   return value as string[];

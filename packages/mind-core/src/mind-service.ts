@@ -14,7 +14,7 @@ import type { MessageStore } from './ports/message-store';
 import type { MindRecord, MindRegistry } from './ports/mind-registry';
 import type { RecordStore } from './ports/record-store';
 import type { TaskStore } from './ports/task-store';
-import { parseEmail } from './time-input';
+import { parseEmail } from './validation';
 import { CLOCK, CONCERN_STORE, MEMORY_BACKEND, MESSAGE_STORE, MIND_OPTIONS, MIND_REGISTRY, RECORD_STORE, TASK_STORE } from './tokens';
 
 export interface MindOptions {

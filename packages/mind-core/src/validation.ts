@@ -31,3 +31,17 @@ export function parseLimit(value: unknown, field = 'limit', max = 1000): number 
   }
   return value;
 }
+
+export function oneOf<T extends string>(value: unknown, allowed: readonly T[], field: string): T {
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw invalidInput(`${field} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
+  }
+  return value as T;
+}
+
+export function unitInterval(value: unknown, field: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1) {
+    throw invalidInput(`${field} must be a number from 0 to 1, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
