@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MAX_MIND_FILE_BYTES } from '@genesis/mind-core';
@@ -110,6 +111,30 @@ test('two processes saving the same Mind: different sections merge, the same sec
   } finally {
     await other.close();
   }
+});
+
+/** Another OS process (as a daemon would be) loads the Mind, applies `change` and saves it. */
+function saveFromAnotherProcess(gmid: string, change: string): { revision: number; merged: boolean } {
+  const script = `require(${JSON.stringify(join(__dirname, '..', '..', 'dist', 'index.js'))}).openGenesis({ home: ${JSON.stringify(home.path)} })
+    .then(async (g) => { const m = await g.loadMind(${JSON.stringify(gmid)}); ${change}; const r = await m.save(); await g.close(); console.log(JSON.stringify(r)); })
+    .catch((e) => { console.error(e.code + ': ' + e.message); process.exit(1); });`;
+  return JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60_000 }));
+}
+
+test('a save in another process is merged when it changed another section, and refused when it changed the same one', async () => {
+  const created = await genesis.createMind({ name: 'TwoProcs' });
+  const here = await genesis.loadMind(created.gmid);
+  expect(saveFromAnotherProcess(created.gmid, "m.update((d) => { d.plugins.calendar = { enabled: true }; })")).toMatchObject({ revision: 2, merged: false });
+  here.feel('curiosity', 0.7);
+  expect(await here.save()).toMatchObject({ revision: 3, merged: true });
+  const onDisk = JSON.parse(readFileSync(created.file, 'utf8'));
+  expect(onDisk).toMatchObject({ revision: 3, plugins: { calendar: { enabled: true } }, emotionalState: { primaryEmotion: 'curiosity' } });
+
+  saveFromAnotherProcess(created.gmid, "m.feel('anger', 0.9)");
+  here.feel('calm', 0.2);
+  const before = readFileSync(created.file);
+  await expect(here.save()).rejects.toMatchObject({ code: 'SAVE_CONFLICT' });
+  expect(readFileSync(created.file).equals(before)).toBe(true);
 });
 
 test('a save that would pass 50 KB is refused and writes nothing', async () => {
