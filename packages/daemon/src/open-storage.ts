@@ -27,14 +27,10 @@ export interface GenesisStorage {
 /** The composition root of the SQL tier: resolves the home, opens and migrates the database. */
 export async function openGenesisStorage(options: OpenStorageOptions = {}): Promise<GenesisStorage> {
   const home = resolveHome(options.home);
-  const db = await SqlDatabase.open({ url: resolveDatabaseUrl(home, options.databaseUrl) });
-  let migrationsApplied: string[] = [];
-  try {
-    if (options.migrate !== false) migrationsApplied = await db.migrate();
-  } catch (error) {
-    await db.close();
-    throw error;
-  }
+  const { db, applied: migrationsApplied } = await SqlDatabase.openMigrated({
+    url: resolveDatabaseUrl(home, options.databaseUrl),
+    ...(options.migrate === false ? { migrate: false } : {}),
+  });
   const container = rootContainer.createChildContainer();
   container.registerInstance(CLOCK, options.clock ?? systemClock);
   registerSqlStorage(container, db);

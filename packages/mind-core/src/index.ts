@@ -80,6 +80,6 @@ export type {
   EmbeddingProvider,
   MemoryBackend,
 } from './ports/memory-store';
-export { MEMORY_STORE, EMBEDDING_PROVIDER, MEMORY_BACKEND } from './tokens';
+export { MEMORY_BACKEND } from './tokens';
 export { MemoryManager, MEMORY_TYPES, RELATIONSHIP_CONTEXTS } from './memory-manager';
 export type { Memory, MemoryType, RelationshipContext, AddMemoryInput, SearchMemoriesInput, MemorySearchHit, MemoryOptions } from './memory-manager';

@@ -37,6 +37,14 @@ export class MindFiles {
     );
   }
 
+  /** Size in bytes, 0 when the file does not exist. */
+  async size(file: string): Promise<number> {
+    return stat(file).then(
+      (s) => s.size,
+      () => 0,
+    );
+  }
+
   /** Reads and parses a JSON file; a missing or non-JSON file is a clear error naming it. */
   async readJson(file: string): Promise<{ raw: Buffer; value: unknown; mtimeMs: number }> {
     let raw: Buffer;

@@ -91,8 +91,8 @@ export class MindService {
       throw new MindError('INVALID_MIND_FILE', `Mind file ${file} is invalid at field "identity.gmid": it says ${document.identity.gmid}, the file name says ${gmidOrPath}. The file was left untouched.`);
     }
     const mind = this.mind(document, document);
-    if (!(await this.registry.get(mind.gmid))) await this.registry.upsert({ gmid: mind.gmid, name: mind.name, jsonPath: mind.file, status: 'active' });
-    await this.registry.touch(mind.gmid, this.clock.now());
+    if (await this.registry.get(mind.gmid)) await this.registry.touch(mind.gmid, this.clock.now());
+    else await this.registry.upsert({ gmid: mind.gmid, name: mind.name, jsonPath: mind.file, status: 'active', lastSeenAt: this.clock.now() });
     await this.movePendingMemories(mind);
     return mind;
   }
@@ -131,7 +131,6 @@ export class MindService {
 
   async stats(gmid: string): Promise<MindStats> {
     const mind = await this.loadMind(parseGmid(gmid));
-    const { raw } = await this.files.readJson(mind.file).catch(() => ({ raw: Buffer.alloc(0) }));
     const [messages, concerns, activeConcerns, tasks, records] = await Promise.all([
       this.messages.count({ mindId: gmid, includeArchived: true }),
       this.concerns.count({ mindId: gmid }),
@@ -143,7 +142,7 @@ export class MindService {
       gmid,
       name: mind.name,
       jsonFile: mind.file,
-      jsonBytes: raw.length,
+      jsonBytes: await this.files.size(mind.file),
       messages,
       concerns,
       activeConcerns,
@@ -212,15 +211,11 @@ export class MindService {
     const pending = legacyMemories(raw, Date.parse(doc.identity.birthTimestamp));
     try {
       await mind.memory.importMemories(pending as unknown as Array<AddMemoryInput & { id: string }>);
-    } catch (error) {
-      this.lastMemoryError = error as Error;
-      return;
+    } catch {
+      return; // still pending: counted by memory.notYetMoved, tried again on the next load
     }
     mind.update((d) => {
       d.memory.notYetMoved = 0;
     });
   }
-
-  /** Why the last move of old inline memories failed (they stay pending), if it did. */
-  lastMemoryError: Error | undefined;
 }

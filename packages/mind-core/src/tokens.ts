@@ -3,7 +3,7 @@ import type { MindOptions } from './mind-service';
 import type { Clock } from './ports/clock';
 import type { ConcernStore } from './ports/concern-store';
 import type { EnvironmentStore } from './ports/environment-store';
-import type { EmbeddingProvider, MemoryBackend, MemoryStore } from './ports/memory-store';
+import type { MemoryBackend } from './ports/memory-store';
 import type { MessageStore } from './ports/message-store';
 import type { MindRegistry } from './ports/mind-registry';
 import type { RecordStore } from './ports/record-store';
@@ -19,6 +19,4 @@ export const ENVIRONMENT_STORE: InjectionToken<EnvironmentStore> = Symbol('Envir
 export const RELATIONSHIP_STORE: InjectionToken<RelationshipStore> = Symbol('RelationshipStore');
 export const RECORD_STORE: InjectionToken<RecordStore> = Symbol('RecordStore');
 export const MIND_OPTIONS: InjectionToken<MindOptions> = Symbol('MindOptions');
-export const MEMORY_STORE: InjectionToken<MemoryStore> = Symbol('MemoryStore');
-export const EMBEDDING_PROVIDER: InjectionToken<EmbeddingProvider> = Symbol('EmbeddingProvider');
 export const MEMORY_BACKEND: InjectionToken<MemoryBackend> = Symbol('MemoryBackend');

@@ -124,6 +124,20 @@ export class SqlDatabase {
     return new SqlDatabase(dataSource, 'sqlite', file, retry);
   }
 
+  /**
+   * Opens the database and applies pending migrations (unless `migrate: false`); closes it again if
+   * migrating fails. Returns the names of the migrations applied.
+   */
+  static async openMigrated(options: SqlDatabaseOptions & { migrate?: boolean }): Promise<{ db: SqlDatabase; applied: string[] }> {
+    const db = await SqlDatabase.open(options);
+    try {
+      return { db, applied: options.migrate === false ? [] : await db.migrate() };
+    } catch (error) {
+      await db.close();
+      throw error;
+    }
+  }
+
   /** Rewrites `?` placeholders to `$1, $2, …` for PostgreSQL. */
   sql(text: string): string {
     if (this.dialect === 'sqlite') return text;

@@ -51,13 +51,7 @@ export function createSqlStores(db: SqlDatabase, clock: Clock = systemClock): Sq
 export async function openSqlStorage(
   options: SqlDatabaseOptions & { clock?: Clock; migrate?: boolean },
 ): Promise<SqlStores & { db: SqlDatabase; close(): Promise<void> }> {
-  const db = await SqlDatabase.open(options);
-  try {
-    if (options.migrate !== false) await db.migrate();
-  } catch (error) {
-    await db.close();
-    throw error;
-  }
+  const { db } = await SqlDatabase.openMigrated(options);
   return { db, ...createSqlStores(db, options.clock), close: () => db.close() };
 }
 
