@@ -1,7 +1,8 @@
-export { resolveHome, resolveDatabaseUrl } from './home';
-export { openGenesisStorage } from './open-storage';
-export type { GenesisStorage, OpenStorageOptions } from './open-storage';
-export { openGenesis } from './open-genesis';
-export type { Genesis, GenesisStats, OpenGenesisOptions } from './open-genesis';
-export { ChromaMemoryBackend } from './memory-backend';
-export type { MemoryBackendOptions } from './memory-backend';
+// @genesis/daemon — the composition of the Genesis tiers (and, next, the 24/7 runtime).
+export { openGenesis } from './composition/open-genesis';
+export type { Genesis, GenesisStats, GenesisStatus, OpenGenesisOptions } from './composition/open-genesis';
+export { resolveConfig, genesisConfigSchema } from './composition/config';
+export type { GenesisConfig, GenesisConfigInput, ResolveConfigOptions } from './composition/config';
+export { composeGenesis } from './composition/container';
+export type { ComposedGenesis, GenesisRuntime } from './composition/container';
+export { resolveHome, resolveDatabaseUrl } from './composition/home';

@@ -1,5 +1,5 @@
 import { ChromaClient, type Collection, type Metadata, type Where } from 'chromadb';
-import type { EmbeddingInfo, MemoryStore, StoredVector, VectorClause, VectorFilter, VectorHit, VectorScalar } from '@genesis/mind-core';
+import { silentLogger, type EmbeddingInfo, type Logger, type MemoryStore, type StoredVector, type VectorClause, type VectorFilter, type VectorHit, type VectorScalar } from '@genesis/mind-core';
 import { MemoryTierError } from './errors';
 
 /** `GMD-2026-4A7F-9B23` → `genesis-gmd-2026-4a7f-9b23` (Chroma names: 3+ characters, [a-z0-9._-]). */
@@ -54,6 +54,7 @@ export interface ChromaStoreOptions {
   url: string;
   /** Sent as `X-Chroma-Token` to a server that requires one. */
   token?: string;
+  logger?: Logger;
 }
 
 /**
@@ -64,7 +65,10 @@ export class ChromaMemoryStore implements MemoryStore {
   readonly client: ChromaClient;
   private readonly collections = new Map<string, Collection>();
 
+  private readonly log: Logger;
+
   constructor(private readonly options: ChromaStoreOptions) {
+    this.log = options.logger ?? silentLogger;
     const url = new URL(options.url);
     this.client = new ChromaClient({
       host: url.hostname,
@@ -206,7 +210,8 @@ export class ChromaMemoryStore implements MemoryStore {
     const source = this.collection(ownerId);
     const total = await source.count();
     const stagingName = `${collectionName(ownerId)}-reindex`;
-    await this.client.deleteCollection({ name: stagingName }).catch(() => undefined);
+    // A staging collection left by an interrupted re-index, if any (none is the usual case).
+    await this.client.deleteCollection({ name: stagingName }).catch((error: unknown) => this.log.debug({ stagingName, err: error }, 'no staging collection to remove'));
     const staging = await this.call('create the re-index collection', () =>
       this.client.createCollection({
         name: stagingName,

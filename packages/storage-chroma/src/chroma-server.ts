@@ -3,6 +3,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, rmSync } f
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { lock } from 'proper-lockfile';
+import { processAlive as alive } from '@genesis/mind-core';
 import { MemoryTierError } from './errors';
 
 /** Where the embedded Chroma server of a Genesis home keeps its data: `<home>/data/chroma`. */
@@ -36,16 +37,7 @@ export async function heartbeat(url: string, timeoutMs = 1000): Promise<boolean>
     const res = await fetch(`${url}/api/v2/heartbeat`, { signal: AbortSignal.timeout(timeoutMs) });
     return res.ok;
   } catch {
-    return false;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    return false; // no answer (refused, timed out) is what this function reports
   }
 }
 
@@ -64,7 +56,7 @@ function readServerFile(file: string): ChromaServerInfo | undefined {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as ChromaServerInfo;
   } catch {
-    return undefined;
+    return undefined; // missing or half-written: treated as no server, and replaced
   }
 }
 

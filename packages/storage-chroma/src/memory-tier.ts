@@ -1,3 +1,4 @@
+import type { Logger } from '@genesis/mind-core';
 import { ChromaMemoryStore } from './chroma-memory-store';
 import { chromaDataDir, heartbeat, startEmbeddedChroma, type ChromaServerHandle } from './chroma-server';
 import { MemoryTierError } from './errors';
@@ -10,6 +11,7 @@ export interface MemoryTierOptions {
   /** Token for that server (GENESIS_CHROMA_TOKEN). */
   token?: string;
   startupTimeoutMs?: number;
+  logger?: Logger;
 }
 
 export interface MemoryTier {
@@ -23,11 +25,11 @@ export interface MemoryTier {
 export async function openMemoryTier(options: MemoryTierOptions): Promise<MemoryTier> {
   if (options.url) {
     if (!(await heartbeat(options.url.replace(/\/+$/, ''), 5000))) {
-      throw new MemoryTierError('CHROMA_UNAVAILABLE', `No Chroma server answers at ${options.url} (GENESIS_CHROMA_URL): check the address and that it is running.`);
+      throw new MemoryTierError('CHROMA_UNAVAILABLE', `No Chroma server answers at ${options.url} (chroma.url / GENESIS_CHROMA_URL): check the address and that it is running.`);
     }
-    const store = new ChromaMemoryStore({ url: options.url, ...(options.token ? { token: options.token } : {}) });
+    const store = new ChromaMemoryStore({ url: options.url, ...(options.token ? { token: options.token } : {}), ...(options.logger ? { logger: options.logger } : {}) });
     return { store, url: options.url, server: null, close: async () => undefined };
   }
   const server = await startEmbeddedChroma({ dataDir: chromaDataDir(options.home), ...(options.startupTimeoutMs ? { startupTimeoutMs: options.startupTimeoutMs } : {}) });
-  return { store: new ChromaMemoryStore({ url: server.url }), url: server.url, server, close: () => server.close() };
+  return { store: new ChromaMemoryStore({ url: server.url, ...(options.logger ? { logger: options.logger } : {}) }), url: server.url, server, close: () => server.close() };
 }

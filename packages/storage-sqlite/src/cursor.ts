@@ -1,4 +1,4 @@
-import { StorageError } from './errors';
+import { GenesisError } from '@genesis/mind-core';
 
 /**
  * Keyset cursors: the (sort key, id) of the last row of a page, as opaque base64url text.
@@ -18,7 +18,7 @@ export function decodeCursor(cursor: string): CursorPosition {
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch (cause) {
-    throw new StorageError('INVALID_CURSOR', `Invalid cursor "${cursor}": pass the nextCursor of a previous page unchanged.`, { cause });
+    throw new GenesisError('INVALID_CURSOR', `cursor ${JSON.stringify(cursor.slice(0, 80))} is not a cursor of this list: pass the nextCursor of a previous page unchanged`, { field: 'cursor', cause });
   }
   if (
     !Array.isArray(parsed) ||
@@ -26,7 +26,7 @@ export function decodeCursor(cursor: string): CursorPosition {
     !(typeof parsed[0] === 'number' || parsed[0] === null) ||
     typeof parsed[1] !== 'string'
   ) {
-    throw new StorageError('INVALID_CURSOR', `Invalid cursor "${cursor}": pass the nextCursor of a previous page unchanged.`);
+    throw new GenesisError('INVALID_CURSOR', `cursor ${JSON.stringify(cursor.slice(0, 80))} is not a cursor of this list: pass the nextCursor of a previous page unchanged`, { field: 'cursor' });
   }
   return { key: parsed[0] as number | null, id: parsed[1] };
 }

@@ -1,29 +1,15 @@
-export type StorageErrorCode =
-  | 'DATABASE_BUSY'
-  | 'DATABASE_UNAVAILABLE'
-  | 'MIGRATION_FAILED'
-  | 'INVALID_CURSOR'
-  | 'INVALID_INPUT'
-  | 'QUERY_FAILED';
+import { GenesisError, type GenesisErrorOptions } from '@genesis/mind-core';
 
-/** The one error type of @genesis/storage-sqlite: a stable `code`, a message for people, the cause. */
-export class StorageError extends Error {
-  override readonly name = 'StorageError';
-  readonly code: StorageErrorCode;
+export type StorageErrorCode = 'DATABASE_BUSY' | 'DATABASE_UNAVAILABLE' | 'MIGRATION_FAILED' | 'QUERY_FAILED';
 
-  constructor(code: StorageErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
+/** A failure of the SQL tier (the database, not the input): a GenesisError with a storage code. */
+export class StorageError extends GenesisError {
+  declare readonly code: StorageErrorCode;
+
+  constructor(code: StorageErrorCode, message: string, options?: GenesisErrorOptions) {
+    super(code, message, options);
+    this.name = 'StorageError';
   }
-
-  toJSON(): { name: string; code: StorageErrorCode; message: string; cause?: string } {
-    const cause = this.cause instanceof Error ? this.cause.message : undefined;
-    return { name: this.name, code: this.code, message: this.message, ...(cause ? { cause } : {}) };
-  }
-}
-
-export function invalidInput(message: string): StorageError {
-  return new StorageError('INVALID_INPUT', message);
 }
 
 /** The SQLite or Postgres error code behind a (possibly TypeORM-wrapped) driver error. */

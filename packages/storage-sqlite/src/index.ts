@@ -1,17 +1,18 @@
-import 'reflect-metadata';
-
-export { SqlDatabase, isPostgresUrl, redactUrl } from './sql-database';
-export type { SqlDatabaseOptions, SqlDialect, SqlTransaction } from './sql-database';
-export { openSqlStorage, createSqlStores, registerSqlStorage } from './sql-storage';
-export type { SqlStores } from './sql-storage';
-export { SQL_DATABASE } from './tokens';
+// @genesis/storage-sqlite — the SQL tier: TypeORM entities and migrations (they stay here), and
+// keyset-paginated stores over SQLite (WAL) or PostgreSQL that implement mind-core's ports.
+export { SqlDatabase, TABLES, isPostgresUrl, redactUrl } from './sql-database';
+export type { SqlDatabaseOptions, SqlDialect, SqlExecutor } from './sql-database';
+export { registerSqlStorage, openSqlStorage } from './sql-storage';
+export { createSqlStores } from './sql-stores';
+export { SqlUnitOfWork } from './sql-unit-of-work';
+export { SQL_DATABASE, SQL_EXECUTOR } from './tokens';
 export { StorageError } from './errors';
 export type { StorageErrorCode } from './errors';
-export { SqlMessageStore } from './repositories/message.repository';
-export { SqlConcernStore } from './repositories/concern.repository';
-export { SqlTaskStore } from './repositories/task.repository';
-export { SqlMindRegistry } from './repositories/mind.repository';
-export { SqlEnvironmentStore } from './repositories/environment.repository';
-export { SqlRelationshipStore } from './repositories/relationship.repository';
-export { SqlRecordStore } from './repositories/record.repository';
+export { MessageRepository } from './repositories/message.repository';
+export { ConcernRepository } from './repositories/concern.repository';
+export { TaskRepository } from './repositories/task.repository';
+export { MindRegistryRepository } from './repositories/mind-registry.repository';
+export { EnvironmentRepository } from './repositories/environment.repository';
+export { RelationshipRepository } from './repositories/relationship.repository';
+export { RecordRepository } from './repositories/record.repository';
 export { MIGRATIONS } from './migrations';

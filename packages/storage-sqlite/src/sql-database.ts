@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Mutex } from 'async-mutex';
-import { DataSource } from 'typeorm';
+import { DataSource, QueryFailedError } from 'typeorm';
 import type { QueryRunner } from 'typeorm';
+import { GenesisError, silentLogger, type Logger } from '@genesis/mind-core';
 import { ENTITIES } from './entities';
 import { driverCode, StorageError } from './errors';
 import { MIGRATIONS } from './migrations';
@@ -25,14 +26,28 @@ export interface SqlDatabaseOptions {
   poolSize?: number;
   /** Log every SQL statement (TypeORM logger). Default false. */
   logging?: boolean;
+  /** Where failures that are handled here (a failed rollback) are reported. Default: silent. */
+  logger?: Logger;
+  /** Called with every statement this database runs (its text as given, with `?` placeholders). */
+  onQuery?: (sql: string, params: readonly unknown[]) => void;
 }
 
-/** A statement runner bound to one open transaction. */
-export interface SqlTransaction {
+/**
+ * Runs SQL: the database itself (each `run` its own transaction) or one open transaction (every
+ * statement inside it). Stores are built over an executor, so a unit of work hands the same stores
+ * a transaction. `write(work)` on a transaction runs `work` inside that same transaction.
+ */
+export interface SqlExecutor {
+  readonly dialect: SqlDialect;
   all<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   /** Runs INSERT/UPDATE/DELETE and returns the number of rows it changed. */
   run(sql: string, params?: readonly unknown[]): Promise<number>;
+  /** Runs `work` in one write transaction (a new one on the database; the same one inside a transaction). */
+  write<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
 }
+
+/** Every table of the Genesis schema, in the order `tableCounts` reports them. */
+export const TABLES = ['minds', 'environments', 'relationships', 'conversation_messages', 'concerns', 'background_tasks', 'mind_records'] as const;
 
 export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//i.test(url);
@@ -44,6 +59,8 @@ export function redactUrl(url: string): string {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The advisory lock key migrations hold on PostgreSQL ("gene" in ASCII). */
+const MIGRATION_LOCK_KEY = 0x67656e65;
 
 /**
  * One SQL database (a SQLite file or a PostgreSQL server) with the Genesis schema.
@@ -53,26 +70,35 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * slip into another caller's transaction) and retried with bounded back-off when another process
  * holds the write lock; on PostgreSQL each write is its own pooled transaction.
  */
-export class SqlDatabase {
+export class SqlDatabase implements SqlExecutor {
   readonly dialect: SqlDialect;
   /** The SQLite file path, or the Postgres URL with its password hidden. */
   readonly location: string;
   private readonly writeLock = new Mutex();
   private readonly placeholderCache = new Map<string, string>();
+  private readonly log: Logger;
+  private readonly onQuery: SqlDatabaseOptions['onQuery'];
 
   private constructor(
-    readonly dataSource: DataSource,
+    private readonly dataSource: DataSource,
     dialect: SqlDialect,
     location: string,
-    private readonly options: Required<Pick<SqlDatabaseOptions, 'busyRetries' | 'busyBackoffMs'>>,
+    private readonly options: Required<Pick<SqlDatabaseOptions, 'busyRetries' | 'busyBackoffMs'>> & Pick<SqlDatabaseOptions, 'logger' | 'onQuery'>,
   ) {
     this.dialect = dialect;
     this.location = location;
+    this.log = options.logger ?? silentLogger;
+    this.onQuery = options.onQuery;
   }
 
   static async open(options: SqlDatabaseOptions): Promise<SqlDatabase> {
     const busyTimeout = options.busyTimeoutMs ?? 5000;
-    const retry = { busyRetries: options.busyRetries ?? 4, busyBackoffMs: options.busyBackoffMs ?? 100 };
+    const retry = {
+      busyRetries: options.busyRetries ?? 4,
+      busyBackoffMs: options.busyBackoffMs ?? 100,
+      ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.onQuery ? { onQuery: options.onQuery } : {}),
+    };
     const common = {
       entities: [...ENTITIES] as Function[],
       migrations: [...MIGRATIONS] as Function[],
@@ -114,7 +140,9 @@ export class SqlDatabase {
       await dataSource.initialize();
       await dataSource.query('PRAGMA synchronous = NORMAL');
     } catch (cause) {
-      if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
+      if (dataSource.isInitialized) {
+        await dataSource.destroy().catch((error: unknown) => options.logger?.warn({ file, err: error }, 'closing a database that failed to open also failed'));
+      }
       throw new StorageError(
         driverCode(cause) === 'SQLITE_BUSY' ? 'DATABASE_BUSY' : 'DATABASE_UNAVAILABLE',
         `Cannot open the SQLite database ${file}: ${(cause as Error).message}`,
@@ -152,6 +180,7 @@ export class SqlDatabase {
 
   /** A read outside any transaction. */
   async all<T = Record<string, unknown>>(text: string, params: readonly unknown[] = []): Promise<T[]> {
+    this.onQuery?.(text, params);
     try {
       return (await this.dataSource.query(this.sql(text), [...params])) as T[];
     } catch (cause) {
@@ -159,20 +188,64 @@ export class SqlDatabase {
     }
   }
 
+  /** One statement in its own write transaction; returns the number of rows it changed. */
+  async run(text: string, params: readonly unknown[] = []): Promise<number> {
+    return this.write((tx) => tx.run(text, params));
+  }
+
+  /** Rows per table of the Genesis schema. */
+  async tableCounts(): Promise<Record<(typeof TABLES)[number], number>> {
+    const counts = {} as Record<(typeof TABLES)[number], number>;
+    for (const table of TABLES) {
+      const [row] = await this.all<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${table}`);
+      counts[table] = Number(row?.n ?? 0);
+    }
+    return counts;
+  }
+
+  /** The columns a table has now (empty when it does not exist). */
+  async columnNames(table: string): Promise<string[]> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      const found = await runner.getTable(table);
+      return found ? found.columns.map((c) => c.name) : [];
+    } finally {
+      // SQLite has one connection, which the runner shares: only a pooled one is given back.
+      if (this.dialect === 'postgres') await runner.release();
+    }
+  }
+
+  /** SQL the entities would still need to match this schema: empty when migrations left it exactly as declared. */
+  async pendingSchemaChanges(): Promise<string[]> {
+    const log = await this.dataSource.driver.createSchemaBuilder().log();
+    return log.upQueries.map((q) => q.query);
+  }
+
+  /** SQLite's plan for a statement (EXPLAIN QUERY PLAN), one line per step. */
+  async explain(text: string, params: readonly unknown[] = []): Promise<string[]> {
+    if (this.dialect !== 'sqlite') throw new StorageError('QUERY_FAILED', 'explain() reads SQLite query plans only');
+    const rows = await this.dataSource.query(`EXPLAIN QUERY PLAN ${text}`, [...params]);
+    return (rows as Array<{ detail: string }>).map((r) => r.detail);
+  }
+
   /**
    * Runs `work` in one write transaction and commits it; rolls back on any error. On SQLite, work
    * from this process is serialized, and a transaction that meets SQLITE_BUSY (another process holds
    * the lock past busy_timeout) is rolled back and tried again with bounded back-off.
    */
-  async write<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+  async write<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     if (this.dialect === 'postgres') return this.writePostgres(work);
     return this.writeLock.runExclusive(() => this.withBusyRetry(() => this.writeSqliteOnce(work)));
   }
 
-  /** Applies pending migrations (each in its own transaction). Returns the names of those applied. */
+  /**
+   * Applies pending migrations (each in its own transaction). Returns the names of those applied.
+   * On PostgreSQL they run under an advisory lock, so two daemons starting together migrate once.
+   */
   async migrate(): Promise<string[]> {
     const run = async () => {
       try {
+        if (this.dialect === 'postgres') return await this.withAdvisoryLock(async () => (await this.dataSource.runMigrations({ transaction: 'each' })).map((m) => m.name));
         const applied = await this.dataSource.runMigrations({ transaction: 'each' });
         return applied.map((m) => m.name);
       } catch (cause) {
@@ -211,7 +284,23 @@ export class SqlDatabase {
     await this.dataSource.destroy();
   }
 
-  private async writeSqliteOnce<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+  /** Holds a session-level advisory lock (one connection) while `fn` runs. */
+  private async withAdvisoryLock<T>(fn: () => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+      try {
+        return await fn();
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
+  private async writeSqliteOnce<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     // SQLite has one connection per DataSource: this runner is that connection.
     const runner = this.dataSource.createQueryRunner();
     await runner.query('BEGIN IMMEDIATE');
@@ -220,12 +309,12 @@ export class SqlDatabase {
       await runner.query('COMMIT');
       return result;
     } catch (error) {
-      await runner.query('ROLLBACK').catch(() => undefined);
+      await runner.query('ROLLBACK').catch((rollbackError: unknown) => this.log.error({ database: this.location, err: rollbackError }, 'rollback failed'));
       throw error;
     }
   }
 
-  private async writePostgres<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+  private async writePostgres<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     const runner = this.dataSource.createQueryRunner();
     try {
       await runner.connect();
@@ -239,22 +328,28 @@ export class SqlDatabase {
       await runner.commitTransaction();
       return result;
     } catch (error) {
-      await runner.rollbackTransaction().catch(() => undefined);
-      throw error instanceof StorageError ? error : this.wrap(error);
+      await runner.rollbackTransaction().catch((rollbackError: unknown) => this.log.error({ database: this.location, err: rollbackError }, 'rollback failed'));
+      throw this.wrapDriverError(error);
     } finally {
       await runner.release();
     }
   }
 
-  private transaction(runner: QueryRunner): SqlTransaction {
-    return {
-      all: async <T>(text: string, params: readonly unknown[] = []) =>
-        (await runner.query(this.sql(text), [...params])) as T[],
+  private transaction(runner: QueryRunner): SqlExecutor {
+    const tx: SqlExecutor = {
+      dialect: this.dialect,
+      all: async <T>(text: string, params: readonly unknown[] = []) => {
+        this.onQuery?.(text, params);
+        return (await runner.query(this.sql(text), [...params])) as T[];
+      },
       run: async (text: string, params: readonly unknown[] = []) => {
+        this.onQuery?.(text, params);
         const result = await runner.query(this.sql(text.trim()), [...params], true);
         return result.affected ?? 0;
       },
+      write: (work) => work(tx),
     };
+    return tx;
   }
 
   private async withBusyRetry<T>(attempt: () => Promise<T>): Promise<T> {
@@ -264,7 +359,7 @@ export class SqlDatabase {
       try {
         return await attempt();
       } catch (error) {
-        if (driverCode(error) !== 'SQLITE_BUSY') throw error instanceof StorageError ? error : this.wrap(error);
+        if (driverCode(error) !== 'SQLITE_BUSY') throw this.wrapDriverError(error);
         if (tries >= this.options.busyRetries) {
           throw new StorageError(
             'DATABASE_BUSY',
@@ -279,6 +374,12 @@ export class SqlDatabase {
         backoff = Math.min(backoff * 2, 2000);
       }
     }
+  }
+
+  /** Driver failures become StorageErrors; anything else thrown by the work passes through unchanged. */
+  private wrapDriverError(error: unknown): unknown {
+    if (error instanceof GenesisError) return error;
+    return error instanceof QueryFailedError || driverCode(error) !== undefined ? this.wrap(error) : error;
   }
 
   private wrap(cause: unknown): StorageError {

@@ -9,65 +9,52 @@ import {
   RECORD_STORE,
   RELATIONSHIP_STORE,
   TASK_STORE,
+  UNIT_OF_WORK,
   systemClock,
+  type Clock,
+  type TransactionStores,
 } from '@genesis/mind-core';
-import type { Clock } from '@genesis/mind-core';
-import { SqlConcernStore } from './repositories/concern.repository';
-import { SqlEnvironmentStore } from './repositories/environment.repository';
-import { SqlMessageStore } from './repositories/message.repository';
-import { SqlMindRegistry } from './repositories/mind.repository';
-import { SqlRecordStore } from './repositories/record.repository';
-import { SqlRelationshipStore } from './repositories/relationship.repository';
-import { SqlTaskStore } from './repositories/task.repository';
+import { ConcernRepository } from './repositories/concern.repository';
+import { EnvironmentRepository } from './repositories/environment.repository';
+import { MessageRepository } from './repositories/message.repository';
+import { MindRegistryRepository } from './repositories/mind-registry.repository';
+import { RecordRepository } from './repositories/record.repository';
+import { RelationshipRepository } from './repositories/relationship.repository';
+import { TaskRepository } from './repositories/task.repository';
 import { SqlDatabase, type SqlDatabaseOptions } from './sql-database';
-import { SQL_DATABASE } from './tokens';
-
-/** Every store of the SQL tier over one database. */
-export interface SqlStores {
-  messages: SqlMessageStore;
-  concerns: SqlConcernStore;
-  tasks: SqlTaskStore;
-  minds: SqlMindRegistry;
-  environments: SqlEnvironmentStore;
-  relationships: SqlRelationshipStore;
-  records: SqlRecordStore;
-}
-
-export function createSqlStores(db: SqlDatabase, clock: Clock = systemClock): SqlStores {
-  return {
-    messages: new SqlMessageStore(db, clock),
-    concerns: new SqlConcernStore(db, clock),
-    tasks: new SqlTaskStore(db, clock),
-    minds: new SqlMindRegistry(db, clock),
-    environments: new SqlEnvironmentStore(db, clock),
-    relationships: new SqlRelationshipStore(db, clock),
-    records: new SqlRecordStore(db, clock),
-  };
-}
+import { createSqlStores } from './sql-stores';
+import { SqlUnitOfWork } from './sql-unit-of-work';
+import { SQL_DATABASE, SQL_EXECUTOR } from './tokens';
 
 /**
- * Opens the database, applies pending migrations unless `migrate: false`, and builds the stores.
+ * For scripts and benchmarks: opens the database, applies pending migrations unless
+ * `migrate: false`, and returns the stores and a unit of work over it. Applications compose the
+ * tier with {@link registerSqlStorage} instead.
  */
 export async function openSqlStorage(
   options: SqlDatabaseOptions & { clock?: Clock; migrate?: boolean },
-): Promise<SqlStores & { db: SqlDatabase; close(): Promise<void> }> {
+): Promise<TransactionStores & { db: SqlDatabase; unitOfWork: SqlUnitOfWork; close(): Promise<void> }> {
   const { db } = await SqlDatabase.openMigrated(options);
-  return { db, ...createSqlStores(db, options.clock), close: () => db.close() };
+  const clock = options.clock ?? systemClock;
+  return { db, ...createSqlStores(db, clock), unitOfWork: new SqlUnitOfWork(db, clock), close: () => db.close() };
 }
 
 /**
- * Registers the SQL tier in a tsyringe container: the database under SQL_DATABASE and each store
- * under its mind-core token (one instance per container). A CLOCK registered beforehand is kept.
+ * Registers the SQL tier in a tsyringe container: the database (SQL_DATABASE, SQL_EXECUTOR), each
+ * store under its mind-core token and the UNIT_OF_WORK, one instance per container. A CLOCK
+ * registered beforehand is kept.
  */
 export function registerSqlStorage(container: DependencyContainer, db: SqlDatabase): void {
   container.registerInstance(SQL_DATABASE, db);
+  container.registerInstance(SQL_EXECUTOR, db);
   if (!container.isRegistered(CLOCK, true)) container.registerInstance(CLOCK, systemClock);
   const scoped = { lifecycle: Lifecycle.ContainerScoped } as const;
-  container.register(MESSAGE_STORE, { useClass: SqlMessageStore }, scoped);
-  container.register(CONCERN_STORE, { useClass: SqlConcernStore }, scoped);
-  container.register(TASK_STORE, { useClass: SqlTaskStore }, scoped);
-  container.register(MIND_REGISTRY, { useClass: SqlMindRegistry }, scoped);
-  container.register(ENVIRONMENT_STORE, { useClass: SqlEnvironmentStore }, scoped);
-  container.register(RELATIONSHIP_STORE, { useClass: SqlRelationshipStore }, scoped);
-  container.register(RECORD_STORE, { useClass: SqlRecordStore }, scoped);
+  container.register(MESSAGE_STORE, { useClass: MessageRepository }, scoped);
+  container.register(CONCERN_STORE, { useClass: ConcernRepository }, scoped);
+  container.register(TASK_STORE, { useClass: TaskRepository }, scoped);
+  container.register(MIND_REGISTRY, { useClass: MindRegistryRepository }, scoped);
+  container.register(ENVIRONMENT_STORE, { useClass: EnvironmentRepository }, scoped);
+  container.register(RELATIONSHIP_STORE, { useClass: RelationshipRepository }, scoped);
+  container.register(RECORD_STORE, { useClass: RecordRepository }, scoped);
+  container.register(UNIT_OF_WORK, { useClass: SqlUnitOfWork }, scoped);
 }

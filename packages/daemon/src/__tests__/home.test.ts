@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { resolveDatabaseUrl, resolveHome } from '../home';
+import { resolveDatabaseUrl, resolveHome } from '../composition/home';
 
 describe('resolveHome', () => {
   it('prefers the explicit home, then GENESIS_HOME, then ~/.genesis', () => {

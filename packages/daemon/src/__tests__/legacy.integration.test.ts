@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openGenesis, type Genesis } from '../open-genesis';
-import { FakeClock, tempHome } from './support';
+import { openGenesis, type Genesis } from '../composition/open-genesis';
+import { FakeClock, tempHome } from '@genesis/mind-core/testing';
 
 /** Hand-made old-format Genesis Mind files, written as an older Genesis would. */
 function fullHistory(gmid: string, turns: number) {
@@ -50,8 +50,8 @@ test('a full old file loads with nothing lost; loading it twice imports once; sa
   const original = readFileSync(file);
   expect(original.length).toBeGreaterThan(500_000);
 
-  const first = await genesis.loadMind(file);
-  const second = await genesis.loadMind(file);
+  const first = await genesis.loadMindFile(file);
+  const second = await genesis.loadMindFile(file);
   expect(second.gmid).toBe(gmid);
   expect(await first.conversation.countMessages()).toBe(2000);
 
@@ -105,7 +105,7 @@ test('a full old file loads with nothing lost; loading it twice imports once; sa
   expect(stats.jsonBytes).toBe(saved.bytes);
 
   // Loading the old file a third time, after compaction: nothing imported again, the compact file wins.
-  const third = await genesis.loadMind(file);
+  const third = await genesis.loadMindFile(file);
   expect(third.revision).toBe(1);
   expect(await third.conversation.countMessages()).toBe(2000);
   expect((await genesis.stats(gmid)).records).toBe(385);
@@ -130,7 +130,7 @@ test('an old file inside the minds folder is replaced by the compact one on save
 
 test('an empty history and missing optional sections load with defaults', async () => {
   const file = writeOld('bare.json', { identity: { gmid: 'GMID-BARE0001', name: 'Bare' }, conversation_history: [] });
-  const mind = await genesis.loadMind(file);
+  const mind = await genesis.loadMindFile(file);
   expect(await mind.conversation.countMessages()).toBe(0);
   expect(mind.emotionalState).toMatchObject({ primaryEmotion: 'neutral', intensity: 0 });
   expect(mind.document.memory).toEqual({ totalMemories: 0, byType: {}, notYetMoved: 0 });
@@ -149,8 +149,8 @@ test('duplicate and missing timestamps keep the original order and the given tim
     { role: 'narrator', content: 'f' },
   ];
   const file = writeOld('dups.json', { identity: { gmid: 'GMID-DUPS0001', name: 'Dups', birth_timestamp: '2025-01-01T00:00:00Z' }, conversation_history: history });
-  const mind = await genesis.loadMind(file);
-  await genesis.loadMind(file);
+  const mind = await genesis.loadMindFile(file);
+  await genesis.loadMindFile(file);
   const page = await mind.conversation.listMessages({ limit: 10 });
   const chronological = page.items.reverse();
   expect(chronological.map((m) => [m.content, new Date(m.createdAt).toISOString()])).toEqual([
@@ -171,11 +171,11 @@ test('duplicate and missing timestamps keep the original order and the given tim
 test('an old file without a valid identity is refused, naming the file and the field, and left untouched', async () => {
   const noGmid = writeOld('nogmid.json', { identity: { name: 'X', gmid: '../../../etc/passwd' }, conversation_history: [] });
   const before = readFileSync(noGmid);
-  await expect(genesis.loadMind(noGmid)).rejects.toMatchObject({ code: 'INVALID_GMID', message: expect.stringContaining(`identity.gmid" of ${noGmid}`) });
+  await expect(genesis.loadMindFile(noGmid)).rejects.toMatchObject({ code: 'INVALID_GMID', message: expect.stringContaining(`Mind file ${noGmid} is invalid at field "identity.gmid"`) });
   expect(readFileSync(noGmid).equals(before)).toBe(true);
   const noName = writeOld('noname.json', { identity: { gmid: 'GMID-NONAME01' }, conversation_history: [{ role: 'user', content: 'hi' }] });
-  await expect(genesis.loadMind(noName)).rejects.toThrow(`Mind file ${noName} is invalid at field "identity.name"`);
+  await expect(genesis.loadMindFile(noName)).rejects.toThrow(`Mind file ${noName} is invalid at field "identity.name"`);
   const notJson = join(oldDir, 'garbage.json');
   writeFileSync(notJson, 'not json at all');
-  await expect(genesis.loadMind(notJson)).rejects.toThrow(`Mind file ${notJson} is not valid JSON`);
+  await expect(genesis.loadMindFile(notJson)).rejects.toThrow(`Mind file ${notJson} is not valid JSON`);
 });

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
-import { openGenesis, type Genesis } from '../open-genesis';
-import { FakeClock, tempHome } from './support';
+import { openGenesis, type Genesis } from '../composition/open-genesis';
+import { FakeClock, tempHome } from '@genesis/mind-core/testing';
 
 const home = tempHome();
 const clock = new FakeClock(Date.UTC(2026, 5, 1));

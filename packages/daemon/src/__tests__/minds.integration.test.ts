@@ -3,8 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MAX_MIND_FILE_BYTES } from '@genesis/mind-core';
-import { openGenesis, type Genesis } from '../open-genesis';
-import { FakeClock, tempHome } from './support';
+import { openGenesis, type Genesis } from '../composition/open-genesis';
+import { FakeClock, tempHome } from '@genesis/mind-core/testing';
 
 const home = tempHome();
 const clock = new FakeClock();
@@ -29,7 +29,7 @@ test('createMind writes a small, valid <home>/minds/{gmid}.json and registers th
   expect((await genesis.listMinds()).map((m) => m.gmid)).toContain(mind.gmid);
 
   const byId = await genesis.loadMind(mind.gmid);
-  const byPath = await genesis.loadMind(mind.file);
+  const byPath = await genesis.loadMindFile(mind.file);
   expect(byId.document).toEqual(byPath.document);
   expect(byId.name).toBe('Ada');
 });

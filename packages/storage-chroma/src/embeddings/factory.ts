@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { EmbeddingProvider } from '@genesis/mind-core';
 import { MemoryTierError } from '../errors';
 import { HashEmbeddingProvider } from './hash';
@@ -20,27 +19,13 @@ export interface EmbeddingConfig {
   allowDownload?: boolean;
 }
 
-/** The embedding settings from the environment (GENESIS_EMBEDDINGS, GENESIS_EMBEDDINGS_URL, …). */
-export function embeddingConfigFromEnv(home: string, env: NodeJS.ProcessEnv = process.env): EmbeddingConfig {
-  const provider = (env.GENESIS_EMBEDDINGS || 'hash') as EmbeddingProviderName;
-  return {
-    provider,
-    ...(env.GENESIS_EMBEDDINGS_DIMENSION ? { dimension: Number(env.GENESIS_EMBEDDINGS_DIMENSION) } : {}),
-    ...(env.GENESIS_EMBEDDINGS_URL ? { url: env.GENESIS_EMBEDDINGS_URL } : {}),
-    ...(env.GENESIS_EMBEDDINGS_MODEL ? { model: env.GENESIS_EMBEDDINGS_MODEL } : {}),
-    ...(env.GENESIS_EMBEDDINGS_KEY || env.OPENAI_API_KEY ? { apiKey: env.GENESIS_EMBEDDINGS_KEY || env.OPENAI_API_KEY } : {}),
-    modelDir: env.GENESIS_TRANSFORMERS_MODEL_DIR || join(home, 'models'),
-    allowDownload: env.GENESIS_TRANSFORMERS_ALLOW_DOWNLOAD === '1',
-  };
-}
-
 export async function createEmbeddingProvider(config: EmbeddingConfig): Promise<EmbeddingProvider> {
   switch (config.provider ?? 'hash') {
     case 'hash':
       return new HashEmbeddingProvider(config.dimension ?? 384);
     case 'openai':
       if (!config.url || !config.model) {
-        throw new MemoryTierError('EMBEDDING_UNAVAILABLE', 'The openai provider needs GENESIS_EMBEDDINGS_URL (e.g. https://api.openai.com/v1) and GENESIS_EMBEDDINGS_MODEL.');
+        throw new MemoryTierError('EMBEDDING_UNAVAILABLE', 'The openai embedding provider needs a url (embeddings.url / GENESIS_EMBEDDINGS_URL, e.g. https://api.openai.com/v1) and a model (embeddings.model / GENESIS_EMBEDDINGS_MODEL).');
       }
       return OpenAIEmbeddingProvider.create({
         baseUrl: config.url,
@@ -51,6 +36,6 @@ export async function createEmbeddingProvider(config: EmbeddingConfig): Promise<
     case 'transformers':
       return TransformersEmbeddingProvider.create({ modelDir: config.modelDir ?? 'models', ...(config.model ? { model: config.model } : {}), allowDownload: config.allowDownload ?? false });
     default:
-      throw new MemoryTierError('EMBEDDING_UNAVAILABLE', `Unknown embedding provider ${JSON.stringify(config.provider)}: use hash, transformers or openai (GENESIS_EMBEDDINGS).`);
+      throw new MemoryTierError('EMBEDDING_UNAVAILABLE', `Unknown embedding provider ${JSON.stringify(config.provider)}: use hash, transformers or openai (embeddings.provider / GENESIS_EMBEDDINGS).`);
   }
 }

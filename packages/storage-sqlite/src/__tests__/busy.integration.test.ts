@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { SqlDatabase } from '../sql-database';
-import { createSqlStores } from '../sql-storage';
+import { createSqlStores } from '../sql-stores';
 import { StorageError } from '../errors';
 import { FakeClock, sqliteTarget } from './support/targets';
 

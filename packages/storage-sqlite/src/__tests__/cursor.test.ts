@@ -1,5 +1,5 @@
 import { decodeCursor, encodeCursor, toPage } from '../cursor';
-import { StorageError } from '../errors';
+import { GenesisError } from '@genesis/mind-core';
 import { redactUrl, isPostgresUrl } from '../sql-database';
 
 describe('keyset cursors', () => {
@@ -12,7 +12,8 @@ describe('keyset cursors', () => {
   it.each(['', 'not base64 json', Buffer.from('{"a":1}').toString('base64url'), Buffer.from('[1]').toString('base64url'), Buffer.from('["x","y"]').toString('base64url')])(
     'rejects %j with INVALID_CURSOR',
     (bad) => {
-      expect(() => decodeCursor(bad)).toThrow(StorageError);
+      expect(() => decodeCursor(bad)).toThrow(GenesisError);
+      expect(() => decodeCursor(bad)).toThrow(expect.objectContaining({ code: 'INVALID_CURSOR', field: 'cursor' }));
       expect(() => decodeCursor(bad)).toThrow(/pass the nextCursor of a previous page unchanged/);
     },
   );

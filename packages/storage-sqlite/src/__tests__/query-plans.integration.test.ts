@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { SqlDatabase } from '../sql-database';
-import { createSqlStores, type SqlStores } from '../sql-storage';
+import type { TransactionStores } from '@genesis/mind-core';
+import { createSqlStores } from '../sql-stores';
 import { FakeClock, sqliteTarget } from './support/targets';
 
 /**
@@ -11,21 +12,16 @@ import { FakeClock, sqliteTarget } from './support/targets';
 const target = sqliteTarget();
 const mind = 'GMD-2026-4A7F-9B23';
 let db: SqlDatabase;
-let s: SqlStores;
+let s: TransactionStores;
 let captured: Array<{ sql: string; params: unknown[] }> = [];
 
 beforeAll(async () => {
-  db = await SqlDatabase.open({ url: await target.create() });
+  db = await SqlDatabase.open({ url: await target.create(), onQuery: (sql, params) => captured.push({ sql, params: [...params] }) });
   await db.migrate();
   s = createSqlStores(db, new FakeClock());
   await s.messages.appendMany(
     Array.from({ length: 2000 }, (_, i) => ({ mindId: `GMD-2026-0000-${String(i % 20).padStart(4, '0')}`, role: 'user' as const, content: `m${i}`, userEmail: `u${i % 7}@x.io`, createdAt: i })),
   );
-  const original = db.dataSource.query.bind(db.dataSource);
-  jest.spyOn(db.dataSource, 'query').mockImplementation(async (sql: string, params?: unknown[]) => {
-    captured.push({ sql, params: params ?? [] });
-    return original(sql, params);
-  });
 });
 afterAll(async () => {
   await db.close();
@@ -37,8 +33,7 @@ async function planOf(run: () => Promise<unknown>): Promise<string> {
   await run();
   expect(captured).toHaveLength(1);
   const { sql, params } = captured[0]!;
-  const rows = await db.dataSource.query(`EXPLAIN QUERY PLAN ${sql}`, params);
-  return (rows as Array<{ detail: string }>).map((r) => r.detail).join('\n');
+  return (await db.explain(sql, params)).join('\n');
 }
 
 function expectIndexed(plan: string, table: string, index: string): void {

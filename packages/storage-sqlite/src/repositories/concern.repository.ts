@@ -1,4 +1,5 @@
 import { inject, injectable } from 'tsyringe';
+import { count as assertCount, epochMs, nonEmptyText, oneOf, parseLimit, unitInterval } from '@genesis/mind-core';
 import { CLOCK, CONCERN_STATUSES, CONCERN_TYPES, CONCERN_URGENCIES } from '@genesis/mind-core';
 import type {
   Clock,
@@ -12,23 +13,9 @@ import type {
   StoredConcern,
 } from '@genesis/mind-core';
 import { keysetPage } from './keyset';
-import { SqlDatabase } from '../sql-database';
-import { SQL_DATABASE } from '../tokens';
-import {
-  fromJson,
-  requireCount,
-  inList,
-  newId,
-  num,
-  numOrNull,
-  requireLimit,
-  requireOneOf,
-  requireText,
-  requireTime,
-  requireUnit,
-  strOrNull,
-  toJson,
-} from './values';
+import type { SqlExecutor } from '../sql-database';
+import { SQL_EXECUTOR } from '../tokens';
+import { fromJson, inList, newId, num, numOrNull, strOrNull, toJson } from './values';
 
 const COLUMNS =
   'id, mind_id, user_email, concern_type, description, severity, urgency, status, next_check_at, follow_up_count, ' +
@@ -60,24 +47,24 @@ function toConcern(row: Row): StoredConcern {
 
 /** Patch fields → column names, with the check each value must pass. */
 const PATCHABLE: Record<keyof ConcernPatch, [column: string, check: (v: unknown) => unknown]> = {
-  description: ['description', (v) => requireText(v, 'description')],
-  severity: ['severity', (v) => requireUnit(v, 'severity')],
-  urgency: ['urgency', (v) => requireOneOf(v, CONCERN_URGENCIES, 'urgency')],
-  status: ['status', (v) => requireOneOf(v, CONCERN_STATUSES, 'status')],
-  nextCheckAt: ['next_check_at', (v) => requireTime(v, 'nextCheckAt')],
-  followUpCount: ['follow_up_count', (v) => requireCount(v, 'followUpCount')],
-  lastCheckedAt: ['last_checked_at', (v) => (v === null ? null : requireTime(v, 'lastCheckedAt'))],
-  resolvedAt: ['resolved_at', (v) => (v === null ? null : requireTime(v, 'resolvedAt'))],
-  expiresAt: ['expires_at', (v) => (v === null ? null : requireTime(v, 'expiresAt'))],
-  memoryId: ['memory_id', (v) => (v === null ? null : requireText(v, 'memoryId', 64))],
+  description: ['description', (v) => nonEmptyText(v, 'description')],
+  severity: ['severity', (v) => unitInterval(v, 'severity')],
+  urgency: ['urgency', (v) => oneOf(v, CONCERN_URGENCIES, 'urgency')],
+  status: ['status', (v) => oneOf(v, CONCERN_STATUSES, 'status')],
+  nextCheckAt: ['next_check_at', (v) => epochMs(v, 'nextCheckAt')],
+  followUpCount: ['follow_up_count', (v) => assertCount(v, 'followUpCount')],
+  lastCheckedAt: ['last_checked_at', (v) => (v === null ? null : epochMs(v, 'lastCheckedAt'))],
+  resolvedAt: ['resolved_at', (v) => (v === null ? null : epochMs(v, 'resolvedAt'))],
+  expiresAt: ['expires_at', (v) => (v === null ? null : epochMs(v, 'expiresAt'))],
+  memoryId: ['memory_id', (v) => (v === null ? null : nonEmptyText(v, 'memoryId', 64))],
   metadata: ['metadata', (v) => toJson(v, 'metadata')],
 };
 
 /** concerns: proactive follow-ups, paged by (next_check_at, id) ascending. */
 @injectable()
-export class SqlConcernStore implements ConcernStore {
+export class ConcernRepository implements ConcernStore {
   constructor(
-    @inject(SQL_DATABASE) private readonly db: SqlDatabase,
+    @inject(SQL_EXECUTOR) private readonly db: SqlExecutor,
     @inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -85,18 +72,18 @@ export class SqlConcernStore implements ConcernStore {
     const now = this.clock.now();
     const row: Row = {
       id: newId(),
-      mind_id: requireText(c.mindId, 'mindId', 64),
+      mind_id: nonEmptyText(c.mindId, 'mindId', 64),
       user_email: c.userEmail ?? null,
-      concern_type: requireOneOf(c.concernType, CONCERN_TYPES, 'concernType'),
-      description: requireText(c.description, 'description'),
-      severity: requireUnit(c.severity ?? 0.5, 'severity'),
-      urgency: requireOneOf(c.urgency ?? 'normal', CONCERN_URGENCIES, 'urgency'),
-      status: requireOneOf(c.status ?? 'active', CONCERN_STATUSES, 'status'),
-      next_check_at: requireTime(c.nextCheckAt, 'nextCheckAt'),
+      concern_type: oneOf(c.concernType, CONCERN_TYPES, 'concernType'),
+      description: nonEmptyText(c.description, 'description'),
+      severity: unitInterval(c.severity ?? 0.5, 'severity'),
+      urgency: oneOf(c.urgency ?? 'normal', CONCERN_URGENCIES, 'urgency'),
+      status: oneOf(c.status ?? 'active', CONCERN_STATUSES, 'status'),
+      next_check_at: epochMs(c.nextCheckAt, 'nextCheckAt'),
       follow_up_count: 0,
       last_checked_at: null,
       resolved_at: null,
-      expires_at: c.expiresAt == null ? null : requireTime(c.expiresAt, 'expiresAt'),
+      expires_at: c.expiresAt == null ? null : epochMs(c.expiresAt, 'expiresAt'),
       memory_id: c.memoryId ?? null,
       metadata: c.metadata === undefined ? null : toJson(c.metadata, 'metadata'),
       created_at: now,
@@ -178,13 +165,13 @@ export class SqlConcernStore implements ConcernStore {
   async due(mindId: string, now: number, limit: number): Promise<StoredConcern[]> {
     const rows = await this.db.all<Row>(
       `SELECT ${COLUMNS} FROM concerns WHERE mind_id = ? AND status = ? AND next_check_at <= ? ORDER BY next_check_at ASC, id ASC LIMIT ?`,
-      [requireText(mindId, 'mindId'), 'active', requireTime(now, 'now'), requireLimit(limit)],
+      [nonEmptyText(mindId, 'mindId'), 'active', epochMs(now, 'now'), parseLimit(limit)],
     );
     return rows.map(toConcern);
   }
 
   async expire(mindId: string, now: number): Promise<number> {
-    requireTime(now, 'now');
+    epochMs(now, 'now');
     return this.db.write((tx) =>
       tx.run(
         'UPDATE concerns SET status = ?, updated_at = ? WHERE mind_id = ? AND status IN (?, ?) AND expires_at IS NOT NULL AND expires_at <= ?',
@@ -195,10 +182,10 @@ export class SqlConcernStore implements ConcernStore {
 
   private where(filter: ConcernFilter): { where: string[]; params: unknown[] } {
     const where = ['mind_id = ?'];
-    const params: unknown[] = [requireText(filter.mindId, 'mindId')];
+    const params: unknown[] = [nonEmptyText(filter.mindId, 'mindId')];
     if (filter.status !== undefined) {
       const statuses = (Array.isArray(filter.status) ? filter.status : [filter.status]) as unknown[];
-      for (const s of statuses) requireOneOf(s, CONCERN_STATUSES, 'status');
+      for (const s of statuses) oneOf(s, CONCERN_STATUSES, 'status');
       if (statuses.length === 1) where.push('status = ?');
       else where.push(inList('status', statuses.length));
       params.push(...statuses);
@@ -209,11 +196,11 @@ export class SqlConcernStore implements ConcernStore {
     }
     if (filter.dueAfter !== undefined) {
       where.push('next_check_at >= ?');
-      params.push(requireTime(filter.dueAfter, 'dueAfter'));
+      params.push(epochMs(filter.dueAfter, 'dueAfter'));
     }
     if (filter.dueBefore !== undefined) {
       where.push('next_check_at < ?');
-      params.push(requireTime(filter.dueBefore, 'dueBefore'));
+      params.push(epochMs(filter.dueBefore, 'dueBefore'));
     }
     return { where, params };
   }

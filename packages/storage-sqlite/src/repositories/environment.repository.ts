@@ -1,9 +1,10 @@
 import { inject, injectable } from 'tsyringe';
+import { epochMs, nonEmptyText, oneOf } from '@genesis/mind-core';
 import { CLOCK, ENVIRONMENT_KINDS } from '@genesis/mind-core';
 import type { Clock, EnvironmentKind, EnvironmentRecord, EnvironmentStore } from '@genesis/mind-core';
-import { SqlDatabase } from '../sql-database';
-import { SQL_DATABASE } from '../tokens';
-import { bool, fromJson, newId, num, numOrNull, requireOneOf, requireText, requireTime, strOrNull, toJson } from './values';
+import type { SqlExecutor } from '../sql-database';
+import { SQL_EXECUTOR } from '../tokens';
+import { bool, fromJson, newId, num, numOrNull, strOrNull, toJson } from './values';
 
 const COLUMNS = 'id, mind_id, name, kind, description, is_primary, metadata, created_at, updated_at, last_active_at';
 
@@ -26,9 +27,9 @@ function toEnvironment(row: Row): EnvironmentRecord {
 
 /** environments: where each mind lives and talks, unique by (mind, name). */
 @injectable()
-export class SqlEnvironmentStore implements EnvironmentStore {
+export class EnvironmentRepository implements EnvironmentStore {
   constructor(
-    @inject(SQL_DATABASE) private readonly db: SqlDatabase,
+    @inject(SQL_EXECUTOR) private readonly db: SqlExecutor,
     @inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -36,9 +37,9 @@ export class SqlEnvironmentStore implements EnvironmentStore {
     const now = this.clock.now();
     const params = [
       newId(),
-      requireText(env.mindId, 'mindId', 64),
-      requireText(env.name, 'name', 200),
-      requireOneOf(env.kind, ENVIRONMENT_KINDS, 'kind'),
+      nonEmptyText(env.mindId, 'mindId', 64),
+      nonEmptyText(env.name, 'name', 200),
+      oneOf(env.kind, ENVIRONMENT_KINDS, 'kind'),
       env.description ?? null,
       env.isPrimary ?? false,
       env.metadata === undefined ? null : toJson(env.metadata, 'metadata'),
@@ -78,7 +79,7 @@ export class SqlEnvironmentStore implements EnvironmentStore {
   }
 
   async markActive(mindId: string, id: string, at: number): Promise<boolean> {
-    requireTime(at, 'at');
+    epochMs(at, 'at');
     const changed = await this.db.write((tx) =>
       tx.run('UPDATE environments SET last_active_at = ?, updated_at = ? WHERE id = ? AND mind_id = ?', [at, at, id, mindId]),
     );

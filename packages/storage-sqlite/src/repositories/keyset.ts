@@ -1,13 +1,14 @@
+import { parseLimit } from '@genesis/mind-core';
 import type { Page } from '@genesis/mind-core';
 import { decodeCursor, toPage, type CursorPosition } from '../cursor';
-import type { SqlDatabase } from '../sql-database';
-import { requireLimit } from './values';
+import type { SqlExecutor } from '../sql-database';
+
 
 type Row = Record<string, unknown>;
 
 /** One keyset page: `WHERE … AND (key, id) >/< cursor ORDER BY key, id LIMIT limit + 1`. */
 export interface KeysetQuery<T> {
-  db: SqlDatabase;
+  db: SqlExecutor;
   columns: string;
   table: string;
   /** Filters (joined with AND; at least one) and their parameters; the cursor condition is added here. */
@@ -25,7 +26,7 @@ export interface KeysetQuery<T> {
 }
 
 export async function keysetPage<T>(q: KeysetQuery<T>): Promise<Page<T>> {
-  const limit = requireLimit(q.limit);
+  const limit = parseLimit(q.limit);
   const id = q.id ?? 'id';
   const where = [...q.where];
   const params = [...q.params];

@@ -1,4 +1,6 @@
 import { inject, injectable } from 'tsyringe';
+import { epochMs, nonEmptyText, oneOf } from '@genesis/mind-core';
+import { invalidInput } from '@genesis/mind-core';
 import { CLOCK, MESSAGE_ROLES } from '@genesis/mind-core';
 import type {
   AppendResult,
@@ -10,11 +12,11 @@ import type {
   Page,
   StoredMessage,
 } from '@genesis/mind-core';
-import { invalidInput } from '../errors';
-import { SqlDatabase } from '../sql-database';
-import { SQL_DATABASE } from '../tokens';
+
+import type { SqlExecutor } from '../sql-database';
+import { SQL_EXECUTOR } from '../tokens';
 import { keysetPage } from './keyset';
-import { bool, fromJson, newId, num, requireOneOf, requireText, requireTime, strOrNull, toJson } from './values';
+import { bool, fromJson, newId, num, strOrNull, toJson } from './values';
 
 const COLUMNS = 'id, mind_id, role, content, user_email, environment_id, metadata, created_at, archived, source_key';
 const INSERT_CHUNK = 400;
@@ -39,9 +41,9 @@ function toMessage(row: Row): StoredMessage {
 
 /** conversation_messages, read newest-first with keyset pages on (created_at, id). */
 @injectable()
-export class SqlMessageStore implements MessageStore {
+export class MessageRepository implements MessageStore {
   constructor(
-    @inject(SQL_DATABASE) private readonly db: SqlDatabase,
+    @inject(SQL_EXECUTOR) private readonly db: SqlExecutor,
     @inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -106,7 +108,7 @@ export class SqlMessageStore implements MessageStore {
   }
 
   async archiveBefore(mindId: string, before: number): Promise<number> {
-    requireTime(before, 'before');
+    epochMs(before, 'before');
     return this.db.write((tx) =>
       tx.run('UPDATE conversation_messages SET archived = ? WHERE mind_id = ? AND archived = ? AND created_at < ?', [
         true,
@@ -118,7 +120,7 @@ export class SqlMessageStore implements MessageStore {
   }
 
   async deleteBefore(mindId: string, before: number, options: { all?: boolean } = {}): Promise<number> {
-    requireTime(before, 'before');
+    epochMs(before, 'before');
     const archivedOnly = options.all ? '' : ' AND archived = ?';
     const params = options.all ? [mindId, before] : [mindId, before, true];
     let total = 0;
@@ -136,7 +138,7 @@ export class SqlMessageStore implements MessageStore {
   }
 
   private where(filter: MessageFilter): { where: string[]; params: unknown[] } {
-    requireText(filter.mindId, 'mindId');
+    nonEmptyText(filter.mindId, 'mindId');
     const where = ['mind_id = ?'];
     const params: unknown[] = [filter.mindId];
     if (!filter.includeArchived) {
@@ -145,11 +147,11 @@ export class SqlMessageStore implements MessageStore {
     }
     if (filter.since !== undefined) {
       where.push('created_at >= ?');
-      params.push(requireTime(filter.since, 'since'));
+      params.push(epochMs(filter.since, 'since'));
     }
     if (filter.until !== undefined) {
       where.push('created_at < ?');
-      params.push(requireTime(filter.until, 'until'));
+      params.push(epochMs(filter.until, 'until'));
     }
     if (filter.userEmail !== undefined) {
       where.push('user_email = ?');
@@ -157,16 +159,16 @@ export class SqlMessageStore implements MessageStore {
     }
     if (filter.role !== undefined) {
       where.push('role = ?');
-      params.push(requireOneOf(filter.role, MESSAGE_ROLES, 'role'));
+      params.push(oneOf(filter.role, MESSAGE_ROLES, 'role'));
     }
     return { where, params };
   }
 
   private values(m: NewMessage): unknown[] {
-    requireText(m.mindId, 'mindId', 64);
-    requireOneOf(m.role, MESSAGE_ROLES, 'role');
-    if (typeof m.content !== 'string') throw invalidInput('content must be a string');
-    const createdAt = m.createdAt === undefined ? this.clock.now() : requireTime(m.createdAt, 'createdAt');
+    nonEmptyText(m.mindId, 'mindId', 64);
+    oneOf(m.role, MESSAGE_ROLES, 'role');
+    if (typeof m.content !== 'string') throw invalidInput('content', 'must be a string');
+    const createdAt = m.createdAt === undefined ? this.clock.now() : epochMs(m.createdAt, 'createdAt');
     return [
       newId(),
       m.mindId,

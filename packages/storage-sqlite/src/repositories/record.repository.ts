@@ -1,10 +1,11 @@
 import { inject, injectable } from 'tsyringe';
+import { epochMs, nonEmptyText } from '@genesis/mind-core';
 import { CLOCK } from '@genesis/mind-core';
 import type { AppendResult, Clock, NewRecord, Page, RecordStore, StoredRecord } from '@genesis/mind-core';
-import { SqlDatabase } from '../sql-database';
-import { SQL_DATABASE } from '../tokens';
+import type { SqlExecutor } from '../sql-database';
+import { SQL_EXECUTOR } from '../tokens';
 import { keysetPage } from './keyset';
-import { fromJson, newId, num, requireText, requireTime, strOrNull, toJson } from './values';
+import { fromJson, newId, num, strOrNull, toJson } from './values';
 
 const COLUMNS = 'id, mind_id, namespace, kind, data, created_at, source_key';
 const INSERT_CHUNK = 500;
@@ -23,9 +24,9 @@ function toRecord(row: Record<string, unknown>): StoredRecord {
 
 /** mind_records: append-only per-Mind records (dreams, thoughts, plugin histories). */
 @injectable()
-export class SqlRecordStore implements RecordStore {
+export class RecordRepository implements RecordStore {
   constructor(
-    @inject(SQL_DATABASE) private readonly db: SqlDatabase,
+    @inject(SQL_EXECUTOR) private readonly db: SqlExecutor,
     @inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -33,11 +34,11 @@ export class SqlRecordStore implements RecordStore {
     if (records.length === 0) return { inserted: 0, skipped: 0 };
     const rows = records.map((r) => [
       newId(),
-      requireText(r.mindId, 'mindId', 64),
-      requireText(r.namespace, 'namespace', 100),
-      requireText(r.kind, 'kind', 100),
+      nonEmptyText(r.mindId, 'mindId', 64),
+      nonEmptyText(r.namespace, 'namespace', 100),
+      nonEmptyText(r.kind, 'kind', 100),
       toJson(r.data ?? null, 'data'),
-      r.createdAt === undefined ? this.clock.now() : requireTime(r.createdAt, 'createdAt'),
+      r.createdAt === undefined ? this.clock.now() : epochMs(r.createdAt, 'createdAt'),
       r.sourceKey ?? null,
     ]);
     const inserted = await this.db.write(async (tx) => {
@@ -56,7 +57,7 @@ export class SqlRecordStore implements RecordStore {
 
   async list(query: { mindId: string; namespace: string; kind?: string; limit: number; cursor?: string | null }): Promise<Page<StoredRecord>> {
     const where = ['mind_id = ?', 'namespace = ?'];
-    const params: unknown[] = [requireText(query.mindId, 'mindId'), requireText(query.namespace, 'namespace')];
+    const params: unknown[] = [nonEmptyText(query.mindId, 'mindId'), nonEmptyText(query.namespace, 'namespace')];
     if (query.kind !== undefined) {
       where.push('kind = ?');
       params.push(query.kind);
@@ -78,7 +79,7 @@ export class SqlRecordStore implements RecordStore {
 
   async count(filter: { mindId: string; namespace?: string }): Promise<number> {
     const where = ['mind_id = ?'];
-    const params: unknown[] = [requireText(filter.mindId, 'mindId')];
+    const params: unknown[] = [nonEmptyText(filter.mindId, 'mindId')];
     if (filter.namespace !== undefined) {
       where.push('namespace = ?');
       params.push(filter.namespace);

@@ -1,21 +1,11 @@
 import { inject, injectable } from 'tsyringe';
+import { epochMs, nonEmptyText, oneOf, unitInterval } from '@genesis/mind-core';
 import { CLOCK, RELATIONSHIP_TYPES } from '@genesis/mind-core';
 import type { Clock, Page, RelationshipRecord, RelationshipStore, RelationshipType } from '@genesis/mind-core';
 import { keysetPage } from './keyset';
-import { SqlDatabase, type SqlTransaction } from '../sql-database';
-import { SQL_DATABASE } from '../tokens';
-import {
-  fromJson,
-  newId,
-  num,
-  numOrNull,
-  requireOneOf,
-  requireText,
-  requireTime,
-  requireUnit,
-  strOrNull,
-  toJson,
-} from './values';
+import type { SqlExecutor } from '../sql-database';
+import { SQL_EXECUTOR } from '../tokens';
+import { fromJson, newId, num, numOrNull, strOrNull, toJson } from './values';
 
 const COLUMNS =
   'id, mind_id, user_email, display_name, relationship_type, trust_level, interaction_count, first_interaction_at, ' +
@@ -43,9 +33,9 @@ function toRelationship(row: Row): RelationshipRecord {
 
 /** relationships: whom each mind knows, unique by (mind, user email); most recent contact first. */
 @injectable()
-export class SqlRelationshipStore implements RelationshipStore {
+export class RelationshipRepository implements RelationshipStore {
   constructor(
-    @inject(SQL_DATABASE) private readonly db: SqlDatabase,
+    @inject(SQL_EXECUTOR) private readonly db: SqlExecutor,
     @inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -57,8 +47,8 @@ export class SqlRelationshipStore implements RelationshipStore {
       params.push(value);
     };
     if (rel.displayName !== undefined) set('display_name', rel.displayName);
-    if (rel.relationshipType !== undefined) set('relationship_type', requireOneOf(rel.relationshipType, RELATIONSHIP_TYPES, 'relationshipType'));
-    if (rel.trustLevel !== undefined) set('trust_level', requireUnit(rel.trustLevel, 'trustLevel'));
+    if (rel.relationshipType !== undefined) set('relationship_type', oneOf(rel.relationshipType, RELATIONSHIP_TYPES, 'relationshipType'));
+    if (rel.trustLevel !== undefined) set('trust_level', unitInterval(rel.trustLevel, 'trustLevel'));
     if (rel.notes !== undefined) set('notes', rel.notes);
     if (rel.metadata !== undefined) set('metadata', toJson(rel.metadata, 'metadata'));
     const row = await this.db.write(async (tx) => {
@@ -82,7 +72,7 @@ export class SqlRelationshipStore implements RelationshipStore {
   }
 
   async recordInteraction(mindId: string, userEmail: string, at: number): Promise<RelationshipRecord> {
-    requireTime(at, 'at');
+    epochMs(at, 'at');
     const row = await this.db.write(async (tx) => {
       const now = await this.ensure(tx, mindId, userEmail);
       await tx.run(
@@ -103,7 +93,7 @@ export class SqlRelationshipStore implements RelationshipStore {
       columns: COLUMNS,
       table: 'relationships',
       where: ['mind_id = ?'],
-      params: [requireText(query.mindId, 'mindId')],
+      params: [nonEmptyText(query.mindId, 'mindId')],
       // Never-contacted relationships sort as time 0, i.e. last.
       key: 'COALESCE(last_interaction_at, 0)',
       direction: 'DESC',
@@ -119,16 +109,16 @@ export class SqlRelationshipStore implements RelationshipStore {
   }
 
   /** Creates the row with defaults if it is missing; returns "now". */
-  private async ensure(tx: SqlTransaction, mindId: string, userEmail: string): Promise<number> {
+  private async ensure(tx: SqlExecutor, mindId: string, userEmail: string): Promise<number> {
     const now = this.clock.now();
     await tx.run(
       `INSERT INTO relationships (${COLUMNS}) VALUES (?, ?, ?, NULL, ?, ?, 0, NULL, NULL, NULL, NULL, ?, ?) ON CONFLICT (mind_id, user_email) DO NOTHING`,
-      [newId(), requireText(mindId, 'mindId', 64), requireText(userEmail, 'userEmail', 320), 'user', 0.5, now, now],
+      [newId(), nonEmptyText(mindId, 'mindId', 64), nonEmptyText(userEmail, 'userEmail', 320), 'user', 0.5, now, now],
     );
     return now;
   }
 
-  private async select(tx: SqlTransaction, mindId: string, userEmail: string): Promise<Row> {
+  private async select(tx: SqlExecutor, mindId: string, userEmail: string): Promise<Row> {
     const [row] = await tx.all<Row>(`SELECT ${COLUMNS} FROM relationships WHERE mind_id = ? AND user_email = ?`, [mindId, userEmail]);
     return row!;
   }

@@ -1,23 +1,11 @@
 import { inject, injectable } from 'tsyringe';
+import { count as assertCount, epochMs, nonEmptyText, oneOf, parseLimit } from '@genesis/mind-core';
 import { CLOCK, TASK_STATUSES } from '@genesis/mind-core';
 import type { ClaimOptions, Clock, NewTask, Page, StoredTask, TaskQuery, TaskStatus, TaskStore } from '@genesis/mind-core';
 import { keysetPage } from './keyset';
-import { SqlDatabase, type SqlTransaction } from '../sql-database';
-import { SQL_DATABASE } from '../tokens';
-import {
-  fromJson,
-  inList,
-  newId,
-  num,
-  numOrNull,
-  requireCount,
-  requireLimit,
-  requireOneOf,
-  requireText,
-  requireTime,
-  strOrNull,
-  toJson,
-} from './values';
+import type { SqlExecutor } from '../sql-database';
+import { SQL_EXECUTOR } from '../tokens';
+import { fromJson, inList, newId, num, numOrNull, strOrNull, toJson } from './values';
 
 const COLUMNS =
   'id, mind_id, type, payload, status, priority, run_at, attempts, max_attempts, lease_owner, lease_expires_at, ' +
@@ -53,9 +41,9 @@ function toTask(row: Row): StoredTask {
  * expires and the next `claim` takes it again (or marks it dead once it used all its attempts).
  */
 @injectable()
-export class SqlTaskStore implements TaskStore {
+export class TaskRepository implements TaskStore {
   constructor(
-    @inject(SQL_DATABASE) private readonly db: SqlDatabase,
+    @inject(SQL_EXECUTOR) private readonly db: SqlExecutor,
     @inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -63,14 +51,14 @@ export class SqlTaskStore implements TaskStore {
     const now = this.clock.now();
     const row: Row = {
       id: newId(),
-      mind_id: requireText(task.mindId, 'mindId', 64),
-      type: requireText(task.type, 'type', 100),
+      mind_id: nonEmptyText(task.mindId, 'mindId', 64),
+      type: nonEmptyText(task.type, 'type', 100),
       payload: toJson(task.payload ?? null, 'payload'),
       status: 'pending',
       priority: task.priority === undefined ? 0 : Math.trunc(task.priority),
-      run_at: task.runAt === undefined ? now : requireTime(task.runAt, 'runAt'),
+      run_at: task.runAt === undefined ? now : epochMs(task.runAt, 'runAt'),
       attempts: 0,
-      max_attempts: task.maxAttempts === undefined ? 5 : requireCount(task.maxAttempts, 'maxAttempts'),
+      max_attempts: task.maxAttempts === undefined ? 5 : assertCount(task.maxAttempts, 'maxAttempts'),
       lease_owner: null,
       lease_expires_at: null,
       last_error: null,
@@ -105,14 +93,14 @@ export class SqlTaskStore implements TaskStore {
 
   async list(query: TaskQuery): Promise<Page<StoredTask>> {
     const where = ['status = ?'];
-    const params: unknown[] = [requireOneOf(query.status, TASK_STATUSES, 'status')];
+    const params: unknown[] = [oneOf(query.status, TASK_STATUSES, 'status')];
     if (query.mindId !== undefined) {
       where.push('mind_id = ?');
       params.push(query.mindId);
     }
     if (query.runBefore !== undefined) {
       where.push('run_at <= ?');
-      params.push(requireTime(query.runBefore, 'runBefore'));
+      params.push(epochMs(query.runBefore, 'runBefore'));
     }
     return keysetPage({
       db: this.db,
@@ -134,7 +122,7 @@ export class SqlTaskStore implements TaskStore {
     const params: unknown[] = [];
     if (filter.status !== undefined) {
       where.push('status = ?');
-      params.push(requireOneOf(filter.status, TASK_STATUSES, 'status'));
+      params.push(oneOf(filter.status, TASK_STATUSES, 'status'));
     }
     if (filter.mindId !== undefined) {
       where.push('mind_id = ?');
@@ -146,10 +134,10 @@ export class SqlTaskStore implements TaskStore {
   }
 
   async claim(options: ClaimOptions): Promise<StoredTask[]> {
-    requireText(options.owner, 'owner', 200);
-    const now = requireTime(options.now, 'now');
-    const limit = requireLimit(options.limit);
-    const leaseUntil = now + requireCount(options.leaseMs, 'leaseMs');
+    nonEmptyText(options.owner, 'owner', 200);
+    const now = epochMs(options.now, 'now');
+    const limit = parseLimit(options.limit);
+    const leaseUntil = now + assertCount(options.leaseMs, 'leaseMs');
     const lock = this.db.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
     const mind = options.mindId === undefined ? '' : ' AND mind_id = ?';
     const mindParam = options.mindId === undefined ? [] : [options.mindId];
@@ -191,7 +179,7 @@ export class SqlTaskStore implements TaskStore {
   async heartbeat(id: string, owner: string, now: number, leaseMs: number): Promise<boolean> {
     const changed = await this.db.write((tx) =>
       tx.run('UPDATE background_tasks SET lease_expires_at = ?, updated_at = ? WHERE id = ? AND status = ? AND lease_owner = ?', [
-        requireTime(now, 'now') + requireCount(leaseMs, 'leaseMs'),
+        epochMs(now, 'now') + assertCount(leaseMs, 'leaseMs'),
         now,
         id,
         'running',
@@ -206,15 +194,15 @@ export class SqlTaskStore implements TaskStore {
       (tx) =>
         tx.run(
           'UPDATE background_tasks SET status = ?, result = ?, lease_owner = NULL, lease_expires_at = NULL, finished_at = ?, updated_at = ? WHERE id = ? AND status = ? AND lease_owner = ?',
-          ['succeeded', toJson(result ?? null, 'result'), requireTime(now, 'now'), now, id, 'running', owner],
+          ['succeeded', toJson(result ?? null, 'result'), epochMs(now, 'now'), now, id, 'running', owner],
         ),
       id,
     );
   }
 
   async fail(id: string, owner: string, error: string, now: number, retryAt: number): Promise<StoredTask | null> {
-    requireTime(now, 'now');
-    requireTime(retryAt, 'retryAt');
+    epochMs(now, 'now');
+    epochMs(retryAt, 'retryAt');
     return this.finishWith(
       (tx) =>
         tx.run(
@@ -235,20 +223,20 @@ export class SqlTaskStore implements TaskStore {
       (tx) =>
         tx.run(
           'UPDATE background_tasks SET status = ?, lease_owner = NULL, lease_expires_at = NULL, finished_at = ?, updated_at = ? WHERE id = ? AND status IN (?, ?)',
-          ['cancelled', requireTime(now, 'now'), now, id, 'pending', 'running'],
+          ['cancelled', epochMs(now, 'now'), now, id, 'pending', 'running'],
         ),
       id,
     );
   }
 
   async deleteFinishedBefore(before: number): Promise<number> {
-    requireTime(before, 'before');
+    epochMs(before, 'before');
     return this.db.write((tx) =>
       tx.run(`DELETE FROM background_tasks WHERE ${inList('status', FINISHED.length)} AND finished_at < ?`, [...FINISHED, before]),
     );
   }
 
-  private async finishWith(update: (tx: SqlTransaction) => Promise<number>, id: string): Promise<StoredTask | null> {
+  private async finishWith(update: (tx: SqlExecutor) => Promise<number>, id: string): Promise<StoredTask | null> {
     const row = await this.db.write(async (tx) => {
       if ((await update(tx)) === 0) return undefined;
       const [r] = await tx.all<Row>(`SELECT ${COLUMNS} FROM background_tasks WHERE id = ?`, [id]);

@@ -1,6 +1,6 @@
 import { SqlDatabase } from '../../sql-database';
-import { createSqlStores, type SqlStores } from '../../sql-storage';
-import { StorageError } from '../../errors';
+import type { TransactionStores } from '@genesis/mind-core';
+import { createSqlStores } from '../../sql-stores';
 import { FakeClock, type TestTarget } from './targets';
 
 const MIND = 'GMD-2026-4A7F-9B23';
@@ -16,8 +16,7 @@ async function tableNames(db: SqlDatabase): Promise<string[]> {
 }
 
 async function columnNames(db: SqlDatabase, table: string): Promise<string[]> {
-  const t = await db.dataSource.createQueryRunner().getTable(table);
-  return t ? t.columns.map((c) => c.name) : [];
+  return db.columnNames(table);
 }
 
 /** SQL an older tool might have used to create these tables (integer ids, datetime text). */
@@ -38,7 +37,7 @@ function legacyDdl(dialect: 'sqlite' | 'postgres'): string[] {
 export function defineStoreSuite(target: TestTarget): void {
   const clock = new FakeClock();
   let db: SqlDatabase;
-  let s: SqlStores;
+  let s: TransactionStores;
 
   const fresh = async () => {
     const database = await SqlDatabase.open({ url: await target.create() });
@@ -66,8 +65,7 @@ export function defineStoreSuite(target: TestTarget): void {
     it('leaves the schema exactly as the entities declare it (nothing left to synchronize)', async () => {
       const database = await fresh();
       try {
-        const pending = await database.dataSource.driver.createSchemaBuilder().log();
-        expect(pending.upQueries.map((q) => q.query)).toEqual([]);
+        expect(await database.pendingSchemaChanges()).toEqual([]);
       } finally {
         await database.close();
       }
@@ -202,7 +200,7 @@ export function defineStoreSuite(target: TestTarget): void {
           ]),
         ).rejects.toThrow(/createdAt/);
         await expect(s.messages.list({ mindId: mind, limit: 0 })).rejects.toThrow(/limit must be an integer from 1 to 1000/);
-        await expect(s.messages.list({ mindId: mind, limit: 5, cursor: 'garbage' })).rejects.toBeInstanceOf(StorageError);
+        await expect(s.messages.list({ mindId: mind, limit: 5, cursor: 'garbage' })).rejects.toMatchObject({ name: 'GenesisError', code: 'INVALID_CURSOR', field: 'cursor' });
         expect(await s.messages.count({ mindId: mind })).toBe(before);
       });
 

@@ -1,0 +1,76 @@
+import { container as rootContainer, type DependencyContainer } from 'tsyringe';
+import {
+  CLOCK,
+  FileMindDocumentStore,
+  LOGGER,
+  MIND_DOCUMENT_STORE,
+  MIND_OPTIONS,
+  silentLogger,
+  systemClock,
+  type Clock,
+  type EmbeddingProvider,
+  type Logger,
+  type MindOptions,
+} from '@genesis/mind-core';
+import { registerChromaMemory, type ChromaMemoryBackend } from '@genesis/storage-chroma';
+import { registerSqlStorage, SqlDatabase } from '@genesis/storage-sqlite';
+import type { GenesisConfig } from './config';
+
+/** What the process supplies besides the configuration. */
+export interface GenesisRuntime {
+  clock?: Clock;
+  /** Default: silent (an SDK never writes to its user's stdout). */
+  logger?: Logger;
+  /** An embedding provider instance, instead of the configured one. */
+  embeddings?: EmbeddingProvider;
+  /** Apply pending migrations on open. Default true. */
+  migrate?: boolean;
+}
+
+export interface ComposedGenesis {
+  config: GenesisConfig;
+  /** A child container holding CLOCK, LOGGER, the SQL stores and UNIT_OF_WORK, MIND_DOCUMENT_STORE, MEMORY_BACKEND and MIND_OPTIONS. */
+  container: DependencyContainer;
+  db: SqlDatabase;
+  memory: ChromaMemoryBackend;
+  /** Names of the migrations applied while opening. */
+  migrationsApplied: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root: opens (and migrates) the SQL tier, the JSON tier and the memory tier of a
+ * home and registers them in one child container. Nothing else wires the tiers together.
+ */
+export async function composeGenesis(config: GenesisConfig, runtime: GenesisRuntime = {}): Promise<ComposedGenesis> {
+  const logger = runtime.logger ?? silentLogger;
+  const { db, applied } = await SqlDatabase.openMigrated({ url: config.databaseUrl, logger, ...(runtime.migrate === false ? { migrate: false } : {}) });
+  if (applied.length > 0) logger.info({ database: db.location, applied }, 'migrations applied');
+  const container = rootContainer.createChildContainer();
+  container.registerInstance(CLOCK, runtime.clock ?? systemClock);
+  container.registerInstance(LOGGER, logger);
+  registerSqlStorage(container, db);
+  container.registerInstance(MIND_DOCUMENT_STORE, await FileMindDocumentStore.open(config.home, { logger }));
+  const memory = registerChromaMemory(container, {
+    home: config.home,
+    embeddings: runtime.embeddings ?? config.embeddings,
+    logger,
+    ...(config.chroma.url ? { url: config.chroma.url } : {}),
+    ...(config.chroma.token ? { token: config.chroma.token } : {}),
+    ...(config.chroma.startupTimeoutMs ? { startupTimeoutMs: config.chroma.startupTimeoutMs } : {}),
+  });
+  const mindOptions: MindOptions = { home: config.home, maxMessageBytes: config.maxMessageBytes, memory: config.memory };
+  container.registerInstance(MIND_OPTIONS, mindOptions);
+  return {
+    config,
+    container,
+    db,
+    memory,
+    migrationsApplied: applied,
+    async close() {
+      await container.dispose();
+      await memory.close();
+      await db.close();
+    },
+  };
+}

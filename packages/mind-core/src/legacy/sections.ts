@@ -1,0 +1,179 @@
+import { MAX_EMOTIONS, neutralEmotionalState, type EmotionalState, type MindIdentity } from '../mind/mind-document';
+import type { MessageRole } from '../ports/message-store';
+import { isEmail, isRecord } from '../shared/validation';
+import { itemTime, legacyTime } from './time';
+import { clamp, digest, pick, text } from './values';
+
+/** One old list item on its way to `mind_records`. */
+export interface LegacyRecord {
+  namespace: string;
+  kind: string;
+  data: unknown;
+  createdAt: number;
+  sourceKey: string;
+}
+
+export interface LegacyMessage {
+  role: MessageRole;
+  content: string;
+  createdAt: number;
+  userEmail: string | null;
+  metadata: Record<string, unknown>;
+  sourceKey: string;
+}
+
+/** Collects the lists that leave the document; items without a time share the previous one. */
+export class RecordCollector {
+  readonly records: LegacyRecord[] = [];
+  constructor(private readonly fallbackTime: number) {}
+
+  moveList(namespace: string, kind: string, list: unknown[]): void {
+    let last = this.fallbackTime;
+    list.forEach((item, i) => {
+      const t = itemTime(item);
+      if (t !== null) last = t;
+      this.records.push({ namespace, kind, data: item, createdAt: last, sourceKey: `legacy:${namespace}:${kind}:${i}:${digest(item)}` });
+    });
+  }
+
+  add(record: LegacyRecord): void {
+    this.records.push(record);
+  }
+}
+
+const GROWING_KEY = /(history|log|logs|transactions|events|records|entries|stream|journal)$/i;
+const GROWING_LENGTH = 20;
+const ROLE_MAP: Record<string, MessageRole> = {
+  user: 'user',
+  human: 'user',
+  assistant: 'assistant',
+  ai: 'assistant',
+  bot: 'assistant',
+  mind: 'assistant',
+  system: 'system',
+  tool: 'tool',
+  function: 'tool',
+};
+const IDENTITY_KEYS = ['gmid', 'name', 'digital_fingerprint', 'birth_timestamp', 'creator', 'creator_email', 'template', 'primary_purpose', 'status', 'version'];
+const EMOTION_KEYS = ['primary_emotion', 'intensity', 'emotions', 'mood', 'valence', 'arousal', 'last_update'];
+
+export function convertIdentity(old: Record<string, unknown>, gmid: string, birth: number): MindIdentity {
+  const rest = Object.fromEntries(Object.entries(old).filter(([k]) => !IDENTITY_KEYS.includes(k)));
+  const email = text(pick(old, 'creator_email', 'creatorEmail'));
+  return {
+    ...rest,
+    gmid,
+    name: text(pick(old, 'name')) ?? gmid,
+    digitalFingerprint: text(pick(old, 'digital_fingerprint', 'digitalFingerprint')) ?? digest(old),
+    birthTimestamp: new Date(birth).toISOString(),
+    creator: text(pick(old, 'creator')),
+    creatorEmail: isEmail(email) ? email : null,
+    template: text(pick(old, 'template')),
+    primaryPurpose: text(pick(old, 'primary_purpose', 'primaryPurpose')),
+    status: text(pick(old, 'status')) ?? 'active',
+    version: text(pick(old, 'version')) ?? '1.0.0',
+  };
+}
+
+/** Bounded values stay; any list inside is history and moves to SQL; the strongest emotions are kept. */
+export function convertEmotionalState(old: Record<string, unknown>, fallbackTime: number, out: RecordCollector): EmotionalState {
+  const rest: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(old)) {
+    if (Array.isArray(value)) out.moveList('emotional_state', key, value);
+    else if (!EMOTION_KEYS.includes(key)) rest[key] = value;
+  }
+  const all = isRecord(old.emotions) ? old.emotions : {};
+  const emotions = Object.fromEntries(
+    Object.entries(all)
+      .filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1]))
+      .map(([k, v]) => [k, Math.min(1, Math.max(0, v))] as [string, number])
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, MAX_EMOTIONS),
+  );
+  if (Object.keys(all).length > Object.keys(emotions).length) {
+    out.add({ namespace: 'emotional_state', kind: 'emotions_snapshot', data: all, createdAt: fallbackTime, sourceKey: `legacy:emotional_state:emotions:${digest(all)}` });
+  }
+  const neutral = neutralEmotionalState(new Date(legacyTime(old.last_update) ?? fallbackTime).toISOString());
+  return {
+    ...rest,
+    ...neutral,
+    primaryEmotion: text(old.primary_emotion) ?? neutral.primaryEmotion,
+    intensity: clamp(old.intensity, 0, 1, 0),
+    emotions,
+    mood: text(old.mood) ?? neutral.mood,
+    valence: clamp(old.valence, -1, 1, 0),
+    arousal: clamp(old.arousal, 0, 1, 0),
+  };
+}
+
+/** The inline memories stay in the backup until the memory tier moves them; they are counted here. */
+export function convertMemorySummary(old: Record<string, unknown>, out: RecordCollector): { summary: Record<string, unknown> & { totalMemories: number; byType: Record<string, number>; notYetMoved: number }; inline: number } {
+  const inline = isRecord(old.memories) ? Object.values(old.memories) : Array.isArray(old.memories) ? old.memories : [];
+  const byType: Record<string, number> = {};
+  for (const m of inline) {
+    const type = isRecord(m) ? (text(pick(m, 'memory_type', 'memoryType', 'type')) ?? 'unknown') : 'unknown';
+    byType[type] = (byType[type] ?? 0) + 1;
+  }
+  const rest: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(old)) {
+    if (key === 'memories') continue;
+    if (Array.isArray(value)) out.moveList('memory', key, value);
+    else rest[key] = value;
+  }
+  return { summary: { ...rest, totalMemories: inline.length, byType, notYetMoved: inline.length }, inline: inline.length };
+}
+
+/** Thoughts go to `thoughts`, other lists to `consciousness`; what remains stays in the document. */
+export function convertConsciousness(old: Record<string, unknown>, out: RecordCollector): Record<string, unknown> {
+  const kept: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(old)) {
+    if (key === 'thought_stream' && Array.isArray(value)) out.moveList('thoughts', 'thought', value);
+    else if (Array.isArray(value)) out.moveList('consciousness', key, value);
+    else kept[key] = value;
+  }
+  return kept;
+}
+
+/** Plugin configuration stays; growing state (history-like names, or long lists) moves to SQL. */
+export function convertPlugins(old: Record<string, unknown>, out: RecordCollector): Record<string, unknown> {
+  const plugins: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(old)) {
+    if (!isRecord(value)) {
+      plugins[name] = value;
+      continue;
+    }
+    const kept: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(value)) {
+      if (Array.isArray(v) && (GROWING_KEY.test(key) || v.length > GROWING_LENGTH)) out.moveList(`plugin:${name}`, key, v);
+      else kept[key] = v;
+    }
+    plugins[name] = kept;
+  }
+  return plugins;
+}
+
+/** Conversation history → messages, in order; items without a time share the previous one. */
+export function convertHistory(history: unknown[], birth: number): LegacyMessage[] {
+  let last = birth;
+  return history.map((item, i): LegacyMessage => {
+    const o: Record<string, unknown> = isRecord(item) ? item : { content: item };
+    const t = itemTime(o);
+    if (t !== null) last = t;
+    const rawRole = String(o.role ?? 'user').toLowerCase();
+    const { role: _r, content: _c, timestamp: _ts, user_email: _ue, userEmail: _ue2, ...extra } = o;
+    return {
+      role: ROLE_MAP[rawRole] ?? 'system',
+      content: typeof o.content === 'string' ? o.content : JSON.stringify(o.content ?? ''),
+      createdAt: last,
+      userEmail: text(pick(o, 'user_email', 'userEmail'))?.trim().toLowerCase() ?? null,
+      metadata: {
+        ...extra,
+        imported: true,
+        legacyIndex: i,
+        ...(t === null ? { timestampMissing: true } : {}),
+        ...(ROLE_MAP[rawRole] ? {} : { legacyRole: o.role }),
+      },
+      sourceKey: `legacy:history:${i}:${digest(item)}`,
+    };
+  });
+}

@@ -1,0 +1,17 @@
+import type { Memory } from './memory-input';
+
+const DAY = 86_400_000;
+
+/** relevance = importance × 0.99^age_days + min(accessCount × 0.05, 0.3) */
+export function relevance(memory: Memory, now: number): number {
+  const ageDays = Math.max(0, now - memory.timestamp) / DAY;
+  return memory.importance * 0.99 ** ageDays + Math.min(memory.accessCount * 0.05, 0.3);
+}
+
+/** score = (1 − w) × similarity + w × relevance; best first, at most `limit`. */
+export function rankHits<T extends Memory & { similarity: number }>(hits: T[], weight: number, now: number, limit: number): Array<T & { score: number }> {
+  return hits
+    .map((hit) => ({ ...hit, score: (1 - weight) * hit.similarity + weight * relevance(hit, now) }))
+    .sort((a, b) => b.score - a.score)
+    .slice(0, limit);
+}

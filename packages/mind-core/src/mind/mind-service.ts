@@ -1,0 +1,261 @@
+import { inject, injectable } from 'tsyringe';
+import { convertLegacyMind } from '../legacy/convert';
+import { isLegacyMindFile } from '../legacy/detect';
+import { legacyMemories } from '../legacy/memories';
+import type { MemoryOptions } from '../memory/memory-manager';
+import type { Clock } from '../ports/clock';
+import type { ConcernStore, StoredConcern } from '../ports/concern-store';
+import type { Logger } from '../ports/logger';
+import type { MemoryBackend } from '../ports/memory-store';
+import type { MessageStore } from '../ports/message-store';
+import type { DocumentFile, MindDocumentStore } from '../ports/mind-document-store';
+import type { RegisteredMind, MindRegistry } from '../ports/mind-registry';
+import type { RecordStore } from '../ports/record-store';
+import type { TaskStore } from '../ports/task-store';
+import {
+  CLOCK,
+  CONCERN_STORE,
+  LOGGER,
+  MEMORY_BACKEND,
+  MESSAGE_STORE,
+  MIND_DOCUMENT_STORE,
+  MIND_OPTIONS,
+  MIND_REGISTRY,
+  RECORD_STORE,
+  TASK_STORE,
+  UNIT_OF_WORK,
+} from '../ports/tokens';
+import type { UnitOfWork } from '../ports/unit-of-work';
+import { GenesisError } from '../shared/errors';
+import { isGmid, newGmid, parseGmid } from '../shared/gmid';
+import { nonEmptyText, parseEmail } from '../shared/validation';
+import { Mind } from './mind';
+import { newMindDocument, validateMindDocument, type MindDocument, type NewMindInput } from './mind-document';
+
+export interface MindOptions {
+  /** The Genesis home, named in messages (Mind files live in `<home>/minds/`). */
+  home: string;
+  /** Largest message content accepted, in bytes. Default 1 MB. */
+  maxMessageBytes?: number;
+  /** Near-duplicate threshold and ranking of the memory tier. */
+  memory?: MemoryOptions;
+}
+
+export interface MindStats {
+  gmid: string;
+  name: string;
+  jsonFile: string;
+  jsonBytes: number;
+  messages: number;
+  concerns: number;
+  activeConcerns: number;
+  tasks: number;
+  records: number;
+  /** Memories still inline in an old-format backup, not yet moved to the memory tier. */
+  memoriesNotYetMoved: number;
+}
+
+/** Creates, loads, lists and deletes Minds. Depends only on mind-core ports. */
+@injectable()
+export class MindService {
+  constructor(
+    @inject(MIND_OPTIONS) private readonly options: MindOptions,
+    @inject(MIND_REGISTRY) private readonly registry: MindRegistry,
+    @inject(MESSAGE_STORE) private readonly messages: MessageStore,
+    @inject(CONCERN_STORE) private readonly concerns: ConcernStore,
+    @inject(TASK_STORE) private readonly tasks: TaskStore,
+    @inject(RECORD_STORE) private readonly records: RecordStore,
+    @inject(CLOCK) private readonly clock: Clock,
+    @inject(MEMORY_BACKEND) private readonly memory: MemoryBackend,
+    @inject(MIND_DOCUMENT_STORE) private readonly documents: MindDocumentStore,
+    @inject(UNIT_OF_WORK) private readonly unitOfWork: UnitOfWork,
+    @inject(LOGGER) private readonly log: Logger,
+  ) {}
+
+  async createMind(input: NewMindInput): Promise<Mind> {
+    if (typeof input !== 'object' || input === null) throw new GenesisError('INVALID_INPUT', 'createMind needs { name, … }', { field: 'name' });
+    const name = nonEmptyText(input.name, 'name', 200).trim();
+    const creatorEmail = input.creatorEmail == null ? null : parseEmail(input.creatorEmail, 'creatorEmail');
+    let gmid = newGmid(this.clock.now());
+    while (await this.documents.exists(gmid)) gmid = newGmid(this.clock.now());
+    const document = newMindDocument(gmid, { ...input, name, creatorEmail }, this.clock.now());
+    const mind = this.mind(document, document);
+    await mind.save();
+    await this.registry.upsert({ gmid, name: mind.name, jsonPath: mind.file, status: 'active' });
+    return mind;
+  }
+
+  /**
+   * Loads a Mind by its GMID from `<home>/minds/`. An old-format file found there is imported: its
+   * history goes to SQL (exactly once, however often it is loaded), the original is kept
+   * byte-identical in `<home>/minds/backup/`, and `save()` then writes the compact file.
+   */
+  async loadMind(gmid: string): Promise<Mind> {
+    parseGmid(gmid);
+    const file = await this.documents.read(gmid);
+    if (!file) throw new GenesisError('MIND_NOT_FOUND', `No Mind ${gmid} in ${this.options.home} (no file ${this.documents.pathFor(gmid)})`, { field: 'gmid' });
+    return this.open(file, gmid);
+  }
+
+  /**
+   * Loads a Mind from a file anywhere (an old-format file to bring into this home, or a compact one).
+   * Errors name the file and the field, never its contents.
+   */
+  async loadMindFile(path: string): Promise<Mind> {
+    nonEmptyText(path, 'path');
+    return this.open(await this.documents.readFile(path));
+  }
+
+  private async open(file: DocumentFile, expectedGmid?: string): Promise<Mind> {
+    if (isLegacyMindFile(file.value)) return this.importLegacy(file, file.value);
+    const document = validateMindDocument(file.value, file.path);
+    if (expectedGmid !== undefined && document.identity.gmid !== expectedGmid) {
+      throw new GenesisError(
+        'INVALID_MIND_FILE',
+        `Mind file ${file.path} is invalid at field "identity.gmid": it says ${document.identity.gmid}, the file name says ${expectedGmid}. The file was left untouched.`,
+        { field: 'identity.gmid' },
+      );
+    }
+    const mind = this.mind(document, document);
+    if (await this.registry.get(mind.gmid)) await this.registry.touch(mind.gmid, this.clock.now());
+    else await this.registry.upsert({ gmid: mind.gmid, name: mind.name, jsonPath: mind.file, status: 'active', lastSeenAt: this.clock.now() });
+    await this.movePendingMemories(mind);
+    return mind;
+  }
+
+  /** Every registered Mind, oldest first. */
+  async listMinds(): Promise<RegisteredMind[]> {
+    const all: RegisteredMind[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await this.registry.list({ limit: 500, cursor });
+      all.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor);
+    return all;
+  }
+
+  /** Deletes a Mind's memories, SQL rows, JSON file and secrets file. Backups of old files are kept. */
+  async deleteMind(gmid: string): Promise<{ gmid: string; rowsDeleted: number; fileRemoved: boolean; memoriesDropped: boolean }> {
+    parseGmid(gmid);
+    const known = await this.registry.get(gmid);
+    const fileExists = await this.documents.exists(gmid);
+    if (!known && !fileExists) throw new GenesisError('MIND_NOT_FOUND', `No Mind ${gmid} in ${this.options.home}`, { field: 'gmid' });
+    const memoriesDropped = await this.memory.drop(gmid);
+    const { rowsDeleted } = await this.registry.remove(gmid);
+    const { fileRemoved } = await this.documents.remove(gmid);
+    return { gmid, rowsDeleted, fileRemoved, memoriesDropped };
+  }
+
+  /** Finds a concern by id across all Minds, with the Mind it belongs to. */
+  async findConcern(id: string): Promise<{ mind: Mind; concern: StoredConcern }> {
+    nonEmptyText(id, 'id', 200);
+    const concern = await this.concerns.findById(id);
+    if (!concern) throw new GenesisError('CONCERN_NOT_FOUND', `No concern ${JSON.stringify(id)} in ${this.options.home}`, { field: 'id' });
+    return { mind: await this.loadMind(concern.mindId), concern };
+  }
+
+  async stats(gmid: string): Promise<MindStats> {
+    const mind = await this.loadMind(parseGmid(gmid));
+    const [messages, concerns, activeConcerns, tasks, records] = await Promise.all([
+      this.messages.count({ mindId: gmid, includeArchived: true }),
+      this.concerns.count({ mindId: gmid }),
+      this.concerns.count({ mindId: gmid, status: 'active' }),
+      this.tasks.count({ mindId: gmid }),
+      this.records.count({ mindId: gmid }),
+    ]);
+    return {
+      gmid,
+      name: mind.name,
+      jsonFile: mind.file,
+      jsonBytes: await this.documents.size(gmid),
+      messages,
+      concerns,
+      activeConcerns,
+      tasks,
+      records,
+      memoriesNotYetMoved: mind.document.memory.notYetMoved,
+    };
+  }
+
+  private mind(document: MindDocument, base: MindDocument): Mind {
+    return new Mind(document, base, {
+      documents: this.documents,
+      messages: this.messages,
+      concerns: this.concerns,
+      clock: this.clock,
+      memory: this.memory,
+      memoryOptions: { ...this.options.memory, logger: this.log },
+      ...(this.options.maxMessageBytes !== undefined ? { maxMessageBytes: this.options.maxMessageBytes } : {}),
+    });
+  }
+
+  /**
+   * Imports an old-format file: its messages, records and registry row commit in one unit of work
+   * (a crash leaves all of them or none); importing again adds nothing (source keys).
+   */
+  private async importLegacy(file: DocumentFile, value: Record<string, unknown>): Promise<Mind> {
+    const identity = value.identity as Record<string, unknown> | undefined;
+    if (!identity || typeof identity !== 'object') {
+      throw new GenesisError('INVALID_MIND_FILE', `Mind file ${file.path} is invalid at field "identity": an old-format Mind needs an identity section. The file was left untouched.`, { field: 'identity' });
+    }
+    if (!isGmid(identity.gmid)) {
+      throw new GenesisError(
+        'INVALID_GMID',
+        `Mind file ${file.path} is invalid at field "identity.gmid": expected a Genesis Mind id like GMD-2026-4A7F-9B23 (GMD-{year}-{4 hex}-{4 hex}) or GMID-{8 characters}. The file was left untouched.`,
+        { field: 'identity.gmid' },
+      );
+    }
+    const gmid = identity.gmid as string;
+    if (typeof identity.name !== 'string' || identity.name.trim() === '') {
+      throw new GenesisError('INVALID_MIND_FILE', `Mind file ${file.path} is invalid at field "identity.name": a non-empty name is required. The file was left untouched.`, { field: 'identity.name' });
+    }
+    const backupFile = await this.documents.backup(gmid, file.raw);
+    const conversion = convertLegacyMind(value, { gmid, fallbackTime: Math.floor(file.modifiedAt), sourceFile: file.path, backupFile, now: this.clock.now() });
+    const canonical = this.documents.pathFor(gmid);
+    await this.unitOfWork.run(async (stores) => {
+      await stores.messages.appendMany(conversion.messages.map((m) => ({ ...m, mindId: gmid })));
+      await stores.records.appendMany(conversion.records.map((r) => ({ ...r, mindId: gmid })));
+      await stores.minds.upsert({ gmid, name: conversion.document.identity.name, jsonPath: canonical, status: 'active', lastSeenAt: this.clock.now() });
+    });
+    await this.documents.writeSecrets(gmid, conversion.secrets);
+
+    let mind: Mind;
+    const current = canonical !== file.path ? await this.documents.read(gmid) : null;
+    if (current && !isLegacyMindFile(current.value)) {
+      // Already compacted earlier: the compact file is the Mind; the import above was a no-op or a top-up.
+      const document = validateMindDocument(current.value, canonical);
+      mind = this.mind(document, document);
+    } else {
+      mind = this.mind(conversion.document, { ...conversion.document, revision: 0 });
+    }
+    await this.movePendingMemories(mind, value);
+    return mind;
+  }
+
+  /**
+   * Moves the inline memories of an old-format file (from `source`, else from its backup) to the
+   * memory tier, once. If the memory tier cannot be reached they stay pending (the Mind still loads,
+   * and `memory.notYetMoved` keeps counting them) and the next load tries again.
+   */
+  private async movePendingMemories(mind: Mind, source?: unknown): Promise<void> {
+    const doc = mind.document;
+    if (doc.memory.notYetMoved <= 0) return;
+    let raw = source;
+    if (raw === undefined) {
+      if (!doc.legacyImport?.backupFile) return;
+      raw = (await this.documents.readFile(doc.legacyImport.backupFile)).value;
+    }
+    const pending = legacyMemories(raw, Date.parse(doc.identity.birthTimestamp));
+    try {
+      await mind.memory.importMemories(pending);
+    } catch (error) {
+      // Still pending: counted by memory.notYetMoved, tried again on the next load.
+      this.log.warn({ gmid: mind.gmid, pending: pending.length, err: error }, 'old inline memories not moved to the memory tier yet; will retry on next load');
+      return;
+    }
+    mind.update((d) => {
+      d.memory.notYetMoved = 0;
+    });
+  }
+}

@@ -1,0 +1,28 @@
+import type { InjectionToken } from 'tsyringe';
+import type { MindOptions } from '../mind/mind-service';
+import type { Clock } from './clock';
+import type { ConcernStore } from './concern-store';
+import type { EnvironmentStore } from './environment-store';
+import type { Logger } from './logger';
+import type { MemoryBackend } from './memory-store';
+import type { MessageStore } from './message-store';
+import type { MindDocumentStore } from './mind-document-store';
+import type { MindRegistry } from './mind-registry';
+import type { RecordStore } from './record-store';
+import type { RelationshipStore } from './relationship-store';
+import type { TaskStore } from './task-store';
+import type { UnitOfWork } from './unit-of-work';
+
+export const CLOCK: InjectionToken<Clock> = Symbol('Clock');
+export const LOGGER: InjectionToken<Logger> = Symbol('Logger');
+export const MESSAGE_STORE: InjectionToken<MessageStore> = Symbol('MessageStore');
+export const CONCERN_STORE: InjectionToken<ConcernStore> = Symbol('ConcernStore');
+export const TASK_STORE: InjectionToken<TaskStore> = Symbol('TaskStore');
+export const MIND_REGISTRY: InjectionToken<MindRegistry> = Symbol('MindRegistry');
+export const ENVIRONMENT_STORE: InjectionToken<EnvironmentStore> = Symbol('EnvironmentStore');
+export const RELATIONSHIP_STORE: InjectionToken<RelationshipStore> = Symbol('RelationshipStore');
+export const RECORD_STORE: InjectionToken<RecordStore> = Symbol('RecordStore');
+export const UNIT_OF_WORK: InjectionToken<UnitOfWork> = Symbol('UnitOfWork');
+export const MIND_DOCUMENT_STORE: InjectionToken<MindDocumentStore> = Symbol('MindDocumentStore');
+export const MIND_OPTIONS: InjectionToken<MindOptions> = Symbol('MindOptions');
+export const MEMORY_BACKEND: InjectionToken<MemoryBackend> = Symbol('MemoryBackend');

@@ -1,0 +1,151 @@
+import type { Clock } from '../ports/clock';
+import {
+  CONCERN_STATUSES,
+  CONCERN_TYPES,
+  CONCERN_URGENCIES,
+  type ConcernFilter,
+  type ConcernPatch,
+  type ConcernQuery,
+  type ConcernStatus,
+  type ConcernStore,
+  type NewConcern,
+  type StoredConcern,
+} from '../ports/concern-store';
+import type { EpochMs, Page } from '../ports/page';
+import { count, epochMs, jsonObject, nonEmptyText, oneOf, parseLimit, unitInterval } from '../shared/validation';
+import { copy, createInMemoryState, jsonCopy, keysetPage, metadataCopy, newId, type InMemoryState } from './in-memory-state';
+
+const orNull = <T>(check: (v: unknown) => T) => (v: unknown): T | null => (v === null ? null : check(v));
+
+/** The check each patchable field must pass (the SQL store's list). */
+const PATCHABLE: { [K in keyof ConcernPatch]-?: (v: unknown) => ConcernPatch[K] } = {
+  description: (v) => nonEmptyText(v, 'description'),
+  severity: (v) => unitInterval(v, 'severity'),
+  urgency: (v) => oneOf(v, CONCERN_URGENCIES, 'urgency'),
+  status: (v) => oneOf(v, CONCERN_STATUSES, 'status'),
+  nextCheckAt: (v) => epochMs(v, 'nextCheckAt'),
+  followUpCount: (v) => count(v, 'followUpCount'),
+  lastCheckedAt: orNull((v) => epochMs(v, 'lastCheckedAt')),
+  resolvedAt: orNull((v) => epochMs(v, 'resolvedAt')),
+  expiresAt: orNull((v) => epochMs(v, 'expiresAt')),
+  memoryId: orNull((v) => nonEmptyText(v, 'memoryId', 64)),
+  metadata: (v) => jsonCopy(jsonObject(v, 'metadata'), 'metadata'),
+};
+
+/** The ConcernStore port in memory, behaving like the SQL one: pages on (nextCheckAt, id) ascending. */
+export class InMemoryConcernStore implements ConcernStore {
+  constructor(
+    private readonly clock: Clock,
+    private readonly state: InMemoryState = createInMemoryState(),
+  ) {}
+
+  /** Every stored row in insertion order (copies), for assertions. */
+  get rows(): StoredConcern[] {
+    return this.state.concerns.map(copy);
+  }
+
+  async insert(c: NewConcern): Promise<StoredConcern> {
+    const now = this.clock.now();
+    const row: StoredConcern = {
+      id: newId(),
+      mindId: nonEmptyText(c.mindId, 'mindId', 64),
+      userEmail: c.userEmail ?? null,
+      concernType: oneOf(c.concernType, CONCERN_TYPES, 'concernType'),
+      description: nonEmptyText(c.description, 'description'),
+      severity: unitInterval(c.severity ?? 0.5, 'severity'),
+      urgency: oneOf(c.urgency ?? 'normal', CONCERN_URGENCIES, 'urgency'),
+      status: oneOf(c.status ?? 'active', CONCERN_STATUSES, 'status'),
+      nextCheckAt: epochMs(c.nextCheckAt, 'nextCheckAt'),
+      followUpCount: 0,
+      lastCheckedAt: null,
+      resolvedAt: null,
+      expiresAt: c.expiresAt == null ? null : epochMs(c.expiresAt, 'expiresAt'),
+      memoryId: c.memoryId ?? null,
+      metadata: metadataCopy(c.metadata),
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.state.concerns.push(row);
+    return copy(row);
+  }
+
+  async get(mindId: string, id: string): Promise<StoredConcern | null> {
+    const row = this.state.concerns.find((c) => c.id === id && c.mindId === mindId);
+    return row ? copy(row) : null;
+  }
+
+  async findById(id: string): Promise<StoredConcern | null> {
+    const row = this.state.concerns.find((c) => c.id === id);
+    return row ? copy(row) : null;
+  }
+
+  async update(mindId: string, id: string, patch: ConcernPatch, onlyFrom?: readonly ConcernStatus[]): Promise<StoredConcern | null> {
+    // Every value is checked before anything changes, whether or not a row matches.
+    const changes: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(patch)) {
+      const check = PATCHABLE[key as keyof ConcernPatch] as ((v: unknown) => unknown) | undefined;
+      if (check === undefined || value === undefined) continue;
+      changes[key] = check(value);
+    }
+    const row = this.state.concerns.find((c) => c.id === id && c.mindId === mindId);
+    if (!row) return null;
+    if (onlyFrom && onlyFrom.length > 0 && !onlyFrom.includes(row.status)) return null;
+    Object.assign(row, changes, { updatedAt: this.clock.now() });
+    return copy(row);
+  }
+
+  async list(query: ConcernQuery): Promise<Page<StoredConcern>> {
+    return keysetPage(this.matching(query), {
+      limit: query.limit,
+      cursor: query.cursor,
+      direction: 'asc',
+      position: (c) => ({ key: c.nextCheckAt, id: c.id }),
+    });
+  }
+
+  async count(filter: ConcernFilter): Promise<number> {
+    return this.matching(filter).length;
+  }
+
+  async due(mindId: string, now: EpochMs, limit: number): Promise<StoredConcern[]> {
+    nonEmptyText(mindId, 'mindId');
+    epochMs(now, 'now');
+    parseLimit(limit);
+    return this.state.concerns
+      .filter((c) => c.mindId === mindId && c.status === 'active' && c.nextCheckAt <= now)
+      .sort((a, b) => a.nextCheckAt - b.nextCheckAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .slice(0, limit)
+      .map(copy);
+  }
+
+  async expire(mindId: string, now: EpochMs): Promise<number> {
+    epochMs(now, 'now');
+    let changed = 0;
+    for (const c of this.state.concerns) {
+      if (c.mindId === mindId && (c.status === 'active' || c.status === 'snoozed') && c.expiresAt !== null && c.expiresAt <= now) {
+        c.status = 'expired';
+        c.updatedAt = now;
+        changed++;
+      }
+    }
+    return changed;
+  }
+
+  private matching(filter: ConcernFilter): StoredConcern[] {
+    const mindId = nonEmptyText(filter.mindId, 'mindId');
+    const statuses =
+      filter.status === undefined
+        ? undefined
+        : (Array.isArray(filter.status) ? (filter.status as readonly unknown[]) : [filter.status]).map((s) => oneOf(s, CONCERN_STATUSES, 'status'));
+    const dueAfter = filter.dueAfter === undefined ? undefined : epochMs(filter.dueAfter, 'dueAfter');
+    const dueBefore = filter.dueBefore === undefined ? undefined : epochMs(filter.dueBefore, 'dueBefore');
+    return this.state.concerns.filter(
+      (c) =>
+        c.mindId === mindId &&
+        (statuses === undefined || statuses.includes(c.status)) &&
+        (filter.userEmail === undefined || c.userEmail === filter.userEmail) &&
+        (dueAfter === undefined || c.nextCheckAt >= dueAfter) &&
+        (dueBefore === undefined || c.nextCheckAt < dueBefore),
+    );
+  }
+}

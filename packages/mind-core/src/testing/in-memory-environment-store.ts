@@ -1,0 +1,86 @@
+import type { Clock } from '../ports/clock';
+import { ENVIRONMENT_KINDS, type EnvironmentRecord, type EnvironmentStore } from '../ports/environment-store';
+import type { EpochMs } from '../ports/page';
+import { epochMs, nonEmptyText, oneOf } from '../shared/validation';
+import { copy, createInMemoryState, metadataCopy, newId, type InMemoryState } from './in-memory-state';
+
+/** The EnvironmentStore port in memory, behaving like the SQL one: unique by (mindId, name). */
+export class InMemoryEnvironmentStore implements EnvironmentStore {
+  constructor(
+    private readonly clock: Clock,
+    private readonly state: InMemoryState = createInMemoryState(),
+  ) {}
+
+  async upsert(env: Parameters<EnvironmentStore['upsert']>[0]): Promise<EnvironmentRecord> {
+    const now = this.clock.now();
+    const mindId = nonEmptyText(env.mindId, 'mindId', 64);
+    const name = nonEmptyText(env.name, 'name', 200);
+    const kind = oneOf(env.kind, ENVIRONMENT_KINDS, 'kind');
+    const metadata = env.metadata === undefined ? undefined : metadataCopy(env.metadata);
+    const existing = this.state.environments.find((e) => e.mindId === mindId && e.name === name);
+    if (existing) {
+      // As SQL's ON CONFLICT: description and metadata are kept when not given; isPrimary is set.
+      Object.assign(existing, {
+        kind,
+        description: env.description ?? existing.description,
+        isPrimary: env.isPrimary ?? false,
+        metadata: metadata ?? existing.metadata,
+        updatedAt: now,
+      });
+      return copy(existing);
+    }
+    const row: EnvironmentRecord = {
+      id: newId(),
+      mindId,
+      name,
+      kind,
+      description: env.description ?? null,
+      isPrimary: env.isPrimary ?? false,
+      metadata: metadata ?? {},
+      createdAt: now,
+      updatedAt: now,
+      lastActiveAt: null,
+    };
+    this.state.environments.push(row);
+    return copy(row);
+  }
+
+  async get(mindId: string, id: string): Promise<EnvironmentRecord | null> {
+    const row = this.state.environments.find((e) => e.id === id && e.mindId === mindId);
+    return row ? copy(row) : null;
+  }
+
+  async findByName(mindId: string, name: string): Promise<EnvironmentRecord | null> {
+    const row = this.state.environments.find((e) => e.mindId === mindId && e.name === name);
+    return row ? copy(row) : null;
+  }
+
+  /** Most recently active first (never active last), then by name. */
+  async list(mindId: string): Promise<EnvironmentRecord[]> {
+    return this.state.environments
+      .filter((e) => e.mindId === mindId)
+      .sort((a, b) => {
+        if (a.lastActiveAt !== b.lastActiveAt) {
+          if (a.lastActiveAt === null) return 1;
+          if (b.lastActiveAt === null) return -1;
+          return b.lastActiveAt - a.lastActiveAt;
+        }
+        return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+      })
+      .map(copy);
+  }
+
+  async markActive(mindId: string, id: string, at: EpochMs): Promise<boolean> {
+    epochMs(at, 'at');
+    const row = this.state.environments.find((e) => e.id === id && e.mindId === mindId);
+    if (!row) return false;
+    Object.assign(row, { lastActiveAt: at, updatedAt: at });
+    return true;
+  }
+
+  async remove(mindId: string, id: string): Promise<boolean> {
+    const before = this.state.environments.length;
+    this.state.environments = this.state.environments.filter((e) => !(e.id === id && e.mindId === mindId));
+    return this.state.environments.length < before;
+  }
+}

@@ -1,0 +1,89 @@
+import type { Clock } from '../ports/clock';
+import type { EpochMs, Page } from '../ports/page';
+import { RELATIONSHIP_TYPES, type RelationshipRecord, type RelationshipStore } from '../ports/relationship-store';
+import { epochMs, nonEmptyText, oneOf, unitInterval } from '../shared/validation';
+import { copy, createInMemoryState, keysetPage, metadataCopy, newId, type InMemoryState } from './in-memory-state';
+
+/**
+ * The RelationshipStore port in memory, behaving like the SQL one: unique by (mindId, userEmail),
+ * paged by (lastInteractionAt or 0, id) descending.
+ */
+export class InMemoryRelationshipStore implements RelationshipStore {
+  constructor(
+    private readonly clock: Clock,
+    private readonly state: InMemoryState = createInMemoryState(),
+  ) {}
+
+  async upsert(rel: Parameters<RelationshipStore['upsert']>[0]): Promise<RelationshipRecord> {
+    const changes: Partial<RelationshipRecord> = {};
+    if (rel.displayName !== undefined) changes.displayName = rel.displayName;
+    if (rel.relationshipType !== undefined) changes.relationshipType = oneOf(rel.relationshipType, RELATIONSHIP_TYPES, 'relationshipType');
+    if (rel.trustLevel !== undefined) changes.trustLevel = unitInterval(rel.trustLevel, 'trustLevel');
+    if (rel.notes !== undefined) changes.notes = rel.notes;
+    if (rel.metadata !== undefined) changes.metadata = metadataCopy(rel.metadata);
+    const { row, now } = this.ensure(rel.mindId, rel.userEmail);
+    if (Object.keys(changes).length > 0) Object.assign(row, changes, { updatedAt: now });
+    return copy(row);
+  }
+
+  async get(mindId: string, userEmail: string): Promise<RelationshipRecord | null> {
+    const row = this.find(mindId, userEmail);
+    return row ? copy(row) : null;
+  }
+
+  async recordInteraction(mindId: string, userEmail: string, at: EpochMs): Promise<RelationshipRecord> {
+    epochMs(at, 'at');
+    const { row, now } = this.ensure(mindId, userEmail);
+    row.interactionCount += 1;
+    if (row.firstInteractionAt === null || row.firstInteractionAt > at) row.firstInteractionAt = at;
+    if (row.lastInteractionAt === null || row.lastInteractionAt < at) row.lastInteractionAt = at;
+    row.updatedAt = now;
+    return copy(row);
+  }
+
+  async list(query: { mindId: string; limit: number; cursor?: string | null }): Promise<Page<RelationshipRecord>> {
+    const mindId = nonEmptyText(query.mindId, 'mindId');
+    return keysetPage(
+      this.state.relationships.filter((r) => r.mindId === mindId),
+      // Never-contacted relationships sort as time 0, i.e. last.
+      { limit: query.limit, cursor: query.cursor, direction: 'desc', position: (r) => ({ key: r.lastInteractionAt ?? 0, id: r.id }) },
+    );
+  }
+
+  async remove(mindId: string, userEmail: string): Promise<boolean> {
+    const before = this.state.relationships.length;
+    this.state.relationships = this.state.relationships.filter((r) => !(r.mindId === mindId && r.userEmail === userEmail));
+    return this.state.relationships.length < before;
+  }
+
+  private find(mindId: string, userEmail: string): RelationshipRecord | undefined {
+    return this.state.relationships.find((r) => r.mindId === mindId && r.userEmail === userEmail);
+  }
+
+  /** The row, created with defaults if it is missing; and "now". */
+  private ensure(mindId: string, userEmail: string): { row: RelationshipRecord; now: number } {
+    const now = this.clock.now();
+    nonEmptyText(mindId, 'mindId', 64);
+    nonEmptyText(userEmail, 'userEmail', 320);
+    let row = this.find(mindId, userEmail);
+    if (!row) {
+      row = {
+        id: newId(),
+        mindId,
+        userEmail,
+        displayName: null,
+        relationshipType: 'user',
+        trustLevel: 0.5,
+        interactionCount: 0,
+        firstInteractionAt: null,
+        lastInteractionAt: null,
+        notes: null,
+        metadata: {},
+        createdAt: now,
+        updatedAt: now,
+      };
+      this.state.relationships.push(row);
+    }
+    return { row, now };
+  }
+}

@@ -1,0 +1,915 @@
+import type { Page } from '../ports/page';
+import type { TransactionStores, UnitOfWork } from '../ports/unit-of-work';
+import { FakeClock } from './fake-clock';
+
+/** Something that implements the SQL-tier ports: each test gets fresh, empty stores. */
+export interface StoreContractTarget {
+  name: string;
+  create(clock: FakeClock): Promise<{ stores: TransactionStores; unitOfWork: UnitOfWork; close(): Promise<void> }>;
+}
+
+interface Context {
+  s: TransactionStores;
+  unitOfWork: UnitOfWork;
+  clock: FakeClock;
+}
+
+const MIND = 'GMD-2026-4A7F-9B23';
+const OTHER = 'GMD-2026-0000-0001';
+const H = 3_600_000;
+
+/** Every item of a keyset-paginated query, page by page. */
+async function allPages<T>(fetch: (cursor: string | null) => Promise<Page<T>>): Promise<{ items: T[]; pages: number }> {
+  const items: T[] = [];
+  let cursor: string | null = null;
+  let pages = 0;
+  do {
+    const page: Page<T> = await fetch(cursor);
+    items.push(...page.items);
+    cursor = page.nextCursor;
+    pages++;
+    if (pages > 10_000) throw new Error('pagination does not end');
+  } while (cursor);
+  return { items, pages };
+}
+
+/** Ids sorted by (key, id), ascending or descending: the order every keyset page must follow. */
+function keysetOrder<T>(rows: T[], key: (row: T) => number, id: (row: T) => string, direction: 'asc' | 'desc'): string[] {
+  const sign = direction === 'asc' ? 1 : -1;
+  return [...rows]
+    .sort((a, b) => sign * (key(a) - key(b) || (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0)))
+    .map(id);
+}
+
+/**
+ * The behaviour every implementation of the SQL-tier ports (messages, concerns, tasks, registry,
+ * environments, relationships, records, unit of work) must have: run it on the in-memory stores,
+ * SQLite and PostgreSQL. Uses jest's `describe`/`it`/`expect`.
+ */
+export function defineStoreContract(target: StoreContractTarget): void {
+  const withStores = (test: (ctx: Context) => Promise<void>) => async () => {
+    const clock = new FakeClock();
+    const { stores, unitOfWork, close } = await target.create(clock);
+    try {
+      await test({ s: stores, unitOfWork, clock });
+    } finally {
+      await close();
+    }
+  };
+
+  describe(`store contract (${target.name})`, () => {
+    describe('messages', () => {
+      const fifty = async ({ s, clock }: Context) => {
+        const base = clock.now();
+        await s.messages.appendMany(
+          Array.from({ length: 50 }, (_, i) => ({
+            mindId: MIND,
+            role: i % 2 === 0 ? ('user' as const) : ('assistant' as const),
+            content: `m${i}`,
+            userEmail: i % 5 === 0 ? 'bob@example.com' : 'ann@example.com',
+            createdAt: base + i * 1000,
+            metadata: { i },
+          })),
+        );
+        await s.messages.append({ mindId: OTHER, role: 'user', content: 'not yours' });
+        return base;
+      };
+
+      it(
+        'pages newest-first by default and oldest-first with order asc, visiting each message once',
+        withStores(async (ctx) => {
+          await fifty(ctx);
+          const desc = await allPages((cursor) => ctx.s.messages.list({ mindId: MIND, limit: 7, cursor }));
+          expect(desc.items.map((m) => m.content)).toEqual(Array.from({ length: 50 }, (_, i) => `m${49 - i}`));
+          expect(desc.pages).toBe(8);
+          const asc = await allPages((cursor) => ctx.s.messages.list({ mindId: MIND, limit: 10, cursor, order: 'asc' }));
+          expect(asc.items.map((m) => m.content)).toEqual(Array.from({ length: 50 }, (_, i) => `m${i}`));
+          // 50 rows in pages of 10: the fifth page is the last and says so.
+          expect(asc.pages).toBe(5);
+        }),
+      );
+
+      it(
+        'filters by time range, user and role, counts, and reads one message back',
+        withStores(async (ctx) => {
+          const { s } = ctx;
+          const base = await fifty(ctx);
+          const range = await s.messages.list({ mindId: MIND, since: base + 10_000, until: base + 15_000, limit: 100, order: 'asc' });
+          expect(range.items.map((m) => m.content)).toEqual(['m10', 'm11', 'm12', 'm13', 'm14']);
+          const bob = await s.messages.list({ mindId: MIND, userEmail: 'bob@example.com', limit: 100 });
+          expect(bob.items.map((m) => m.content)).toEqual(['m45', 'm40', 'm35', 'm30', 'm25', 'm20', 'm15', 'm10', 'm5', 'm0']);
+          expect((await s.messages.list({ mindId: MIND, role: 'assistant', limit: 2 })).items.map((m) => m.content)).toEqual(['m49', 'm47']);
+          expect(await s.messages.count({ mindId: MIND })).toBe(50);
+          expect(await s.messages.count({ mindId: MIND, role: 'user' })).toBe(25);
+          expect(await s.messages.count({ mindId: MIND, userEmail: 'bob@example.com', since: base + 20_000 })).toBe(6);
+          expect(await s.messages.count({ mindId: OTHER })).toBe(1);
+          const [newest] = (await s.messages.list({ mindId: MIND, limit: 1 })).items;
+          expect(newest).toMatchObject({
+            mindId: MIND,
+            content: 'm49',
+            metadata: { i: 49 },
+            archived: false,
+            role: 'assistant',
+            userEmail: 'ann@example.com',
+            environmentId: null,
+            sourceKey: null,
+            createdAt: base + 49_000,
+          });
+          expect(await s.messages.get(MIND, newest!.id)).toEqual(newest);
+          expect(await s.messages.get(OTHER, newest!.id)).toBeNull();
+          expect(await s.messages.get(MIND, 'no-such-id')).toBeNull();
+        }),
+      );
+
+      it(
+        'appends with defaults from the clock, and hands out copies',
+        withStores(async ({ s, clock }) => {
+          const m = await s.messages.append({ mindId: MIND, role: 'system', content: '', environmentId: 'env-1' });
+          expect(m).toEqual({
+            id: expect.any(String),
+            mindId: MIND,
+            role: 'system',
+            content: '',
+            userEmail: null,
+            environmentId: 'env-1',
+            metadata: {},
+            createdAt: clock.now(),
+            archived: false,
+            sourceKey: null,
+          });
+          const withMeta = await s.messages.append({ mindId: MIND, role: 'user', content: 'x', metadata: { nested: { a: [1, 2] } } });
+          (withMeta.metadata.nested as { a: number[] }).a.push(3);
+          expect((await s.messages.get(MIND, withMeta.id))?.metadata).toEqual({ nested: { a: [1, 2] } });
+          const twice = await s.messages.append({ mindId: MIND, role: 'user', content: 'x' });
+          expect(twice.id).not.toBe(withMeta.id);
+          expect(await s.messages.count({ mindId: MIND })).toBe(3);
+        }),
+      );
+
+      it(
+        'imports idempotently by source key (per mind), in order',
+        withStores(async ({ s }) => {
+          const batch = ['a', 'b', 'c'].map((content, i) => ({ mindId: MIND, role: 'user' as const, content, createdAt: 1000 + i, sourceKey: `legacy:${i}` }));
+          expect(await s.messages.appendMany(batch)).toEqual({ inserted: 3, skipped: 0 });
+          expect(await s.messages.appendMany(batch)).toEqual({ inserted: 0, skipped: 3 });
+          expect(await s.messages.appendMany([...batch, { ...batch[0]!, sourceKey: 'legacy:3', content: 'd', createdAt: 2000 }])).toEqual({
+            inserted: 1,
+            skipped: 3,
+          });
+          const again = await s.messages.append(batch[1]!);
+          const page = await s.messages.list({ mindId: MIND, limit: 10, order: 'asc' });
+          expect(page.items.map((m) => m.content)).toEqual(['a', 'b', 'c', 'd']);
+          expect(again).toEqual(page.items[1]);
+          // The same key under another mind is another message.
+          expect(await s.messages.appendMany(batch.map((m) => ({ ...m, mindId: OTHER })))).toEqual({ inserted: 3, skipped: 0 });
+          expect(await s.messages.appendMany([])).toEqual({ inserted: 0, skipped: 0 });
+        }),
+      );
+
+      it(
+        'rejects bad input and bad cursors with clear errors, writing nothing',
+        withStores(async ({ s }) => {
+          await s.messages.append({ mindId: MIND, role: 'user', content: 'first' });
+          await expect(s.messages.append({ mindId: MIND, role: 'robot' as never, content: 'x' })).rejects.toThrow(
+            /role must be one of user, assistant, system, tool/,
+          );
+          await expect(
+            s.messages.appendMany([
+              { mindId: MIND, role: 'user', content: 'fine' },
+              { mindId: MIND, role: 'user', content: 'bad', createdAt: -5 },
+            ]),
+          ).rejects.toThrow(/createdAt/);
+          await expect(s.messages.append({ mindId: '', role: 'user', content: 'x' })).rejects.toThrow(/mindId/);
+          await expect(s.messages.list({ mindId: MIND, limit: 0 })).rejects.toThrow(/limit must be an integer from 1 to 1000/);
+          await expect(s.messages.list({ mindId: MIND, limit: 1001 })).rejects.toThrow(/limit must be an integer from 1 to 1000/);
+          await expect(s.messages.list({ mindId: MIND, limit: 5, cursor: 'garbage' })).rejects.toMatchObject({ code: 'INVALID_CURSOR' });
+          const wrongShape = Buffer.from(JSON.stringify({ key: 1 })).toString('base64url');
+          await expect(s.messages.list({ mindId: MIND, limit: 5, cursor: wrongShape })).rejects.toMatchObject({ code: 'INVALID_CURSOR' });
+          expect(await s.messages.count({ mindId: MIND })).toBe(1);
+        }),
+      );
+
+      it(
+        'hides archived messages unless asked, and archives and deletes by age (retention)',
+        withStores(async ({ s }) => {
+          await s.messages.appendMany([1, 2, 3, 4].map((t) => ({ mindId: MIND, role: 'user' as const, content: `t${t}`, createdAt: t * 1000 })));
+          await s.messages.append({ mindId: OTHER, role: 'user', content: 'old, other mind', createdAt: 1000 });
+          expect(await s.messages.archiveBefore(MIND, 3000)).toBe(2);
+          expect(await s.messages.archiveBefore(MIND, 3000)).toBe(0);
+          expect(await s.messages.count({ mindId: MIND })).toBe(2);
+          expect(await s.messages.count({ mindId: MIND, includeArchived: true })).toBe(4);
+          expect((await s.messages.list({ mindId: MIND, limit: 10, order: 'asc' })).items.map((m) => m.content)).toEqual(['t3', 't4']);
+          const all = await s.messages.list({ mindId: MIND, limit: 10, order: 'asc', includeArchived: true });
+          expect(all.items.map((m) => [m.content, m.archived])).toEqual([
+            ['t1', true],
+            ['t2', true],
+            ['t3', false],
+            ['t4', false],
+          ]);
+          expect(await s.messages.deleteBefore(MIND, 10_000)).toBe(2);
+          expect(await s.messages.count({ mindId: MIND, includeArchived: true })).toBe(2);
+          expect(await s.messages.deleteBefore(MIND, 10_000, { all: true })).toBe(2);
+          expect(await s.messages.count({ mindId: MIND, includeArchived: true })).toBe(0);
+          expect(await s.messages.count({ mindId: OTHER })).toBe(1);
+          await expect(s.messages.archiveBefore(MIND, -1)).rejects.toThrow(/before/);
+        }),
+      );
+
+      it(
+        'returns an empty last page for a mind without messages',
+        withStores(async ({ s }) => {
+          expect(await s.messages.list({ mindId: MIND, limit: 10 })).toEqual({ items: [], nextCursor: null });
+          expect(await s.messages.count({ mindId: MIND })).toBe(0);
+        }),
+      );
+
+      it(
+        'keeps rows with the same createdAt across a page edge: each once, in (createdAt, id) order, both directions',
+        withStores(async ({ s }) => {
+          const t = 5_000;
+          const rows = [
+            await s.messages.append({ mindId: MIND, role: 'user', content: 'before', createdAt: t - 1 }),
+            ...(await Promise.all([1, 2, 3, 4, 5].map((i) => s.messages.append({ mindId: MIND, role: 'user', content: `tie${i}`, createdAt: t })))),
+            await s.messages.append({ mindId: MIND, role: 'user', content: 'after', createdAt: t + 1 }),
+          ];
+          for (const order of ['asc', 'desc'] as const) {
+            const { items, pages } = await allPages((cursor) => s.messages.list({ mindId: MIND, limit: 3, cursor, order }));
+            expect(pages).toBe(3);
+            expect(items.map((m) => m.id)).toEqual(keysetOrder(rows, (m) => m.createdAt, (m) => m.id, order));
+          }
+        }),
+      );
+
+      it(
+        'visits every row exactly once while rows are being inserted',
+        withStores(async ({ s, clock }) => {
+          const t0 = clock.now();
+          await s.messages.appendMany(Array.from({ length: 300 }, (_, i) => ({ mindId: MIND, role: 'user' as const, content: `old${i}`, createdAt: t0 + i })));
+          const seen = new Map<string, number>();
+          let cursor: string | null = null;
+          let page = 0;
+          do {
+            const result: Page<{ id: string }> = await s.messages.list({ mindId: MIND, limit: 25, cursor });
+            for (const msg of result.items) seen.set(msg.id, (seen.get(msg.id) ?? 0) + 1);
+            cursor = result.nextCursor;
+            // Writers keep adding newer messages (and some with the same timestamp as the page edge).
+            await Promise.all([
+              s.messages.append({ mindId: MIND, role: 'user', content: `new${page}`, createdAt: t0 + 10_000 + page }),
+              s.messages.append({ mindId: MIND, role: 'user', content: `tie${page}`, createdAt: t0 + 299 }),
+            ]);
+            page++;
+          } while (cursor);
+          const old = await s.messages.list({ mindId: MIND, limit: 1000, order: 'asc', until: t0 + 299 });
+          expect(old.items).toHaveLength(299);
+          for (const msg of old.items) expect(seen.get(msg.id)).toBe(1);
+          expect([...seen.values()].every((n) => n === 1)).toBe(true);
+        }),
+      );
+    });
+
+    describe('concerns', () => {
+      const t = (h: number) => Date.UTC(2026, 0, 1, h);
+
+      it(
+        'creates, reads and lists concerns by status, user and follow-up window',
+        withStores(async ({ s, clock }) => {
+          const a = await s.concerns.insert({
+            mindId: MIND,
+            concernType: 'health',
+            description: 'surgery',
+            nextCheckAt: t(5),
+            userEmail: 'a@x.io',
+            severity: 0.9,
+            urgency: 'high',
+            memoryId: 'mem-1',
+            metadata: { k: 1 },
+            expiresAt: t(48),
+          });
+          const b = await s.concerns.insert({ mindId: MIND, concernType: 'task', description: 'taxes', nextCheckAt: t(2), userEmail: 'b@x.io' });
+          const c = await s.concerns.insert({ mindId: MIND, concernType: 'emotion', description: 'sad', nextCheckAt: t(9), userEmail: 'a@x.io' });
+          await s.concerns.insert({ mindId: OTHER, concernType: 'task', description: 'not yours', nextCheckAt: t(1) });
+          expect(await s.concerns.get(MIND, a.id)).toEqual(a);
+          expect(await s.concerns.findById(a.id)).toEqual(a);
+          expect(await s.concerns.get(OTHER, a.id)).toBeNull();
+          expect(await s.concerns.findById('no-such-id')).toBeNull();
+          expect(a).toMatchObject({
+            mindId: MIND,
+            status: 'active',
+            followUpCount: 0,
+            severity: 0.9,
+            urgency: 'high',
+            memoryId: 'mem-1',
+            metadata: { k: 1 },
+            expiresAt: t(48),
+            lastCheckedAt: null,
+            resolvedAt: null,
+            createdAt: clock.now(),
+            updatedAt: clock.now(),
+          });
+          expect(b).toMatchObject({ severity: 0.5, urgency: 'normal', metadata: {}, memoryId: null, expiresAt: null });
+
+          const all = await s.concerns.list({ mindId: MIND, limit: 10 });
+          expect(all).toEqual({ items: [b, a, c], nextCursor: null });
+          const window = await s.concerns.list({ mindId: MIND, status: 'active', dueAfter: t(3), dueBefore: t(9), limit: 10 });
+          expect(window.items.map((x) => x.id)).toEqual([a.id]);
+          expect((await s.concerns.list({ mindId: MIND, dueAfter: t(5), limit: 10 })).items.map((x) => x.id)).toEqual([a.id, c.id]);
+          const ofA = await s.concerns.list({ mindId: MIND, userEmail: 'a@x.io', limit: 1 });
+          expect(ofA.items.map((x) => x.id)).toEqual([a.id]);
+          const next = await s.concerns.list({ mindId: MIND, userEmail: 'a@x.io', limit: 1, cursor: ofA.nextCursor });
+          expect(next.items.map((x) => x.id)).toEqual([c.id]);
+          expect(next.nextCursor).toBeNull();
+          expect(await s.concerns.count({ mindId: MIND, status: ['active', 'snoozed'] })).toBe(3);
+          expect(await s.concerns.count({ mindId: MIND, status: 'snoozed' })).toBe(0);
+          expect(await s.concerns.count({ mindId: MIND, userEmail: 'a@x.io' })).toBe(2);
+          await expect(s.concerns.list({ mindId: MIND, status: 'open' as never, limit: 5 })).rejects.toThrow(/status must be one of/);
+          await expect(s.concerns.list({ mindId: MIND, limit: 5, cursor: 'garbage' })).rejects.toMatchObject({ code: 'INVALID_CURSOR' });
+        }),
+      );
+
+      it(
+        'finds due concerns, guards status transitions and expires old ones',
+        withStores(async ({ s, clock }) => {
+          const due1 = await s.concerns.insert({ mindId: MIND, concernType: 'personal', description: 'call mom', nextCheckAt: t(1) });
+          const later = await s.concerns.insert({ mindId: MIND, concernType: 'personal', description: 'later', nextCheckAt: t(20), expiresAt: t(10) });
+          expect((await s.concerns.due(MIND, t(3), 10)).map((x) => x.id)).toEqual([due1.id]);
+
+          clock.advance(1000);
+          const checked = await s.concerns.update(MIND, due1.id, { lastCheckedAt: t(3), nextCheckAt: t(6), followUpCount: 1 });
+          expect(checked).toMatchObject({ lastCheckedAt: t(3), nextCheckAt: t(6), followUpCount: 1, updatedAt: clock.now(), createdAt: due1.createdAt });
+          expect(await s.concerns.due(MIND, t(3), 10)).toEqual([]);
+
+          const resolved = await s.concerns.update(MIND, due1.id, { status: 'resolved', resolvedAt: t(4) }, ['active', 'snoozed']);
+          expect(resolved?.status).toBe('resolved');
+          expect(await s.concerns.update(MIND, due1.id, { status: 'snoozed' }, ['active'])).toBeNull();
+          expect((await s.concerns.get(MIND, due1.id))?.status).toBe('resolved');
+          expect(await s.concerns.update(OTHER, due1.id, { description: 'moved' })).toBeNull();
+          expect(await s.concerns.update(MIND, 'no-such-id', { description: 'x' })).toBeNull();
+
+          expect(await s.concerns.expire(MIND, t(11))).toBe(1);
+          expect(await s.concerns.get(MIND, later.id)).toMatchObject({ status: 'expired', updatedAt: t(11) });
+          expect((await s.concerns.get(MIND, due1.id))?.status).toBe('resolved');
+          expect(await s.concerns.expire(MIND, t(12))).toBe(0);
+          await expect(s.concerns.insert({ mindId: MIND, concernType: 'weird' as never, description: 'x', nextCheckAt: 1 })).rejects.toThrow(
+            /concernType must be one of/,
+          );
+          await expect(s.concerns.update(MIND, later.id, { severity: 2 })).rejects.toThrow(/severity must be a number from 0 to 1/);
+          expect((await s.concerns.get(MIND, later.id))?.severity).toBe(0.5);
+        }),
+      );
+
+      it(
+        'due: active concerns of one mind whose time has come (inclusive), soonest first, at most limit',
+        withStores(async ({ s }) => {
+          const now = t(10);
+          const exact = await s.concerns.insert({ mindId: MIND, concernType: 'task', description: 'exactly now', nextCheckAt: now });
+          const early = await s.concerns.insert({ mindId: MIND, concernType: 'task', description: 'early', nextCheckAt: t(1) });
+          const mid = await s.concerns.insert({ mindId: MIND, concernType: 'task', description: 'mid', nextCheckAt: t(5) });
+          await s.concerns.insert({ mindId: MIND, concernType: 'task', description: 'snoozed', nextCheckAt: t(2), status: 'snoozed' });
+          await s.concerns.insert({ mindId: MIND, concernType: 'task', description: 'future', nextCheckAt: now + 1 });
+          await s.concerns.insert({ mindId: OTHER, concernType: 'task', description: 'other mind', nextCheckAt: t(1) });
+          expect((await s.concerns.due(MIND, now, 10)).map((c) => c.id)).toEqual([early.id, mid.id, exact.id]);
+          expect((await s.concerns.due(MIND, now, 2)).map((c) => c.id)).toEqual([early.id, mid.id]);
+          await expect(s.concerns.due(MIND, now, 0)).rejects.toThrow(/limit/);
+        }),
+      );
+
+      it(
+        'expire: active and snoozed concerns past their expiry, of one mind only',
+        withStores(async ({ s }) => {
+          const snoozed = await s.concerns.insert({ mindId: MIND, concernType: 'task', description: 's', nextCheckAt: t(30), status: 'snoozed', expiresAt: t(5) });
+          const active = await s.concerns.insert({ mindId: MIND, concernType: 'task', description: 'a', nextCheckAt: t(30), expiresAt: t(6) });
+          const dismissed = await s.concerns.insert({ mindId: MIND, concernType: 'task', description: 'd', nextCheckAt: t(30), status: 'dismissed', expiresAt: t(1) });
+          const never = await s.concerns.insert({ mindId: MIND, concernType: 'task', description: 'n', nextCheckAt: t(30) });
+          const other = await s.concerns.insert({ mindId: OTHER, concernType: 'task', description: 'o', nextCheckAt: t(30), expiresAt: t(1) });
+          expect(await s.concerns.expire(MIND, t(6))).toBe(2);
+          const status = async (mindId: string, id: string) => (await s.concerns.get(mindId, id))?.status;
+          expect(await status(MIND, snoozed.id)).toBe('expired');
+          expect(await status(MIND, active.id)).toBe('expired');
+          expect(await status(MIND, dismissed.id)).toBe('dismissed');
+          expect(await status(MIND, never.id)).toBe('active');
+          expect(await status(OTHER, other.id)).toBe('active');
+        }),
+      );
+
+      it(
+        'keeps concerns with the same nextCheckAt across a page edge: each once, in (nextCheckAt, id) order',
+        withStores(async ({ s }) => {
+          const rows = [
+            await s.concerns.insert({ mindId: MIND, concernType: 'task', description: 'before', nextCheckAt: t(1) }),
+            ...(await Promise.all([1, 2, 3, 4, 5].map((i) => s.concerns.insert({ mindId: MIND, concernType: 'task', description: `tie${i}`, nextCheckAt: t(2) })))),
+            await s.concerns.insert({ mindId: MIND, concernType: 'task', description: 'after', nextCheckAt: t(3) }),
+          ];
+          const { items, pages } = await allPages((cursor) => s.concerns.list({ mindId: MIND, limit: 3, cursor }));
+          expect(pages).toBe(3);
+          expect(items.map((c) => c.id)).toEqual(keysetOrder(rows, (c) => c.nextCheckAt, (c) => c.id, 'asc'));
+        }),
+      );
+    });
+
+    describe('tasks', () => {
+      it(
+        'enqueues idempotently per mind and lists by status and run time',
+        withStores(async ({ s, clock }) => {
+          const now = clock.now();
+          const first = await s.tasks.enqueue({ mindId: MIND, type: 'reflect', payload: { a: 1 }, idempotencyKey: 'daily-1', runAt: now + 50 });
+          const again = await s.tasks.enqueue({ mindId: MIND, type: 'reflect', payload: { a: 2 }, idempotencyKey: 'daily-1' });
+          expect(first.created).toBe(true);
+          expect(first.task).toEqual({
+            id: expect.any(String),
+            mindId: MIND,
+            type: 'reflect',
+            payload: { a: 1 },
+            status: 'pending',
+            priority: 0,
+            runAt: now + 50,
+            attempts: 0,
+            maxAttempts: 5,
+            leaseOwner: null,
+            leaseExpiresAt: null,
+            lastError: null,
+            result: null,
+            idempotencyKey: 'daily-1',
+            createdAt: now,
+            updatedAt: now,
+            finishedAt: null,
+          });
+          expect(again).toEqual({ task: first.task, created: false });
+          const other = await s.tasks.enqueue({ mindId: OTHER, type: 'reflect', idempotencyKey: 'daily-1', runAt: now + 10 });
+          expect(other.created).toBe(true);
+          const plain = await s.tasks.enqueue({ mindId: MIND, type: 'dream', runAt: now + 20 });
+          const plain2 = await s.tasks.enqueue({ mindId: MIND, type: 'dream', runAt: now + 30, maxAttempts: 0 });
+          expect(plain2.task).toMatchObject({ created: undefined, maxAttempts: 1, payload: null, runAt: now + 30 });
+          const page1 = await s.tasks.list({ status: 'pending', limit: 2 });
+          const page2 = await s.tasks.list({ status: 'pending', limit: 2, cursor: page1.nextCursor });
+          expect([...page1.items, ...page2.items].map((x) => x.id)).toEqual([other.task.id, plain.task.id, plain2.task.id, first.task.id]);
+          expect(page2.nextCursor).toBeNull();
+          expect((await s.tasks.list({ status: 'pending', mindId: MIND, runBefore: now + 30, limit: 10 })).items.map((x) => x.id)).toEqual([
+            plain.task.id,
+            plain2.task.id,
+          ]);
+          expect(await s.tasks.count({ status: 'pending', mindId: MIND })).toBe(3);
+          expect(await s.tasks.count({ status: 'pending' })).toBe(4);
+          expect(await s.tasks.count({})).toBe(4);
+          expect(await s.tasks.get(first.task.id)).toEqual(first.task);
+          expect(await s.tasks.get('no-such-id')).toBeNull();
+          await expect(s.tasks.list({ status: 'waiting' as never, limit: 5 })).rejects.toThrow(/status must be one of/);
+          await expect(s.tasks.enqueue({ mindId: MIND, type: '' })).rejects.toThrow(/type/);
+          await expect(s.tasks.list({ status: 'pending', limit: 5, cursor: 'garbage' })).rejects.toMatchObject({ code: 'INVALID_CURSOR' });
+        }),
+      );
+
+      it(
+        'claims by priority, survives a crashed worker, retries and dies after max attempts',
+        withStores(async ({ s, clock }) => {
+          const m = MIND;
+          const now = clock.now();
+          const low = await s.tasks.enqueue({ mindId: m, type: 'low', runAt: now - 10, maxAttempts: 2 });
+          const high = await s.tasks.enqueue({ mindId: m, type: 'high', runAt: now - 5, priority: 10 });
+          const future = await s.tasks.enqueue({ mindId: m, type: 'future', runAt: now + 60_000 });
+
+          const claimed = await s.tasks.claim({ mindId: m, owner: 'w1', now, leaseMs: 1000, limit: 5 });
+          expect(claimed.map((x) => x.type)).toEqual(['high', 'low']);
+          expect(claimed[0]).toMatchObject({ status: 'running', attempts: 1, leaseOwner: 'w1', leaseExpiresAt: now + 1000 });
+          expect(await s.tasks.claim({ mindId: m, owner: 'w2', now, leaseMs: 1000, limit: 5 })).toEqual([]);
+
+          const done = await s.tasks.complete(high.task.id, 'w1', { ok: true }, now + 10);
+          expect(done).toMatchObject({ status: 'succeeded', result: { ok: true }, finishedAt: now + 10, leaseOwner: null, leaseExpiresAt: null });
+          expect(await s.tasks.complete(high.task.id, 'w1', null, now + 11)).toBeNull();
+
+          // w1 crashes holding "low": after its lease expires, w2 takes it over.
+          const retaken = await s.tasks.claim({ mindId: m, owner: 'w2', now: now + 2000, leaseMs: 1000, limit: 5 });
+          expect(retaken.map((x) => [x.id, x.attempts, x.leaseOwner])).toEqual([[low.task.id, 2, 'w2']]);
+          expect(await s.tasks.heartbeat(low.task.id, 'w1', now + 2000, 1000)).toBe(false);
+          expect(await s.tasks.heartbeat(low.task.id, 'w2', now + 2100, 5000)).toBe(true);
+          expect((await s.tasks.get(low.task.id))?.leaseExpiresAt).toBe(now + 7100);
+          expect(await s.tasks.fail(low.task.id, 'w1', 'not mine', now + 2150, now + 3000)).toBeNull();
+
+          const failed = await s.tasks.fail(low.task.id, 'w2', 'boom', now + 2200, now + 3000);
+          expect(failed).toMatchObject({ status: 'dead', lastError: 'boom', finishedAt: now + 2200, leaseOwner: null });
+
+          const retry = await s.tasks.enqueue({ mindId: m, type: 'retry', runAt: now, maxAttempts: 3 });
+          await s.tasks.claim({ mindId: m, owner: 'w3', now: now + 3000, leaseMs: 1000, limit: 1 });
+          const again = await s.tasks.fail(retry.task.id, 'w3', 'flaky', now + 3001, now + 4000);
+          expect(again).toMatchObject({ status: 'pending', runAt: now + 4000, attempts: 1, lastError: 'flaky', finishedAt: null, leaseOwner: null });
+          expect(await s.tasks.claim({ mindId: m, owner: 'w3', now: now + 3999, leaseMs: 1000, limit: 5 })).toEqual([]);
+
+          // A crashed worker on the last attempt: the lease expiry turns the task dead.
+          const last = await s.tasks.enqueue({ mindId: m, type: 'last', runAt: now, maxAttempts: 1 });
+          await s.tasks.claim({ mindId: m, owner: 'w4', now: now + 5000, leaseMs: 100, limit: 5 });
+          await s.tasks.claim({ mindId: m, owner: 'w5', now: now + 6000, leaseMs: 100, limit: 5 });
+          expect(await s.tasks.get(last.task.id)).toMatchObject({ status: 'dead', lastError: expect.stringContaining('lease expired'), finishedAt: now + 6000 });
+
+          expect((await s.tasks.cancel(future.task.id, now))?.status).toBe('cancelled');
+          expect(await s.tasks.cancel(future.task.id, now)).toBeNull();
+          expect(await s.tasks.deleteFinishedBefore(now + 100_000)).toBe(4);
+          expect(await s.tasks.get(high.task.id)).toBeNull();
+          expect(await s.tasks.count({ mindId: m })).toBe(1);
+        }),
+      );
+
+      it(
+        'claims across minds unless one is given, oldest first within a priority, up to limit',
+        withStores(async ({ s, clock }) => {
+          const now = clock.now();
+          const a = await s.tasks.enqueue({ mindId: MIND, type: 'a', runAt: now - 30 });
+          const b = await s.tasks.enqueue({ mindId: OTHER, type: 'b', runAt: now - 20 });
+          const c = await s.tasks.enqueue({ mindId: MIND, type: 'c', runAt: now - 10 });
+          expect((await s.tasks.claim({ mindId: OTHER, owner: 'w', now, leaseMs: 100, limit: 5 })).map((x) => x.id)).toEqual([b.task.id]);
+          expect((await s.tasks.claim({ owner: 'w', now, leaseMs: 100, limit: 1 })).map((x) => x.id)).toEqual([a.task.id]);
+          expect((await s.tasks.claim({ owner: 'w', now, leaseMs: 100, limit: 5 })).map((x) => x.id)).toEqual([c.task.id]);
+          expect(await s.tasks.count({ status: 'running' })).toBe(3);
+          const cancelled = await s.tasks.cancel(a.task.id, now + 1);
+          expect(cancelled).toMatchObject({ status: 'cancelled', leaseOwner: null, finishedAt: now + 1 });
+          expect(await s.tasks.heartbeat(a.task.id, 'w', now + 2, 100)).toBe(false);
+          expect(await s.tasks.complete(a.task.id, 'w', null, now + 2)).toBeNull();
+          await expect(s.tasks.claim({ owner: '', now, leaseMs: 100, limit: 5 })).rejects.toThrow(/owner/);
+          await expect(s.tasks.claim({ owner: 'w', now, leaseMs: 100, limit: 0 })).rejects.toThrow(/limit/);
+        }),
+      );
+
+      it(
+        'deletes only finished tasks that finished before the given time',
+        withStores(async ({ s, clock }) => {
+          const now = clock.now();
+          const done = await s.tasks.enqueue({ mindId: MIND, type: 'done', runAt: now });
+          const cancelledLate = await s.tasks.enqueue({ mindId: MIND, type: 'late', runAt: now });
+          const pending = await s.tasks.enqueue({ mindId: MIND, type: 'pending', runAt: now + 1 });
+          await s.tasks.claim({ owner: 'w', now, leaseMs: 100, limit: 1 });
+          await s.tasks.complete(done.task.id, 'w', 'ok', now + 5);
+          await s.tasks.cancel(cancelledLate.task.id, now + 50);
+          expect(await s.tasks.deleteFinishedBefore(now + 5)).toBe(0);
+          expect(await s.tasks.deleteFinishedBefore(now + 6)).toBe(1);
+          expect(await s.tasks.get(done.task.id)).toBeNull();
+          expect(await s.tasks.get(cancelledLate.task.id)).not.toBeNull();
+          expect(await s.tasks.deleteFinishedBefore(now + 1_000_000)).toBe(1);
+          expect(await s.tasks.get(pending.task.id)).not.toBeNull();
+        }),
+      );
+
+      it(
+        'keeps tasks with the same runAt across a page edge: each once, in (runAt, id) order',
+        withStores(async ({ s, clock }) => {
+          const at = clock.now() + 100;
+          const rows = [
+            (await s.tasks.enqueue({ mindId: MIND, type: 'before', runAt: at - 1 })).task,
+            ...(await Promise.all([1, 2, 3, 4, 5].map(async (i) => (await s.tasks.enqueue({ mindId: MIND, type: `tie${i}`, runAt: at })).task))),
+            (await s.tasks.enqueue({ mindId: MIND, type: 'after', runAt: at + 1 })).task,
+          ];
+          const { items, pages } = await allPages((cursor) => s.tasks.list({ status: 'pending', limit: 3, cursor }));
+          expect(pages).toBe(3);
+          expect(items.map((x) => x.id)).toEqual(keysetOrder(rows, (x) => x.runAt, (x) => x.id, 'asc'));
+        }),
+      );
+    });
+
+    describe('mind registry', () => {
+      it(
+        'keeps a registry of minds and purges every row of a removed mind',
+        withStores(async ({ s, clock }) => {
+          const gmid = 'GMD-2026-DDDD-0001';
+          const created = await s.minds.upsert({ gmid, name: 'Atlas', jsonPath: '/h/minds/a.json', status: 'active' });
+          expect(created).toEqual({ gmid, name: 'Atlas', jsonPath: '/h/minds/a.json', status: 'active', createdAt: clock.now(), updatedAt: clock.now(), lastSeenAt: null });
+          clock.advance(5);
+          const renamed = await s.minds.upsert({ gmid, name: 'Atlas II', jsonPath: '/h/minds/a.json', status: 'sleeping' });
+          expect(renamed).toMatchObject({ name: 'Atlas II', status: 'sleeping', createdAt: created.createdAt, updatedAt: clock.now() });
+          expect(await s.minds.touch(gmid, clock.now() + 1)).toBe(true);
+          expect((await s.minds.get(gmid))?.lastSeenAt).toBe(clock.now() + 1);
+          // An upsert without lastSeenAt keeps the one recorded.
+          expect((await s.minds.upsert({ gmid, name: 'Atlas II', jsonPath: '/h/minds/a.json', status: 'active' })).lastSeenAt).toBe(clock.now() + 1);
+          expect(await s.minds.touch('GMD-2026-DDDD-9999', 5)).toBe(false);
+          clock.advance(5);
+          await s.minds.upsert({ gmid: 'GMD-2026-DDDD-0002', name: 'Bea', jsonPath: '/h/minds/b.json', status: 'active' });
+          const p1 = await s.minds.list({ limit: 1 });
+          const p2 = await s.minds.list({ limit: 1, cursor: p1.nextCursor });
+          expect([...p1.items, ...p2.items].map((m) => m.gmid)).toEqual([gmid, 'GMD-2026-DDDD-0002']);
+          expect(p2.nextCursor).toBeNull();
+
+          await s.messages.append({ mindId: gmid, role: 'user', content: 'hi' });
+          await s.concerns.insert({ mindId: gmid, concernType: 'task', description: 'd', nextCheckAt: 1 });
+          await s.tasks.enqueue({ mindId: gmid, type: 'x' });
+          await s.environments.upsert({ mindId: gmid, name: 'cli', kind: 'cli' });
+          await s.relationships.recordInteraction(gmid, 'a@x.io', 5);
+          await s.records.appendMany([{ mindId: gmid, namespace: 'dreams', kind: 'dream', data: 1 }]);
+          await s.messages.append({ mindId: 'GMD-2026-DDDD-0002', role: 'user', content: 'kept' });
+          expect(await s.minds.remove(gmid)).toEqual({ removed: true, rowsDeleted: 6 });
+          expect(await s.minds.get(gmid)).toBeNull();
+          expect(await s.messages.count({ mindId: gmid })).toBe(0);
+          expect(await s.tasks.count({ mindId: gmid })).toBe(0);
+          expect(await s.messages.count({ mindId: 'GMD-2026-DDDD-0002' })).toBe(1);
+          expect(await s.minds.remove(gmid)).toEqual({ removed: false, rowsDeleted: 0 });
+        }),
+      );
+
+      it(
+        'removes the rows of a mind that was never registered',
+        withStores(async ({ s }) => {
+          await s.messages.append({ mindId: MIND, role: 'user', content: 'orphan' });
+          expect(await s.minds.remove(MIND)).toEqual({ removed: false, rowsDeleted: 1 });
+          expect(await s.messages.count({ mindId: MIND })).toBe(0);
+        }),
+      );
+
+      it(
+        'lists by status, and keeps minds created at the same time across a page edge in (createdAt, gmid) order',
+        withStores(async ({ s, clock }) => {
+          const gmids = ['GMD-2026-0000-0005', 'GMD-2026-0000-0003', 'GMD-2026-0000-0001', 'GMD-2026-0000-0004', 'GMD-2026-0000-0002'];
+          const first = await s.minds.upsert({ gmid: 'GMD-2026-FFFF-0000', name: 'first', jsonPath: '/f.json', status: 'sleeping' });
+          clock.advance(10);
+          const tied = [];
+          for (const gmid of gmids) tied.push(await s.minds.upsert({ gmid, name: gmid, jsonPath: `/${gmid}.json`, status: 'active' }));
+          clock.advance(10);
+          const last = await s.minds.upsert({ gmid: 'GMD-2026-0000-0000', name: 'last', jsonPath: '/l.json', status: 'active' });
+          const { items, pages } = await allPages((cursor) => s.minds.list({ limit: 3, cursor }));
+          expect(pages).toBe(3);
+          expect(items.map((m) => m.gmid)).toEqual(keysetOrder([first, ...tied, last], (m) => m.createdAt, (m) => m.gmid, 'asc'));
+          expect(items.map((m) => m.gmid)).toEqual(['GMD-2026-FFFF-0000', ...[...gmids].sort(), 'GMD-2026-0000-0000']);
+          expect((await s.minds.list({ limit: 10, status: 'sleeping' })).items.map((m) => m.gmid)).toEqual(['GMD-2026-FFFF-0000']);
+          await expect(s.minds.list({ limit: 10, status: 'dead' as never })).rejects.toThrow(/status must be one of/);
+          await expect(s.minds.upsert({ gmid: MIND, name: '', jsonPath: '/x', status: 'active' })).rejects.toThrow(/name/);
+          expect(await s.minds.get(MIND)).toBeNull();
+        }),
+      );
+    });
+
+    describe('records', () => {
+      it(
+        'appends records idempotently and pages them oldest-first by namespace',
+        withStores(async ({ s, clock }) => {
+          const dreams = [3, 1, 2].map((n) => ({ mindId: MIND, namespace: 'dreams', kind: 'dream', data: { n }, createdAt: n * 10, sourceKey: `dream:${n}` }));
+          expect(await s.records.appendMany(dreams)).toEqual({ inserted: 3, skipped: 0 });
+          expect(await s.records.appendMany(dreams)).toEqual({ inserted: 0, skipped: 3 });
+          expect(await s.records.appendMany([])).toEqual({ inserted: 0, skipped: 0 });
+          await s.records.appendMany([{ mindId: MIND, namespace: 'plugin:currency', kind: 'transaction', data: { amount: 5 } }]);
+          await s.records.appendMany([{ mindId: OTHER, namespace: 'dreams', kind: 'dream', data: { n: 9 }, sourceKey: 'dream:3' }]);
+          const p1 = await s.records.list({ mindId: MIND, namespace: 'dreams', limit: 2 });
+          const p2 = await s.records.list({ mindId: MIND, namespace: 'dreams', limit: 2, cursor: p1.nextCursor });
+          expect([...p1.items, ...p2.items].map((r) => r.data)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+          expect(p2.nextCursor).toBeNull();
+          expect(p1.items[0]).toEqual({ id: expect.any(String), mindId: MIND, namespace: 'dreams', kind: 'dream', data: { n: 1 }, createdAt: 10, sourceKey: 'dream:1' });
+          const [currency] = (await s.records.list({ mindId: MIND, namespace: 'plugin:currency', limit: 5 })).items;
+          expect(currency).toMatchObject({ kind: 'transaction', createdAt: clock.now(), sourceKey: null });
+          expect(await s.records.count({ mindId: MIND })).toBe(4);
+          expect(await s.records.count({ mindId: MIND, namespace: 'plugin:currency' })).toBe(1);
+          expect(await s.records.count({ mindId: OTHER })).toBe(1);
+          expect((await s.minds.remove(MIND)).rowsDeleted).toBe(4);
+        }),
+      );
+
+      it(
+        'filters by kind, keeps any JSON data, and validates everything before writing',
+        withStores(async ({ s }) => {
+          await s.records.appendMany([
+            { mindId: MIND, namespace: 'thoughts', kind: 'idea', data: 'a string', createdAt: 1 },
+            { mindId: MIND, namespace: 'thoughts', kind: 'worry', data: [1, { deep: true }], createdAt: 2 },
+            { mindId: MIND, namespace: 'thoughts', kind: 'idea', data: null, createdAt: 3 },
+          ]);
+          expect((await s.records.list({ mindId: MIND, namespace: 'thoughts', kind: 'idea', limit: 10 })).items.map((r) => r.data)).toEqual(['a string', null]);
+          expect((await s.records.list({ mindId: MIND, namespace: 'thoughts', kind: 'worry', limit: 10 })).items.map((r) => r.data)).toEqual([[1, { deep: true }]]);
+          await expect(
+            s.records.appendMany([
+              { mindId: MIND, namespace: 'thoughts', kind: 'idea', data: 1 },
+              { mindId: MIND, namespace: '', kind: 'idea', data: 2 },
+            ]),
+          ).rejects.toThrow(/namespace/);
+          expect(await s.records.count({ mindId: MIND })).toBe(3);
+          await expect(s.records.list({ mindId: MIND, namespace: 'thoughts', limit: 5, cursor: 'garbage' })).rejects.toMatchObject({ code: 'INVALID_CURSOR' });
+        }),
+      );
+
+      it(
+        'keeps records with the same createdAt across a page edge: each once, in (createdAt, id) order',
+        withStores(async ({ s }) => {
+          await s.records.appendMany([
+            { mindId: MIND, namespace: 'n', kind: 'k', data: 'before', createdAt: 99 },
+            ...[1, 2, 3, 4, 5].map((i) => ({ mindId: MIND, namespace: 'n', kind: 'k', data: `tie${i}`, createdAt: 100 })),
+            { mindId: MIND, namespace: 'n', kind: 'k', data: 'after', createdAt: 101 },
+          ]);
+          const everything = (await s.records.list({ mindId: MIND, namespace: 'n', limit: 100 })).items;
+          expect(everything).toHaveLength(7);
+          const { items, pages } = await allPages((cursor) => s.records.list({ mindId: MIND, namespace: 'n', limit: 3, cursor }));
+          expect(pages).toBe(3);
+          expect(items.map((r) => r.id)).toEqual(keysetOrder(everything, (r) => r.createdAt, (r) => r.id, 'asc'));
+        }),
+      );
+    });
+
+    describe('environments', () => {
+      it(
+        'upserts environments by name and orders them by activity',
+        withStores(async ({ s, clock }) => {
+          const cli = await s.environments.upsert({ mindId: MIND, name: 'terminal', kind: 'cli', description: 'shell' });
+          expect(cli).toEqual({
+            id: expect.any(String),
+            mindId: MIND,
+            name: 'terminal',
+            kind: 'cli',
+            description: 'shell',
+            isPrimary: false,
+            metadata: {},
+            createdAt: clock.now(),
+            updatedAt: clock.now(),
+            lastActiveAt: null,
+          });
+          const web = await s.environments.upsert({ mindId: MIND, name: 'website', kind: 'web', metadata: { url: 'https://x.io' } });
+          const chat = await s.environments.upsert({ mindId: MIND, name: 'chat', kind: 'chat' });
+          clock.advance(10);
+          const same = await s.environments.upsert({ mindId: MIND, name: 'terminal', kind: 'cli', isPrimary: true });
+          expect(same).toMatchObject({ id: cli.id, description: 'shell', isPrimary: true, createdAt: cli.createdAt, updatedAt: clock.now() });
+          expect(await s.environments.markActive(MIND, web.id, 100)).toBe(true);
+          expect(await s.environments.markActive(MIND, 'no-such-id', 100)).toBe(false);
+          expect(await s.environments.markActive(OTHER, web.id, 100)).toBe(false);
+          expect((await s.environments.list(MIND)).map((e) => e.name)).toEqual(['website', 'chat', 'terminal']);
+          await s.environments.markActive(MIND, chat.id, 200);
+          expect((await s.environments.list(MIND)).map((e) => e.name)).toEqual(['chat', 'website', 'terminal']);
+          expect(await s.environments.findByName(MIND, 'website')).toMatchObject({ metadata: { url: 'https://x.io' }, lastActiveAt: 100, updatedAt: 100 });
+          expect(await s.environments.findByName(OTHER, 'website')).toBeNull();
+          expect(await s.environments.get(MIND, web.id)).toMatchObject({ name: 'website' });
+          expect(await s.environments.get(OTHER, web.id)).toBeNull();
+          expect(await s.environments.list(OTHER)).toEqual([]);
+          expect(await s.environments.remove(MIND, cli.id)).toBe(true);
+          expect(await s.environments.remove(MIND, cli.id)).toBe(false);
+          expect(await s.environments.findByName(MIND, 'terminal')).toBeNull();
+          await expect(s.environments.upsert({ mindId: MIND, name: 'x', kind: 'hologram' as never })).rejects.toThrow(/kind must be one of/);
+        }),
+      );
+    });
+
+    describe('relationships', () => {
+      it(
+        'tracks relationships and their interactions',
+        withStores(async ({ s, clock }) => {
+          const created = await s.relationships.upsert({ mindId: MIND, userEmail: 'ann@x.io', displayName: 'Ann', relationshipType: 'creator', trustLevel: 0.9 });
+          expect(created).toMatchObject({
+            mindId: MIND,
+            userEmail: 'ann@x.io',
+            displayName: 'Ann',
+            relationshipType: 'creator',
+            interactionCount: 0,
+            firstInteractionAt: null,
+            lastInteractionAt: null,
+            notes: null,
+            metadata: {},
+            createdAt: clock.now(),
+          });
+          await s.relationships.recordInteraction(MIND, 'bob@x.io', 200);
+          await s.relationships.recordInteraction(MIND, 'ann@x.io', 100);
+          const ann = await s.relationships.recordInteraction(MIND, 'ann@x.io', 50);
+          expect(ann).toMatchObject({
+            displayName: 'Ann',
+            relationshipType: 'creator',
+            trustLevel: expect.closeTo(0.9, 5),
+            interactionCount: 2,
+            firstInteractionAt: 50,
+            lastInteractionAt: 100,
+          });
+          const bob = await s.relationships.get(MIND, 'bob@x.io');
+          expect(bob).toMatchObject({ relationshipType: 'user', trustLevel: 0.5, interactionCount: 1, firstInteractionAt: 200, lastInteractionAt: 200 });
+          await s.relationships.upsert({ mindId: MIND, userEmail: 'cy@x.io' });
+          const p1 = await s.relationships.list({ mindId: MIND, limit: 2 });
+          const p2 = await s.relationships.list({ mindId: MIND, limit: 2, cursor: p1.nextCursor });
+          expect([...p1.items, ...p2.items].map((r) => r.userEmail)).toEqual(['bob@x.io', 'ann@x.io', 'cy@x.io']);
+          expect(p2.nextCursor).toBeNull();
+          const noted = await s.relationships.upsert({ mindId: MIND, userEmail: 'ann@x.io', notes: 'likes tea', metadata: { tz: 'UTC' } });
+          expect(noted).toMatchObject({ displayName: 'Ann', notes: 'likes tea', metadata: { tz: 'UTC' }, interactionCount: 2, trustLevel: expect.closeTo(0.9, 5) });
+          await expect(s.relationships.upsert({ mindId: MIND, userEmail: 'ann@x.io', trustLevel: 3 })).rejects.toThrow(/trustLevel must be a number from 0 to 1/);
+          expect(await s.relationships.get(OTHER, 'ann@x.io')).toBeNull();
+          expect(await s.relationships.remove(MIND, 'cy@x.io')).toBe(true);
+          expect(await s.relationships.remove(MIND, 'cy@x.io')).toBe(false);
+          expect(await s.relationships.get(MIND, 'cy@x.io')).toBeNull();
+        }),
+      );
+
+      it(
+        'keeps relationships with the same last interaction across a page edge: each once, in (time, id) descending order',
+        withStores(async ({ s }) => {
+          const rows = [
+            await s.relationships.recordInteraction(MIND, 'latest@x.io', 500),
+            ...(await Promise.all([1, 2, 3, 4, 5].map((i) => s.relationships.recordInteraction(MIND, `tie${i}@x.io`, 300)))),
+            await s.relationships.upsert({ mindId: MIND, userEmail: 'never@x.io' }),
+            await s.relationships.upsert({ mindId: MIND, userEmail: 'never2@x.io' }),
+          ];
+          const { items, pages } = await allPages((cursor) => s.relationships.list({ mindId: MIND, limit: 3, cursor }));
+          expect(pages).toBe(3);
+          expect(items.map((r) => r.id)).toEqual(keysetOrder(rows, (r) => r.lastInteractionAt ?? 0, (r) => r.id, 'desc'));
+          expect(items.slice(-2).map((r) => r.lastInteractionAt)).toEqual([null, null]);
+        }),
+      );
+    });
+
+    describe('unit of work', () => {
+      const write = async (tx: TransactionStores, tag: string) => {
+        await tx.messages.append({ mindId: MIND, role: 'user', content: `hello ${tag}` });
+        await tx.records.appendMany([{ mindId: MIND, namespace: 'dreams', kind: 'dream', data: { tag }, sourceKey: `dream:${tag}` }]);
+        await tx.minds.upsert({ gmid: MIND, name: `Atlas ${tag}`, jsonPath: '/h/minds/atlas.json', status: 'active' });
+      };
+
+      it(
+        'commits writes to several stores together and returns what the work returns',
+        withStores(async ({ s, unitOfWork }) => {
+          const result = await unitOfWork.run(async (tx) => {
+            await write(tx, 'a');
+            return 'done';
+          });
+          expect(result).toBe('done');
+          expect(await s.messages.count({ mindId: MIND })).toBe(1);
+          expect(await s.records.count({ mindId: MIND })).toBe(1);
+          expect(await s.minds.get(MIND)).toMatchObject({ name: 'Atlas a' });
+        }),
+      );
+
+      it(
+        'keeps none of the writes when a store throws in the third write, and rethrows that error unchanged',
+        withStores(async ({ s, unitOfWork }) => {
+          let thrown: unknown;
+          const failure = await unitOfWork
+            .run(async (tx) => {
+              await tx.messages.append({ mindId: MIND, role: 'user', content: 'hello' });
+              await tx.records.appendMany([{ mindId: MIND, namespace: 'dreams', kind: 'dream', data: 1 }]);
+              try {
+                await tx.minds.upsert({ gmid: MIND, name: 'Atlas', jsonPath: '/h/minds/atlas.json', status: 'lost' as never });
+              } catch (error) {
+                thrown = error;
+                throw error;
+              }
+            })
+            .then(
+              () => undefined,
+              (error: unknown) => error,
+            );
+          expect(thrown).toBeInstanceOf(Error);
+          expect(failure).toBe(thrown);
+          expect(await s.messages.count({ mindId: MIND })).toBe(0);
+          expect(await s.records.count({ mindId: MIND })).toBe(0);
+          expect(await s.minds.get(MIND)).toBeNull();
+        }),
+      );
+
+      it(
+        'keeps none of the writes when the work throws after them, and the stores work afterwards',
+        withStores(async ({ s, unitOfWork }) => {
+          const boom = new Error('boom');
+          await expect(
+            unitOfWork.run(async (tx) => {
+              await write(tx, 'a');
+              await tx.concerns.insert({ mindId: MIND, concernType: 'task', description: 'd', nextCheckAt: 1 });
+              await tx.tasks.enqueue({ mindId: MIND, type: 'x', idempotencyKey: 'k' });
+              throw boom;
+            }),
+          ).rejects.toBe(boom);
+          expect(await s.messages.count({ mindId: MIND })).toBe(0);
+          expect(await s.records.count({ mindId: MIND })).toBe(0);
+          expect(await s.concerns.count({ mindId: MIND })).toBe(0);
+          expect(await s.tasks.count({ mindId: MIND })).toBe(0);
+          expect(await s.minds.get(MIND)).toBeNull();
+          // The idempotency key was not kept either: enqueueing it again creates the task.
+          await unitOfWork.run(async (tx) => {
+            await write(tx, 'b');
+            expect((await tx.tasks.enqueue({ mindId: MIND, type: 'x', idempotencyKey: 'k' })).created).toBe(true);
+          });
+          expect(await s.messages.count({ mindId: MIND })).toBe(1);
+          expect(await s.tasks.count({ mindId: MIND })).toBe(1);
+        }),
+      );
+
+      it(
+        'lets the stores of a run see their own writes',
+        withStores(async ({ unitOfWork }) => {
+          await unitOfWork.run(async (tx) => {
+            const m = await tx.messages.append({ mindId: MIND, role: 'user', content: 'seen' });
+            expect(await tx.messages.get(MIND, m.id)).toEqual(m);
+            expect(await tx.messages.count({ mindId: MIND })).toBe(1);
+            await tx.records.appendMany([{ mindId: MIND, namespace: 'dreams', kind: 'dream', data: 1, sourceKey: 'k' }]);
+            expect((await tx.records.list({ mindId: MIND, namespace: 'dreams', limit: 5 })).items).toHaveLength(1);
+            expect(await tx.records.appendMany([{ mindId: MIND, namespace: 'dreams', kind: 'dream', data: 1, sourceKey: 'k' }])).toEqual({ inserted: 0, skipped: 1 });
+            await tx.minds.upsert({ gmid: MIND, name: 'Atlas', jsonPath: '/a.json', status: 'active' });
+            expect(await tx.minds.get(MIND)).toMatchObject({ name: 'Atlas' });
+            const c = await tx.concerns.insert({ mindId: MIND, concernType: 'task', description: 'd', nextCheckAt: 1 });
+            expect(await tx.concerns.update(MIND, c.id, { followUpCount: 1 })).toMatchObject({ followUpCount: 1 });
+            const { task } = await tx.tasks.enqueue({ mindId: MIND, type: 'x', runAt: 1 });
+            expect(await tx.tasks.get(task.id)).toEqual(task);
+            expect(await tx.minds.remove(MIND)).toEqual({ removed: true, rowsDeleted: 4 });
+          });
+        }),
+      );
+
+      it(
+        'runs units of work one at a time: a failing run does not undo another',
+        withStores(async ({ s, unitOfWork }) => {
+          const results = await Promise.allSettled([
+            unitOfWork.run(async (tx) => {
+              await tx.messages.append({ mindId: MIND, role: 'user', content: 'rolled back' });
+              await new Promise((resolve) => setTimeout(resolve, 20));
+              throw new Error('first fails');
+            }),
+            unitOfWork.run(async (tx) => {
+              await tx.messages.append({ mindId: MIND, role: 'user', content: 'kept' });
+              return 'second';
+            }),
+          ]);
+          expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled']);
+          expect((await s.messages.list({ mindId: MIND, limit: 10 })).items.map((m) => m.content)).toEqual(['kept']);
+        }),
+      );
+    });
+  });
+}
