@@ -1,4 +1,5 @@
 // @genesis/daemon — the composition of the Genesis tiers (and, next, the 24/7 runtime).
+import 'reflect-metadata';
 export { openGenesis } from './composition/open-genesis';
 export type { Genesis, GenesisStats, GenesisStatus, OpenGenesisOptions } from './composition/open-genesis';
 export { resolveConfig, genesisConfigSchema } from './composition/config';

@@ -1,4 +1,6 @@
 // @genesis/mind-core — the Mind API, its domain rules, and the ports that storage packages implement.
+// tsyringe needs the decorator metadata polyfill before it loads: this entry point brings it.
+import 'reflect-metadata';
 
 // shared
 export { GenesisError, toGenesisError, isGenesisError, invalidInput } from './shared/errors';
@@ -22,6 +24,8 @@ export {
 } from './shared/validation';
 export type { TimeInput } from './shared/validation';
 export { isGmid, parseGmid, newGmid } from './shared/gmid';
+export { encodeCursor, decodeCursor, toPage } from './shared/cursor';
+export type { CursorPosition } from './shared/cursor';
 export { processAlive } from './shared/process';
 
 // ports

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { lock } from 'proper-lockfile';
@@ -73,7 +74,8 @@ function chromaCli(): string {
 function checkBindings(): void {
   if (process.platform !== 'linux' || process.arch !== 'x64') return;
   try {
-    require(require.resolve('chromadb-js-bindings-linux-x64-gnu', { paths: [chromaRoot()] }));
+    // A native addon is loaded with require (there is no import of a .node file).
+    createRequire(__filename)(require.resolve('chromadb-js-bindings-linux-x64-gnu', { paths: [chromaRoot()] }));
   } catch (cause) {
     throw new MemoryTierError(
       'CHROMA_BINDINGS',

@@ -72,6 +72,8 @@ export interface GenesisConfigInput {
 export interface ResolveConfigOptions {
   /** Explicit settings (CLI flags, SDK options): they win over everything else. */
   overrides?: GenesisConfigInput;
+  /** The program's own defaults, below the config file (the CLI logs at `warn` unless told otherwise). */
+  defaults?: Pick<GenesisConfigInput, 'log' | 'maxMessageBytes'>;
   /** The environment to read GENESIS_* from. Default: `process.env`. */
   env?: NodeJS.ProcessEnv;
   /** A config file; default GENESIS_CONFIG, else `<home>/genesis.config.json` when it exists. */
@@ -137,6 +139,7 @@ const merge = <T extends object>(...parts: Array<Partial<T> | undefined>): T => 
 export function resolveConfig(options: ResolveConfigOptions = {}): GenesisConfig {
   const env = options.env ?? process.env;
   const overrides = options.overrides ?? {};
+  const defaults = options.defaults ?? {};
   const fromEnv = fromEnvironment(env);
   const home = resolveHome(overrides.home, env);
   const fileName = options.configFile ?? env.GENESIS_CONFIG ?? join(home, 'genesis.config.json');
@@ -148,8 +151,8 @@ export function resolveConfig(options: ResolveConfigOptions = {}): GenesisConfig
     chroma: merge(fromFile.chroma, fromEnv.chroma, overrides.chroma),
     embeddings: merge({ provider: 'hash', modelDir: join(home, 'models'), allowDownload: false }, fromFile.embeddings, fromEnv.embeddings, overrides.embeddings),
     memory: merge(fromFile.memory, overrides.memory),
-    maxMessageBytes: overrides.maxMessageBytes ?? fromEnv.maxMessageBytes ?? fromFile.maxMessageBytes ?? 1024 * 1024,
-    log: merge({ level: 'info' }, fromFile.log, fromEnv.log, overrides.log),
+    maxMessageBytes: overrides.maxMessageBytes ?? fromEnv.maxMessageBytes ?? fromFile.maxMessageBytes ?? defaults.maxMessageBytes ?? 1024 * 1024,
+    log: merge({ level: 'info' }, defaults.log, fromFile.log, fromEnv.log, overrides.log),
   };
   const parsed = genesisConfigSchema.safeParse(config);
   if (!parsed.success) throw configError(parsed.error, 'the environment, the config file or the options');

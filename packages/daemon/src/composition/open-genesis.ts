@@ -14,6 +14,8 @@ import { resolveConfig, type GenesisConfig, type GenesisConfigInput } from './co
 import { composeGenesis } from './container';
 
 export interface OpenGenesisOptions extends GenesisConfigInput {
+  /** A configuration already resolved (by `resolveConfig`): used as it is, nothing else is read. */
+  config?: GenesisConfig;
   /** A running Chroma server for the memory tier (same as `chroma.url`). */
   chromaUrl?: string;
   /** Token for that server (same as `chroma.token`). */
@@ -47,6 +49,8 @@ export interface GenesisStatus {
 
 export interface Genesis {
   readonly home: string;
+  /** The SQLite file, or the PostgreSQL URL with its password hidden. */
+  readonly database: string;
   readonly config: GenesisConfig;
   createMind(input: NewMindInput): Promise<Mind>;
   /** A Mind of this home by its GMID. */
@@ -74,9 +78,9 @@ export interface Genesis {
  * (`<home>/minds/`) and the memory tier (Chroma, started on first use), composed in a container.
  */
 export async function openGenesis(options: OpenGenesisOptions = {}): Promise<Genesis> {
-  const { chromaUrl, chromaToken, embeddings, clock, logger, migrate, env, configFile, ...input } = options;
+  const { config: resolved, chromaUrl, chromaToken, embeddings, clock, logger, migrate, env, configFile, ...input } = options;
   const provider = embeddings && 'embed' in embeddings ? embeddings : undefined;
-  const config = resolveConfig({
+  const config = resolved ?? resolveConfig({
     overrides: {
       ...input,
       chroma: { ...input.chroma, ...(chromaUrl !== undefined ? { url: chromaUrl } : {}), ...(chromaToken !== undefined ? { token: chromaToken } : {}) },
@@ -95,6 +99,7 @@ export async function openGenesis(options: OpenGenesisOptions = {}): Promise<Gen
   const minds = composed.container.resolve(MindService);
   return {
     home: config.home,
+    database: db.location,
     config,
     createMind: (mind) => minds.createMind(mind),
     loadMind: (gmid) => minds.loadMind(gmid),

@@ -100,14 +100,13 @@ export class FileMindDocumentStore implements MindDocumentStore {
       throw new GenesisError('INVALID_MIND_FILE', `Cannot read Mind file ${file} (${errno(cause) ?? 'read error'})`, { cause });
     }
     try {
-      return { path: file, raw, value: JSON.parse(raw.toString('utf8')), modifiedAt };
-    } catch (cause) {
-      const at = /position (\d+)/.exec((cause as Error).message)?.[1];
-      throw new GenesisError(
-        'INVALID_MIND_FILE',
-        `Mind file ${file} is not valid JSON${at ? ` (error at byte ${at})` : ''}. The file was left untouched.`,
-        { cause },
-      );
+      // A byte order mark (files saved on Windows) is not part of the JSON; `raw` keeps it for backups.
+      const text = raw.toString('utf8').replace(/^\uFEFF/, '');
+      return { path: file, raw, value: JSON.parse(text), modifiedAt };
+    } catch (error) {
+      // The parser's message quotes the file's first bytes: only the position is kept, never the text.
+      const at = /position (\d+)/.exec((error as Error).message)?.[1];
+      throw new GenesisError('INVALID_MIND_FILE', `Mind file ${file} is not valid JSON${at ? ` (error at byte ${at})` : ''}. The file was left untouched.`);
     }
   }
 

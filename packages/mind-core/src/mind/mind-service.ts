@@ -213,12 +213,13 @@ export class MindService {
     const backupFile = await this.documents.backup(gmid, file.raw);
     const conversion = convertLegacyMind(value, { gmid, fallbackTime: Math.floor(file.modifiedAt), sourceFile: file.path, backupFile, now: this.clock.now() });
     const canonical = this.documents.pathFor(gmid);
+    // Secrets first: writing them again is harmless, and a crash after the commit must not lose them.
+    await this.documents.writeSecrets(gmid, conversion.secrets);
     await this.unitOfWork.run(async (stores) => {
       await stores.messages.appendMany(conversion.messages.map((m) => ({ ...m, mindId: gmid })));
       await stores.records.appendMany(conversion.records.map((r) => ({ ...r, mindId: gmid })));
       await stores.minds.upsert({ gmid, name: conversion.document.identity.name, jsonPath: canonical, status: 'active', lastSeenAt: this.clock.now() });
     });
-    await this.documents.writeSecrets(gmid, conversion.secrets);
 
     let mind: Mind;
     const current = canonical !== file.path ? await this.documents.read(gmid) : null;
@@ -228,6 +229,9 @@ export class MindService {
       mind = this.mind(document, document);
     } else {
       mind = this.mind(conversion.document, { ...conversion.document, revision: 0 });
+      // The registry now names <home>/minds/{gmid}.json: write it, so the Mind loads by its GMID. (An
+      // old file that already sits there is replaced by the compact one on the first save instead.)
+      if (canonical !== file.path) await mind.save();
     }
     await this.movePendingMemories(mind, value);
     return mind;

@@ -12,10 +12,22 @@ import {
   type StoredConcern,
 } from '../ports/concern-store';
 import type { EpochMs, Page } from '../ports/page';
-import { count, epochMs, jsonObject, nonEmptyText, oneOf, parseLimit, unitInterval } from '../shared/validation';
-import { copy, createInMemoryState, jsonCopy, keysetPage, metadataCopy, newId, type InMemoryState } from './in-memory-state';
+import { invalidInput } from '../shared/errors';
+import { count, epochMs, nonEmptyText, oneOf, parseLimit, unitInterval } from '../shared/validation';
+import {
+  copy,
+  createInMemoryState,
+  jsonCopy,
+  keysetPage,
+  metadataCopy,
+  newId,
+  type InMemoryState,
+} from './in-memory-state';
 
-const orNull = <T>(check: (v: unknown) => T) => (v: unknown): T | null => (v === null ? null : check(v));
+const orNull =
+  <T>(check: (v: unknown) => T) =>
+  (v: unknown): T | null =>
+    v === null ? null : check(v);
 
 /** The check each patchable field must pass (the SQL store's list). */
 const PATCHABLE: { [K in keyof ConcernPatch]-?: (v: unknown) => ConcernPatch[K] } = {
@@ -29,7 +41,7 @@ const PATCHABLE: { [K in keyof ConcernPatch]-?: (v: unknown) => ConcernPatch[K] 
   resolvedAt: orNull((v) => epochMs(v, 'resolvedAt')),
   expiresAt: orNull((v) => epochMs(v, 'expiresAt')),
   memoryId: orNull((v) => nonEmptyText(v, 'memoryId', 64)),
-  metadata: (v) => jsonCopy(jsonObject(v, 'metadata'), 'metadata'),
+  metadata: (v) => jsonCopy(v as Record<string, unknown>, 'metadata'),
 };
 
 /** The ConcernStore port in memory, behaving like the SQL one: pages on (nextCheckAt, id) ascending. */
@@ -79,7 +91,12 @@ export class InMemoryConcernStore implements ConcernStore {
     return row ? copy(row) : null;
   }
 
-  async update(mindId: string, id: string, patch: ConcernPatch, onlyFrom?: readonly ConcernStatus[]): Promise<StoredConcern | null> {
+  async update(
+    mindId: string,
+    id: string,
+    patch: ConcernPatch,
+    onlyFrom?: readonly ConcernStatus[],
+  ): Promise<StoredConcern | null> {
     // Every value is checked before anything changes, whether or not a row matches.
     const changes: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(patch)) {
@@ -122,7 +139,12 @@ export class InMemoryConcernStore implements ConcernStore {
     epochMs(now, 'now');
     let changed = 0;
     for (const c of this.state.concerns) {
-      if (c.mindId === mindId && (c.status === 'active' || c.status === 'snoozed') && c.expiresAt !== null && c.expiresAt <= now) {
+      if (
+        c.mindId === mindId &&
+        (c.status === 'active' || c.status === 'snoozed') &&
+        c.expiresAt !== null &&
+        c.expiresAt <= now
+      ) {
         c.status = 'expired';
         c.updatedAt = now;
         changed++;
@@ -133,10 +155,9 @@ export class InMemoryConcernStore implements ConcernStore {
 
   private matching(filter: ConcernFilter): StoredConcern[] {
     const mindId = nonEmptyText(filter.mindId, 'mindId');
-    const statuses =
-      filter.status === undefined
-        ? undefined
-        : (Array.isArray(filter.status) ? (filter.status as readonly unknown[]) : [filter.status]).map((s) => oneOf(s, CONCERN_STATUSES, 'status'));
+    const listed = filter.status === undefined ? undefined : Array.isArray(filter.status) ? (filter.status as readonly unknown[]) : [filter.status];
+    if (listed?.length === 0) throw invalidInput('status', 'must name at least one status when given as a list');
+    const statuses = listed?.map((s) => oneOf(s, CONCERN_STATUSES, 'status'));
     const dueAfter = filter.dueAfter === undefined ? undefined : epochMs(filter.dueAfter, 'dueAfter');
     const dueBefore = filter.dueBefore === undefined ? undefined : epochMs(filter.dueBefore, 'dueBefore');
     return this.state.concerns.filter(

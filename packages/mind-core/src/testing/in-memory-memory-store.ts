@@ -78,10 +78,17 @@ const stored = (id: string, e: Entry): StoredVector => ({ id, document: e.docume
 export class InMemoryMemoryStore implements MemoryStore {
   private readonly collections = new Map<string, Collection>();
 
-  async open(ownerId: string, embedding: EmbeddingInfo, options: { allowMismatch?: boolean } = {}): Promise<EmbeddingInfo> {
+  async open(
+    ownerId: string,
+    embedding: EmbeddingInfo,
+    options: { allowMismatch?: boolean } = {},
+  ): Promise<EmbeddingInfo> {
     let collection = this.collections.get(ownerId);
     if (!collection) {
-      collection = { info: { provider: embedding.provider, dimension: count(embedding.dimension, 'dimension') }, entries: new Map() };
+      collection = {
+        info: { provider: embedding.provider, dimension: count(embedding.dimension, 'dimension') },
+        entries: new Map(),
+      };
       this.collections.set(ownerId, collection);
     }
     const info = { ...collection.info };
@@ -99,7 +106,8 @@ export class InMemoryMemoryStore implements MemoryStore {
     const c = this.collection(ownerId);
     for (const r of records) this.checkDimension(ownerId, c, r.embedding);
     for (const r of records) {
-      if (!c.entries.has(r.id)) c.entries.set(r.id, { embedding: [...r.embedding], document: r.document, metadata: { ...r.metadata } });
+      if (!c.entries.has(r.id))
+        c.entries.set(r.id, { embedding: [...r.embedding], document: r.document, metadata: { ...r.metadata } });
     }
   }
 
@@ -133,7 +141,10 @@ export class InMemoryMemoryStore implements MemoryStore {
     });
   }
 
-  async scan(ownerId: string, options: { limit: number; offset: number; filter?: VectorFilter }): Promise<StoredVector[]> {
+  async scan(
+    ownerId: string,
+    options: { limit: number; offset: number; filter?: VectorFilter },
+  ): Promise<StoredVector[]> {
     const c = this.collection(ownerId);
     const offset = count(options.offset, 'offset');
     const limit = parseLimit(options.limit, 'limit', Number.MAX_SAFE_INTEGER);
@@ -164,7 +175,10 @@ export class InMemoryMemoryStore implements MemoryStore {
   ): Promise<number> {
     const source = this.collection(ownerId);
     const rows = [...source.entries];
-    const staging: Collection = { info: { provider: embedding.provider, dimension: count(embedding.dimension, 'dimension') }, entries: new Map() };
+    const staging: Collection = {
+      info: { provider: embedding.provider, dimension: count(embedding.dimension, 'dimension') },
+      entries: new Map(),
+    };
     let done = 0;
     onProgress?.(0, rows.length);
     for (let i = 0; i < rows.length; i += REINDEX_BATCH) {
@@ -172,7 +186,11 @@ export class InMemoryMemoryStore implements MemoryStore {
       const vectors = await embed(batch.map(([, e]) => e.document));
       batch.forEach(([id, e], j) => {
         const vector = vectors[j];
-        if (!vector) throw new GenesisError('EMBEDDING_UNAVAILABLE', `The embedder returned ${vectors.length} vectors for ${batch.length} documents`);
+        if (!vector)
+          throw new GenesisError(
+            'EMBEDDING_UNAVAILABLE',
+            `The embedder returned ${vectors.length} vectors for ${batch.length} documents`,
+          );
         this.checkDimension(ownerId, staging, vector);
         staging.entries.set(id, { embedding: [...vector], document: e.document, metadata: { ...e.metadata } });
       });
@@ -186,7 +204,11 @@ export class InMemoryMemoryStore implements MemoryStore {
 
   private collection(ownerId: string): Collection {
     const c = this.collections.get(ownerId);
-    if (!c) throw new GenesisError('MEMORY_QUERY_FAILED', `The memory collection of ${ownerId} is not open: call open() first`);
+    if (!c)
+      throw new GenesisError(
+        'MEMORY_QUERY_FAILED',
+        `The memory collection of ${ownerId} is not open: call open() first`,
+      );
     return c;
   }
 

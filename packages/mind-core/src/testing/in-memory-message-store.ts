@@ -77,7 +77,8 @@ export class InMemoryMessageStore implements MessageStore {
 
   async deleteBefore(mindId: string, before: EpochMs, options: { all?: boolean } = {}): Promise<number> {
     epochMs(before, 'before');
-    const doomed = (m: StoredMessage) => m.mindId === mindId && m.createdAt < before && (options.all === true || m.archived);
+    const doomed = (m: StoredMessage) =>
+      m.mindId === mindId && m.createdAt < before && (options.all === true || m.archived);
     const kept = this.state.messages.filter((m) => !doomed(m));
     const deleted = this.state.messages.length - kept.length;
     this.state.messages = kept;
@@ -119,7 +120,7 @@ export class InMemoryMessageStore implements MessageStore {
       metadata: metadataCopy(m.metadata),
       createdAt: m.createdAt === undefined ? this.clock.now() : epochMs(m.createdAt, 'createdAt'),
       archived: false,
-      sourceKey: m.sourceKey ?? null,
+      sourceKey: m.sourceKey == null ? null : nonEmptyText(m.sourceKey, 'sourceKey', 200),
     };
   }
 }

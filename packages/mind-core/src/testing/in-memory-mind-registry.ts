@@ -42,7 +42,12 @@ export class InMemoryMindRegistry implements MindRegistry {
     const status = query.status === undefined ? undefined : oneOf(query.status, MIND_STATUSES, 'status');
     return keysetPage(
       this.state.minds.filter((m) => status === undefined || m.status === status),
-      { limit: query.limit, cursor: query.cursor, direction: 'asc', position: (m) => ({ key: m.createdAt, id: m.gmid }) },
+      {
+        limit: query.limit,
+        cursor: query.cursor,
+        direction: 'asc',
+        position: (m) => ({ key: m.createdAt, id: m.gmid }),
+      },
     );
   }
 

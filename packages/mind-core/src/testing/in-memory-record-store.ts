@@ -21,28 +21,42 @@ export class InMemoryRecordStore implements RecordStore {
       kind: nonEmptyText(r.kind, 'kind', 100),
       data: jsonCopy(r.data ?? null, 'data'),
       createdAt: r.createdAt === undefined ? this.clock.now() : epochMs(r.createdAt, 'createdAt'),
-      sourceKey: r.sourceKey ?? null,
+      sourceKey: r.sourceKey == null ? null : nonEmptyText(r.sourceKey, 'sourceKey', 200),
     }));
     let inserted = 0;
     for (const row of rows) {
-      if (row.sourceKey !== null && this.state.records.some((r) => r.mindId === row.mindId && r.sourceKey === row.sourceKey)) continue;
+      if (
+        row.sourceKey !== null &&
+        this.state.records.some((r) => r.mindId === row.mindId && r.sourceKey === row.sourceKey)
+      )
+        continue;
       this.state.records.push(row);
       inserted++;
     }
     return { inserted, skipped: records.length - inserted };
   }
 
-  async list(query: { mindId: string; namespace: string; kind?: string; limit: number; cursor?: string | null }): Promise<Page<StoredRecord>> {
+  async list(query: {
+    mindId: string;
+    namespace: string;
+    kind?: string;
+    limit: number;
+    cursor?: string | null;
+  }): Promise<Page<StoredRecord>> {
     const mindId = nonEmptyText(query.mindId, 'mindId');
     const namespace = nonEmptyText(query.namespace, 'namespace');
     return keysetPage(
-      this.state.records.filter((r) => r.mindId === mindId && r.namespace === namespace && (query.kind === undefined || r.kind === query.kind)),
+      this.state.records.filter(
+        (r) => r.mindId === mindId && r.namespace === namespace && (query.kind === undefined || r.kind === query.kind),
+      ),
       { limit: query.limit, cursor: query.cursor, direction: 'asc', position: (r) => ({ key: r.createdAt, id: r.id }) },
     );
   }
 
   async count(filter: { mindId: string; namespace?: string }): Promise<number> {
     const mindId = nonEmptyText(filter.mindId, 'mindId');
-    return this.state.records.filter((r) => r.mindId === mindId && (filter.namespace === undefined || r.namespace === filter.namespace)).length;
+    return this.state.records.filter(
+      (r) => r.mindId === mindId && (filter.namespace === undefined || r.namespace === filter.namespace),
+    ).length;
   }
 }

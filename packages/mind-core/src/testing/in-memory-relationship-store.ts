@@ -17,7 +17,8 @@ export class InMemoryRelationshipStore implements RelationshipStore {
   async upsert(rel: Parameters<RelationshipStore['upsert']>[0]): Promise<RelationshipRecord> {
     const changes: Partial<RelationshipRecord> = {};
     if (rel.displayName !== undefined) changes.displayName = rel.displayName;
-    if (rel.relationshipType !== undefined) changes.relationshipType = oneOf(rel.relationshipType, RELATIONSHIP_TYPES, 'relationshipType');
+    if (rel.relationshipType !== undefined)
+      changes.relationshipType = oneOf(rel.relationshipType, RELATIONSHIP_TYPES, 'relationshipType');
     if (rel.trustLevel !== undefined) changes.trustLevel = unitInterval(rel.trustLevel, 'trustLevel');
     if (rel.notes !== undefined) changes.notes = rel.notes;
     if (rel.metadata !== undefined) changes.metadata = metadataCopy(rel.metadata);
@@ -46,13 +47,20 @@ export class InMemoryRelationshipStore implements RelationshipStore {
     return keysetPage(
       this.state.relationships.filter((r) => r.mindId === mindId),
       // Never-contacted relationships sort as time 0, i.e. last.
-      { limit: query.limit, cursor: query.cursor, direction: 'desc', position: (r) => ({ key: r.lastInteractionAt ?? 0, id: r.id }) },
+      {
+        limit: query.limit,
+        cursor: query.cursor,
+        direction: 'desc',
+        position: (r) => ({ key: r.lastInteractionAt ?? 0, id: r.id }),
+      },
     );
   }
 
   async remove(mindId: string, userEmail: string): Promise<boolean> {
     const before = this.state.relationships.length;
-    this.state.relationships = this.state.relationships.filter((r) => !(r.mindId === mindId && r.userEmail === userEmail));
+    this.state.relationships = this.state.relationships.filter(
+      (r) => !(r.mindId === mindId && r.userEmail === userEmail),
+    );
     return this.state.relationships.length < before;
   }
 

@@ -6,8 +6,8 @@ import type { Page } from '../ports/page';
 import type { StoredRecord } from '../ports/record-store';
 import type { RelationshipRecord } from '../ports/relationship-store';
 import type { StoredTask } from '../ports/task-store';
-import { GenesisError } from '../shared/errors';
-import { jsonObject, jsonValue, parseLimit } from '../shared/validation';
+import { decodeCursor, encodeCursor, type CursorPosition } from '../shared/cursor';
+import { jsonValue, parseLimit } from '../shared/validation';
 
 /**
  * The rows of the SQL tier, in memory: one array per table, in insertion order. Every in-memory
@@ -50,39 +50,11 @@ export function jsonCopy<T>(value: T, field: string): T {
 
 /** Metadata as the SQL stores keep it: `{}` when not given. */
 export function metadataCopy(value: Record<string, unknown> | undefined, field = 'metadata'): Record<string, unknown> {
-  return value === undefined ? {} : jsonCopy(jsonObject(value, field), field);
+  return value === undefined ? {} : jsonCopy(value, field);
 }
 
 /** A row handed out: a deep copy, so callers never change the stored row. */
 export const copy = <T>(row: T): T => structuredClone(row);
-
-interface CursorPosition {
-  key: number | null;
-  id: string;
-}
-
-/** The SQL stores' cursor format: base64url JSON of `[key, id]` of a page's last row. */
-export function encodeCursor(position: CursorPosition): string {
-  return Buffer.from(JSON.stringify([position.key, position.id]), 'utf8').toString('base64url');
-}
-
-export function decodeCursor(cursor: string): CursorPosition {
-  const invalid = (cause?: unknown) =>
-    new GenesisError('INVALID_CURSOR', `Invalid cursor ${JSON.stringify(cursor)}: pass the nextCursor of a previous page unchanged.`, {
-      field: 'cursor',
-      ...(cause !== undefined ? { cause } : {}),
-    });
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch (cause) {
-    throw invalid(cause);
-  }
-  if (!Array.isArray(parsed) || parsed.length !== 2 || !(typeof parsed[0] === 'number' || parsed[0] === null) || typeof parsed[1] !== 'string') {
-    throw invalid();
-  }
-  return { key: parsed[0] as number | null, id: parsed[1] };
-}
 
 /** Compares two rows by (key, id), ascending. */
 function compare(a: CursorPosition, b: CursorPosition): number {

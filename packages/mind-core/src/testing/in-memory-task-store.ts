@@ -1,6 +1,14 @@
 import type { Clock } from '../ports/clock';
 import type { EpochMs, Page } from '../ports/page';
-import { TASK_STATUSES, type ClaimOptions, type NewTask, type StoredTask, type TaskQuery, type TaskStatus, type TaskStore } from '../ports/task-store';
+import {
+  TASK_STATUSES,
+  type ClaimOptions,
+  type NewTask,
+  type StoredTask,
+  type TaskQuery,
+  type TaskStatus,
+  type TaskStore,
+} from '../ports/task-store';
 import { count, epochMs, integer, nonEmptyText, oneOf, parseLimit } from '../shared/validation';
 import { copy, createInMemoryState, jsonCopy, keysetPage, newId, type InMemoryState } from './in-memory-state';
 
@@ -31,7 +39,7 @@ export class InMemoryTaskStore implements TaskStore {
       type: nonEmptyText(task.type, 'type', 100),
       payload: jsonCopy(task.payload ?? null, 'payload'),
       status: 'pending',
-      priority: task.priority === undefined ? 0 : integer(Math.trunc(task.priority), 'priority'),
+      priority: task.priority === undefined ? 0 : integer(task.priority, 'priority'),
       runAt: task.runAt === undefined ? now : epochMs(task.runAt, 'runAt'),
       attempts: 0,
       maxAttempts: maxAttempts === 0 ? 1 : maxAttempts,
@@ -45,7 +53,9 @@ export class InMemoryTaskStore implements TaskStore {
       finishedAt: null,
     };
     const existing =
-      row.idempotencyKey === null ? undefined : this.state.tasks.find((t) => t.mindId === row.mindId && t.idempotencyKey === row.idempotencyKey);
+      row.idempotencyKey === null
+        ? undefined
+        : this.state.tasks.find((t) => t.mindId === row.mindId && t.idempotencyKey === row.idempotencyKey);
     if (existing) return { task: copy(existing), created: false };
     this.state.tasks.push(row);
     return { task: copy(row), created: true };
@@ -65,12 +75,20 @@ export class InMemoryTaskStore implements TaskStore {
         (query.mindId === undefined || t.mindId === query.mindId) &&
         (runBefore === undefined || t.runAt <= runBefore),
     );
-    return keysetPage(rows, { limit: query.limit, cursor: query.cursor, direction: 'asc', position: (t) => ({ key: t.runAt, id: t.id }) });
+    return keysetPage(rows, {
+      limit: query.limit,
+      cursor: query.cursor,
+      direction: 'asc',
+      position: (t) => ({ key: t.runAt, id: t.id }),
+    });
   }
 
   async count(filter: { status?: TaskStatus; mindId?: string }): Promise<number> {
     const status = filter.status === undefined ? undefined : oneOf(filter.status, TASK_STATUSES, 'status');
-    return this.state.tasks.filter((t) => (status === undefined || t.status === status) && (filter.mindId === undefined || t.mindId === filter.mindId)).length;
+    return this.state.tasks.filter(
+      (t) =>
+        (status === undefined || t.status === status) && (filter.mindId === undefined || t.mindId === filter.mindId),
+    ).length;
   }
 
   async claim(options: ClaimOptions): Promise<StoredTask[]> {
@@ -82,11 +100,21 @@ export class InMemoryTaskStore implements TaskStore {
 
     // Leases of crashed workers: out of attempts → dead, else runnable again.
     const expired = this.state.tasks
-      .filter((t) => ofMind(t) && t.status === 'running' && t.runAt <= now && t.leaseExpiresAt !== null && t.leaseExpiresAt <= now)
+      .filter(
+        (t) =>
+          ofMind(t) && t.status === 'running' && t.runAt <= now && t.leaseExpiresAt !== null && t.leaseExpiresAt <= now,
+      )
       .sort((a, b) => a.runAt - b.runAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
       .slice(0, limit * 2);
     for (const t of expired.filter((x) => x.attempts >= x.maxAttempts)) {
-      Object.assign(t, { status: 'dead', leaseOwner: null, leaseExpiresAt: null, finishedAt: now, updatedAt: now, lastError: t.lastError ?? LEASE_EXPIRED });
+      Object.assign(t, {
+        status: 'dead',
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        finishedAt: now,
+        updatedAt: now,
+        lastError: t.lastError ?? LEASE_EXPIRED,
+      });
     }
     const pending = this.state.tasks
       .filter((t) => ofMind(t) && t.status === 'pending' && t.runAt <= now)
@@ -94,7 +122,13 @@ export class InMemoryTaskStore implements TaskStore {
       .slice(0, limit);
     const claimed = [...pending, ...expired.filter((t) => t.status === 'running')].sort(byPriority).slice(0, limit);
     for (const t of claimed) {
-      Object.assign(t, { status: 'running', attempts: t.attempts + 1, leaseOwner: options.owner, leaseExpiresAt: leaseUntil, updatedAt: now });
+      Object.assign(t, {
+        status: 'running',
+        attempts: t.attempts + 1,
+        leaseOwner: options.owner,
+        leaseExpiresAt: leaseUntil,
+        updatedAt: now,
+      });
     }
     return claimed.map(copy);
   }
@@ -112,7 +146,14 @@ export class InMemoryTaskStore implements TaskStore {
     epochMs(now, 'now');
     const task = this.state.tasks.find((t) => t.id === id && t.status === 'running' && t.leaseOwner === owner);
     if (!task) return null;
-    Object.assign(task, { status: 'succeeded', result: stored, leaseOwner: null, leaseExpiresAt: null, finishedAt: now, updatedAt: now });
+    Object.assign(task, {
+      status: 'succeeded',
+      result: stored,
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      finishedAt: now,
+      updatedAt: now,
+    });
     return copy(task);
   }
 
@@ -138,7 +179,13 @@ export class InMemoryTaskStore implements TaskStore {
     epochMs(now, 'now');
     const task = this.state.tasks.find((t) => t.id === id && (t.status === 'pending' || t.status === 'running'));
     if (!task) return null;
-    Object.assign(task, { status: 'cancelled', leaseOwner: null, leaseExpiresAt: null, finishedAt: now, updatedAt: now });
+    Object.assign(task, {
+      status: 'cancelled',
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      finishedAt: now,
+      updatedAt: now,
+    });
     return copy(task);
   }
 

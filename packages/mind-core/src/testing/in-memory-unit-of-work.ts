@@ -41,7 +41,11 @@ export class InMemoryUnitOfWork implements UnitOfWork {
 }
 
 /** Every SQL-tier store in memory over one shared state, and a unit of work over them. */
-export function createInMemoryStores(clock: Clock): { stores: TransactionStores; unitOfWork: UnitOfWork; state: InMemoryState } {
+export function createInMemoryStores(clock: Clock): {
+  stores: TransactionStores;
+  unitOfWork: UnitOfWork;
+  state: InMemoryState;
+} {
   const state = createInMemoryState();
   const stores: TransactionStores = {
     messages: new InMemoryMessageStore(clock, state),

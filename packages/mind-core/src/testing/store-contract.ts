@@ -16,7 +16,6 @@ interface Context {
 
 const MIND = 'GMD-2026-4A7F-9B23';
 const OTHER = 'GMD-2026-0000-0001';
-const H = 3_600_000;
 
 /** Every item of a keyset-paginated query, page by page. */
 async function allPages<T>(fetch: (cursor: string | null) => Promise<Page<T>>): Promise<{ items: T[]; pages: number }> {
@@ -34,11 +33,14 @@ async function allPages<T>(fetch: (cursor: string | null) => Promise<Page<T>>): 
 }
 
 /** Ids sorted by (key, id), ascending or descending: the order every keyset page must follow. */
-function keysetOrder<T>(rows: T[], key: (row: T) => number, id: (row: T) => string, direction: 'asc' | 'desc'): string[] {
+function keysetOrder<T>(
+  rows: T[],
+  key: (row: T) => number,
+  id: (row: T) => string,
+  direction: 'asc' | 'desc',
+): string[] {
   const sign = direction === 'asc' ? 1 : -1;
-  return [...rows]
-    .sort((a, b) => sign * (key(a) - key(b) || (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0)))
-    .map(id);
+  return [...rows].sort((a, b) => sign * (key(a) - key(b) || (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0))).map(id);
 }
 
 /**
@@ -82,7 +84,9 @@ export function defineStoreContract(target: StoreContractTarget): void {
           const desc = await allPages((cursor) => ctx.s.messages.list({ mindId: MIND, limit: 7, cursor }));
           expect(desc.items.map((m) => m.content)).toEqual(Array.from({ length: 50 }, (_, i) => `m${49 - i}`));
           expect(desc.pages).toBe(8);
-          const asc = await allPages((cursor) => ctx.s.messages.list({ mindId: MIND, limit: 10, cursor, order: 'asc' }));
+          const asc = await allPages((cursor) =>
+            ctx.s.messages.list({ mindId: MIND, limit: 10, cursor, order: 'asc' }),
+          );
           expect(asc.items.map((m) => m.content)).toEqual(Array.from({ length: 50 }, (_, i) => `m${i}`));
           // 50 rows in pages of 10: the fifth page is the last and says so.
           expect(asc.pages).toBe(5);
@@ -94,11 +98,30 @@ export function defineStoreContract(target: StoreContractTarget): void {
         withStores(async (ctx) => {
           const { s } = ctx;
           const base = await fifty(ctx);
-          const range = await s.messages.list({ mindId: MIND, since: base + 10_000, until: base + 15_000, limit: 100, order: 'asc' });
+          const range = await s.messages.list({
+            mindId: MIND,
+            since: base + 10_000,
+            until: base + 15_000,
+            limit: 100,
+            order: 'asc',
+          });
           expect(range.items.map((m) => m.content)).toEqual(['m10', 'm11', 'm12', 'm13', 'm14']);
           const bob = await s.messages.list({ mindId: MIND, userEmail: 'bob@example.com', limit: 100 });
-          expect(bob.items.map((m) => m.content)).toEqual(['m45', 'm40', 'm35', 'm30', 'm25', 'm20', 'm15', 'm10', 'm5', 'm0']);
-          expect((await s.messages.list({ mindId: MIND, role: 'assistant', limit: 2 })).items.map((m) => m.content)).toEqual(['m49', 'm47']);
+          expect(bob.items.map((m) => m.content)).toEqual([
+            'm45',
+            'm40',
+            'm35',
+            'm30',
+            'm25',
+            'm20',
+            'm15',
+            'm10',
+            'm5',
+            'm0',
+          ]);
+          expect(
+            (await s.messages.list({ mindId: MIND, role: 'assistant', limit: 2 })).items.map((m) => m.content),
+          ).toEqual(['m49', 'm47']);
           expect(await s.messages.count({ mindId: MIND })).toBe(50);
           expect(await s.messages.count({ mindId: MIND, role: 'user' })).toBe(25);
           expect(await s.messages.count({ mindId: MIND, userEmail: 'bob@example.com', since: base + 20_000 })).toBe(6);
@@ -124,12 +147,17 @@ export function defineStoreContract(target: StoreContractTarget): void {
       it(
         'appends with defaults from the clock, and hands out copies',
         withStores(async ({ s, clock }) => {
-          const m = await s.messages.append({ mindId: MIND, role: 'system', content: '', environmentId: 'env-1' });
+          const m = await s.messages.append({
+            mindId: MIND,
+            role: 'system',
+            content: 'be kind',
+            environmentId: 'env-1',
+          });
           expect(m).toEqual({
             id: expect.any(String),
             mindId: MIND,
             role: 'system',
-            content: '',
+            content: 'be kind',
             userEmail: null,
             environmentId: 'env-1',
             metadata: {},
@@ -137,7 +165,12 @@ export function defineStoreContract(target: StoreContractTarget): void {
             archived: false,
             sourceKey: null,
           });
-          const withMeta = await s.messages.append({ mindId: MIND, role: 'user', content: 'x', metadata: { nested: { a: [1, 2] } } });
+          const withMeta = await s.messages.append({
+            mindId: MIND,
+            role: 'user',
+            content: 'x',
+            metadata: { nested: { a: [1, 2] } },
+          });
           (withMeta.metadata.nested as { a: number[] }).a.push(3);
           expect((await s.messages.get(MIND, withMeta.id))?.metadata).toEqual({ nested: { a: [1, 2] } });
           const twice = await s.messages.append({ mindId: MIND, role: 'user', content: 'x' });
@@ -147,12 +180,24 @@ export function defineStoreContract(target: StoreContractTarget): void {
       );
 
       it(
-        'imports idempotently by source key (per mind), in order',
+        'imports idempotently by source key (per mind), keeping the insertion order of rows with the same time',
         withStores(async ({ s }) => {
-          const batch = ['a', 'b', 'c'].map((content, i) => ({ mindId: MIND, role: 'user' as const, content, createdAt: 1000 + i, sourceKey: `legacy:${i}` }));
+          // Imported history often shares one timestamp: ties must come back in insertion order.
+          const batch = ['a', 'b', 'c'].map((content, i) => ({
+            mindId: MIND,
+            role: 'user' as const,
+            content,
+            createdAt: 1000,
+            sourceKey: `legacy:${i}`,
+          }));
           expect(await s.messages.appendMany(batch)).toEqual({ inserted: 3, skipped: 0 });
           expect(await s.messages.appendMany(batch)).toEqual({ inserted: 0, skipped: 3 });
-          expect(await s.messages.appendMany([...batch, { ...batch[0]!, sourceKey: 'legacy:3', content: 'd', createdAt: 2000 }])).toEqual({
+          expect(
+            await s.messages.appendMany([
+              ...batch,
+              { ...batch[0]!, sourceKey: 'legacy:3', content: 'd', createdAt: 2000 },
+            ]),
+          ).toEqual({
             inserted: 1,
             skipped: 3,
           });
@@ -161,7 +206,10 @@ export function defineStoreContract(target: StoreContractTarget): void {
           expect(page.items.map((m) => m.content)).toEqual(['a', 'b', 'c', 'd']);
           expect(again).toEqual(page.items[1]);
           // The same key under another mind is another message.
-          expect(await s.messages.appendMany(batch.map((m) => ({ ...m, mindId: OTHER })))).toEqual({ inserted: 3, skipped: 0 });
+          expect(await s.messages.appendMany(batch.map((m) => ({ ...m, mindId: OTHER })))).toEqual({
+            inserted: 3,
+            skipped: 0,
+          });
           expect(await s.messages.appendMany([])).toEqual({ inserted: 0, skipped: 0 });
         }),
       );
@@ -180,11 +228,23 @@ export function defineStoreContract(target: StoreContractTarget): void {
             ]),
           ).rejects.toThrow(/createdAt/);
           await expect(s.messages.append({ mindId: '', role: 'user', content: 'x' })).rejects.toThrow(/mindId/);
-          await expect(s.messages.list({ mindId: MIND, limit: 0 })).rejects.toThrow(/limit must be an integer from 1 to 1000/);
-          await expect(s.messages.list({ mindId: MIND, limit: 1001 })).rejects.toThrow(/limit must be an integer from 1 to 1000/);
-          await expect(s.messages.list({ mindId: MIND, limit: 5, cursor: 'garbage' })).rejects.toMatchObject({ code: 'INVALID_CURSOR' });
+          await expect(s.messages.list({ mindId: MIND, limit: 0 })).rejects.toThrow(
+            /limit must be an integer from 1 to 1000/,
+          );
+          await expect(s.messages.list({ mindId: MIND, limit: 1001 })).rejects.toThrow(
+            /limit must be an integer from 1 to 1000/,
+          );
+          await expect(s.messages.list({ mindId: MIND, limit: 5, cursor: 'garbage' })).rejects.toMatchObject({
+            name: 'GenesisError',
+            code: 'INVALID_CURSOR',
+            field: 'cursor',
+          });
           const wrongShape = Buffer.from(JSON.stringify({ key: 1 })).toString('base64url');
-          await expect(s.messages.list({ mindId: MIND, limit: 5, cursor: wrongShape })).rejects.toMatchObject({ code: 'INVALID_CURSOR' });
+          await expect(s.messages.list({ mindId: MIND, limit: 5, cursor: wrongShape })).rejects.toMatchObject({
+            name: 'GenesisError',
+            code: 'INVALID_CURSOR',
+            field: 'cursor',
+          });
           expect(await s.messages.count({ mindId: MIND })).toBe(1);
         }),
       );
@@ -192,13 +252,17 @@ export function defineStoreContract(target: StoreContractTarget): void {
       it(
         'hides archived messages unless asked, and archives and deletes by age (retention)',
         withStores(async ({ s }) => {
-          await s.messages.appendMany([1, 2, 3, 4].map((t) => ({ mindId: MIND, role: 'user' as const, content: `t${t}`, createdAt: t * 1000 })));
+          await s.messages.appendMany(
+            [1, 2, 3, 4].map((t) => ({ mindId: MIND, role: 'user' as const, content: `t${t}`, createdAt: t * 1000 })),
+          );
           await s.messages.append({ mindId: OTHER, role: 'user', content: 'old, other mind', createdAt: 1000 });
           expect(await s.messages.archiveBefore(MIND, 3000)).toBe(2);
           expect(await s.messages.archiveBefore(MIND, 3000)).toBe(0);
           expect(await s.messages.count({ mindId: MIND })).toBe(2);
           expect(await s.messages.count({ mindId: MIND, includeArchived: true })).toBe(4);
-          expect((await s.messages.list({ mindId: MIND, limit: 10, order: 'asc' })).items.map((m) => m.content)).toEqual(['t3', 't4']);
+          expect(
+            (await s.messages.list({ mindId: MIND, limit: 10, order: 'asc' })).items.map((m) => m.content),
+          ).toEqual(['t3', 't4']);
           const all = await s.messages.list({ mindId: MIND, limit: 10, order: 'asc', includeArchived: true });
           expect(all.items.map((m) => [m.content, m.archived])).toEqual([
             ['t1', true],
@@ -229,13 +293,26 @@ export function defineStoreContract(target: StoreContractTarget): void {
           const t = 5_000;
           const rows = [
             await s.messages.append({ mindId: MIND, role: 'user', content: 'before', createdAt: t - 1 }),
-            ...(await Promise.all([1, 2, 3, 4, 5].map((i) => s.messages.append({ mindId: MIND, role: 'user', content: `tie${i}`, createdAt: t })))),
+            ...(await Promise.all(
+              [1, 2, 3, 4, 5].map((i) =>
+                s.messages.append({ mindId: MIND, role: 'user', content: `tie${i}`, createdAt: t }),
+              ),
+            )),
             await s.messages.append({ mindId: MIND, role: 'user', content: 'after', createdAt: t + 1 }),
           ];
           for (const order of ['asc', 'desc'] as const) {
-            const { items, pages } = await allPages((cursor) => s.messages.list({ mindId: MIND, limit: 3, cursor, order }));
+            const { items, pages } = await allPages((cursor) =>
+              s.messages.list({ mindId: MIND, limit: 3, cursor, order }),
+            );
             expect(pages).toBe(3);
-            expect(items.map((m) => m.id)).toEqual(keysetOrder(rows, (m) => m.createdAt, (m) => m.id, order));
+            expect(items.map((m) => m.id)).toEqual(
+              keysetOrder(
+                rows,
+                (m) => m.createdAt,
+                (m) => m.id,
+                order,
+              ),
+            );
           }
         }),
       );
@@ -244,7 +321,14 @@ export function defineStoreContract(target: StoreContractTarget): void {
         'visits every row exactly once while rows are being inserted',
         withStores(async ({ s, clock }) => {
           const t0 = clock.now();
-          await s.messages.appendMany(Array.from({ length: 300 }, (_, i) => ({ mindId: MIND, role: 'user' as const, content: `old${i}`, createdAt: t0 + i })));
+          await s.messages.appendMany(
+            Array.from({ length: 300 }, (_, i) => ({
+              mindId: MIND,
+              role: 'user' as const,
+              content: `old${i}`,
+              createdAt: t0 + i,
+            })),
+          );
           const seen = new Map<string, number>();
           let cursor: string | null = null;
           let page = 0;
@@ -285,8 +369,20 @@ export function defineStoreContract(target: StoreContractTarget): void {
             metadata: { k: 1 },
             expiresAt: t(48),
           });
-          const b = await s.concerns.insert({ mindId: MIND, concernType: 'task', description: 'taxes', nextCheckAt: t(2), userEmail: 'b@x.io' });
-          const c = await s.concerns.insert({ mindId: MIND, concernType: 'emotion', description: 'sad', nextCheckAt: t(9), userEmail: 'a@x.io' });
+          const b = await s.concerns.insert({
+            mindId: MIND,
+            concernType: 'task',
+            description: 'taxes',
+            nextCheckAt: t(2),
+            userEmail: 'b@x.io',
+          });
+          const c = await s.concerns.insert({
+            mindId: MIND,
+            concernType: 'emotion',
+            description: 'sad',
+            nextCheckAt: t(9),
+            userEmail: 'a@x.io',
+          });
           await s.concerns.insert({ mindId: OTHER, concernType: 'task', description: 'not yours', nextCheckAt: t(1) });
           expect(await s.concerns.get(MIND, a.id)).toEqual(a);
           expect(await s.concerns.findById(a.id)).toEqual(a);
@@ -310,9 +406,18 @@ export function defineStoreContract(target: StoreContractTarget): void {
 
           const all = await s.concerns.list({ mindId: MIND, limit: 10 });
           expect(all).toEqual({ items: [b, a, c], nextCursor: null });
-          const window = await s.concerns.list({ mindId: MIND, status: 'active', dueAfter: t(3), dueBefore: t(9), limit: 10 });
+          const window = await s.concerns.list({
+            mindId: MIND,
+            status: 'active',
+            dueAfter: t(3),
+            dueBefore: t(9),
+            limit: 10,
+          });
           expect(window.items.map((x) => x.id)).toEqual([a.id]);
-          expect((await s.concerns.list({ mindId: MIND, dueAfter: t(5), limit: 10 })).items.map((x) => x.id)).toEqual([a.id, c.id]);
+          expect((await s.concerns.list({ mindId: MIND, dueAfter: t(5), limit: 10 })).items.map((x) => x.id)).toEqual([
+            a.id,
+            c.id,
+          ]);
           const ofA = await s.concerns.list({ mindId: MIND, userEmail: 'a@x.io', limit: 1 });
           expect(ofA.items.map((x) => x.id)).toEqual([a.id]);
           const next = await s.concerns.list({ mindId: MIND, userEmail: 'a@x.io', limit: 1, cursor: ofA.nextCursor });
@@ -321,24 +426,54 @@ export function defineStoreContract(target: StoreContractTarget): void {
           expect(await s.concerns.count({ mindId: MIND, status: ['active', 'snoozed'] })).toBe(3);
           expect(await s.concerns.count({ mindId: MIND, status: 'snoozed' })).toBe(0);
           expect(await s.concerns.count({ mindId: MIND, userEmail: 'a@x.io' })).toBe(2);
-          await expect(s.concerns.list({ mindId: MIND, status: 'open' as never, limit: 5 })).rejects.toThrow(/status must be one of/);
-          await expect(s.concerns.list({ mindId: MIND, limit: 5, cursor: 'garbage' })).rejects.toMatchObject({ code: 'INVALID_CURSOR' });
+          await expect(s.concerns.list({ mindId: MIND, status: 'open' as never, limit: 5 })).rejects.toThrow(
+            /status must be one of/,
+          );
+          await expect(s.concerns.list({ mindId: MIND, limit: 5, cursor: 'garbage' })).rejects.toMatchObject({
+            name: 'GenesisError',
+            code: 'INVALID_CURSOR',
+            field: 'cursor',
+          });
         }),
       );
 
       it(
         'finds due concerns, guards status transitions and expires old ones',
         withStores(async ({ s, clock }) => {
-          const due1 = await s.concerns.insert({ mindId: MIND, concernType: 'personal', description: 'call mom', nextCheckAt: t(1) });
-          const later = await s.concerns.insert({ mindId: MIND, concernType: 'personal', description: 'later', nextCheckAt: t(20), expiresAt: t(10) });
+          const due1 = await s.concerns.insert({
+            mindId: MIND,
+            concernType: 'personal',
+            description: 'call mom',
+            nextCheckAt: t(1),
+          });
+          const later = await s.concerns.insert({
+            mindId: MIND,
+            concernType: 'personal',
+            description: 'later',
+            nextCheckAt: t(20),
+            expiresAt: t(10),
+          });
           expect((await s.concerns.due(MIND, t(3), 10)).map((x) => x.id)).toEqual([due1.id]);
 
           clock.advance(1000);
-          const checked = await s.concerns.update(MIND, due1.id, { lastCheckedAt: t(3), nextCheckAt: t(6), followUpCount: 1 });
-          expect(checked).toMatchObject({ lastCheckedAt: t(3), nextCheckAt: t(6), followUpCount: 1, updatedAt: clock.now(), createdAt: due1.createdAt });
+          const checked = await s.concerns.update(MIND, due1.id, {
+            lastCheckedAt: t(3),
+            nextCheckAt: t(6),
+            followUpCount: 1,
+          });
+          expect(checked).toMatchObject({
+            lastCheckedAt: t(3),
+            nextCheckAt: t(6),
+            followUpCount: 1,
+            updatedAt: clock.now(),
+            createdAt: due1.createdAt,
+          });
           expect(await s.concerns.due(MIND, t(3), 10)).toEqual([]);
 
-          const resolved = await s.concerns.update(MIND, due1.id, { status: 'resolved', resolvedAt: t(4) }, ['active', 'snoozed']);
+          const resolved = await s.concerns.update(MIND, due1.id, { status: 'resolved', resolvedAt: t(4) }, [
+            'active',
+            'snoozed',
+          ]);
           expect(resolved?.status).toBe('resolved');
           expect(await s.concerns.update(MIND, due1.id, { status: 'snoozed' }, ['active'])).toBeNull();
           expect((await s.concerns.get(MIND, due1.id))?.status).toBe('resolved');
@@ -349,10 +484,12 @@ export function defineStoreContract(target: StoreContractTarget): void {
           expect(await s.concerns.get(MIND, later.id)).toMatchObject({ status: 'expired', updatedAt: t(11) });
           expect((await s.concerns.get(MIND, due1.id))?.status).toBe('resolved');
           expect(await s.concerns.expire(MIND, t(12))).toBe(0);
-          await expect(s.concerns.insert({ mindId: MIND, concernType: 'weird' as never, description: 'x', nextCheckAt: 1 })).rejects.toThrow(
-            /concernType must be one of/,
+          await expect(
+            s.concerns.insert({ mindId: MIND, concernType: 'weird' as never, description: 'x', nextCheckAt: 1 }),
+          ).rejects.toThrow(/concernType must be one of/);
+          await expect(s.concerns.update(MIND, later.id, { severity: 2 })).rejects.toThrow(
+            /severity must be a number from 0 to 1/,
           );
-          await expect(s.concerns.update(MIND, later.id, { severity: 2 })).rejects.toThrow(/severity must be a number from 0 to 1/);
           expect((await s.concerns.get(MIND, later.id))?.severity).toBe(0.5);
         }),
       );
@@ -361,10 +498,31 @@ export function defineStoreContract(target: StoreContractTarget): void {
         'due: active concerns of one mind whose time has come (inclusive), soonest first, at most limit',
         withStores(async ({ s }) => {
           const now = t(10);
-          const exact = await s.concerns.insert({ mindId: MIND, concernType: 'task', description: 'exactly now', nextCheckAt: now });
-          const early = await s.concerns.insert({ mindId: MIND, concernType: 'task', description: 'early', nextCheckAt: t(1) });
-          const mid = await s.concerns.insert({ mindId: MIND, concernType: 'task', description: 'mid', nextCheckAt: t(5) });
-          await s.concerns.insert({ mindId: MIND, concernType: 'task', description: 'snoozed', nextCheckAt: t(2), status: 'snoozed' });
+          const exact = await s.concerns.insert({
+            mindId: MIND,
+            concernType: 'task',
+            description: 'exactly now',
+            nextCheckAt: now,
+          });
+          const early = await s.concerns.insert({
+            mindId: MIND,
+            concernType: 'task',
+            description: 'early',
+            nextCheckAt: t(1),
+          });
+          const mid = await s.concerns.insert({
+            mindId: MIND,
+            concernType: 'task',
+            description: 'mid',
+            nextCheckAt: t(5),
+          });
+          await s.concerns.insert({
+            mindId: MIND,
+            concernType: 'task',
+            description: 'snoozed',
+            nextCheckAt: t(2),
+            status: 'snoozed',
+          });
           await s.concerns.insert({ mindId: MIND, concernType: 'task', description: 'future', nextCheckAt: now + 1 });
           await s.concerns.insert({ mindId: OTHER, concernType: 'task', description: 'other mind', nextCheckAt: t(1) });
           expect((await s.concerns.due(MIND, now, 10)).map((c) => c.id)).toEqual([early.id, mid.id, exact.id]);
@@ -376,11 +534,42 @@ export function defineStoreContract(target: StoreContractTarget): void {
       it(
         'expire: active and snoozed concerns past their expiry, of one mind only',
         withStores(async ({ s }) => {
-          const snoozed = await s.concerns.insert({ mindId: MIND, concernType: 'task', description: 's', nextCheckAt: t(30), status: 'snoozed', expiresAt: t(5) });
-          const active = await s.concerns.insert({ mindId: MIND, concernType: 'task', description: 'a', nextCheckAt: t(30), expiresAt: t(6) });
-          const dismissed = await s.concerns.insert({ mindId: MIND, concernType: 'task', description: 'd', nextCheckAt: t(30), status: 'dismissed', expiresAt: t(1) });
-          const never = await s.concerns.insert({ mindId: MIND, concernType: 'task', description: 'n', nextCheckAt: t(30) });
-          const other = await s.concerns.insert({ mindId: OTHER, concernType: 'task', description: 'o', nextCheckAt: t(30), expiresAt: t(1) });
+          const snoozed = await s.concerns.insert({
+            mindId: MIND,
+            concernType: 'task',
+            description: 's',
+            nextCheckAt: t(30),
+            status: 'snoozed',
+            expiresAt: t(5),
+          });
+          const active = await s.concerns.insert({
+            mindId: MIND,
+            concernType: 'task',
+            description: 'a',
+            nextCheckAt: t(30),
+            expiresAt: t(6),
+          });
+          const dismissed = await s.concerns.insert({
+            mindId: MIND,
+            concernType: 'task',
+            description: 'd',
+            nextCheckAt: t(30),
+            status: 'dismissed',
+            expiresAt: t(1),
+          });
+          const never = await s.concerns.insert({
+            mindId: MIND,
+            concernType: 'task',
+            description: 'n',
+            nextCheckAt: t(30),
+          });
+          const other = await s.concerns.insert({
+            mindId: OTHER,
+            concernType: 'task',
+            description: 'o',
+            nextCheckAt: t(30),
+            expiresAt: t(1),
+          });
           expect(await s.concerns.expire(MIND, t(6))).toBe(2);
           const status = async (mindId: string, id: string) => (await s.concerns.get(mindId, id))?.status;
           expect(await status(MIND, snoozed.id)).toBe('expired');
@@ -396,12 +585,23 @@ export function defineStoreContract(target: StoreContractTarget): void {
         withStores(async ({ s }) => {
           const rows = [
             await s.concerns.insert({ mindId: MIND, concernType: 'task', description: 'before', nextCheckAt: t(1) }),
-            ...(await Promise.all([1, 2, 3, 4, 5].map((i) => s.concerns.insert({ mindId: MIND, concernType: 'task', description: `tie${i}`, nextCheckAt: t(2) })))),
+            ...(await Promise.all(
+              [1, 2, 3, 4, 5].map((i) =>
+                s.concerns.insert({ mindId: MIND, concernType: 'task', description: `tie${i}`, nextCheckAt: t(2) }),
+              ),
+            )),
             await s.concerns.insert({ mindId: MIND, concernType: 'task', description: 'after', nextCheckAt: t(3) }),
           ];
           const { items, pages } = await allPages((cursor) => s.concerns.list({ mindId: MIND, limit: 3, cursor }));
           expect(pages).toBe(3);
-          expect(items.map((c) => c.id)).toEqual(keysetOrder(rows, (c) => c.nextCheckAt, (c) => c.id, 'asc'));
+          expect(items.map((c) => c.id)).toEqual(
+            keysetOrder(
+              rows,
+              (c) => c.nextCheckAt,
+              (c) => c.id,
+              'asc',
+            ),
+          );
         }),
       );
     });
@@ -411,8 +611,19 @@ export function defineStoreContract(target: StoreContractTarget): void {
         'enqueues idempotently per mind and lists by status and run time',
         withStores(async ({ s, clock }) => {
           const now = clock.now();
-          const first = await s.tasks.enqueue({ mindId: MIND, type: 'reflect', payload: { a: 1 }, idempotencyKey: 'daily-1', runAt: now + 50 });
-          const again = await s.tasks.enqueue({ mindId: MIND, type: 'reflect', payload: { a: 2 }, idempotencyKey: 'daily-1' });
+          const first = await s.tasks.enqueue({
+            mindId: MIND,
+            type: 'reflect',
+            payload: { a: 1 },
+            idempotencyKey: 'daily-1',
+            runAt: now + 50,
+          });
+          const again = await s.tasks.enqueue({
+            mindId: MIND,
+            type: 'reflect',
+            payload: { a: 2 },
+            idempotencyKey: 'daily-1',
+          });
           expect(first.created).toBe(true);
           expect(first.task).toEqual({
             id: expect.any(String),
@@ -434,19 +645,30 @@ export function defineStoreContract(target: StoreContractTarget): void {
             finishedAt: null,
           });
           expect(again).toEqual({ task: first.task, created: false });
-          const other = await s.tasks.enqueue({ mindId: OTHER, type: 'reflect', idempotencyKey: 'daily-1', runAt: now + 10 });
+          const other = await s.tasks.enqueue({
+            mindId: OTHER,
+            type: 'reflect',
+            idempotencyKey: 'daily-1',
+            runAt: now + 10,
+          });
           expect(other.created).toBe(true);
           const plain = await s.tasks.enqueue({ mindId: MIND, type: 'dream', runAt: now + 20 });
           const plain2 = await s.tasks.enqueue({ mindId: MIND, type: 'dream', runAt: now + 30, maxAttempts: 0 });
-          expect(plain2.task).toMatchObject({ created: undefined, maxAttempts: 1, payload: null, runAt: now + 30 });
+          expect(plain2.task).toMatchObject({ maxAttempts: 1, payload: null, runAt: now + 30 });
           const page1 = await s.tasks.list({ status: 'pending', limit: 2 });
           const page2 = await s.tasks.list({ status: 'pending', limit: 2, cursor: page1.nextCursor });
-          expect([...page1.items, ...page2.items].map((x) => x.id)).toEqual([other.task.id, plain.task.id, plain2.task.id, first.task.id]);
-          expect(page2.nextCursor).toBeNull();
-          expect((await s.tasks.list({ status: 'pending', mindId: MIND, runBefore: now + 30, limit: 10 })).items.map((x) => x.id)).toEqual([
+          expect([...page1.items, ...page2.items].map((x) => x.id)).toEqual([
+            other.task.id,
             plain.task.id,
             plain2.task.id,
+            first.task.id,
           ]);
+          expect(page2.nextCursor).toBeNull();
+          expect(
+            (await s.tasks.list({ status: 'pending', mindId: MIND, runBefore: now + 30, limit: 10 })).items.map(
+              (x) => x.id,
+            ),
+          ).toEqual([plain.task.id, plain2.task.id]);
           expect(await s.tasks.count({ status: 'pending', mindId: MIND })).toBe(3);
           expect(await s.tasks.count({ status: 'pending' })).toBe(4);
           expect(await s.tasks.count({})).toBe(4);
@@ -454,7 +676,11 @@ export function defineStoreContract(target: StoreContractTarget): void {
           expect(await s.tasks.get('no-such-id')).toBeNull();
           await expect(s.tasks.list({ status: 'waiting' as never, limit: 5 })).rejects.toThrow(/status must be one of/);
           await expect(s.tasks.enqueue({ mindId: MIND, type: '' })).rejects.toThrow(/type/);
-          await expect(s.tasks.list({ status: 'pending', limit: 5, cursor: 'garbage' })).rejects.toMatchObject({ code: 'INVALID_CURSOR' });
+          await expect(s.tasks.list({ status: 'pending', limit: 5, cursor: 'garbage' })).rejects.toMatchObject({
+            name: 'GenesisError',
+            code: 'INVALID_CURSOR',
+            field: 'cursor',
+          });
         }),
       );
 
@@ -469,11 +695,22 @@ export function defineStoreContract(target: StoreContractTarget): void {
 
           const claimed = await s.tasks.claim({ mindId: m, owner: 'w1', now, leaseMs: 1000, limit: 5 });
           expect(claimed.map((x) => x.type)).toEqual(['high', 'low']);
-          expect(claimed[0]).toMatchObject({ status: 'running', attempts: 1, leaseOwner: 'w1', leaseExpiresAt: now + 1000 });
+          expect(claimed[0]).toMatchObject({
+            status: 'running',
+            attempts: 1,
+            leaseOwner: 'w1',
+            leaseExpiresAt: now + 1000,
+          });
           expect(await s.tasks.claim({ mindId: m, owner: 'w2', now, leaseMs: 1000, limit: 5 })).toEqual([]);
 
           const done = await s.tasks.complete(high.task.id, 'w1', { ok: true }, now + 10);
-          expect(done).toMatchObject({ status: 'succeeded', result: { ok: true }, finishedAt: now + 10, leaseOwner: null, leaseExpiresAt: null });
+          expect(done).toMatchObject({
+            status: 'succeeded',
+            result: { ok: true },
+            finishedAt: now + 10,
+            leaseOwner: null,
+            leaseExpiresAt: null,
+          });
           expect(await s.tasks.complete(high.task.id, 'w1', null, now + 11)).toBeNull();
 
           // w1 crashes holding "low": after its lease expires, w2 takes it over.
@@ -490,14 +727,25 @@ export function defineStoreContract(target: StoreContractTarget): void {
           const retry = await s.tasks.enqueue({ mindId: m, type: 'retry', runAt: now, maxAttempts: 3 });
           await s.tasks.claim({ mindId: m, owner: 'w3', now: now + 3000, leaseMs: 1000, limit: 1 });
           const again = await s.tasks.fail(retry.task.id, 'w3', 'flaky', now + 3001, now + 4000);
-          expect(again).toMatchObject({ status: 'pending', runAt: now + 4000, attempts: 1, lastError: 'flaky', finishedAt: null, leaseOwner: null });
+          expect(again).toMatchObject({
+            status: 'pending',
+            runAt: now + 4000,
+            attempts: 1,
+            lastError: 'flaky',
+            finishedAt: null,
+            leaseOwner: null,
+          });
           expect(await s.tasks.claim({ mindId: m, owner: 'w3', now: now + 3999, leaseMs: 1000, limit: 5 })).toEqual([]);
 
           // A crashed worker on the last attempt: the lease expiry turns the task dead.
           const last = await s.tasks.enqueue({ mindId: m, type: 'last', runAt: now, maxAttempts: 1 });
           await s.tasks.claim({ mindId: m, owner: 'w4', now: now + 5000, leaseMs: 100, limit: 5 });
           await s.tasks.claim({ mindId: m, owner: 'w5', now: now + 6000, leaseMs: 100, limit: 5 });
-          expect(await s.tasks.get(last.task.id)).toMatchObject({ status: 'dead', lastError: expect.stringContaining('lease expired'), finishedAt: now + 6000 });
+          expect(await s.tasks.get(last.task.id)).toMatchObject({
+            status: 'dead',
+            lastError: expect.stringContaining('lease expired'),
+            finishedAt: now + 6000,
+          });
 
           expect((await s.tasks.cancel(future.task.id, now))?.status).toBe('cancelled');
           expect(await s.tasks.cancel(future.task.id, now)).toBeNull();
@@ -514,9 +762,15 @@ export function defineStoreContract(target: StoreContractTarget): void {
           const a = await s.tasks.enqueue({ mindId: MIND, type: 'a', runAt: now - 30 });
           const b = await s.tasks.enqueue({ mindId: OTHER, type: 'b', runAt: now - 20 });
           const c = await s.tasks.enqueue({ mindId: MIND, type: 'c', runAt: now - 10 });
-          expect((await s.tasks.claim({ mindId: OTHER, owner: 'w', now, leaseMs: 100, limit: 5 })).map((x) => x.id)).toEqual([b.task.id]);
-          expect((await s.tasks.claim({ owner: 'w', now, leaseMs: 100, limit: 1 })).map((x) => x.id)).toEqual([a.task.id]);
-          expect((await s.tasks.claim({ owner: 'w', now, leaseMs: 100, limit: 5 })).map((x) => x.id)).toEqual([c.task.id]);
+          expect(
+            (await s.tasks.claim({ mindId: OTHER, owner: 'w', now, leaseMs: 100, limit: 5 })).map((x) => x.id),
+          ).toEqual([b.task.id]);
+          expect((await s.tasks.claim({ owner: 'w', now, leaseMs: 100, limit: 1 })).map((x) => x.id)).toEqual([
+            a.task.id,
+          ]);
+          expect((await s.tasks.claim({ owner: 'w', now, leaseMs: 100, limit: 5 })).map((x) => x.id)).toEqual([
+            c.task.id,
+          ]);
           expect(await s.tasks.count({ status: 'running' })).toBe(3);
           const cancelled = await s.tasks.cancel(a.task.id, now + 1);
           expect(cancelled).toMatchObject({ status: 'cancelled', leaseOwner: null, finishedAt: now + 1 });
@@ -531,7 +785,7 @@ export function defineStoreContract(target: StoreContractTarget): void {
         'deletes only finished tasks that finished before the given time',
         withStores(async ({ s, clock }) => {
           const now = clock.now();
-          const done = await s.tasks.enqueue({ mindId: MIND, type: 'done', runAt: now });
+          const done = await s.tasks.enqueue({ mindId: MIND, type: 'done', runAt: now - 1 });
           const cancelledLate = await s.tasks.enqueue({ mindId: MIND, type: 'late', runAt: now });
           const pending = await s.tasks.enqueue({ mindId: MIND, type: 'pending', runAt: now + 1 });
           await s.tasks.claim({ owner: 'w', now, leaseMs: 100, limit: 1 });
@@ -552,12 +806,23 @@ export function defineStoreContract(target: StoreContractTarget): void {
           const at = clock.now() + 100;
           const rows = [
             (await s.tasks.enqueue({ mindId: MIND, type: 'before', runAt: at - 1 })).task,
-            ...(await Promise.all([1, 2, 3, 4, 5].map(async (i) => (await s.tasks.enqueue({ mindId: MIND, type: `tie${i}`, runAt: at })).task))),
+            ...(await Promise.all(
+              [1, 2, 3, 4, 5].map(
+                async (i) => (await s.tasks.enqueue({ mindId: MIND, type: `tie${i}`, runAt: at })).task,
+              ),
+            )),
             (await s.tasks.enqueue({ mindId: MIND, type: 'after', runAt: at + 1 })).task,
           ];
           const { items, pages } = await allPages((cursor) => s.tasks.list({ status: 'pending', limit: 3, cursor }));
           expect(pages).toBe(3);
-          expect(items.map((x) => x.id)).toEqual(keysetOrder(rows, (x) => x.runAt, (x) => x.id, 'asc'));
+          expect(items.map((x) => x.id)).toEqual(
+            keysetOrder(
+              rows,
+              (x) => x.runAt,
+              (x) => x.id,
+              'asc',
+            ),
+          );
         }),
       );
     });
@@ -568,17 +833,43 @@ export function defineStoreContract(target: StoreContractTarget): void {
         withStores(async ({ s, clock }) => {
           const gmid = 'GMD-2026-DDDD-0001';
           const created = await s.minds.upsert({ gmid, name: 'Atlas', jsonPath: '/h/minds/a.json', status: 'active' });
-          expect(created).toEqual({ gmid, name: 'Atlas', jsonPath: '/h/minds/a.json', status: 'active', createdAt: clock.now(), updatedAt: clock.now(), lastSeenAt: null });
+          expect(created).toEqual({
+            gmid,
+            name: 'Atlas',
+            jsonPath: '/h/minds/a.json',
+            status: 'active',
+            createdAt: clock.now(),
+            updatedAt: clock.now(),
+            lastSeenAt: null,
+          });
           clock.advance(5);
-          const renamed = await s.minds.upsert({ gmid, name: 'Atlas II', jsonPath: '/h/minds/a.json', status: 'sleeping' });
-          expect(renamed).toMatchObject({ name: 'Atlas II', status: 'sleeping', createdAt: created.createdAt, updatedAt: clock.now() });
+          const renamed = await s.minds.upsert({
+            gmid,
+            name: 'Atlas II',
+            jsonPath: '/h/minds/a.json',
+            status: 'sleeping',
+          });
+          expect(renamed).toMatchObject({
+            name: 'Atlas II',
+            status: 'sleeping',
+            createdAt: created.createdAt,
+            updatedAt: clock.now(),
+          });
           expect(await s.minds.touch(gmid, clock.now() + 1)).toBe(true);
           expect((await s.minds.get(gmid))?.lastSeenAt).toBe(clock.now() + 1);
           // An upsert without lastSeenAt keeps the one recorded.
-          expect((await s.minds.upsert({ gmid, name: 'Atlas II', jsonPath: '/h/minds/a.json', status: 'active' })).lastSeenAt).toBe(clock.now() + 1);
+          expect(
+            (await s.minds.upsert({ gmid, name: 'Atlas II', jsonPath: '/h/minds/a.json', status: 'active' }))
+              .lastSeenAt,
+          ).toBe(clock.now() + 1);
           expect(await s.minds.touch('GMD-2026-DDDD-9999', 5)).toBe(false);
           clock.advance(5);
-          await s.minds.upsert({ gmid: 'GMD-2026-DDDD-0002', name: 'Bea', jsonPath: '/h/minds/b.json', status: 'active' });
+          await s.minds.upsert({
+            gmid: 'GMD-2026-DDDD-0002',
+            name: 'Bea',
+            jsonPath: '/h/minds/b.json',
+            status: 'active',
+          });
           const p1 = await s.minds.list({ limit: 1 });
           const p2 = await s.minds.list({ limit: 1, cursor: p1.nextCursor });
           expect([...p1.items, ...p2.items].map((m) => m.gmid)).toEqual([gmid, 'GMD-2026-DDDD-0002']);
@@ -612,20 +903,48 @@ export function defineStoreContract(target: StoreContractTarget): void {
       it(
         'lists by status, and keeps minds created at the same time across a page edge in (createdAt, gmid) order',
         withStores(async ({ s, clock }) => {
-          const gmids = ['GMD-2026-0000-0005', 'GMD-2026-0000-0003', 'GMD-2026-0000-0001', 'GMD-2026-0000-0004', 'GMD-2026-0000-0002'];
-          const first = await s.minds.upsert({ gmid: 'GMD-2026-FFFF-0000', name: 'first', jsonPath: '/f.json', status: 'sleeping' });
+          const gmids = [
+            'GMD-2026-0000-0005',
+            'GMD-2026-0000-0003',
+            'GMD-2026-0000-0001',
+            'GMD-2026-0000-0004',
+            'GMD-2026-0000-0002',
+          ];
+          const first = await s.minds.upsert({
+            gmid: 'GMD-2026-FFFF-0000',
+            name: 'first',
+            jsonPath: '/f.json',
+            status: 'sleeping',
+          });
           clock.advance(10);
           const tied = [];
-          for (const gmid of gmids) tied.push(await s.minds.upsert({ gmid, name: gmid, jsonPath: `/${gmid}.json`, status: 'active' }));
+          for (const gmid of gmids)
+            tied.push(await s.minds.upsert({ gmid, name: gmid, jsonPath: `/${gmid}.json`, status: 'active' }));
           clock.advance(10);
-          const last = await s.minds.upsert({ gmid: 'GMD-2026-0000-0000', name: 'last', jsonPath: '/l.json', status: 'active' });
+          const last = await s.minds.upsert({
+            gmid: 'GMD-2026-0000-0000',
+            name: 'last',
+            jsonPath: '/l.json',
+            status: 'active',
+          });
           const { items, pages } = await allPages((cursor) => s.minds.list({ limit: 3, cursor }));
           expect(pages).toBe(3);
-          expect(items.map((m) => m.gmid)).toEqual(keysetOrder([first, ...tied, last], (m) => m.createdAt, (m) => m.gmid, 'asc'));
+          expect(items.map((m) => m.gmid)).toEqual(
+            keysetOrder(
+              [first, ...tied, last],
+              (m) => m.createdAt,
+              (m) => m.gmid,
+              'asc',
+            ),
+          );
           expect(items.map((m) => m.gmid)).toEqual(['GMD-2026-FFFF-0000', ...[...gmids].sort(), 'GMD-2026-0000-0000']);
-          expect((await s.minds.list({ limit: 10, status: 'sleeping' })).items.map((m) => m.gmid)).toEqual(['GMD-2026-FFFF-0000']);
+          expect((await s.minds.list({ limit: 10, status: 'sleeping' })).items.map((m) => m.gmid)).toEqual([
+            'GMD-2026-FFFF-0000',
+          ]);
           await expect(s.minds.list({ limit: 10, status: 'dead' as never })).rejects.toThrow(/status must be one of/);
-          await expect(s.minds.upsert({ gmid: MIND, name: '', jsonPath: '/x', status: 'active' })).rejects.toThrow(/name/);
+          await expect(s.minds.upsert({ gmid: MIND, name: '', jsonPath: '/x', status: 'active' })).rejects.toThrow(
+            /name/,
+          );
           expect(await s.minds.get(MIND)).toBeNull();
         }),
       );
@@ -635,17 +954,36 @@ export function defineStoreContract(target: StoreContractTarget): void {
       it(
         'appends records idempotently and pages them oldest-first by namespace',
         withStores(async ({ s, clock }) => {
-          const dreams = [3, 1, 2].map((n) => ({ mindId: MIND, namespace: 'dreams', kind: 'dream', data: { n }, createdAt: n * 10, sourceKey: `dream:${n}` }));
+          const dreams = [3, 1, 2].map((n) => ({
+            mindId: MIND,
+            namespace: 'dreams',
+            kind: 'dream',
+            data: { n },
+            createdAt: n * 10,
+            sourceKey: `dream:${n}`,
+          }));
           expect(await s.records.appendMany(dreams)).toEqual({ inserted: 3, skipped: 0 });
           expect(await s.records.appendMany(dreams)).toEqual({ inserted: 0, skipped: 3 });
           expect(await s.records.appendMany([])).toEqual({ inserted: 0, skipped: 0 });
-          await s.records.appendMany([{ mindId: MIND, namespace: 'plugin:currency', kind: 'transaction', data: { amount: 5 } }]);
-          await s.records.appendMany([{ mindId: OTHER, namespace: 'dreams', kind: 'dream', data: { n: 9 }, sourceKey: 'dream:3' }]);
+          await s.records.appendMany([
+            { mindId: MIND, namespace: 'plugin:currency', kind: 'transaction', data: { amount: 5 } },
+          ]);
+          await s.records.appendMany([
+            { mindId: OTHER, namespace: 'dreams', kind: 'dream', data: { n: 9 }, sourceKey: 'dream:3' },
+          ]);
           const p1 = await s.records.list({ mindId: MIND, namespace: 'dreams', limit: 2 });
           const p2 = await s.records.list({ mindId: MIND, namespace: 'dreams', limit: 2, cursor: p1.nextCursor });
           expect([...p1.items, ...p2.items].map((r) => r.data)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
           expect(p2.nextCursor).toBeNull();
-          expect(p1.items[0]).toEqual({ id: expect.any(String), mindId: MIND, namespace: 'dreams', kind: 'dream', data: { n: 1 }, createdAt: 10, sourceKey: 'dream:1' });
+          expect(p1.items[0]).toEqual({
+            id: expect.any(String),
+            mindId: MIND,
+            namespace: 'dreams',
+            kind: 'dream',
+            data: { n: 1 },
+            createdAt: 10,
+            sourceKey: 'dream:1',
+          });
           const [currency] = (await s.records.list({ mindId: MIND, namespace: 'plugin:currency', limit: 5 })).items;
           expect(currency).toMatchObject({ kind: 'transaction', createdAt: clock.now(), sourceKey: null });
           expect(await s.records.count({ mindId: MIND })).toBe(4);
@@ -663,8 +1001,16 @@ export function defineStoreContract(target: StoreContractTarget): void {
             { mindId: MIND, namespace: 'thoughts', kind: 'worry', data: [1, { deep: true }], createdAt: 2 },
             { mindId: MIND, namespace: 'thoughts', kind: 'idea', data: null, createdAt: 3 },
           ]);
-          expect((await s.records.list({ mindId: MIND, namespace: 'thoughts', kind: 'idea', limit: 10 })).items.map((r) => r.data)).toEqual(['a string', null]);
-          expect((await s.records.list({ mindId: MIND, namespace: 'thoughts', kind: 'worry', limit: 10 })).items.map((r) => r.data)).toEqual([[1, { deep: true }]]);
+          expect(
+            (await s.records.list({ mindId: MIND, namespace: 'thoughts', kind: 'idea', limit: 10 })).items.map(
+              (r) => r.data,
+            ),
+          ).toEqual(['a string', null]);
+          expect(
+            (await s.records.list({ mindId: MIND, namespace: 'thoughts', kind: 'worry', limit: 10 })).items.map(
+              (r) => r.data,
+            ),
+          ).toEqual([[1, { deep: true }]]);
           await expect(
             s.records.appendMany([
               { mindId: MIND, namespace: 'thoughts', kind: 'idea', data: 1 },
@@ -672,7 +1018,9 @@ export function defineStoreContract(target: StoreContractTarget): void {
             ]),
           ).rejects.toThrow(/namespace/);
           expect(await s.records.count({ mindId: MIND })).toBe(3);
-          await expect(s.records.list({ mindId: MIND, namespace: 'thoughts', limit: 5, cursor: 'garbage' })).rejects.toMatchObject({ code: 'INVALID_CURSOR' });
+          await expect(
+            s.records.list({ mindId: MIND, namespace: 'thoughts', limit: 5, cursor: 'garbage' }),
+          ).rejects.toMatchObject({ name: 'GenesisError', code: 'INVALID_CURSOR', field: 'cursor' });
         }),
       );
 
@@ -681,14 +1029,29 @@ export function defineStoreContract(target: StoreContractTarget): void {
         withStores(async ({ s }) => {
           await s.records.appendMany([
             { mindId: MIND, namespace: 'n', kind: 'k', data: 'before', createdAt: 99 },
-            ...[1, 2, 3, 4, 5].map((i) => ({ mindId: MIND, namespace: 'n', kind: 'k', data: `tie${i}`, createdAt: 100 })),
+            ...[1, 2, 3, 4, 5].map((i) => ({
+              mindId: MIND,
+              namespace: 'n',
+              kind: 'k',
+              data: `tie${i}`,
+              createdAt: 100,
+            })),
             { mindId: MIND, namespace: 'n', kind: 'k', data: 'after', createdAt: 101 },
           ]);
           const everything = (await s.records.list({ mindId: MIND, namespace: 'n', limit: 100 })).items;
           expect(everything).toHaveLength(7);
-          const { items, pages } = await allPages((cursor) => s.records.list({ mindId: MIND, namespace: 'n', limit: 3, cursor }));
+          const { items, pages } = await allPages((cursor) =>
+            s.records.list({ mindId: MIND, namespace: 'n', limit: 3, cursor }),
+          );
           expect(pages).toBe(3);
-          expect(items.map((r) => r.id)).toEqual(keysetOrder(everything, (r) => r.createdAt, (r) => r.id, 'asc'));
+          expect(items.map((r) => r.id)).toEqual(
+            keysetOrder(
+              everything,
+              (r) => r.createdAt,
+              (r) => r.id,
+              'asc',
+            ),
+          );
         }),
       );
     });
@@ -697,7 +1060,12 @@ export function defineStoreContract(target: StoreContractTarget): void {
       it(
         'upserts environments by name and orders them by activity',
         withStores(async ({ s, clock }) => {
-          const cli = await s.environments.upsert({ mindId: MIND, name: 'terminal', kind: 'cli', description: 'shell' });
+          const cli = await s.environments.upsert({
+            mindId: MIND,
+            name: 'terminal',
+            kind: 'cli',
+            description: 'shell',
+          });
           expect(cli).toEqual({
             id: expect.any(String),
             mindId: MIND,
@@ -710,18 +1078,33 @@ export function defineStoreContract(target: StoreContractTarget): void {
             updatedAt: clock.now(),
             lastActiveAt: null,
           });
-          const web = await s.environments.upsert({ mindId: MIND, name: 'website', kind: 'web', metadata: { url: 'https://x.io' } });
+          const web = await s.environments.upsert({
+            mindId: MIND,
+            name: 'website',
+            kind: 'web',
+            metadata: { url: 'https://x.io' },
+          });
           const chat = await s.environments.upsert({ mindId: MIND, name: 'chat', kind: 'chat' });
           clock.advance(10);
           const same = await s.environments.upsert({ mindId: MIND, name: 'terminal', kind: 'cli', isPrimary: true });
-          expect(same).toMatchObject({ id: cli.id, description: 'shell', isPrimary: true, createdAt: cli.createdAt, updatedAt: clock.now() });
+          expect(same).toMatchObject({
+            id: cli.id,
+            description: 'shell',
+            isPrimary: true,
+            createdAt: cli.createdAt,
+            updatedAt: clock.now(),
+          });
           expect(await s.environments.markActive(MIND, web.id, 100)).toBe(true);
           expect(await s.environments.markActive(MIND, 'no-such-id', 100)).toBe(false);
           expect(await s.environments.markActive(OTHER, web.id, 100)).toBe(false);
           expect((await s.environments.list(MIND)).map((e) => e.name)).toEqual(['website', 'chat', 'terminal']);
           await s.environments.markActive(MIND, chat.id, 200);
           expect((await s.environments.list(MIND)).map((e) => e.name)).toEqual(['chat', 'website', 'terminal']);
-          expect(await s.environments.findByName(MIND, 'website')).toMatchObject({ metadata: { url: 'https://x.io' }, lastActiveAt: 100, updatedAt: 100 });
+          expect(await s.environments.findByName(MIND, 'website')).toMatchObject({
+            metadata: { url: 'https://x.io' },
+            lastActiveAt: 100,
+            updatedAt: 100,
+          });
           expect(await s.environments.findByName(OTHER, 'website')).toBeNull();
           expect(await s.environments.get(MIND, web.id)).toMatchObject({ name: 'website' });
           expect(await s.environments.get(OTHER, web.id)).toBeNull();
@@ -729,7 +1112,9 @@ export function defineStoreContract(target: StoreContractTarget): void {
           expect(await s.environments.remove(MIND, cli.id)).toBe(true);
           expect(await s.environments.remove(MIND, cli.id)).toBe(false);
           expect(await s.environments.findByName(MIND, 'terminal')).toBeNull();
-          await expect(s.environments.upsert({ mindId: MIND, name: 'x', kind: 'hologram' as never })).rejects.toThrow(/kind must be one of/);
+          await expect(s.environments.upsert({ mindId: MIND, name: 'x', kind: 'hologram' as never })).rejects.toThrow(
+            /kind must be one of/,
+          );
         }),
       );
     });
@@ -738,7 +1123,13 @@ export function defineStoreContract(target: StoreContractTarget): void {
       it(
         'tracks relationships and their interactions',
         withStores(async ({ s, clock }) => {
-          const created = await s.relationships.upsert({ mindId: MIND, userEmail: 'ann@x.io', displayName: 'Ann', relationshipType: 'creator', trustLevel: 0.9 });
+          const created = await s.relationships.upsert({
+            mindId: MIND,
+            userEmail: 'ann@x.io',
+            displayName: 'Ann',
+            relationshipType: 'creator',
+            trustLevel: 0.9,
+          });
           expect(created).toMatchObject({
             mindId: MIND,
             userEmail: 'ann@x.io',
@@ -763,15 +1154,34 @@ export function defineStoreContract(target: StoreContractTarget): void {
             lastInteractionAt: 100,
           });
           const bob = await s.relationships.get(MIND, 'bob@x.io');
-          expect(bob).toMatchObject({ relationshipType: 'user', trustLevel: 0.5, interactionCount: 1, firstInteractionAt: 200, lastInteractionAt: 200 });
+          expect(bob).toMatchObject({
+            relationshipType: 'user',
+            trustLevel: 0.5,
+            interactionCount: 1,
+            firstInteractionAt: 200,
+            lastInteractionAt: 200,
+          });
           await s.relationships.upsert({ mindId: MIND, userEmail: 'cy@x.io' });
           const p1 = await s.relationships.list({ mindId: MIND, limit: 2 });
           const p2 = await s.relationships.list({ mindId: MIND, limit: 2, cursor: p1.nextCursor });
           expect([...p1.items, ...p2.items].map((r) => r.userEmail)).toEqual(['bob@x.io', 'ann@x.io', 'cy@x.io']);
           expect(p2.nextCursor).toBeNull();
-          const noted = await s.relationships.upsert({ mindId: MIND, userEmail: 'ann@x.io', notes: 'likes tea', metadata: { tz: 'UTC' } });
-          expect(noted).toMatchObject({ displayName: 'Ann', notes: 'likes tea', metadata: { tz: 'UTC' }, interactionCount: 2, trustLevel: expect.closeTo(0.9, 5) });
-          await expect(s.relationships.upsert({ mindId: MIND, userEmail: 'ann@x.io', trustLevel: 3 })).rejects.toThrow(/trustLevel must be a number from 0 to 1/);
+          const noted = await s.relationships.upsert({
+            mindId: MIND,
+            userEmail: 'ann@x.io',
+            notes: 'likes tea',
+            metadata: { tz: 'UTC' },
+          });
+          expect(noted).toMatchObject({
+            displayName: 'Ann',
+            notes: 'likes tea',
+            metadata: { tz: 'UTC' },
+            interactionCount: 2,
+            trustLevel: expect.closeTo(0.9, 5),
+          });
+          await expect(s.relationships.upsert({ mindId: MIND, userEmail: 'ann@x.io', trustLevel: 3 })).rejects.toThrow(
+            /trustLevel must be a number from 0 to 1/,
+          );
           expect(await s.relationships.get(OTHER, 'ann@x.io')).toBeNull();
           expect(await s.relationships.remove(MIND, 'cy@x.io')).toBe(true);
           expect(await s.relationships.remove(MIND, 'cy@x.io')).toBe(false);
@@ -784,14 +1194,46 @@ export function defineStoreContract(target: StoreContractTarget): void {
         withStores(async ({ s }) => {
           const rows = [
             await s.relationships.recordInteraction(MIND, 'latest@x.io', 500),
-            ...(await Promise.all([1, 2, 3, 4, 5].map((i) => s.relationships.recordInteraction(MIND, `tie${i}@x.io`, 300)))),
+            ...(await Promise.all(
+              [1, 2, 3, 4, 5].map((i) => s.relationships.recordInteraction(MIND, `tie${i}@x.io`, 300)),
+            )),
             await s.relationships.upsert({ mindId: MIND, userEmail: 'never@x.io' }),
             await s.relationships.upsert({ mindId: MIND, userEmail: 'never2@x.io' }),
           ];
           const { items, pages } = await allPages((cursor) => s.relationships.list({ mindId: MIND, limit: 3, cursor }));
           expect(pages).toBe(3);
-          expect(items.map((r) => r.id)).toEqual(keysetOrder(rows, (r) => r.lastInteractionAt ?? 0, (r) => r.id, 'desc'));
+          expect(items.map((r) => r.id)).toEqual(
+            keysetOrder(
+              rows,
+              (r) => r.lastInteractionAt ?? 0,
+              (r) => r.id,
+              'desc',
+            ),
+          );
           expect(items.slice(-2).map((r) => r.lastInteractionAt)).toEqual([null, null]);
+        }),
+      );
+    });
+
+    describe('bad input', () => {
+      it(
+        'is refused before anything is written, naming the field',
+        withStores(async ({ s }) => {
+          const refused = async (write: Promise<unknown>, field: string) => {
+            await expect(write).rejects.toMatchObject({ name: 'GenesisError', code: 'INVALID_INPUT', field });
+          };
+          await refused(s.messages.append({ mindId: MIND, role: 'user', content: 'x', metadata: { fn: () => 1 } as never }), 'metadata.fn');
+          await refused(s.messages.append({ mindId: MIND, role: 'user', content: 'x', metadata: { at: new Map() } as never }), 'metadata.at');
+          await refused(s.messages.append({ mindId: MIND, role: 'user', content: 'x', metadata: { n: Number.NaN } }), 'metadata.n');
+          await refused(s.messages.append({ mindId: MIND, role: 'user', content: 'x', sourceKey: '' }), 'sourceKey');
+          await refused(s.records.appendMany([{ mindId: MIND, namespace: 'dreams', kind: 'dream', data: { n: Number.POSITIVE_INFINITY } }]), 'data.n');
+          await refused(s.tasks.enqueue({ mindId: MIND, type: 'reflect', priority: Number.NaN }), 'priority');
+          await refused(s.tasks.enqueue({ mindId: MIND, type: 'reflect', priority: 1.5 }), 'priority');
+          await refused(s.tasks.enqueue({ mindId: MIND, type: 'reflect', payload: { when: new Date(0) } }), 'payload.when');
+          await refused(s.concerns.list({ mindId: MIND, status: [], limit: 5 }), 'status');
+          expect(await s.messages.count({ mindId: MIND })).toBe(0);
+          expect(await s.records.count({ mindId: MIND })).toBe(0);
+          expect(await s.tasks.count({ mindId: MIND })).toBe(0);
         }),
       );
     });
@@ -799,7 +1241,9 @@ export function defineStoreContract(target: StoreContractTarget): void {
     describe('unit of work', () => {
       const write = async (tx: TransactionStores, tag: string) => {
         await tx.messages.append({ mindId: MIND, role: 'user', content: `hello ${tag}` });
-        await tx.records.appendMany([{ mindId: MIND, namespace: 'dreams', kind: 'dream', data: { tag }, sourceKey: `dream:${tag}` }]);
+        await tx.records.appendMany([
+          { mindId: MIND, namespace: 'dreams', kind: 'dream', data: { tag }, sourceKey: `dream:${tag}` },
+        ]);
         await tx.minds.upsert({ gmid: MIND, name: `Atlas ${tag}`, jsonPath: '/h/minds/atlas.json', status: 'active' });
       };
 
@@ -826,7 +1270,12 @@ export function defineStoreContract(target: StoreContractTarget): void {
               await tx.messages.append({ mindId: MIND, role: 'user', content: 'hello' });
               await tx.records.appendMany([{ mindId: MIND, namespace: 'dreams', kind: 'dream', data: 1 }]);
               try {
-                await tx.minds.upsert({ gmid: MIND, name: 'Atlas', jsonPath: '/h/minds/atlas.json', status: 'lost' as never });
+                await tx.minds.upsert({
+                  gmid: MIND,
+                  name: 'Atlas',
+                  jsonPath: '/h/minds/atlas.json',
+                  status: 'lost' as never,
+                });
               } catch (error) {
                 thrown = error;
                 throw error;
@@ -878,9 +1327,15 @@ export function defineStoreContract(target: StoreContractTarget): void {
             const m = await tx.messages.append({ mindId: MIND, role: 'user', content: 'seen' });
             expect(await tx.messages.get(MIND, m.id)).toEqual(m);
             expect(await tx.messages.count({ mindId: MIND })).toBe(1);
-            await tx.records.appendMany([{ mindId: MIND, namespace: 'dreams', kind: 'dream', data: 1, sourceKey: 'k' }]);
+            await tx.records.appendMany([
+              { mindId: MIND, namespace: 'dreams', kind: 'dream', data: 1, sourceKey: 'k' },
+            ]);
             expect((await tx.records.list({ mindId: MIND, namespace: 'dreams', limit: 5 })).items).toHaveLength(1);
-            expect(await tx.records.appendMany([{ mindId: MIND, namespace: 'dreams', kind: 'dream', data: 1, sourceKey: 'k' }])).toEqual({ inserted: 0, skipped: 1 });
+            expect(
+              await tx.records.appendMany([
+                { mindId: MIND, namespace: 'dreams', kind: 'dream', data: 1, sourceKey: 'k' },
+              ]),
+            ).toEqual({ inserted: 0, skipped: 1 });
             await tx.minds.upsert({ gmid: MIND, name: 'Atlas', jsonPath: '/a.json', status: 'active' });
             expect(await tx.minds.get(MIND)).toMatchObject({ name: 'Atlas' });
             const c = await tx.concerns.insert({ mindId: MIND, concernType: 'task', description: 'd', nextCheckAt: 1 });

@@ -3,9 +3,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromaDataDir, heartbeat, serverFilePath, startEmbeddedChroma } from '../chroma-server';
 import { openMemoryTier } from '../memory-tier';
-import { startStandaloneChroma, tempDir } from './support';
+import { tempHome } from '@genesis/mind-core/testing';
+import { startStandaloneChroma } from './support';
 
-const home = tempDir();
+const home = tempHome();
 afterAll(() => home.cleanup());
 
 /** Runs startEmbeddedChroma in another Node process and reports what it found. */

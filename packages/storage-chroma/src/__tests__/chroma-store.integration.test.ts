@@ -1,8 +1,25 @@
+import { defineMemoryStoreContract, tempHome } from '@genesis/mind-core/testing';
 import { chromaDataDir, startEmbeddedChroma, type ChromaServerHandle } from '../chroma-server';
 import { ChromaMemoryStore } from '../chroma-memory-store';
-import { tempDir } from './support';
 
-const home = tempDir();
+// The port's behaviour (isolation per owner, filters, cosine ranking, update/delete/scan, dimension
+// mismatch, reindex), each test on a fresh embedded server of its own.
+defineMemoryStoreContract({
+  name: 'chroma',
+  async create() {
+    const dir = tempHome('genesis-chroma-');
+    const handle = await startEmbeddedChroma({ dataDir: chromaDataDir(dir.path) });
+    return {
+      store: new ChromaMemoryStore({ url: handle.url }),
+      async close() {
+        await handle.close();
+        dir.cleanup();
+      },
+    };
+  },
+});
+
+const home = tempHome('genesis-chroma-');
 let server: ChromaServerHandle;
 let store: ChromaMemoryStore;
 
@@ -13,62 +30,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.close();
   home.cleanup();
-});
-
-const v = (...xs: number[]) => xs;
-
-test('one collection per owner: no query of one owner returns another owner\'s records', async () => {
-  await store.open('GMD-2026-0000-000A', { provider: 'test', dimension: 3 });
-  await store.open('GMD-2026-0000-000B', { provider: 'test', dimension: 3 });
-  await store.add('GMD-2026-0000-000A', [{ id: 'a1', embedding: v(1, 0, 0), document: 'alpha', metadata: { kind: 'x' } }]);
-  await store.add('GMD-2026-0000-000B', [{ id: 'b1', embedding: v(1, 0, 0), document: 'beta', metadata: { kind: 'x' } }]);
-  expect((await store.query('GMD-2026-0000-000A', v(1, 0, 0), 10)).map((h) => h.id)).toEqual(['a1']);
-  expect((await store.query('GMD-2026-0000-000B', v(1, 0, 0), 10)).map((h) => h.id)).toEqual(['b1']);
-  expect(await store.drop('GMD-2026-0000-000B')).toBe(true);
-  expect(await store.drop('GMD-2026-0000-000B')).toBe(false);
-});
-
-test('filters run inside the vector query, cosine similarity, updates and deletes', async () => {
-  const owner = 'GMD-2026-0000-000C';
-  await store.open(owner, { provider: 'test', dimension: 3 });
-  await store.add(owner, [
-    { id: 'near-other', embedding: v(1, 0, 0), document: 'n', metadata: { user: 'v', n: 1 } },
-    { id: 'near-other2', embedding: v(0.99, 0.1, 0), document: 'n2', metadata: { user: 'v', n: 2 } },
-    { id: 'far-mine', embedding: v(0, 1, 0), document: 'f', metadata: { user: 'u', n: 3 } },
-  ]);
-  const hits = await store.query(owner, v(1, 0, 0), 1, [{ field: 'user', op: 'eq', value: 'u' }]);
-  expect(hits.map((h) => h.id)).toEqual(['far-mine']);
-  expect(hits[0]!.similarity).toBeCloseTo(0, 5);
-  const best = await store.query(owner, v(1, 0, 0), 1);
-  expect(best[0]).toMatchObject({ id: 'near-other', document: 'n', metadata: { user: 'v', n: 1 } });
-  expect(best[0]!.similarity).toBeCloseTo(1, 5);
-  expect(await store.count(owner, [{ field: 'n', op: 'gte', value: 2 }])).toBe(2);
-  expect(await store.count(owner, [{ op: 'or', clauses: [{ field: 'n', op: 'eq', value: 1 }, { field: 'user', op: 'eq', value: 'u' }] }])).toBe(2);
-  await store.update(owner, [{ id: 'far-mine', metadata: { user: 'u', n: 30 } }]);
-  expect((await store.get(owner, ['far-mine']))[0]!.metadata.n).toBe(30);
-  await store.delete(owner, ['near-other']);
-  expect(await store.count(owner)).toBe(2);
-  expect((await store.scan(owner, { limit: 1, offset: 1 }))).toHaveLength(1);
-});
-
-test('opening with a provider of another dimension fails loudly; reindex re-embeds and swaps', async () => {
-  const owner = 'GMD-2026-0000-000D';
-  await store.open(owner, { provider: 'small', dimension: 2 });
-  await store.add(owner, Array.from({ length: 600 }, (_, i) => ({ id: `m${i}`, embedding: v(1, i / 600), document: `doc ${i}`, metadata: { i } })));
-  await expect(store.open(owner, { provider: 'big', dimension: 4 })).rejects.toMatchObject({
-    code: 'EMBEDDING_MISMATCH',
-    message: expect.stringContaining(`"small" (2 dimensions), but the configured provider "big" makes 4. Run "genesis memory reindex ${owner}"`),
-  });
-  await store.open(owner, { provider: 'big', dimension: 4 }, { allowMismatch: true });
-  const progress: number[] = [];
-  const n = await store.reindex(owner, { provider: 'big', dimension: 4 }, async (docs) => docs.map((d) => [Number(d.split(' ')[1]) / 600, 0, 0, 1]), (done) => progress.push(done));
-  expect(n).toBe(600);
-  expect(progress[progress.length - 1]).toBe(600);
-  expect(progress.length).toBeGreaterThan(2);
-  expect(await store.open(owner, { provider: 'big', dimension: 4 })).toEqual({ provider: 'big', dimension: 4 });
-  expect(await store.count(owner)).toBe(600);
-  const [hit] = await store.query(owner, [1, 0, 0, 1], 1);
-  expect(hit).toMatchObject({ id: 'm599', metadata: { i: 599 } });
 });
 
 test('filtered search returns exactly the filtered nearest records, for common and rare filters alike', async () => {

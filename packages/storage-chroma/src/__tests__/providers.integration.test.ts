@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createEmbeddingProvider } from '../embeddings/factory';
 import { OpenAIEmbeddingProvider } from '../embeddings/openai';
 import { TransformersEmbeddingProvider } from '../embeddings/transformers';
+import * as testEnv from '@genesis/jest-config/env';
 
 describe('openai-compatible provider against a local /v1/embeddings server', () => {
   let server: Server;
@@ -47,12 +48,12 @@ describe('openai-compatible provider against a local /v1/embeddings server', () 
       message: expect.stringContaining('answered 404 for model missing'),
     });
     await expect(createEmbeddingProvider({ provider: 'openai', url: 'http://127.0.0.1:9/v1', model: 'x' })).rejects.toMatchObject({ code: 'EMBEDDING_UNAVAILABLE' });
-    await expect(createEmbeddingProvider({ provider: 'openai' })).rejects.toThrow(/needs GENESIS_EMBEDDINGS_URL/);
+    await expect(createEmbeddingProvider({ provider: 'openai' })).rejects.toThrow(/needs a url \(embeddings.url \/ GENESIS_EMBEDDINGS_URL/);
   });
 });
 
 describe('transformers provider (all-MiniLM-L6-v2)', () => {
-  const modelDir = process.env.GENESIS_TRANSFORMERS_MODEL_DIR ?? join(__dirname, '..', '..', 'models');
+  const modelDir = testEnv.transformersModelDir ?? join(__dirname, '..', '..', 'models');
   const present = existsSync(join(TransformersEmbeddingProvider.modelPath({ modelDir }), 'onnx'));
 
   test('without the model, says where to put it instead of downloading or hanging', async () => {

@@ -1,13 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { heartbeat } from '../chroma-server';
-
-export function tempDir(prefix = 'genesis-chroma-'): { path: string; cleanup(): void } {
-  const path = mkdtempSync(join(tmpdir(), prefix));
-  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
-}
 
 /** Starts a Chroma server the way an operator would (not through the package), for remote-mode tests. */
 export async function startStandaloneChroma(dataDir: string, port: number): Promise<{ url: string; process: ChildProcess; stop(): Promise<void> }> {

@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { SqlDatabase } from '../sql-database';
 import { createSqlStores } from '../sql-stores';
 import { StorageError } from '../errors';
-import { FakeClock, sqliteTarget } from './support/targets';
+import { FakeClock } from '@genesis/mind-core/testing';
+import { sqliteTarget } from './support/targets';
 
 const target = sqliteTarget();
 const mind = 'GMD-2026-4A7F-9B23';

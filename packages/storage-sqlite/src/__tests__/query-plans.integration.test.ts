@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { SqlDatabase } from '../sql-database';
 import type { TransactionStores } from '@genesis/mind-core';
 import { createSqlStores } from '../sql-stores';
-import { FakeClock, sqliteTarget } from './support/targets';
+import { FakeClock } from '@genesis/mind-core/testing';
+import { sqliteTarget } from './support/targets';
 
 /**
  * Every hot query of the stores is planned by SQLite as an index search: no full table scan and no

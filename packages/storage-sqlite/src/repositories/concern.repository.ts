@@ -1,6 +1,5 @@
 import { inject, injectable } from 'tsyringe';
-import { count as assertCount, epochMs, nonEmptyText, oneOf, parseLimit, unitInterval } from '@genesis/mind-core';
-import { CLOCK, CONCERN_STATUSES, CONCERN_TYPES, CONCERN_URGENCIES } from '@genesis/mind-core';
+import { CLOCK, CONCERN_STATUSES, CONCERN_TYPES, CONCERN_URGENCIES, count as assertCount, epochMs, invalidInput, nonEmptyText, oneOf, parseLimit, unitInterval } from '@genesis/mind-core';
 import type {
   Clock,
   ConcernFilter,
@@ -185,6 +184,7 @@ export class ConcernRepository implements ConcernStore {
     const params: unknown[] = [nonEmptyText(filter.mindId, 'mindId')];
     if (filter.status !== undefined) {
       const statuses = (Array.isArray(filter.status) ? filter.status : [filter.status]) as unknown[];
+      if (statuses.length === 0) throw invalidInput('status', 'must name at least one status when given as a list');
       for (const s of statuses) oneOf(s, CONCERN_STATUSES, 'status');
       if (statuses.length === 1) where.push('status = ?');
       else where.push(inList('status', statuses.length));

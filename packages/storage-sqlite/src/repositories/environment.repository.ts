@@ -1,7 +1,5 @@
 import { inject, injectable } from 'tsyringe';
-import { epochMs, nonEmptyText, oneOf } from '@genesis/mind-core';
-import { CLOCK, ENVIRONMENT_KINDS } from '@genesis/mind-core';
-import type { Clock, EnvironmentKind, EnvironmentRecord, EnvironmentStore } from '@genesis/mind-core';
+import { CLOCK, ENVIRONMENT_KINDS, epochMs, nonEmptyText, oneOf, type Clock, type EnvironmentKind, type EnvironmentRecord, type EnvironmentStore } from '@genesis/mind-core';
 import type { SqlExecutor } from '../sql-database';
 import { SQL_EXECUTOR } from '../tokens';
 import { bool, fromJson, newId, num, numOrNull, strOrNull, toJson } from './values';

@@ -1,6 +1,6 @@
 import { parseLimit } from '@genesis/mind-core';
 import type { Page } from '@genesis/mind-core';
-import { decodeCursor, toPage, type CursorPosition } from '../cursor';
+import { decodeCursor, toPage, type CursorPosition } from '@genesis/mind-core';
 import type { SqlExecutor } from '../sql-database';
 
 

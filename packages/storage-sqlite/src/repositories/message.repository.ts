@@ -1,7 +1,5 @@
 import { inject, injectable } from 'tsyringe';
-import { epochMs, nonEmptyText, oneOf } from '@genesis/mind-core';
-import { invalidInput } from '@genesis/mind-core';
-import { CLOCK, MESSAGE_ROLES } from '@genesis/mind-core';
+import { CLOCK, epochMs, invalidInput, MESSAGE_ROLES, nonEmptyText, oneOf } from '@genesis/mind-core';
 import type {
   AppendResult,
   Clock,
@@ -52,7 +50,7 @@ export class MessageRepository implements MessageStore {
     const inserted = await this.db.write((tx) =>
       tx.run(`INSERT INTO conversation_messages (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (mind_id, source_key) DO NOTHING`, values),
     );
-    if (inserted === 0 && message.sourceKey) {
+    if (inserted === 0 && message.sourceKey != null) {
       const [row] = await this.db.all<Row>(
         `SELECT ${COLUMNS} FROM conversation_messages WHERE mind_id = ? AND source_key = ?`,
         [message.mindId, message.sourceKey],
@@ -179,7 +177,7 @@ export class MessageRepository implements MessageStore {
       m.metadata === undefined ? null : toJson(m.metadata, 'metadata'),
       createdAt,
       false,
-      m.sourceKey ?? null,
+      m.sourceKey == null ? null : nonEmptyText(m.sourceKey, 'sourceKey', 200),
     ];
   }
 }

@@ -1,7 +1,5 @@
 import { inject, injectable } from 'tsyringe';
-import { epochMs, nonEmptyText, oneOf } from '@genesis/mind-core';
-import { CLOCK, MIND_STATUSES } from '@genesis/mind-core';
-import type { Clock, RegisteredMind, MindRegistry, MindStatus, Page } from '@genesis/mind-core';
+import { CLOCK, epochMs, MIND_STATUSES, nonEmptyText, oneOf, type Clock, type MindRegistry, type MindStatus, type Page, type RegisteredMind } from '@genesis/mind-core';
 import { keysetPage } from './keyset';
 import type { SqlExecutor } from '../sql-database';
 import { SQL_EXECUTOR } from '../tokens';

@@ -1,7 +1,5 @@
 import { inject, injectable } from 'tsyringe';
-import { epochMs, nonEmptyText } from '@genesis/mind-core';
-import { CLOCK } from '@genesis/mind-core';
-import type { AppendResult, Clock, NewRecord, Page, RecordStore, StoredRecord } from '@genesis/mind-core';
+import { CLOCK, epochMs, nonEmptyText, type AppendResult, type Clock, type NewRecord, type Page, type RecordStore, type StoredRecord } from '@genesis/mind-core';
 import type { SqlExecutor } from '../sql-database';
 import { SQL_EXECUTOR } from '../tokens';
 import { keysetPage } from './keyset';

@@ -1,7 +1,5 @@
 import { inject, injectable } from 'tsyringe';
-import { epochMs, nonEmptyText, oneOf, unitInterval } from '@genesis/mind-core';
-import { CLOCK, RELATIONSHIP_TYPES } from '@genesis/mind-core';
-import type { Clock, Page, RelationshipRecord, RelationshipStore, RelationshipType } from '@genesis/mind-core';
+import { CLOCK, epochMs, nonEmptyText, oneOf, RELATIONSHIP_TYPES, unitInterval, type Clock, type Page, type RelationshipRecord, type RelationshipStore, type RelationshipType } from '@genesis/mind-core';
 import { keysetPage } from './keyset';
 import type { SqlExecutor } from '../sql-database';
 import { SQL_EXECUTOR } from '../tokens';

@@ -1,7 +1,5 @@
 import { inject, injectable } from 'tsyringe';
-import { count as assertCount, epochMs, nonEmptyText, oneOf, parseLimit } from '@genesis/mind-core';
-import { CLOCK, TASK_STATUSES } from '@genesis/mind-core';
-import type { ClaimOptions, Clock, NewTask, Page, StoredTask, TaskQuery, TaskStatus, TaskStore } from '@genesis/mind-core';
+import { CLOCK, count as assertCount, epochMs, integer, nonEmptyText, oneOf, parseLimit, TASK_STATUSES, type ClaimOptions, type Clock, type NewTask, type Page, type StoredTask, type TaskQuery, type TaskStatus, type TaskStore } from '@genesis/mind-core';
 import { keysetPage } from './keyset';
 import type { SqlExecutor } from '../sql-database';
 import { SQL_EXECUTOR } from '../tokens';
@@ -55,7 +53,7 @@ export class TaskRepository implements TaskStore {
       type: nonEmptyText(task.type, 'type', 100),
       payload: toJson(task.payload ?? null, 'payload'),
       status: 'pending',
-      priority: task.priority === undefined ? 0 : Math.trunc(task.priority),
+      priority: task.priority === undefined ? 0 : integer(task.priority, 'priority'),
       run_at: task.runAt === undefined ? now : epochMs(task.runAt, 'runAt'),
       attempts: 0,
       max_attempts: task.maxAttempts === undefined ? 5 : assertCount(task.maxAttempts, 'maxAttempts'),
@@ -145,7 +143,7 @@ export class TaskRepository implements TaskStore {
     return this.db.write(async (tx) => {
       // Leases of crashed workers: out of attempts → dead, else runnable again.
       const expired = await tx.all<Row>(
-        `SELECT id, attempts, max_attempts, priority, run_at FROM background_tasks WHERE status = ? AND run_at <= ? AND lease_expires_at <= ?${mind} ORDER BY run_at ASC LIMIT ?${lock}`,
+        `SELECT id, attempts, max_attempts, priority, run_at FROM background_tasks WHERE status = ? AND run_at <= ? AND lease_expires_at <= ?${mind} ORDER BY run_at ASC, id ASC LIMIT ?${lock}`,
         ['running', now, now, ...mindParam, limit * 2],
       );
       const exhausted = expired.filter((r) => num(r.attempts) >= num(r.max_attempts)).map((r) => String(r.id));
@@ -156,11 +154,11 @@ export class TaskRepository implements TaskStore {
         );
       }
       const pending = await tx.all<Row>(
-        `SELECT id, priority, run_at FROM background_tasks WHERE status = ? AND run_at <= ?${mind} ORDER BY priority DESC, run_at ASC LIMIT ?${lock}`,
+        `SELECT id, priority, run_at FROM background_tasks WHERE status = ? AND run_at <= ?${mind} ORDER BY priority DESC, run_at ASC, id ASC LIMIT ?${lock}`,
         ['pending', now, ...mindParam, limit],
       );
       const candidates = [...pending, ...expired.filter((r) => num(r.attempts) < num(r.max_attempts))]
-        .sort((a, b) => num(b.priority) - num(a.priority) || num(a.run_at) - num(b.run_at))
+        .sort((a, b) => num(b.priority) - num(a.priority) || num(a.run_at) - num(b.run_at) || (String(a.id) < String(b.id) ? -1 : 1))
         .slice(0, limit)
         .map((r) => String(r.id));
       if (candidates.length === 0) return [];
@@ -169,7 +167,7 @@ export class TaskRepository implements TaskStore {
         ['running', options.owner, leaseUntil, now, ...candidates],
       );
       const rows = await tx.all<Row>(
-        `SELECT ${COLUMNS} FROM background_tasks WHERE ${inList('id', candidates.length)} ORDER BY priority DESC, run_at ASC`,
+        `SELECT ${COLUMNS} FROM background_tasks WHERE ${inList('id', candidates.length)} ORDER BY priority DESC, run_at ASC, id ASC`,
         candidates,
       );
       return rows.map(toTask);

@@ -1,15 +1,15 @@
 import { ConcernManager } from '../concern-manager';
-import { FakeClock, MemoryConcernStore } from '../../__tests__/support/memory-stores';
+import { FakeClock, InMemoryConcernStore } from '../../testing';
 
 const MIND = 'GMD-2026-4A7F-9B23';
 const H = 3600_000;
 let clock: FakeClock;
-let store: MemoryConcernStore;
+let store: InMemoryConcernStore;
 let concerns: ConcernManager;
 
 beforeEach(() => {
   clock = new FakeClock();
-  store = new MemoryConcernStore(clock);
+  store = new InMemoryConcernStore(clock);
   concerns = new ConcernManager(MIND, store, clock);
 });
 

@@ -1,15 +1,15 @@
 import { ConversationManager } from '../conversation-manager';
 import { GenesisError } from '../../shared/errors';
-import { FakeClock, MemoryMessageStore } from '../../__tests__/support/memory-stores';
+import { FakeClock, InMemoryMessageStore } from '../../testing';
 
 const MIND = 'GMD-2026-4A7F-9B23';
 let clock: FakeClock;
-let store: MemoryMessageStore;
+let store: InMemoryMessageStore;
 let conversation: ConversationManager;
 
 beforeEach(() => {
   clock = new FakeClock();
-  store = new MemoryMessageStore(clock);
+  store = new InMemoryMessageStore(clock);
   conversation = new ConversationManager(MIND, store, clock, 100);
 });
 
@@ -81,7 +81,7 @@ describe('ConversationManager', () => {
 
 test('addMessages adds a batch in order, or nothing when one message is bad', async () => {
   clock = new FakeClock();
-  store = new MemoryMessageStore(clock);
+  store = new InMemoryMessageStore(clock);
   conversation = new ConversationManager(MIND, store, clock, 100);
   expect(await conversation.addMessages([{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }])).toBe(2);
   await expect(conversation.addMessages([{ role: 'user', content: 'c' }, { role: 'user', content: '' }])).rejects.toThrow(/messages\.1\.content must be a non-empty string/);

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import * as testEnv from '@genesis/jest-config/env';
 
 /** A database a suite runs against: created fresh, dropped afterwards. */
 export interface TestTarget {
@@ -28,7 +29,26 @@ export function sqliteTarget(): TestTarget {
   };
 }
 
-export const POSTGRES_ADMIN_URL = process.env.GENESIS_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const POSTGRES_ADMIN_URL = testEnv.postgresUrl;
+
+/**
+ * Runs `define` when PostgreSQL answers. Otherwise one skipped test with a one-line reason — or,
+ * where the run requires PostgreSQL (CI sets GENESIS_REQUIRE_POSTGRES=1), one failing test.
+ */
+export function withPostgres(suite: string, define: () => void): void {
+  const probe = probePostgres();
+  if (probe.available) return define();
+  const reason = `${suite}: no PostgreSQL server answers at ${POSTGRES_ADMIN_URL} (${probe.reason})`;
+  if (testEnv.requirePostgres) {
+    it(`${suite} (PostgreSQL is required here: GENESIS_REQUIRE_POSTGRES=1)`, () => {
+      throw new Error(`${reason}. Start it, or unset GENESIS_REQUIRE_POSTGRES to skip.`);
+    });
+    return;
+  }
+  // One line, then skip: machines without PostgreSQL still pass.
+  console.warn(`${reason} — skipped`);
+  it.skip(reason, () => undefined);
+}
 
 /**
  * Whether a PostgreSQL server answers at POSTGRES_ADMIN_URL (checked synchronously, so a suite can
@@ -77,14 +97,4 @@ export function postgresTarget(): TestTarget {
       });
     },
   };
-}
-
-/** A clock tests move by hand. */
-export class FakeClock {
-  constructor(public current = Date.UTC(2026, 0, 1)) {}
-  now = (): number => this.current;
-  advance(ms: number): number {
-    this.current += ms;
-    return this.current;
-  }
 }

@@ -1,6 +1,5 @@
 import { decodeCursor, encodeCursor, toPage } from '../cursor';
-import { GenesisError } from '@genesis/mind-core';
-import { redactUrl, isPostgresUrl } from '../sql-database';
+import { GenesisError } from '../errors';
 
 describe('keyset cursors', () => {
   it('round-trips a position', () => {
@@ -24,14 +23,5 @@ describe('keyset cursors', () => {
     const page = toPage(rows, 2, (r) => ({ key: r.t, id: r.id }));
     expect(page.items).toEqual(rows.slice(0, 2));
     expect(decodeCursor(page.nextCursor!)).toEqual({ key: 2, id: 'r2' });
-  });
-});
-
-describe('database URLs', () => {
-  it('tells PostgreSQL URLs from SQLite paths and hides passwords', () => {
-    expect(isPostgresUrl('postgres://u:p@h/db')).toBe(true);
-    expect(isPostgresUrl('postgresql://h/db')).toBe(true);
-    expect(isPostgresUrl('/home/me/.genesis/genesis.db')).toBe(false);
-    expect(redactUrl('postgres://u:secret@h:5432/db')).toBe('postgres://u:***@h:5432/db');
   });
 });

@@ -1,4 +1,4 @@
-import { GenesisError } from '@genesis/mind-core';
+import { GenesisError } from './errors';
 
 /**
  * Keyset cursors: the (sort key, id) of the last row of a page, as opaque base64url text.

@@ -1,0 +1,9 @@
+import type { CommandContext } from '../program';
+import { statusView } from '../views';
+
+export function registerStatusCommand({ program, withGenesis, print }: CommandContext): void {
+  program
+    .command('status')
+    .description('open the home (applying pending migrations) and show its database and row counts')
+    .action(async () => withGenesis(async (genesis) => print(statusView(await genesis.status()))));
+}

@@ -1,0 +1,207 @@
+import type { GenesisStats, GenesisStatus } from '@genesis/daemon';
+import type {
+  Memory,
+  MemorySearchHit,
+  Mind,
+  MindStats,
+  Page,
+  RegisteredMind,
+  StoredConcern,
+  StoredMessage,
+} from '@genesis/mind-core';
+
+/**
+ * What a command prints: `json` with `--json` (one document on stdout), else `text` for people.
+ * Times are epoch milliseconds inside Genesis and ISO-8601 in every view.
+ */
+export interface View {
+  json: unknown;
+  text: string;
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+/** One line of at most `max` characters. */
+const oneLine = (text: string, max: number): string => text.replace(/\s+/g, ' ').slice(0, max);
+const more = (page: Page<unknown>): string[] => (page.nextCursor ? [`(more: --cursor ${page.nextCursor})`] : []);
+
+// status and migrate
+
+export function statusView(status: GenesisStatus): View {
+  const { applied, pending, appliedNow } = status.migrations;
+  const schema = pending.length === 0 ? 'schema up to date' : `${pending.length} pending: run genesis migrate`;
+  return {
+    json: status,
+    text: [
+      `home:       ${status.home}`,
+      `database:   ${status.database} (${status.dialect})`,
+      `migrations: ${applied.length} applied${appliedNow.length ? ` (${appliedNow.length} just now)` : ''}, ${schema}`,
+      ...Object.entries(status.rows).map(([table, n]) => `  ${table.padEnd(22)} ${n}`),
+    ].join('\n'),
+  };
+}
+
+export function migrateView(result: { home: string; database: string; applied: string[] }): View {
+  const { home, database, applied } = result;
+  return {
+    json: { home, database, applied, appliedCount: applied.length },
+    text:
+      applied.length === 0
+        ? `Schema of ${database} is up to date.`
+        : `Applied ${applied.length} migration(s) to ${database}: ${applied.join(', ')}`,
+  };
+}
+
+// minds
+
+export function createdMindView(mind: Mind): View {
+  return {
+    json: { gmid: mind.gmid, name: mind.name, file: mind.file },
+    text: `Created ${mind.gmid} (${mind.name}) at ${mind.file}`,
+  };
+}
+
+export function mindListView(minds: RegisteredMind[]): View {
+  return {
+    json: {
+      items: minds.map((m) => ({
+        ...m,
+        createdAt: iso(m.createdAt),
+        updatedAt: iso(m.updatedAt),
+        lastSeenAt: iso(m.lastSeenAt),
+      })),
+    },
+    text:
+      minds.length === 0
+        ? 'No Minds yet: genesis mind create --name NAME'
+        : minds.map((m) => `${m.gmid}  ${m.status.padEnd(8)} ${m.name}`).join('\n'),
+  };
+}
+
+/** A Mind's JSON document. */
+export function mindView(mind: Mind): View {
+  const { identity, emotionalState, revision } = mind.document;
+  return {
+    json: mind.document,
+    text: [
+      `${identity.gmid}  ${identity.name}`,
+      `born:     ${identity.birthTimestamp}`,
+      `purpose:  ${identity.primaryPurpose ?? '-'}`,
+      `emotion:  ${emotionalState.primaryEmotion} (${emotionalState.intensity}), mood ${emotionalState.mood}`,
+      `revision: ${revision}`,
+      `file:     ${mind.file}`,
+    ].join('\n'),
+  };
+}
+
+export function deletedMindView(result: { gmid: string; rowsDeleted: number; fileRemoved: boolean }): View {
+  return {
+    json: result,
+    text: `Deleted ${result.gmid}: ${result.rowsDeleted} rows${result.fileRemoved ? ' and its file' : ''}.`,
+  };
+}
+
+// messages
+
+const messageJson = (m: StoredMessage) => ({ ...m, createdAt: iso(m.createdAt) });
+
+export function addedMessageView(message: StoredMessage): View {
+  return { json: messageJson(message), text: `Added message ${message.id}` };
+}
+
+export function messagePageView(page: Page<StoredMessage>): View {
+  const lines = page.items.map(
+    (m) => `${iso(m.createdAt)}  ${m.role.padEnd(9)} ${m.userEmail ?? '-'}  ${oneLine(m.content, 100)}`,
+  );
+  return {
+    json: { items: page.items.map(messageJson), nextCursor: page.nextCursor },
+    text: [...lines, ...more(page)].join('\n') || 'No messages.',
+  };
+}
+
+// concerns
+
+const concernJson = (c: StoredConcern) => ({
+  ...c,
+  nextCheckAt: iso(c.nextCheckAt),
+  lastCheckedAt: iso(c.lastCheckedAt),
+  resolvedAt: iso(c.resolvedAt),
+  expiresAt: iso(c.expiresAt),
+  createdAt: iso(c.createdAt),
+  updatedAt: iso(c.updatedAt),
+});
+
+export function addedConcernView(concern: StoredConcern): View {
+  return { json: concernJson(concern), text: `Added concern ${concern.id} (follow up ${iso(concern.nextCheckAt)})` };
+}
+
+export function resolvedConcernView(concern: StoredConcern): View {
+  return { json: concernJson(concern), text: `Resolved concern ${concern.id} of ${concern.mindId}` };
+}
+
+export function concernPageView(page: Page<StoredConcern>): View {
+  const lines = page.items.map(
+    (c) =>
+      `${c.id}  ${c.status.padEnd(9)} ${iso(c.nextCheckAt)}  ${c.concernType.padEnd(12)} ${c.description.slice(0, 80)}`,
+  );
+  return {
+    json: { items: page.items.map(concernJson), nextCursor: page.nextCursor },
+    text: [...lines, ...more(page)].join('\n') || 'No concerns.',
+  };
+}
+
+// memories
+
+const memoryJson = <M extends Memory>(m: M) => ({
+  ...m,
+  timestamp: iso(m.timestamp),
+  lastAccessed: iso(m.lastAccessed),
+});
+
+export function addedMemoryView(memory: Memory): View {
+  return { json: memoryJson(memory), text: `Stored memory ${memory.id}` };
+}
+
+export function memoryHitsView(hits: MemorySearchHit[]): View {
+  return {
+    json: { items: hits.map(memoryJson) },
+    text:
+      hits.map((h) => `${h.score.toFixed(3)}  ${h.type.padEnd(11)} ${oneLine(h.content, 100)}`).join('\n') ||
+      'No memories found.',
+  };
+}
+
+export function reindexView(gmid: string, reindexed: number): View {
+  return { json: { gmid, reindexed }, text: `Re-embedded ${reindexed} memories of ${gmid}.` };
+}
+
+// stats
+
+export function mindStatsView(s: MindStats): View {
+  return {
+    json: s,
+    text: [
+      `${s.gmid}  ${s.name}`,
+      `json file:  ${s.jsonFile} (${s.jsonBytes} bytes)`,
+      `messages:   ${s.messages}`,
+      `concerns:   ${s.concerns} (${s.activeConcerns} active)`,
+      `tasks:      ${s.tasks}`,
+      `records:    ${s.records}`,
+      `memories not yet moved to the memory tier: ${s.memoriesNotYetMoved}`,
+    ].join('\n'),
+  };
+}
+
+export function allStatsView(all: GenesisStats): View {
+  return {
+    json: all,
+    text: [
+      `home: ${all.home}`,
+      `database: ${all.database}`,
+      ...all.minds.map((s) =>
+        'error' in s
+          ? `${s.gmid}  ERROR ${s.error}`
+          : `${s.gmid}  ${s.jsonBytes} B json, ${s.messages} messages, ${s.concerns} concerns, ${s.memoriesNotYetMoved} memories not yet moved`,
+      ),
+    ].join('\n'),
+  };
+}

@@ -1,0 +1,146 @@
+import { MAX_EMOTIONS } from '../mind-document';
+import { buildMindService } from './support';
+
+async function created() {
+  const built = buildMindService();
+  const mind = await built.service.createMind({ name: 'Atlas' });
+  return { ...built, mind };
+}
+
+describe('Mind', () => {
+  test('feel sets an emotion, fades the others and keeps the strongest primary', async () => {
+    const { mind, clock } = await created();
+    expect(mind.feel('joy', 0.8)).toMatchObject({
+      primaryEmotion: 'joy',
+      intensity: 0.8,
+      emotions: { joy: 0.8 },
+      lastUpdate: new Date(clock.now()).toISOString(),
+    });
+    clock.advance(1000);
+    const state = mind.feel('calm', 0.3, { valence: 2, arousal: -1, mood: 'content' });
+    expect(state).toMatchObject({
+      primaryEmotion: 'joy',
+      intensity: 0.72,
+      emotions: { joy: 0.72, calm: 0.3 },
+      valence: 1,
+      arousal: 0,
+      mood: 'content',
+    });
+    expect(state.lastUpdate).toBe(new Date(clock.now()).toISOString());
+    expect(mind.emotionalState).toEqual(state);
+    for (let i = 0; i < 40; i++) mind.feel(`feeling${i}`, 0.9);
+    expect(Object.keys(mind.emotionalState.emotions).length).toBeLessThanOrEqual(MAX_EMOTIONS);
+    expect(() => mind.feel('not a word!', 0.5)).toThrow(/emotion must be a word/);
+    expect(() => mind.feel('joy', 2)).toThrow(/intensity must be a number from 0 to 1/);
+  });
+
+  test('update changes a copy of the document; the GMID cannot change', async () => {
+    const { mind } = await created();
+    mind.update((d) => {
+      d.state.status = 'thinking';
+    });
+    expect(mind.document.state.status).toBe('thinking');
+    const copy = mind.document;
+    copy.state.status = 'changed outside';
+    expect(mind.document.state.status).toBe('thinking');
+    expect(() =>
+      mind.update((d) => {
+        d.identity.gmid = 'GMD-2026-0000-0000';
+      }),
+    ).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', field: 'identity.gmid' }));
+    expect(mind.gmid).toBe(mind.identity.gmid);
+  });
+
+  test('save writes the document and increments its revision', async () => {
+    const { mind, documents, service } = await created();
+    expect(mind.revision).toBe(1);
+    mind.update((d) => {
+      d.state.status = 'reflecting';
+    });
+    const result = await mind.save();
+    expect(result).toEqual({
+      file: documents.pathFor(mind.gmid),
+      revision: 2,
+      bytes: await documents.size(mind.gmid),
+      merged: false,
+    });
+    expect(mind.revision).toBe(2);
+    expect((await documents.read(mind.gmid))?.value).toMatchObject({ revision: 2, state: { status: 'reflecting' } });
+    const loaded = await service.loadMind(mind.gmid);
+    expect(loaded.revision).toBe(2);
+    expect(loaded.document.state.status).toBe('reflecting');
+    expect((await mind.save()).revision).toBe(3);
+  });
+
+  test('merges changes to different sections saved by another writer meanwhile', async () => {
+    const { mind, service, documents } = await created();
+    const a = await service.loadMind(mind.gmid);
+    const b = await service.loadMind(mind.gmid);
+    a.update((d) => {
+      d.state.status = 'from a';
+    });
+    expect((await a.save()).revision).toBe(2);
+    b.update((d) => {
+      d.config.locale = 'fr';
+    });
+    expect(await b.save()).toMatchObject({ revision: 3, merged: true });
+    expect((await documents.read(mind.gmid))?.value).toMatchObject({
+      revision: 3,
+      state: { status: 'from a' },
+      config: { locale: 'fr' },
+    });
+    expect(b.document).toMatchObject({ state: { status: 'from a' }, config: { locale: 'fr' } });
+  });
+
+  test('refuses with SAVE_CONFLICT when both writers changed the same section, writing nothing', async () => {
+    const { mind, service, documents } = await created();
+    const a = await service.loadMind(mind.gmid);
+    const b = await service.loadMind(mind.gmid);
+    a.update((d) => {
+      d.state.status = 'from a';
+    });
+    await a.save();
+    b.update((d) => {
+      d.state.status = 'from b';
+    });
+    await expect(b.save()).rejects.toMatchObject({
+      code: 'SAVE_CONFLICT',
+      message: expect.stringContaining('both changed: state'),
+    });
+    expect((await documents.read(mind.gmid))?.value).toMatchObject({ revision: 2, state: { status: 'from a' } });
+  });
+
+  test('refuses a document over 50 KB with MIND_FILE_TOO_LARGE, writing nothing (not even its secrets)', async () => {
+    const { mind, documents } = await created();
+    const before = await documents.read(mind.gmid);
+    mind.update((d) => {
+      d.config.notes = 'x'.repeat(60 * 1024);
+      d.intelligence.api_key = 'sk-too-big';
+    });
+    await expect(mind.save()).rejects.toMatchObject({
+      code: 'MIND_FILE_TOO_LARGE',
+      message: expect.stringContaining('over the 51200-byte limit'),
+    });
+    const after = await documents.read(mind.gmid);
+    expect(after!.raw.equals(before!.raw)).toBe(true);
+    expect(await documents.readSecrets(mind.gmid)).toEqual({});
+    expect(mind.revision).toBe(1);
+  });
+
+  test('splits secrets off into the secrets store: never in the document', async () => {
+    const { mind, documents } = await created();
+    mind.update((d) => {
+      d.intelligence.openai_api_key = 'sk-live-123';
+      d.plugins.weather = { city: 'Oslo', token: 'tok-9' };
+    });
+    await mind.save();
+    const file = await documents.read(mind.gmid);
+    expect(file!.raw.toString('utf8')).not.toMatch(/sk-live-123|tok-9/);
+    expect(file!.value).toMatchObject({ plugins: { weather: { city: 'Oslo' } } });
+    expect(await documents.readSecrets(mind.gmid)).toEqual({
+      '$.intelligence.openai_api_key': 'sk-live-123',
+      '$.plugins.weather.token': 'tok-9',
+    });
+    expect(JSON.stringify(mind.document)).not.toMatch(/sk-live-123|tok-9/);
+  });
+});

@@ -1,0 +1,3 @@
+export declare const postgresUrl: string;
+export declare const requirePostgres: boolean;
+export declare const transformersModelDir: string | undefined;
