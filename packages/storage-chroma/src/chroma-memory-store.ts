@@ -1,5 +1,5 @@
 import { ChromaClient, type Collection, type Metadata, type Where } from 'chromadb';
-import { silentLogger, type EmbeddingInfo, type Logger, type MemoryStore, type StoredVector, type VectorClause, type VectorFilter, type VectorHit, type VectorScalar } from '@genesis/mind-core';
+import { matchesVectorFilter, silentLogger, type EmbeddingInfo, type ReindexOptions, type Logger, type MemoryStore, type StoredVector, type VectorClause, type VectorFilter, type VectorHit, type VectorScalar } from '@genesis/mind-core';
 import { MemoryTierError } from './errors';
 
 /** `GMD-2026-4A7F-9B23` → `genesis-gmd-2026-4a7f-9b23` (Chroma names: 3+ characters, [a-z0-9._-]). */
@@ -23,31 +23,6 @@ function toWhere(filter: VectorFilter | undefined): Where | undefined {
   return filter.length === 1 ? one(filter[0]!) : ({ $and: filter.map(one) } as Where);
 }
 
-/** Evaluates a filter on one record's metadata, with Chroma's semantics for the clauses used here. */
-export function matches(metadata: Record<string, VectorScalar>, filter: VectorFilter): boolean {
-  const one = (c: VectorClause): boolean => {
-    if (c.op === 'or') return c.clauses.some(one);
-    const v = metadata[c.field];
-    if (v === undefined) return false;
-    switch (c.op) {
-      case 'eq':
-        return v === c.value;
-      case 'ne':
-        return v !== c.value;
-      case 'in':
-        return c.value.includes(v);
-      case 'gte':
-        return typeof v === 'number' && v >= c.value;
-      case 'gt':
-        return typeof v === 'number' && v > c.value;
-      case 'lte':
-        return typeof v === 'number' && v <= c.value;
-      case 'lt':
-        return typeof v === 'number' && v < c.value;
-    }
-  };
-  return filter.every(one);
-}
 
 export interface ChromaStoreOptions {
   /** `http://host:port` of the Chroma server. */
@@ -141,7 +116,7 @@ export class ChromaMemoryStore implements MemoryStore {
     if (filter && filter.length > 0) {
       const wide = Math.min(Math.max(limit * 20, 100), 1000);
       const candidates = await this.nearest(c, embedding, wide);
-      const matching = candidates.filter((h) => matches(h.metadata, filter));
+      const matching = candidates.filter((h) => matchesVectorFilter(h.metadata, filter));
       if (matching.length >= limit || candidates.length < wide) return matching.slice(0, limit);
     }
     return this.nearest(c, embedding, limit, toWhere(filter));
@@ -201,12 +176,7 @@ export class ChromaMemoryStore implements MemoryStore {
     }
   }
 
-  async reindex(
-    ownerId: string,
-    embedding: EmbeddingInfo,
-    embed: (documents: string[]) => Promise<number[][]>,
-    onProgress?: (done: number, total: number) => void,
-  ): Promise<number> {
+  async reindex(ownerId: string, { embedding, embed, onProgress }: ReindexOptions): Promise<number> {
     const source = this.collection(ownerId);
     const total = await source.count();
     const stagingName = `${collectionName(ownerId)}-reindex`;

@@ -119,7 +119,6 @@ export async function startEmbeddedChroma(options: StartOptions): Promise<Chroma
     const child = spawn(process.execPath, [chromaCli(), 'run', '--path', dataDir, '--port', String(port), '--host', '127.0.0.1'], {
       stdio: ['ignore', log, log],
       detached: true,
-      env: { ...process.env, CHROMA_SERVER_NOFILE: '65535' },
     });
     closeSync(log);
     child.unref();

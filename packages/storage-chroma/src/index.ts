@@ -1,6 +1,6 @@
 export { chromaDataDir, startEmbeddedChroma, heartbeat, serverFilePath } from './chroma-server';
 export type { ChromaServerHandle, ChromaServerInfo, StartOptions } from './chroma-server';
-export { ChromaMemoryStore, collectionName, matches } from './chroma-memory-store';
+export { ChromaMemoryStore, collectionName } from './chroma-memory-store';
 export type { ChromaStoreOptions } from './chroma-memory-store';
 export { openMemoryTier } from './memory-tier';
 export type { MemoryTier, MemoryTierOptions } from './memory-tier';

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { openGenesis, resolveConfig, type Genesis, type GenesisConfig } from '@genesis/daemon';
-import { silentLogger, systemClock, toGenesisError, type Clock, type Logger } from '@genesis/mind-core';
+import { silentLogger, systemClock, toGenesisError, type Clock, type Logger, type Mind } from '@genesis/mind-core';
+import { parseGmidArgument } from './options';
 import type { Io } from './io';
 import type { View } from './views';
 import { registerConcernCommands } from './commands/concern';
@@ -38,6 +39,10 @@ export interface CommandContext {
   print(view: View): void;
   /** Opens Genesis on the chosen home, runs `fn`, and always closes it. */
   withGenesis<T>(fn: (genesis: Genesis) => Promise<T>, options?: { migrate?: boolean }): Promise<T>;
+  /** Opens Genesis, loads the Mind `gmid`, runs `fn`, and always closes it. */
+  withMind<T>(gmid: string, fn: (mind: Mind) => Promise<T>): Promise<T>;
+  /** A subcommand of `parent` whose first argument is a Mind's GMID (validated). */
+  mindCommand(parent: Command, name: string, description: string): Command;
 }
 
 /** Builds the `genesis` command line. */
@@ -51,32 +56,32 @@ export function buildProgram(deps: CliDependencies): Command {
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
 
   const globals = () => program.opts<GlobalOptions>();
+  /** Opens Genesis on the chosen home (its configuration resolved once), runs `fn`, always closes it. */
+  const withGenesis: CommandContext['withGenesis'] = async (fn, options = {}) => {
+    const { home } = globals();
+    // The CLI keeps stderr for errors: it logs warnings and worse unless configured otherwise.
+    const config = resolveConfig({ overrides: home !== undefined ? { home } : {}, defaults: { log: { level: 'warn' } }, ...(deps.env ? { env: deps.env } : {}) });
+    onConfig?.(config);
+    const genesis = await openGenesis({ config, clock, logger, ...(options.migrate === false ? { migrate: false } : {}) });
+    try {
+      return await fn(genesis);
+    } finally {
+      await genesis.close();
+    }
+  };
   const context: CommandContext = {
     program,
     io,
     clock,
     print: (view) => io.out(globals().json ? JSON.stringify(view.json, null, 2) : view.text),
-    async withGenesis(fn, options = {}) {
-      const { home } = globals();
-      // The CLI keeps stderr for errors: it logs warnings and worse unless configured otherwise.
-      const config = resolveConfig({ overrides: home !== undefined ? { home } : {}, defaults: { log: { level: 'warn' } }, ...(deps.env ? { env: deps.env } : {}) });
-      onConfig?.(config);
-      const genesis = await openGenesis({ config, clock, logger, ...(options.migrate === false ? { migrate: false } : {}) });
-      try {
-        return await fn(genesis);
-      } finally {
-        await genesis.close();
-      }
-    },
+    withGenesis,
+    withMind: (gmid, fn) => withGenesis(async (genesis) => fn(await genesis.loadMind(gmid))),
+    mindCommand: (parent, name, description) => parent.command(name).description(description).argument('<gmid>', 'the Mind', parseGmidArgument),
   };
 
-  registerStatusCommand(context);
-  registerMigrateCommand(context);
-  registerMindCommands(context);
-  registerMessageCommands(context);
-  registerConcernCommands(context);
-  registerMemoryCommands(context);
-  registerStatsCommand(context);
+  for (const register of [registerStatusCommand, registerMigrateCommand, registerMindCommands, registerMessageCommands, registerConcernCommands, registerMemoryCommands, registerStatsCommand]) {
+    register(context);
+  }
   return program;
 }
 

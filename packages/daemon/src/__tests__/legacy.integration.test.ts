@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openGenesis, type Genesis } from '../composition/open-genesis';
-import { FakeClock, tempHome } from '@genesis/mind-core/testing';
+import { FakeClock } from '@genesis/mind-core/testing';
+import { genesisPerFile } from './support/genesis-per-file';
 
 /** Hand-made old-format Genesis Mind files, written as an older Genesis would. */
 function fullHistory(gmid: string, turns: number) {
@@ -22,11 +22,10 @@ function fullHistory(gmid: string, turns: number) {
   };
 }
 
-const home = tempHome();
-const third0 = async (gmid: string) => (await genesis.loadMind(gmid)).memory.countMemories();
+const third0 = async (gmid: string) => (await suite.genesis.loadMind(gmid)).memory.countMemories();
 const clock = new FakeClock(Date.UTC(2026, 5, 1));
-let genesis: Genesis;
-const oldDir = join(home.path, 'old');
+const suite = genesisPerFile(clock);
+const oldDir = join(suite.home.path, 'old');
 
 function writeOld(name: string, content: unknown): string {
   mkdirSync(oldDir, { recursive: true });
@@ -35,14 +34,6 @@ function writeOld(name: string, content: unknown): string {
   return file;
 }
 
-beforeAll(async () => {
-  delete process.env.GENESIS_DATABASE_URL;
-  genesis = await openGenesis({ home: home.path, clock });
-});
-afterAll(async () => {
-  await genesis.close();
-  home.cleanup();
-});
 
 test('a full old file loads with nothing lost; loading it twice imports once; save writes the compact file', async () => {
   const gmid = 'GMID-A1B2C3D4';
@@ -50,11 +41,11 @@ test('a full old file loads with nothing lost; loading it twice imports once; sa
   const original = readFileSync(file);
   expect(original.length).toBeGreaterThan(500_000);
 
-  const first = await genesis.loadMindFile(file);
+  const first = await suite.genesis.loadMindFile(file);
   // The import writes the compact file at once (revision 1), so the Mind loads by its GMID.
   expect(first.revision).toBe(1);
-  expect((await genesis.loadMind(gmid)).revision).toBe(1);
-  const second = await genesis.loadMindFile(file);
+  expect((await suite.genesis.loadMind(gmid)).revision).toBe(1);
+  const second = await suite.genesis.loadMindFile(file);
   expect(second.gmid).toBe(gmid);
   expect(await first.conversation.countMessages()).toBe(2000);
 
@@ -77,15 +68,15 @@ test('a full old file loads with nothing lost; loading it twice imports once; sa
   ]);
 
   // The original is kept byte-identical in the backup folder, readable by the owner only.
-  const backups = readdirSync(join(home.path, 'minds', 'backup'));
+  const backups = readdirSync(join(suite.home.path, 'minds', 'backup'));
   expect(backups).toHaveLength(1);
-  const backup = join(home.path, 'minds', 'backup', backups[0]!);
+  const backup = join(suite.home.path, 'minds', 'backup', backups[0]!);
   expect(readFileSync(backup).equals(original)).toBe(true);
   expect(statSync(backup).mode & 0o777).toBe(0o600);
   expect(readFileSync(file).equals(original)).toBe(true);
 
   const saved = await second.save();
-  expect(saved.file).toBe(join(home.path, 'minds', `${gmid}.json`));
+  expect(saved.file).toBe(join(suite.home.path, 'minds', `${gmid}.json`));
   expect(saved.bytes).toBeLessThan(10_000);
   const compact = JSON.parse(readFileSync(saved.file, 'utf8'));
   expect(compact).not.toHaveProperty('conversation_history');
@@ -101,39 +92,39 @@ test('a full old file loads with nothing lost; loading it twice imports once; sa
     legacyImport: { sourceFile: file, backupFile: backup, messagesImported: 2000 },
   });
 
-  const stats = await genesis.stats(gmid);
+  const stats = await suite.genesis.stats(gmid);
   expect(stats).toMatchObject({ messages: 2000, records: 25 + 60 + 300, memoriesNotYetMoved: 0 });
   // The inline memories moved to the memory tier, with their ids, once.
   expect(await third0(gmid)).toBe(40);
   expect(stats.jsonBytes).toBe(saved.bytes);
 
   // Loading the old file a third time, after compaction: nothing imported again, the compact file wins.
-  const third = await genesis.loadMindFile(file);
+  const third = await suite.genesis.loadMindFile(file);
   expect(third.revision).toBe(2);
   expect(await third.conversation.countMessages()).toBe(2000);
-  expect((await genesis.stats(gmid)).records).toBe(385);
+  expect((await suite.genesis.stats(gmid)).records).toBe(385);
 });
 
 test('an old file inside the minds folder is replaced by the compact one on save, its original kept in backup', async () => {
   const gmid = 'GMID-INPLACE1';
-  const file = join(home.path, 'minds', `${gmid}.json`);
+  const file = join(suite.home.path, 'minds', `${gmid}.json`);
   copyFileSync(writeOld('inplace.json', fullHistory(gmid, 10)), file);
   const original = readFileSync(file);
-  const mind = await genesis.loadMind(gmid);
+  const mind = await suite.genesis.loadMind(gmid);
   expect(await mind.conversation.countMessages()).toBe(10);
   await mind.save();
   expect(readFileSync(file).length).toBeLessThan(10_000);
-  const backups = readdirSync(join(home.path, 'minds', 'backup')).filter((f) => f.startsWith(gmid));
+  const backups = readdirSync(join(suite.home.path, 'minds', 'backup')).filter((f) => f.startsWith(gmid));
   expect(backups).toHaveLength(1);
-  expect(readFileSync(join(home.path, 'minds', 'backup', backups[0]!)).equals(original)).toBe(true);
-  const again = await genesis.loadMind(gmid);
+  expect(readFileSync(join(suite.home.path, 'minds', 'backup', backups[0]!)).equals(original)).toBe(true);
+  const again = await suite.genesis.loadMind(gmid);
   expect(await again.conversation.countMessages()).toBe(10);
   expect(again.revision).toBe(1);
 });
 
 test('an empty history and missing optional sections load with defaults', async () => {
   const file = writeOld('bare.json', { identity: { gmid: 'GMID-BARE0001', name: 'Bare' }, conversation_history: [] });
-  const mind = await genesis.loadMindFile(file);
+  const mind = await suite.genesis.loadMindFile(file);
   expect(await mind.conversation.countMessages()).toBe(0);
   expect(mind.emotionalState).toMatchObject({ primaryEmotion: 'neutral', intensity: 0 });
   expect(mind.document.memory).toEqual({ totalMemories: 0, byType: {}, notYetMoved: 0 });
@@ -152,8 +143,8 @@ test('duplicate and missing timestamps keep the original order and the given tim
     { role: 'narrator', content: 'f' },
   ];
   const file = writeOld('dups.json', { identity: { gmid: 'GMID-DUPS0001', name: 'Dups', birth_timestamp: '2025-01-01T00:00:00Z' }, conversation_history: history });
-  const mind = await genesis.loadMindFile(file);
-  await genesis.loadMindFile(file);
+  const mind = await suite.genesis.loadMindFile(file);
+  await suite.genesis.loadMindFile(file);
   const page = await mind.conversation.listMessages({ limit: 10 });
   const chronological = page.items.reverse();
   expect(chronological.map((m) => [m.content, new Date(m.createdAt).toISOString()])).toEqual([
@@ -174,11 +165,11 @@ test('duplicate and missing timestamps keep the original order and the given tim
 test('an old file without a valid identity is refused, naming the file and the field, and left untouched', async () => {
   const noGmid = writeOld('nogmid.json', { identity: { name: 'X', gmid: '../../../etc/passwd' }, conversation_history: [] });
   const before = readFileSync(noGmid);
-  await expect(genesis.loadMindFile(noGmid)).rejects.toMatchObject({ code: 'INVALID_GMID', message: expect.stringContaining(`Mind file ${noGmid} is invalid at field "identity.gmid"`) });
+  await expect(suite.genesis.loadMindFile(noGmid)).rejects.toMatchObject({ code: 'INVALID_GMID', message: expect.stringContaining(`Mind file ${noGmid} is invalid at field "identity.gmid"`) });
   expect(readFileSync(noGmid).equals(before)).toBe(true);
   const noName = writeOld('noname.json', { identity: { gmid: 'GMID-NONAME01' }, conversation_history: [{ role: 'user', content: 'hi' }] });
-  await expect(genesis.loadMindFile(noName)).rejects.toThrow(`Mind file ${noName} is invalid at field "identity.name"`);
+  await expect(suite.genesis.loadMindFile(noName)).rejects.toThrow(`Mind file ${noName} is invalid at field "identity.name"`);
   const notJson = join(oldDir, 'garbage.json');
   writeFileSync(notJson, 'not json at all');
-  await expect(genesis.loadMindFile(notJson)).rejects.toThrow(`Mind file ${notJson} is not valid JSON`);
+  await expect(suite.genesis.loadMindFile(notJson)).rejects.toThrow(`Mind file ${notJson} is not valid JSON`);
 });

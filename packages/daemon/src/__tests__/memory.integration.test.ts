@@ -1,69 +1,43 @@
 import 'reflect-metadata';
-import { openGenesis, type Genesis } from '../composition/open-genesis';
-import { FakeClock, tempHome } from '@genesis/mind-core/testing';
+import { openGenesis } from '../composition/open-genesis';
+import { FakeClock } from '@genesis/mind-core/testing';
+import { genesisPerFile } from './support/genesis-per-file';
 
-const home = tempHome();
 const clock = new FakeClock(Date.UTC(2026, 5, 1));
+const suite = genesisPerFile(clock);
 const DAY = 86_400_000;
-let genesis: Genesis;
 
-beforeAll(async () => {
-  delete process.env.GENESIS_DATABASE_URL;
-  delete process.env.GENESIS_CHROMA_URL;
-  delete process.env.GENESIS_EMBEDDINGS;
-  genesis = await openGenesis({ home: home.path, clock });
-});
-afterAll(async () => {
-  await genesis.close();
-  home.cleanup();
-});
 
 test('opening a Mind starts nothing; the first memory call starts the home\'s Chroma server', async () => {
-  const mind = await genesis.createMind({ name: 'Lazy' });
-  expect(await genesis.memoryServerUrl()).toBeNull();
+  const mind = await suite.genesis.createMind({ name: 'Lazy' });
+  expect(await suite.genesis.memoryServerUrl()).toBeNull();
   await mind.memory.addMemory({ content: 'first memory', memoryType: 'episodic' });
-  expect(await genesis.memoryServerUrl()).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  expect(await suite.genesis.memoryServerUrl()).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 });
 
 test('add and search with filters, best first, every field kept', async () => {
-  const mind = await genesis.createMind({ name: 'Searcher' });
-  const coffee = await mind.memory.addMemory({
-    content: 'Ann loves strong black coffee in the morning',
-    memoryType: 'semantic',
+  const mind = await suite.genesis.createMind({ name: 'Searcher' });
+  const coffeeFields = {
     importance: 0.9,
     emotion: 'joy',
     emotionIntensity: 0.6,
     tags: ['ann', 'coffee'],
     relatedMemoryIds: ['x-1'],
     userEmail: 'ann@example.com',
-    relationshipContext: 'personal',
+    relationshipContext: 'personal' as const,
     environmentId: 'env-chat',
     environmentName: 'Chat',
     metadata: { source: 'chat', nested: { a: [1, 2] } },
     timestamp: clock.now() - 10 * DAY,
-  });
+  };
+  const coffee = await mind.memory.addMemory({ content: 'Ann loves strong black coffee in the morning', memoryType: 'semantic', ...coffeeFields });
   await mind.memory.addMemories([
     { content: 'The team meeting moved to Thursday afternoon', memoryType: 'episodic', importance: 0.4 },
     { content: 'To brew coffee, grind beans then pour hot water', memoryType: 'procedural', importance: 0.2 },
     { content: 'Remember to call the plumber next week', memoryType: 'prospective', importance: 0.7, timestamp: clock.now() - 2 * DAY },
   ]);
   const hits = await mind.memory.searchMemories({ query: 'coffee in the morning', limit: 2 });
-  expect(hits[0]).toMatchObject({
-    id: coffee.id,
-    type: 'semantic',
-    content: coffee.content,
-    emotion: 'joy',
-    emotionIntensity: 0.6,
-    importance: 0.9,
-    tags: ['ann', 'coffee'],
-    relatedMemoryIds: ['x-1'],
-    userEmail: 'ann@example.com',
-    relationshipContext: 'personal',
-    environmentId: 'env-chat',
-    environmentName: 'Chat',
-    metadata: { source: 'chat', nested: { a: [1, 2] } },
-    timestamp: clock.now() - 10 * DAY,
-  });
+  expect(hits[0]).toMatchObject({ id: coffee.id, type: 'semantic', content: coffee.content, ...coffeeFields });
   expect(hits[0]!.similarity).toBeGreaterThan(hits[1]!.similarity);
   expect((await mind.memory.searchMemories({ query: 'coffee', memoryType: 'procedural' })).map((h) => h.type)).toEqual(['procedural']);
   expect((await mind.memory.searchMemories({ query: 'coffee', minImportance: 0.8 })).map((h) => h.id)).toEqual([coffee.id]);
@@ -78,7 +52,7 @@ test('add and search with filters, best first, every field kept', async () => {
 });
 
 test('user scoping is applied inside the vector query: never another user\'s personal memory, no under-filled results', async () => {
-  const mind = await genesis.createMind({ name: 'Scoped' });
+  const mind = await suite.genesis.createMind({ name: 'Scoped' });
   await mind.memory.addMemories(
     Array.from({ length: 60 }, (_, i) => ({ content: `Bob secret garden plan number ${i}`, memoryType: 'episodic' as const, userEmail: 'bob@example.com', relationshipContext: 'personal' as const })),
     { dedup: false },
@@ -99,18 +73,18 @@ test('user scoping is applied inside the vector query: never another user\'s per
 });
 
 test('two Minds never see each other\'s memories; deleting a Mind deletes its collection', async () => {
-  const a = await genesis.createMind({ name: 'A' });
-  const b = await genesis.createMind({ name: 'B' });
+  const a = await suite.genesis.createMind({ name: 'A' });
+  const b = await suite.genesis.createMind({ name: 'B' });
   await a.memory.addMemory({ content: 'the launch code is tulip', memoryType: 'semantic' });
   await b.memory.addMemory({ content: 'the launch code is daisy', memoryType: 'semantic' });
   expect((await a.memory.searchMemories({ query: 'launch code', limit: 10 })).map((h) => h.content)).toEqual(['the launch code is tulip']);
   expect((await b.memory.searchMemories({ query: 'launch code', limit: 10 })).map((h) => h.content)).toEqual(['the launch code is daisy']);
-  expect(await genesis.deleteMind(b.gmid)).toMatchObject({ memoriesDropped: true });
+  expect(await suite.genesis.deleteMind(b.gmid)).toMatchObject({ memoriesDropped: true });
   expect((await a.memory.searchMemories({ query: 'launch code' })).map((h) => h.content)).toEqual(['the launch code is tulip']);
 });
 
 test('a near-duplicate of the same type strengthens the existing memory instead of adding a copy', async () => {
-  const mind = await genesis.createMind({ name: 'Dedup' });
+  const mind = await suite.genesis.createMind({ name: 'Dedup' });
   const first = await mind.memory.addMemory({ content: 'Ann is allergic to peanuts', memoryType: 'semantic', importance: 0.4, tags: ['health'] });
   clock.advance(1000);
   const again = await mind.memory.addMemory({ content: 'Ann is allergic to peanuts!', memoryType: 'semantic', importance: 0.8, tags: ['food'] });
@@ -124,7 +98,7 @@ test('a near-duplicate of the same type strengthens the existing memory instead 
 });
 
 test('near-duplicate detection can be turned off', async () => {
-  const other = await openGenesis({ home: home.path, clock, memory: { dedupThreshold: null } });
+  const other = await openGenesis({ home: suite.home.path, clock, env: {}, memory: { dedupThreshold: null } });
   try {
     const mind = await other.createMind({ name: 'NoDedup' });
     await mind.memory.addMemory({ content: 'same words', memoryType: 'semantic' });
@@ -136,7 +110,7 @@ test('near-duplicate detection can be turned off', async () => {
 });
 
 test('search hits are accesses (persisted), feed working memory, and ranking blends relevance', async () => {
-  const mind = await genesis.createMind({ name: 'Ranker' });
+  const mind = await suite.genesis.createMind({ name: 'Ranker' });
   const old = await mind.memory.addMemory({ content: 'blue bicycle in the garage', memoryType: 'episodic', importance: 0.1, timestamp: clock.now() - 400 * DAY });
   const vital = await mind.memory.addMemory({ content: 'blue bicycle in the garage!', memoryType: 'semantic', importance: 1 });
   const ranked = await mind.memory.searchMemories({ query: 'blue bicycle in the garage', limit: 2 });
@@ -151,7 +125,7 @@ test('search hits are accesses (persisted), feed working memory, and ranking ble
 });
 
 test('recent, important, paginated listing, update (re-embedded) and delete', async () => {
-  const mind = await genesis.createMind({ name: 'Lister' });
+  const mind = await suite.genesis.createMind({ name: 'Lister' });
   await mind.memory.addMemories(
     [
       { content: 'written first, happened last', memoryType: 'episodic', timestamp: clock.now(), importance: 0.2 },
@@ -177,14 +151,14 @@ test('recent, important, paginated listing, update (re-embedded) and delete', as
 });
 
 test('user metadata can never overwrite the reserved fields', async () => {
-  const mind = await genesis.createMind({ name: 'Reserved' });
+  const mind = await suite.genesis.createMind({ name: 'Reserved' });
   const m = await mind.memory.addMemory({ content: 'a fact', memoryType: 'semantic', importance: 0.3, metadata: { importance: 1, memory_type: 'working', user_email: 'evil@x.io' } });
   const stored = await mind.memory.getMemory(m.id);
   expect(stored).toMatchObject({ importance: 0.3, type: 'semantic', userEmail: null, metadata: { importance: 1, memory_type: 'working', user_email: 'evil@x.io' } });
 });
 
 test('bad input is refused before anything is written', async () => {
-  const mind = await genesis.createMind({ name: 'Picky' });
+  const mind = await suite.genesis.createMind({ name: 'Picky' });
   await mind.memory.addMemory({ content: 'keep', memoryType: 'semantic' });
   const cyclic: Record<string, unknown> = {};
   cyclic.self = cyclic;
@@ -192,10 +166,10 @@ test('bad input is refused before anything is written', async () => {
     [() => mind.memory.addMemory({ content: '  ', memoryType: 'semantic' }), /content must be a non-empty string/],
     [() => mind.memory.addMemory({ content: 'x', memoryType: 'dreamy' as never }), /memoryType must be one of episodic, semantic, procedural, prospective, working/],
     [() => mind.memory.addMemory({ content: 'x', memoryType: 'semantic', importance: 1.5 }), /importance must be a number from 0 to 1/],
-    [() => mind.memory.addMemory({ content: 'x', memoryType: 'semantic', metadata: { f: () => 1 } }), /metadata cannot be stored: metadata.f is a function/],
-    [() => mind.memory.addMemory({ content: 'x', memoryType: 'semantic', metadata: { n: 10n } as never }), /metadata cannot be stored: metadata.n is a bigint/],
+    [() => mind.memory.addMemory({ content: 'x', memoryType: 'semantic', metadata: { f: () => 1 } }), /metadata\.f cannot be stored as JSON: it is a function/],
+    [() => mind.memory.addMemory({ content: 'x', memoryType: 'semantic', metadata: { n: 10n } as never }), /metadata\.n cannot be stored as JSON: it is a bigint/],
     [() => mind.memory.addMemory({ content: 'x', memoryType: 'semantic', metadata: cyclic }), /refers back to itself/],
-    [() => mind.memory.addMemories([{ content: 'ok', memoryType: 'semantic' }, { content: '', memoryType: 'semantic' }]), /memory 1: content must be a non-empty string/],
+    [() => mind.memory.addMemories([{ content: 'ok', memoryType: 'semantic' }, { content: '', memoryType: 'semantic' }]), /memories\.1\.content must be a non-empty string/],
     [() => mind.memory.searchMemories({ query: 'x', limit: 0 }), /limit must be an integer from 1 to 1000/],
     [() => mind.memory.searchMemories({ query: 'x', limit: 1001 }), /limit must be an integer from 1 to 1000/],
     [() => mind.memory.searchMemories({ query: '' }), /query must be a non-empty string/],
@@ -205,18 +179,18 @@ test('bad input is refused before anything is written', async () => {
 });
 
 test('memories survive a restart of the process; a provider of another dimension fails loudly until reindexed', async () => {
-  const mind = await genesis.createMind({ name: 'Durable' });
+  const mind = await suite.genesis.createMind({ name: 'Durable' });
   await mind.memory.addMemories(Array.from({ length: 30 }, (_, i) => ({ content: `durable fact ${i} about topic ${i % 3}`, memoryType: 'semantic' as const })), { dedup: false });
-  await genesis.close();
+  await suite.genesis.close();
 
-  genesis = await openGenesis({ home: home.path, clock });
-  const reloaded = await genesis.loadMind(mind.gmid);
+  suite.genesis = await openGenesis({ home: suite.home.path, clock, env: {} });
+  const reloaded = await suite.genesis.loadMind(mind.gmid);
   expect(await reloaded.memory.countMemories()).toBe(30);
   expect((await reloaded.memory.searchMemories({ query: 'durable fact 7', limit: 1 }))[0]!.content).toBe('durable fact 7 about topic 1');
-  await genesis.close();
+  await suite.genesis.close();
 
-  genesis = await openGenesis({ home: home.path, clock, embeddings: { provider: 'hash', dimension: 128 } });
-  const resized = await genesis.loadMind(mind.gmid);
+  suite.genesis = await openGenesis({ home: suite.home.path, clock, env: {}, embeddings: { provider: 'hash', dimension: 128 } });
+  const resized = await suite.genesis.loadMind(mind.gmid);
   await expect(resized.memory.searchMemories({ query: 'durable' })).rejects.toMatchObject({
     code: 'EMBEDDING_MISMATCH',
     message: expect.stringContaining(`Run "genesis memory reindex ${mind.gmid}"`),

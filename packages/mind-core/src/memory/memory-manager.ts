@@ -232,7 +232,7 @@ export class MemoryManager {
     const { store, embedder } = await this.backend.connect();
     const info = { provider: embedder.name, dimension: embedder.dimension };
     await store.open(this.mindId, info, { allowMismatch: true });
-    const n = await store.reindex(this.mindId, info, (docs) => embedder.embed(docs), onProgress);
+    const n = await store.reindex(this.mindId, { embedding: info, embed: (docs) => embedder.embed(docs), ...(onProgress ? { onProgress } : {}) });
     this.opened = undefined;
     return n;
   }

@@ -55,12 +55,16 @@ export interface MemoryStore {
    * Re-embeds every record into a new collection for `embedding` and swaps it in, in batches.
    * `embed` turns documents into vectors; `onProgress(done, total)` reports progress.
    */
-  reindex(
-    ownerId: string,
-    embedding: EmbeddingInfo,
-    embed: (documents: string[]) => Promise<number[][]>,
-    onProgress?: (done: number, total: number) => void,
-  ): Promise<number>;
+  reindex(ownerId: string, options: ReindexOptions): Promise<number>;
+}
+
+/** How to re-embed a collection: the new provider, how to embed a batch, and progress reports. */
+export interface ReindexOptions {
+  embedding: EmbeddingInfo;
+  /** Turns documents into vectors of `embedding.dimension`. */
+  embed: (documents: string[]) => Promise<number[][]>;
+  /** Told `(done, total)` as batches complete. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface EmbeddingProvider {

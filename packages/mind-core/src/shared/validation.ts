@@ -13,7 +13,7 @@ export type TimeInput = Date | string | number;
 /** A value as it may be quoted in a message: short, and never the contents of a file. */
 export function shown(value: unknown): string {
   if (typeof value === 'function') return 'a function';
-  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'bigint') return `a bigint (${value}n)`;
   if (typeof value === 'symbol') return 'a symbol';
   if (value instanceof Map) return 'a Map';
   if (value instanceof Set) return 'a Set';

@@ -1,8 +1,6 @@
-import type { Clock } from '../ports/clock';
+import { checkConcernPatch, newConcernRow } from '../concerns/new-concern';
 import {
   CONCERN_STATUSES,
-  CONCERN_TYPES,
-  CONCERN_URGENCIES,
   type ConcernFilter,
   type ConcernPatch,
   type ConcernQuery,
@@ -13,70 +11,19 @@ import {
 } from '../ports/concern-store';
 import type { EpochMs, Page } from '../ports/page';
 import { invalidInput } from '../shared/errors';
-import { count, epochMs, nonEmptyText, oneOf, parseLimit, unitInterval } from '../shared/validation';
-import {
-  copy,
-  createInMemoryState,
-  jsonCopy,
-  keysetPage,
-  metadataCopy,
-  newId,
-  type InMemoryState,
-} from './in-memory-state';
-
-const orNull =
-  <T>(check: (v: unknown) => T) =>
-  (v: unknown): T | null =>
-    v === null ? null : check(v);
-
-/** The check each patchable field must pass (the SQL store's list). */
-const PATCHABLE: { [K in keyof ConcernPatch]-?: (v: unknown) => ConcernPatch[K] } = {
-  description: (v) => nonEmptyText(v, 'description'),
-  severity: (v) => unitInterval(v, 'severity'),
-  urgency: (v) => oneOf(v, CONCERN_URGENCIES, 'urgency'),
-  status: (v) => oneOf(v, CONCERN_STATUSES, 'status'),
-  nextCheckAt: (v) => epochMs(v, 'nextCheckAt'),
-  followUpCount: (v) => count(v, 'followUpCount'),
-  lastCheckedAt: orNull((v) => epochMs(v, 'lastCheckedAt')),
-  resolvedAt: orNull((v) => epochMs(v, 'resolvedAt')),
-  expiresAt: orNull((v) => epochMs(v, 'expiresAt')),
-  memoryId: orNull((v) => nonEmptyText(v, 'memoryId', 64)),
-  metadata: (v) => jsonCopy(v as Record<string, unknown>, 'metadata'),
-};
+import { epochMs, nonEmptyText, oneOf, parseLimit } from '../shared/validation';
+import { copy, jsonCopy, keysetPage, metadataCopy, newId, InMemoryStore } from './in-memory-state';
 
 /** The ConcernStore port in memory, behaving like the SQL one: pages on (nextCheckAt, id) ascending. */
-export class InMemoryConcernStore implements ConcernStore {
-  constructor(
-    private readonly clock: Clock,
-    private readonly state: InMemoryState = createInMemoryState(),
-  ) {}
-
+export class InMemoryConcernStore extends InMemoryStore implements ConcernStore {
   /** Every stored row in insertion order (copies), for assertions. */
   get rows(): StoredConcern[] {
     return this.state.concerns.map(copy);
   }
 
   async insert(c: NewConcern): Promise<StoredConcern> {
-    const now = this.clock.now();
-    const row: StoredConcern = {
-      id: newId(),
-      mindId: nonEmptyText(c.mindId, 'mindId', 64),
-      userEmail: c.userEmail ?? null,
-      concernType: oneOf(c.concernType, CONCERN_TYPES, 'concernType'),
-      description: nonEmptyText(c.description, 'description'),
-      severity: unitInterval(c.severity ?? 0.5, 'severity'),
-      urgency: oneOf(c.urgency ?? 'normal', CONCERN_URGENCIES, 'urgency'),
-      status: oneOf(c.status ?? 'active', CONCERN_STATUSES, 'status'),
-      nextCheckAt: epochMs(c.nextCheckAt, 'nextCheckAt'),
-      followUpCount: 0,
-      lastCheckedAt: null,
-      resolvedAt: null,
-      expiresAt: c.expiresAt == null ? null : epochMs(c.expiresAt, 'expiresAt'),
-      memoryId: c.memoryId ?? null,
-      metadata: metadataCopy(c.metadata),
-      createdAt: now,
-      updatedAt: now,
-    };
+    const row = newConcernRow(c, newId(), this.clock.now());
+    row.metadata = metadataCopy(row.metadata);
     this.state.concerns.push(row);
     return copy(row);
   }
@@ -98,12 +45,8 @@ export class InMemoryConcernStore implements ConcernStore {
     onlyFrom?: readonly ConcernStatus[],
   ): Promise<StoredConcern | null> {
     // Every value is checked before anything changes, whether or not a row matches.
-    const changes: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(patch)) {
-      const check = PATCHABLE[key as keyof ConcernPatch] as ((v: unknown) => unknown) | undefined;
-      if (check === undefined || value === undefined) continue;
-      changes[key] = check(value);
-    }
+    const changes = checkConcernPatch(patch);
+    if (changes.metadata !== undefined) changes.metadata = jsonCopy(changes.metadata, 'metadata');
     const row = this.state.concerns.find((c) => c.id === id && c.mindId === mindId);
     if (!row) return null;
     if (onlyFrom && onlyFrom.length > 0 && !onlyFrom.includes(row.status)) return null;

@@ -1,16 +1,10 @@
-import type { Clock } from '../ports/clock';
 import { ENVIRONMENT_KINDS, type EnvironmentRecord, type EnvironmentStore } from '../ports/environment-store';
 import type { EpochMs } from '../ports/page';
 import { epochMs, nonEmptyText, oneOf } from '../shared/validation';
-import { copy, createInMemoryState, metadataCopy, newId, type InMemoryState } from './in-memory-state';
+import { copy, metadataCopy, newId, InMemoryStore } from './in-memory-state';
 
 /** The EnvironmentStore port in memory, behaving like the SQL one: unique by (mindId, name). */
-export class InMemoryEnvironmentStore implements EnvironmentStore {
-  constructor(
-    private readonly clock: Clock,
-    private readonly state: InMemoryState = createInMemoryState(),
-  ) {}
-
+export class InMemoryEnvironmentStore extends InMemoryStore implements EnvironmentStore {
   async upsert(env: Parameters<EnvironmentStore['upsert']>[0]): Promise<EnvironmentRecord> {
     const now = this.clock.now();
     const mindId = nonEmptyText(env.mindId, 'mindId', 64);

@@ -1,10 +1,10 @@
 import type {
   EmbeddingInfo,
+  ReindexOptions,
   EmbeddingProvider,
   MemoryBackend,
   MemoryStore,
   StoredVector,
-  VectorClause,
   VectorFilter,
   VectorHit,
   VectorRecord,
@@ -12,6 +12,7 @@ import type {
 } from '../ports/memory-store';
 import { GenesisError } from '../shared/errors';
 import { count, parseLimit } from '../shared/validation';
+import { matchesVectorFilter } from '../memory/vector-filter';
 import { HashEmbedder } from './hash-embedder';
 
 interface Entry {
@@ -43,31 +44,6 @@ export function cosineSimilarity(a: readonly number[], b: readonly number[]): nu
   return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
 }
 
-/** Whether a record's metadata passes every clause (a missing field passes none but `or` of others). */
-export function matchesFilter(metadata: Record<string, VectorScalar>, filter: VectorFilter | undefined): boolean {
-  const one = (c: VectorClause): boolean => {
-    if (c.op === 'or') return c.clauses.some(one);
-    const v = metadata[c.field];
-    if (v === undefined) return false;
-    switch (c.op) {
-      case 'eq':
-        return v === c.value;
-      case 'ne':
-        return v !== c.value;
-      case 'in':
-        return c.value.includes(v);
-      case 'gt':
-        return typeof v === 'number' && v > c.value;
-      case 'gte':
-        return typeof v === 'number' && v >= c.value;
-      case 'lt':
-        return typeof v === 'number' && v < c.value;
-      case 'lte':
-        return typeof v === 'number' && v <= c.value;
-    }
-  };
-  return (filter ?? []).every(one);
-}
 
 const stored = (id: string, e: Entry): StoredVector => ({ id, document: e.document, metadata: { ...e.metadata } });
 
@@ -127,7 +103,7 @@ export class InMemoryMemoryStore implements MemoryStore {
   async query(ownerId: string, embedding: number[], limit: number, filter?: VectorFilter): Promise<VectorHit[]> {
     const c = this.collection(ownerId);
     return [...c.entries]
-      .filter(([, e]) => matchesFilter(e.metadata, filter))
+      .filter(([, e]) => matchesVectorFilter(e.metadata, filter))
       .map(([id, e]) => ({ ...stored(id, e), similarity: cosineSimilarity(embedding, e.embedding) }))
       .sort((a, b) => b.similarity - a.similarity)
       .slice(0, parseLimit(limit, 'limit', Number.MAX_SAFE_INTEGER));
@@ -149,13 +125,13 @@ export class InMemoryMemoryStore implements MemoryStore {
     const offset = count(options.offset, 'offset');
     const limit = parseLimit(options.limit, 'limit', Number.MAX_SAFE_INTEGER);
     return [...c.entries]
-      .filter(([, e]) => matchesFilter(e.metadata, options.filter))
+      .filter(([, e]) => matchesVectorFilter(e.metadata, options.filter))
       .slice(offset, offset + limit)
       .map(([id, e]) => stored(id, e));
   }
 
   async count(ownerId: string, filter?: VectorFilter): Promise<number> {
-    return [...this.collection(ownerId).entries.values()].filter((e) => matchesFilter(e.metadata, filter)).length;
+    return [...this.collection(ownerId).entries.values()].filter((e) => matchesVectorFilter(e.metadata, filter)).length;
   }
 
   async delete(ownerId: string, ids: string[]): Promise<void> {
@@ -167,12 +143,7 @@ export class InMemoryMemoryStore implements MemoryStore {
     return this.collections.delete(ownerId);
   }
 
-  async reindex(
-    ownerId: string,
-    embedding: EmbeddingInfo,
-    embed: (documents: string[]) => Promise<number[][]>,
-    onProgress?: (done: number, total: number) => void,
-  ): Promise<number> {
+  async reindex(ownerId: string, { embedding, embed, onProgress }: ReindexOptions): Promise<number> {
     const source = this.collection(ownerId);
     const rows = [...source.entries];
     const staging: Collection = {

@@ -1,25 +1,12 @@
-import type { Clock } from '../ports/clock';
-import {
-  MESSAGE_ROLES,
-  type AppendResult,
-  type MessageFilter,
-  type MessageQuery,
-  type MessageStore,
-  type NewMessage,
-  type StoredMessage,
-} from '../ports/message-store';
+import { MESSAGE_ROLES } from '../ports/message-store';
+import type { AppendResult, MessageFilter, MessageQuery, MessageStore, NewMessage, StoredMessage } from '../ports/message-store';
 import type { EpochMs, Page } from '../ports/page';
 import { invalidInput } from '../shared/errors';
 import { epochMs, nonEmptyText, oneOf } from '../shared/validation';
-import { copy, createInMemoryState, keysetPage, metadataCopy, newId, type InMemoryState } from './in-memory-state';
+import { copy, keysetPage, metadataCopy, newId, InMemoryStore } from './in-memory-state';
 
 /** The MessageStore port in memory, behaving like the SQL one: newest first, keyset pages on (createdAt, id). */
-export class InMemoryMessageStore implements MessageStore {
-  constructor(
-    private readonly clock: Clock,
-    private readonly state: InMemoryState = createInMemoryState(),
-  ) {}
-
+export class InMemoryMessageStore extends InMemoryStore implements MessageStore {
   /** Every stored row in insertion order (copies), for assertions. */
   get rows(): StoredMessage[] {
     return this.state.messages.map(copy);

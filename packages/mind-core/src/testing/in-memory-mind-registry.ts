@@ -1,19 +1,13 @@
-import type { Clock } from '../ports/clock';
 import { MIND_STATUSES, type MindRegistry, type MindStatus, type RegisteredMind } from '../ports/mind-registry';
 import type { EpochMs, Page } from '../ports/page';
 import { epochMs, nonEmptyText, oneOf } from '../shared/validation';
-import { copy, createInMemoryState, keysetPage, type InMemoryState } from './in-memory-state';
+import { copy, keysetPage, InMemoryStore } from './in-memory-state';
 
 /** The tables whose rows belong to a mind through mindId (deleted with it). */
 const OWNED = ['messages', 'concerns', 'tasks', 'environments', 'relationships', 'records'] as const;
 
 /** The MindRegistry port in memory, behaving like the SQL one: pages on (createdAt, gmid) ascending. */
-export class InMemoryMindRegistry implements MindRegistry {
-  constructor(
-    private readonly clock: Clock,
-    private readonly state: InMemoryState = createInMemoryState(),
-  ) {}
-
+export class InMemoryMindRegistry extends InMemoryStore implements MindRegistry {
   async upsert(mind: Parameters<MindRegistry['upsert']>[0]): Promise<RegisteredMind> {
     const now = this.clock.now();
     const gmid = nonEmptyText(mind.gmid, 'gmid', 64);

@@ -1,17 +1,11 @@
-import type { Clock } from '../ports/clock';
 import type { AppendResult } from '../ports/message-store';
 import type { Page } from '../ports/page';
 import type { NewRecord, RecordStore, StoredRecord } from '../ports/record-store';
 import { epochMs, nonEmptyText } from '../shared/validation';
-import { createInMemoryState, jsonCopy, keysetPage, newId, type InMemoryState } from './in-memory-state';
+import { jsonCopy, keysetPage, newId, InMemoryStore } from './in-memory-state';
 
 /** The RecordStore port in memory, behaving like the SQL one: oldest first, idempotent by (mindId, sourceKey). */
-export class InMemoryRecordStore implements RecordStore {
-  constructor(
-    private readonly clock: Clock,
-    private readonly state: InMemoryState = createInMemoryState(),
-  ) {}
-
+export class InMemoryRecordStore extends InMemoryStore implements RecordStore {
   async appendMany(records: readonly NewRecord[]): Promise<AppendResult> {
     // Validate everything before writing anything.
     const rows: StoredRecord[] = records.map((r) => ({

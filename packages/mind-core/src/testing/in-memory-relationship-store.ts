@@ -1,19 +1,13 @@
-import type { Clock } from '../ports/clock';
 import type { EpochMs, Page } from '../ports/page';
 import { RELATIONSHIP_TYPES, type RelationshipRecord, type RelationshipStore } from '../ports/relationship-store';
 import { epochMs, nonEmptyText, oneOf, unitInterval } from '../shared/validation';
-import { copy, createInMemoryState, keysetPage, metadataCopy, newId, type InMemoryState } from './in-memory-state';
+import { copy, keysetPage, metadataCopy, newId, InMemoryStore } from './in-memory-state';
 
 /**
  * The RelationshipStore port in memory, behaving like the SQL one: unique by (mindId, userEmail),
  * paged by (lastInteractionAt or 0, id) descending.
  */
-export class InMemoryRelationshipStore implements RelationshipStore {
-  constructor(
-    private readonly clock: Clock,
-    private readonly state: InMemoryState = createInMemoryState(),
-  ) {}
-
+export class InMemoryRelationshipStore extends InMemoryStore implements RelationshipStore {
   async upsert(rel: Parameters<RelationshipStore['upsert']>[0]): Promise<RelationshipRecord> {
     const changes: Partial<RelationshipRecord> = {};
     if (rel.displayName !== undefined) changes.displayName = rel.displayName;

@@ -1,3 +1,4 @@
+import type { Clock } from '../ports/clock';
 import type { StoredConcern } from '../ports/concern-store';
 import type { EnvironmentRecord } from '../ports/environment-store';
 import type { StoredMessage } from '../ports/message-store';
@@ -86,4 +87,12 @@ export function keysetPage<T>(rows: readonly T[], options: KeysetOptions<T>): Pa
   if (sorted.length <= limit) return { items: sorted.map(copy), nextCursor: null };
   const items = sorted.slice(0, limit).map(copy);
   return { items, nextCursor: encodeCursor(options.position(items[items.length - 1]!)) };
+}
+
+/** What every in-memory store shares: the clock, and the state (shared by the stores of one unit of work). */
+export abstract class InMemoryStore {
+  constructor(
+    protected readonly clock: Clock,
+    protected readonly state: InMemoryState = createInMemoryState(),
+  ) {}
 }

@@ -1,4 +1,4 @@
-import type { Clock } from '../ports/clock';
+import { newTaskRow } from '../tasks/new-task';
 import type { EpochMs, Page } from '../ports/page';
 import {
   TASK_STATUSES,
@@ -9,8 +9,8 @@ import {
   type TaskStatus,
   type TaskStore,
 } from '../ports/task-store';
-import { count, epochMs, integer, nonEmptyText, oneOf, parseLimit } from '../shared/validation';
-import { copy, createInMemoryState, jsonCopy, keysetPage, newId, type InMemoryState } from './in-memory-state';
+import { count, epochMs, nonEmptyText, oneOf, parseLimit } from '../shared/validation';
+import { copy, jsonCopy, keysetPage, newId, InMemoryStore } from './in-memory-state';
 
 const FINISHED: readonly TaskStatus[] = ['succeeded', 'dead', 'cancelled'];
 const LEASE_EXPIRED = 'lease expired: the worker stopped before finishing (no attempts left)';
@@ -24,34 +24,10 @@ const byPriority = (a: StoredTask, b: StoredTask): number =>
  * (mindId, idempotencyKey); a running task whose lease expired is claimed again (or dies once it
  * used all its attempts).
  */
-export class InMemoryTaskStore implements TaskStore {
-  constructor(
-    private readonly clock: Clock,
-    private readonly state: InMemoryState = createInMemoryState(),
-  ) {}
-
+export class InMemoryTaskStore extends InMemoryStore implements TaskStore {
   async enqueue(task: NewTask): Promise<{ task: StoredTask; created: boolean }> {
-    const now = this.clock.now();
-    const maxAttempts = task.maxAttempts === undefined ? 5 : count(task.maxAttempts, 'maxAttempts');
-    const row: StoredTask = {
-      id: newId(),
-      mindId: nonEmptyText(task.mindId, 'mindId', 64),
-      type: nonEmptyText(task.type, 'type', 100),
-      payload: jsonCopy(task.payload ?? null, 'payload'),
-      status: 'pending',
-      priority: task.priority === undefined ? 0 : integer(task.priority, 'priority'),
-      runAt: task.runAt === undefined ? now : epochMs(task.runAt, 'runAt'),
-      attempts: 0,
-      maxAttempts: maxAttempts === 0 ? 1 : maxAttempts,
-      leaseOwner: null,
-      leaseExpiresAt: null,
-      lastError: null,
-      result: null,
-      idempotencyKey: task.idempotencyKey ?? null,
-      createdAt: now,
-      updatedAt: now,
-      finishedAt: null,
-    };
+    const row = newTaskRow(task, newId(), this.clock.now());
+    row.payload = jsonCopy(row.payload, 'payload');
     const existing =
       row.idempotencyKey === null
         ? undefined

@@ -2,13 +2,11 @@
 // the contract suites (jest) that every implementation of a port must pass.
 
 export { FakeClock } from './fake-clock';
-export { RecordingLogger } from './recording-logger';
+export { RecordingLogger, type LogLevel, type LogLine } from './recording-logger';
 export { tempHome } from './temp-home';
-export type { LogLevel, LogLine } from './recording-logger';
 
 // In-memory reference implementations
-export { createInMemoryState } from './in-memory-state';
-export type { InMemoryState } from './in-memory-state';
+export { createInMemoryState, type InMemoryState } from './in-memory-state';
 export { InMemoryMessageStore } from './in-memory-message-store';
 export { InMemoryConcernStore } from './in-memory-concern-store';
 export { InMemoryTaskStore } from './in-memory-task-store';
@@ -17,19 +15,11 @@ export { InMemoryEnvironmentStore } from './in-memory-environment-store';
 export { InMemoryRelationshipStore } from './in-memory-relationship-store';
 export { InMemoryRecordStore } from './in-memory-record-store';
 export { InMemoryUnitOfWork, createInMemoryStores } from './in-memory-unit-of-work';
-export {
-  InMemoryMemoryStore,
-  createInMemoryMemoryBackend,
-  cosineSimilarity,
-  matchesFilter,
-} from './in-memory-memory-store';
+export { InMemoryMemoryStore, createInMemoryMemoryBackend, cosineSimilarity } from './in-memory-memory-store';
 export { InMemoryMindDocumentStore } from './in-memory-document-store';
 export { HashEmbedder } from './hash-embedder';
 
 // Contract suites
-export { defineStoreContract } from './store-contract';
-export type { StoreContractTarget } from './store-contract';
-export { defineMemoryStoreContract } from './memory-store-contract';
-export type { MemoryStoreContractTarget } from './memory-store-contract';
-export { defineDocumentStoreContract } from './document-store-contract';
-export type { DocumentStoreContractTarget } from './document-store-contract';
+export { defineStoreContract, type StoreContractTarget } from './store-contract';
+export { defineMemoryStoreContract, type MemoryStoreContractTarget } from './memory-store-contract';
+export { defineDocumentStoreContract, type DocumentStoreContractTarget } from './document-store-contract';

@@ -277,12 +277,11 @@ export function defineMemoryStoreContract(target: MemoryStoreContractTarget): vo
           dimension: 2,
         });
         const progress: Array<[number, number]> = [];
-        const n = await store.reindex(
-          owner,
-          { provider: 'big', dimension: 4 },
-          async (docs) => docs.map((d) => [Number(d.split(' ')[1]) / 600, 0, 0, 1]),
-          (done, total) => progress.push([done, total]),
-        );
+        const n = await store.reindex(owner, {
+          embedding: { provider: 'big', dimension: 4 },
+          embed: async (docs) => docs.map((d) => [Number(d.split(' ')[1]) / 600, 0, 0, 1]),
+          onProgress: (done, total) => progress.push([done, total]),
+        });
         expect(n).toBe(600);
         expect(progress[0]).toEqual([0, 600]);
         expect(progress[progress.length - 1]).toEqual([600, 600]);

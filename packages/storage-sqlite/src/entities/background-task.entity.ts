@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { epochMs } from './columns';
+import { epochMs, TimestampedEntity } from './columns';
 
 @Entity({ name: 'background_tasks' })
 // Tasks in one status by run time (listing, and reclaiming expired leases).
@@ -9,7 +9,7 @@ import { epochMs } from './columns';
 // Tasks of one mind in one status.
 @Index('idx_tasks_mind_status_run', ['mindId', 'status', 'runAt', 'id'])
 @Index('uq_tasks_mind_idempotency_key', ['mindId', 'idempotencyKey'], { unique: true })
-export class BackgroundTaskEntity {
+export class BackgroundTaskEntity extends TimestampedEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;
 
@@ -51,12 +51,6 @@ export class BackgroundTaskEntity {
 
   @Column({ name: 'idempotency_key', type: 'varchar', length: 200, nullable: true })
   idempotencyKey: string | null;
-
-  @Column({ name: 'created_at', type: 'bigint', transformer: epochMs })
-  createdAt: number;
-
-  @Column({ name: 'updated_at', type: 'bigint', transformer: epochMs })
-  updatedAt: number;
 
   @Column({ name: 'finished_at', type: 'bigint', nullable: true, transformer: epochMs })
   finishedAt: number | null;

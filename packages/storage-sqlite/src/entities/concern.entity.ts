@@ -1,5 +1,5 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { epochMs } from './columns';
+import { Column, Entity, Index } from 'typeorm';
+import { epochMs, MindOwnedEntity } from './columns';
 
 @Entity({ name: 'concerns' })
 // Concerns of a mind in one status, by follow-up time (the "due" query).
@@ -8,13 +8,7 @@ import { epochMs } from './columns';
 @Index('idx_concerns_mind_user_next', ['mindId', 'userEmail', 'nextCheckAt', 'id'])
 // All concerns of a mind by follow-up time.
 @Index('idx_concerns_mind_next', ['mindId', 'nextCheckAt', 'id'])
-export class ConcernEntity {
-  @PrimaryColumn({ type: 'varchar', length: 36 })
-  id: string;
-
-  @Column({ name: 'mind_id', type: 'varchar', length: 64 })
-  mindId: string;
-
+export class ConcernEntity extends MindOwnedEntity {
   @Column({ name: 'user_email', type: 'varchar', length: 320, nullable: true })
   userEmail: string | null;
 
@@ -50,13 +44,4 @@ export class ConcernEntity {
 
   @Column({ name: 'memory_id', type: 'varchar', length: 64, nullable: true })
   memoryId: string | null;
-
-  @Column({ type: 'text', nullable: true })
-  metadata: string | null;
-
-  @Column({ name: 'created_at', type: 'bigint', transformer: epochMs })
-  createdAt: number;
-
-  @Column({ name: 'updated_at', type: 'bigint', transformer: epochMs })
-  updatedAt: number;
 }

@@ -1,17 +1,11 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { epochMs } from './columns';
+import { Column, Entity, Index } from 'typeorm';
+import { epochMs, MindOwnedEntity } from './columns';
 
 /** Where a mind lives and talks (a CLI, a chat channel, a web app, a game world). */
 @Entity({ name: 'environments' })
 @Index('uq_environments_mind_name', ['mindId', 'name'], { unique: true })
 @Index('idx_environments_mind_active', ['mindId', 'lastActiveAt'])
-export class EnvironmentEntity {
-  @PrimaryColumn({ type: 'varchar', length: 36 })
-  id: string;
-
-  @Column({ name: 'mind_id', type: 'varchar', length: 64 })
-  mindId: string;
-
+export class EnvironmentEntity extends MindOwnedEntity {
   @Column({ type: 'varchar', length: 200 })
   name: string;
 
@@ -24,14 +18,6 @@ export class EnvironmentEntity {
   @Column({ name: 'is_primary', type: 'boolean', default: false })
   isPrimary: boolean;
 
-  @Column({ type: 'text', nullable: true })
-  metadata: string | null;
-
-  @Column({ name: 'created_at', type: 'bigint', transformer: epochMs })
-  createdAt: number;
-
-  @Column({ name: 'updated_at', type: 'bigint', transformer: epochMs })
-  updatedAt: number;
 
   @Column({ name: 'last_active_at', type: 'bigint', nullable: true, transformer: epochMs })
   lastActiveAt: number | null;

@@ -1,11 +1,11 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { epochMs } from './columns';
+import { epochMs, TimestampedEntity } from './columns';
 
 /** The registry of minds on this home: where each one's JSON file is and whether it is alive. */
 @Entity({ name: 'minds' })
 @Index('idx_minds_created', ['createdAt', 'gmid'])
 @Index('idx_minds_status_created', ['status', 'createdAt', 'gmid'])
-export class MindEntity {
+export class MindEntity extends TimestampedEntity {
   @PrimaryColumn({ type: 'varchar', length: 64 })
   gmid: string;
 
@@ -17,12 +17,6 @@ export class MindEntity {
 
   @Column({ type: 'varchar', length: 16 })
   status: string;
-
-  @Column({ name: 'created_at', type: 'bigint', transformer: epochMs })
-  createdAt: number;
-
-  @Column({ name: 'updated_at', type: 'bigint', transformer: epochMs })
-  updatedAt: number;
 
   @Column({ name: 'last_seen_at', type: 'bigint', nullable: true, transformer: epochMs })
   lastSeenAt: number | null;

@@ -1,17 +1,11 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { epochMs } from './columns';
+import { Column, Entity, Index } from 'typeorm';
+import { epochMs, MindOwnedEntity } from './columns';
 
 /** Whom a mind knows: one row per (mind, user email). */
 @Entity({ name: 'relationships' })
 @Index('uq_relationships_mind_user', ['mindId', 'userEmail'], { unique: true })
 @Index('idx_relationships_mind_last', ['mindId', 'lastInteractionAt', 'id'])
-export class RelationshipEntity {
-  @PrimaryColumn({ type: 'varchar', length: 36 })
-  id: string;
-
-  @Column({ name: 'mind_id', type: 'varchar', length: 64 })
-  mindId: string;
-
+export class RelationshipEntity extends MindOwnedEntity {
   @Column({ name: 'user_email', type: 'varchar', length: 320 })
   userEmail: string;
 
@@ -35,13 +29,4 @@ export class RelationshipEntity {
 
   @Column({ type: 'text', nullable: true })
   notes: string | null;
-
-  @Column({ type: 'text', nullable: true })
-  metadata: string | null;
-
-  @Column({ name: 'created_at', type: 'bigint', transformer: epochMs })
-  createdAt: number;
-
-  @Column({ name: 'updated_at', type: 'bigint', transformer: epochMs })
-  updatedAt: number;
 }

@@ -1,5 +1,5 @@
 import { inject, injectable } from 'tsyringe';
-import { CLOCK, CONCERN_STATUSES, CONCERN_TYPES, CONCERN_URGENCIES, count as assertCount, epochMs, invalidInput, nonEmptyText, oneOf, parseLimit, unitInterval } from '@genesis/mind-core';
+import { checkConcernPatch, CLOCK, newConcernRow, CONCERN_STATUSES, count as epochMs, invalidInput, nonEmptyText, oneOf, parseLimit } from '@genesis/mind-core';
 import type {
   Clock,
   ConcernFilter,
@@ -44,19 +44,19 @@ function toConcern(row: Row): StoredConcern {
   };
 }
 
-/** Patch fields → column names, with the check each value must pass. */
-const PATCHABLE: Record<keyof ConcernPatch, [column: string, check: (v: unknown) => unknown]> = {
-  description: ['description', (v) => nonEmptyText(v, 'description')],
-  severity: ['severity', (v) => unitInterval(v, 'severity')],
-  urgency: ['urgency', (v) => oneOf(v, CONCERN_URGENCIES, 'urgency')],
-  status: ['status', (v) => oneOf(v, CONCERN_STATUSES, 'status')],
-  nextCheckAt: ['next_check_at', (v) => epochMs(v, 'nextCheckAt')],
-  followUpCount: ['follow_up_count', (v) => assertCount(v, 'followUpCount')],
-  lastCheckedAt: ['last_checked_at', (v) => (v === null ? null : epochMs(v, 'lastCheckedAt'))],
-  resolvedAt: ['resolved_at', (v) => (v === null ? null : epochMs(v, 'resolvedAt'))],
-  expiresAt: ['expires_at', (v) => (v === null ? null : epochMs(v, 'expiresAt'))],
-  memoryId: ['memory_id', (v) => (v === null ? null : nonEmptyText(v, 'memoryId', 64))],
-  metadata: ['metadata', (v) => toJson(v, 'metadata')],
+/** Patch fields → column names. */
+const PATCH_COLUMNS: Record<keyof ConcernPatch, string> = {
+  description: 'description',
+  severity: 'severity',
+  urgency: 'urgency',
+  status: 'status',
+  nextCheckAt: 'next_check_at',
+  followUpCount: 'follow_up_count',
+  lastCheckedAt: 'last_checked_at',
+  resolvedAt: 'resolved_at',
+  expiresAt: 'expires_at',
+  memoryId: 'memory_id',
+  metadata: 'metadata',
 };
 
 /** concerns: proactive follow-ups, paged by (next_check_at, id) ascending. */
@@ -68,31 +68,28 @@ export class ConcernRepository implements ConcernStore {
   ) {}
 
   async insert(c: NewConcern): Promise<StoredConcern> {
-    const now = this.clock.now();
-    const row: Row = {
-      id: newId(),
-      mind_id: nonEmptyText(c.mindId, 'mindId', 64),
-      user_email: c.userEmail ?? null,
-      concern_type: oneOf(c.concernType, CONCERN_TYPES, 'concernType'),
-      description: nonEmptyText(c.description, 'description'),
-      severity: unitInterval(c.severity ?? 0.5, 'severity'),
-      urgency: oneOf(c.urgency ?? 'normal', CONCERN_URGENCIES, 'urgency'),
-      status: oneOf(c.status ?? 'active', CONCERN_STATUSES, 'status'),
-      next_check_at: epochMs(c.nextCheckAt, 'nextCheckAt'),
-      follow_up_count: 0,
-      last_checked_at: null,
-      resolved_at: null,
-      expires_at: c.expiresAt == null ? null : epochMs(c.expiresAt, 'expiresAt'),
-      memory_id: c.memoryId ?? null,
-      metadata: c.metadata === undefined ? null : toJson(c.metadata, 'metadata'),
-      created_at: now,
-      updated_at: now,
-    };
-    const names = Object.keys(row);
-    await this.db.write((tx) =>
-      tx.run(`INSERT INTO concerns (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')})`, Object.values(row)),
-    );
-    return toConcern(row);
+    const row = newConcernRow(c, newId(), this.clock.now());
+    const values = [
+      row.id,
+      row.mindId,
+      row.userEmail,
+      row.concernType,
+      row.description,
+      row.severity,
+      row.urgency,
+      row.status,
+      row.nextCheckAt,
+      row.followUpCount,
+      row.lastCheckedAt,
+      row.resolvedAt,
+      row.expiresAt,
+      row.memoryId,
+      toJson(row.metadata, 'metadata'),
+      row.createdAt,
+      row.updatedAt,
+    ];
+    await this.db.run(`INSERT INTO concerns (${COLUMNS}) VALUES (${values.map(() => '?').join(', ')})`, values);
+    return row;
   }
 
   async get(mindId: string, id: string): Promise<StoredConcern | null> {
@@ -113,11 +110,9 @@ export class ConcernRepository implements ConcernStore {
   ): Promise<StoredConcern | null> {
     const sets: string[] = [];
     const params: unknown[] = [];
-    for (const [key, value] of Object.entries(patch)) {
-      const spec = PATCHABLE[key as keyof ConcernPatch];
-      if (!spec || value === undefined) continue;
-      sets.push(`${spec[0]} = ?`);
-      params.push(spec[1](value));
+    for (const [key, value] of Object.entries(checkConcernPatch(patch))) {
+      sets.push(`${PATCH_COLUMNS[key as keyof ConcernPatch]} = ?`);
+      params.push(key === 'metadata' ? toJson(value, 'metadata') : value);
     }
     sets.push('updated_at = ?');
     params.push(this.clock.now());

@@ -1,5 +1,5 @@
 import { inject, injectable } from 'tsyringe';
-import { CLOCK, count as assertCount, epochMs, integer, nonEmptyText, oneOf, parseLimit, TASK_STATUSES, type ClaimOptions, type Clock, type NewTask, type Page, type StoredTask, type TaskQuery, type TaskStatus, type TaskStore } from '@genesis/mind-core';
+import { CLOCK, newTaskRow, count as assertCount, epochMs, nonEmptyText, oneOf, parseLimit, TASK_STATUSES, type ClaimOptions, type Clock, type NewTask, type Page, type StoredTask, type TaskQuery, type TaskStatus, type TaskStore } from '@genesis/mind-core';
 import { keysetPage } from './keyset';
 import type { SqlExecutor } from '../sql-database';
 import { SQL_EXECUTOR } from '../tokens';
@@ -46,33 +46,29 @@ export class TaskRepository implements TaskStore {
   ) {}
 
   async enqueue(task: NewTask): Promise<{ task: StoredTask; created: boolean }> {
-    const now = this.clock.now();
-    const row: Row = {
-      id: newId(),
-      mind_id: nonEmptyText(task.mindId, 'mindId', 64),
-      type: nonEmptyText(task.type, 'type', 100),
-      payload: toJson(task.payload ?? null, 'payload'),
-      status: 'pending',
-      priority: task.priority === undefined ? 0 : integer(task.priority, 'priority'),
-      run_at: task.runAt === undefined ? now : epochMs(task.runAt, 'runAt'),
-      attempts: 0,
-      max_attempts: task.maxAttempts === undefined ? 5 : assertCount(task.maxAttempts, 'maxAttempts'),
-      lease_owner: null,
-      lease_expires_at: null,
-      last_error: null,
-      result: null,
-      idempotency_key: task.idempotencyKey ?? null,
-      created_at: now,
-      updated_at: now,
-      finished_at: null,
-    };
-    if (row.max_attempts === 0) row.max_attempts = 1;
-    const names = Object.keys(row);
-    const created = await this.db.write((tx) =>
-      tx.run(
-        `INSERT INTO background_tasks (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')}) ON CONFLICT (mind_id, idempotency_key) DO NOTHING`,
-        Object.values(row),
-      ),
+    const row = newTaskRow(task, newId(), this.clock.now());
+    const values = [
+      row.id,
+      row.mindId,
+      row.type,
+      toJson(row.payload, 'payload'),
+      row.status,
+      row.priority,
+      row.runAt,
+      row.attempts,
+      row.maxAttempts,
+      row.leaseOwner,
+      row.leaseExpiresAt,
+      row.lastError,
+      toJson(row.result, 'result'),
+      row.idempotencyKey,
+      row.createdAt,
+      row.updatedAt,
+      row.finishedAt,
+    ];
+    const created = await this.db.run(
+      `INSERT INTO background_tasks (${COLUMNS}) VALUES (${values.map(() => '?').join(', ')}) ON CONFLICT (mind_id, idempotency_key) DO NOTHING`,
+      values,
     );
     if (created === 0) {
       const [existing] = await this.db.all<Row>(
@@ -81,7 +77,7 @@ export class TaskRepository implements TaskStore {
       );
       return { task: toTask(existing!), created: false };
     }
-    return { task: toTask(row), created: true };
+    return { task: row, created: true };
   }
 
   async get(id: string): Promise<StoredTask | null> {

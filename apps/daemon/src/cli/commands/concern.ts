@@ -1,6 +1,6 @@
 import { CONCERN_STATUSES, CONCERN_TYPES, CONCERN_URGENCIES, oneOf } from '@genesis/mind-core';
 import type { CommandContext } from '../program';
-import { parseGmidArgument, parseLimitOption, timeOption, unitIntervalOption } from '../options';
+import { parseLimitOption, timeOption, unitIntervalOption } from '../options';
 import { addedConcernView, concernPageView, resolvedConcernView } from '../views';
 
 /** The follow-up of a concern added without `--follow-up`: a day from now. */
@@ -23,13 +23,10 @@ interface ListOptions {
   cursor?: string;
 }
 
-export function registerConcernCommands({ program, clock, withGenesis, print }: CommandContext): void {
+export function registerConcernCommands({ program, clock, withGenesis, print, withMind, mindCommand }: CommandContext): void {
   const concern = program.command('concern').description('add and resolve concerns (proactive follow-ups)');
 
-  concern
-    .command('add')
-    .description('add a concern to follow up on')
-    .argument('<gmid>', 'the Mind', parseGmidArgument)
+  mindCommand(concern, 'add', 'add a concern to follow up on')
     .requiredOption('--type <type>', CONCERN_TYPES.join(', '))
     .requiredOption('--description <text>', 'what to follow up on')
     .option('--follow-up <iso>', 'when to check again (default: in 24 hours)', timeOption('--follow-up'))
@@ -37,8 +34,7 @@ export function registerConcernCommands({ program, clock, withGenesis, print }: 
     .option('--severity <x>', 'how serious, 0..1 (default 0.5)', unitIntervalOption('--severity'))
     .option('--urgency <u>', `${CONCERN_URGENCIES.join(', ')} (default normal)`)
     .action(async (gmid: string, opts: AddOptions) =>
-      withGenesis(async (genesis) => {
-        const mind = await genesis.loadMind(gmid);
+      withMind(gmid, async (mind) => {
         const created = await mind.concerns.create({
           type: oneOf(opts.type, CONCERN_TYPES, 'type'),
           description: opts.description,
@@ -63,18 +59,14 @@ export function registerConcernCommands({ program, clock, withGenesis, print }: 
       }),
     );
 
-  program
-    .command('concerns')
-    .description("list a Mind's concerns, soonest follow-up first")
-    .argument('<gmid>', 'the Mind', parseGmidArgument)
+  mindCommand(program, 'concerns', "list a Mind's concerns, soonest follow-up first")
     .option('--status <s>', CONCERN_STATUSES.join(', '))
     .option('--due-before <iso>', 'only those whose follow-up is before this time', timeOption('--due-before'))
     .option('--user <email>', 'only those about this user')
     .option('--limit <n>', 'page size (1..1000)', parseLimitOption, 50)
     .option('--cursor <c>', 'the nextCursor of the previous page')
     .action(async (gmid: string, opts: ListOptions) =>
-      withGenesis(async (genesis) => {
-        const mind = await genesis.loadMind(gmid);
+      withMind(gmid, async (mind) => {
         const page = await mind.concerns.list({
           limit: opts.limit,
           cursor: opts.cursor ?? null,

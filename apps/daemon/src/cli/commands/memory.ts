@@ -1,7 +1,7 @@
 import { Presets, SingleBar } from 'cli-progress';
 import { MEMORY_TYPES, oneOf } from '@genesis/mind-core';
 import type { CommandContext } from '../program';
-import { parseGmidArgument, parseLimitOption, unitIntervalOption } from '../options';
+import { parseLimitOption, unitIntervalOption } from '../options';
 import { addedMemoryView, memoryHitsView, reindexView } from '../views';
 
 interface AddOptions {
@@ -18,21 +18,17 @@ interface SearchOptions {
   user?: string;
 }
 
-export function registerMemoryCommands({ program, io, withGenesis, print }: CommandContext): void {
+export function registerMemoryCommands({ program, io, print, withMind, mindCommand }: CommandContext): void {
   const memory = program.command('memory').description("add, search and re-index a Mind's long-term memories");
 
-  memory
-    .command('add')
-    .description('add a memory (a near-duplicate of the same type strengthens the existing one)')
-    .argument('<gmid>', 'the Mind', parseGmidArgument)
+  mindCommand(memory, 'add', 'add a memory (a near-duplicate of the same type strengthens the existing one)')
     .requiredOption('--type <type>', MEMORY_TYPES.join(', '))
     .requiredOption('--content <text>', 'what to remember')
     .option('--importance <x>', 'how important, 0..1 (default 0.5)', unitIntervalOption('--importance'))
     .option('--user <email>', 'the user it is about')
     .option('--shared', 'visible to every user (default: personal when --user is given)')
     .action(async (gmid: string, opts: AddOptions) =>
-      withGenesis(async (genesis) => {
-        const mind = await genesis.loadMind(gmid);
+      withMind(gmid, async (mind) => {
         const added = await mind.memory.addMemory({
           content: opts.content,
           memoryType: oneOf(opts.type, MEMORY_TYPES, 'memoryType'),
@@ -49,17 +45,13 @@ export function registerMemoryCommands({ program, io, withGenesis, print }: Comm
       }),
     );
 
-  memory
-    .command('search')
-    .description('find memories by meaning, best first')
-    .argument('<gmid>', 'the Mind', parseGmidArgument)
+  mindCommand(memory, 'search', 'find memories by meaning, best first')
     .argument('<query>', 'what to look for')
     .option('--limit <n>', 'how many (1..1000)', parseLimitOption, 5)
     .option('--type <type>', `only this type: ${MEMORY_TYPES.join(', ')}`)
     .option('--user <email>', 'as seen by this user (theirs, shared and user-less memories)')
     .action(async (gmid: string, query: string, opts: SearchOptions) =>
-      withGenesis(async (genesis) => {
-        const mind = await genesis.loadMind(gmid);
+      withMind(gmid, async (mind) => {
         const hits = await mind.memory.searchMemories({
           query,
           limit: opts.limit,
@@ -70,13 +62,9 @@ export function registerMemoryCommands({ program, io, withGenesis, print }: Comm
       }),
     );
 
-  memory
-    .command('reindex')
-    .description('re-embed every memory of a Mind with the configured embedding provider')
-    .argument('<gmid>', 'the Mind', parseGmidArgument)
+  mindCommand(memory, 'reindex', 're-embed every memory of a Mind with the configured embedding provider')
     .action(async (gmid: string) =>
-      withGenesis(async (genesis) => {
-        const mind = await genesis.loadMind(gmid);
+      withMind(gmid, async (mind) => {
         const bar = new SingleBar(
           {
             format: 'reindex {bar} {value}/{total} memories',

@@ -4,7 +4,7 @@ import { Option, type Command } from 'commander';
 import { invalidInput, MESSAGE_ROLES, oneOf } from '@genesis/mind-core';
 import type { Io } from '../io';
 import type { CommandContext } from '../program';
-import { parseGmidArgument, parseLimitOption, timeOption } from '../options';
+import { parseLimitOption, timeOption } from '../options';
 import { addedMessageView, messagePageView } from '../views';
 
 interface AddOptions {
@@ -62,13 +62,10 @@ async function readContent(opts: AddOptions, io: Io, command: Command): Promise<
   });
 }
 
-export function registerMessageCommands({ program, io, withGenesis, print }: CommandContext): void {
+export function registerMessageCommands({ program, io, print, withMind, mindCommand }: CommandContext): void {
   const message = program.command('message').description('add messages');
 
-  message
-    .command('add')
-    .description("add a message to a Mind's conversation")
-    .argument('<gmid>', 'the Mind', parseGmidArgument)
+  mindCommand(message, 'add', "add a message to a Mind's conversation")
     .requiredOption('--role <role>', MESSAGE_ROLES.join(', '))
     .addOption(new Option('--content <text>', 'the message; - reads it from stdin').conflicts('contentFile'))
     .option('--content-file <file>', 'read the message from this file')
@@ -76,8 +73,7 @@ export function registerMessageCommands({ program, io, withGenesis, print }: Com
     .option('--environment <id>', 'the environment it happened in')
     .action(async (gmid: string, opts: AddOptions, command: Command) => {
       const content = await readContent(opts, io, command);
-      await withGenesis(async (genesis) => {
-        const mind = await genesis.loadMind(gmid);
+      await withMind(gmid, async (mind) => {
         const added = await mind.conversation.addMessage({
           role: oneOf(opts.role, MESSAGE_ROLES, 'role'),
           content,
@@ -88,10 +84,7 @@ export function registerMessageCommands({ program, io, withGenesis, print }: Com
       });
     });
 
-  program
-    .command('messages')
-    .description("list a Mind's messages, newest first")
-    .argument('<gmid>', 'the Mind', parseGmidArgument)
+  mindCommand(program, 'messages', "list a Mind's messages, newest first")
     .option('--limit <n>', 'page size (1..1000)', parseLimitOption, 20)
     .option('--cursor <c>', 'the nextCursor of the previous page')
     .option('--since <iso>', 'only messages at or after this time', timeOption('--since'))
@@ -99,8 +92,7 @@ export function registerMessageCommands({ program, io, withGenesis, print }: Com
     .option('--user <email>', 'only messages with this user')
     .option('--role <role>', `only messages of this role: ${MESSAGE_ROLES.join(', ')}`)
     .action(async (gmid: string, opts: ListOptions) =>
-      withGenesis(async (genesis) => {
-        const mind = await genesis.loadMind(gmid);
+      withMind(gmid, async (mind) => {
         const page = await mind.conversation.listMessages({
           limit: opts.limit,
           cursor: opts.cursor ?? null,

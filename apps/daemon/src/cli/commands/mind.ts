@@ -1,5 +1,4 @@
 import type { CommandContext } from '../program';
-import { parseGmidArgument } from '../options';
 import { createdMindView, deletedMindView, mindListView, mindView } from '../views';
 
 interface CreateOptions {
@@ -10,7 +9,7 @@ interface CreateOptions {
   template?: string;
 }
 
-export function registerMindCommands({ program, withGenesis, print }: CommandContext): void {
+export function registerMindCommands({ program, withGenesis, print, mindCommand }: CommandContext): void {
   const mind = program.command('mind').description('create, list, show and delete Minds');
 
   mind
@@ -39,16 +38,10 @@ export function registerMindCommands({ program, withGenesis, print }: CommandCon
     .description('list registered Minds')
     .action(async () => withGenesis(async (genesis) => print(mindListView(await genesis.listMinds()))));
 
-  mind
-    .command('show')
-    .description("show a Mind's JSON document")
-    .argument('<gmid>', 'the Mind', parseGmidArgument)
+  mindCommand(mind, 'show', "show a Mind's JSON document")
     .action(async (gmid: string) => withGenesis(async (genesis) => print(mindView(await genesis.loadMind(gmid)))));
 
-  mind
-    .command('delete')
-    .description('delete a Mind: its SQL rows, JSON file and secrets (backups of old files are kept)')
-    .argument('<gmid>', 'the Mind', parseGmidArgument)
+  mindCommand(mind, 'delete', 'delete a Mind: its SQL rows, JSON file and secrets (backups of old files are kept)')
     .action(async (gmid: string) =>
       withGenesis(async (genesis) => print(deletedMindView(await genesis.deleteMind(gmid)))),
     );

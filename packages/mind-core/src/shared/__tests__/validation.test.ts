@@ -50,7 +50,7 @@ describe('jsonValue / jsonObject', () => {
     [{ when: new Date(0) }, 'metadata.when', /a Date/],
     [{ n: Number.NaN }, 'metadata.n', /finite number/],
     [{ deep: { list: [1, Number.POSITIVE_INFINITY] } }, 'metadata.deep.list.1', /finite number/],
-    [{ big: BigInt(1) }, 'metadata.big', /1n/],
+    [{ big: BigInt(1) }, 'metadata.big', /a bigint \(1n\)/],
     [{ list: [undefined] }, 'metadata.list.0', /undefined/],
   ])('refuses %p, naming the path', (value, field, message) => {
     const error = errorOf(() => jsonObject(value, 'metadata'));
