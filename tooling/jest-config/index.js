@@ -14,10 +14,7 @@ function base(dir) {
     rootDir: dir,
     testEnvironment: 'node',
     transform: {
-      '^.+\\.ts$': [
-        require.resolve('ts-jest'),
-        { tsconfig: path.join(dir, 'tsconfig.json'), diagnostics: false },
-      ],
+      '^.+\\.ts$': [require.resolve('ts-jest'), { tsconfig: path.join(dir, 'tsconfig.json'), diagnostics: false }],
     },
     moduleFileExtensions: ['ts', 'js', 'json'],
     setupFiles: [require.resolve('./setup.js')],
@@ -30,12 +27,7 @@ function unit(dir) {
     ...base(dir),
     displayName: 'unit',
     testMatch: ['<rootDir>/src/**/__tests__/**/*.test.ts'],
-    testPathIgnorePatterns: [
-      '/node_modules/',
-      '/dist/',
-      '\\.integration\\.test\\.ts$',
-      '\\.postgres\\.test\\.ts$',
-    ],
+    testPathIgnorePatterns: ['/node_modules/', '/dist/', '\\.integration\\.test\\.ts$', '\\.postgres\\.test\\.ts$'],
   };
 }
 

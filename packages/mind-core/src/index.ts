@@ -3,8 +3,33 @@
 import 'reflect-metadata';
 
 // shared
-export { GenesisError, toGenesisError, isGenesisError, invalidInput, type GenesisErrorCode, type GenesisErrorJson, type GenesisErrorOptions } from './shared/errors';
-export { toEpochMs, epochMs, count, integer, parseLimit, unitInterval, oneOf, nonEmptyText, stringList, isEmail, parseEmail, jsonValue, jsonObject, isRecord, shown, type TimeInput } from './shared/validation';
+export {
+  GenesisError,
+  toGenesisError,
+  isGenesisError,
+  invalidInput,
+  type GenesisErrorCode,
+  type GenesisErrorJson,
+  type GenesisErrorOptions,
+} from './shared/errors';
+export {
+  toEpochMs,
+  epochMs,
+  count,
+  integer,
+  parseLimit,
+  unitInterval,
+  oneOf,
+  nonEmptyText,
+  stringList,
+  isEmail,
+  parseEmail,
+  jsonValue,
+  jsonObject,
+  isRecord,
+  shown,
+  type TimeInput,
+} from './shared/validation';
 export { isGmid, parseGmid, newGmid } from './shared/gmid';
 export { encodeCursor, decodeCursor, toPage, type CursorPosition } from './shared/cursor';
 export { processAlive } from './shared/process';
@@ -15,29 +40,126 @@ export { type Clock, systemClock } from './ports/clock';
 export { type Logger, type LogFn, silentLogger } from './ports/logger';
 export { type UnitOfWork, type TransactionStores } from './ports/unit-of-work';
 export { type MindDocumentStore, type DocumentFile } from './ports/mind-document-store';
-export { type MessageRole, type StoredMessage, type NewMessage, type MessageFilter, type MessageQuery, type AppendResult, type MessageStore, MESSAGE_ROLES } from './ports/message-store';
-export { type ConcernType, type ConcernUrgency, type ConcernStatus, type StoredConcern, type NewConcern, type ConcernPatch, type ConcernFilter, type ConcernQuery, type ConcernStore, CONCERN_TYPES, CONCERN_URGENCIES, CONCERN_STATUSES } from './ports/concern-store';
-export { type TaskStatus, type StoredTask, type NewTask, type TaskQuery, type ClaimOptions, type TaskStore, TASK_STATUSES } from './ports/task-store';
+export {
+  type MessageRole,
+  type StoredMessage,
+  type NewMessage,
+  type MessageFilter,
+  type MessageQuery,
+  type AppendResult,
+  type MessageStore,
+  MESSAGE_ROLES,
+} from './ports/message-store';
+export {
+  type ConcernType,
+  type ConcernUrgency,
+  type ConcernStatus,
+  type StoredConcern,
+  type NewConcern,
+  type ConcernPatch,
+  type ConcernFilter,
+  type ConcernQuery,
+  type ConcernStore,
+  type StatusGuard,
+  CONCERN_TYPES,
+  CONCERN_URGENCIES,
+  CONCERN_STATUSES,
+} from './ports/concern-store';
+export {
+  type TaskStatus,
+  type StoredTask,
+  type NewTask,
+  type TaskQuery,
+  type ClaimOptions,
+  type TaskStore,
+  TASK_STATUSES,
+} from './ports/task-store';
 export { type MindStatus, type RegisteredMind, type MindRegistry, MIND_STATUSES } from './ports/mind-registry';
-export { type EnvironmentKind, type EnvironmentRecord, type EnvironmentStore, ENVIRONMENT_KINDS } from './ports/environment-store';
-export { type RelationshipType, type RelationshipRecord, type RelationshipStore, RELATIONSHIP_TYPES } from './ports/relationship-store';
-export { type StoredRecord, type NewRecord, type RecordStore } from './ports/record-store';
-export { type VectorScalar, type VectorRecord, type StoredVector, type VectorHit, type VectorFilter, type VectorClause, type EmbeddingInfo, type ReindexOptions, type MemoryStore, type EmbeddingProvider, type MemoryBackend } from './ports/memory-store';
-export { CLOCK, LOGGER, MESSAGE_STORE, CONCERN_STORE, TASK_STORE, MIND_REGISTRY, ENVIRONMENT_STORE, RELATIONSHIP_STORE, RECORD_STORE, UNIT_OF_WORK, MIND_DOCUMENT_STORE, MIND_OPTIONS, MEMORY_BACKEND } from './ports/tokens';
+export {
+  type EnvironmentKind,
+  type EnvironmentRecord,
+  type EnvironmentInput,
+  type EnvironmentStore,
+  ENVIRONMENT_KINDS,
+} from './ports/environment-store';
+export {
+  type RelationshipType,
+  type RelationshipRecord,
+  type RelationshipInput,
+  type RelationshipStore,
+  RELATIONSHIP_TYPES,
+} from './ports/relationship-store';
+export { type StoredRecord, type NewRecord, type RecordQuery, type RecordStore } from './ports/record-store';
+export {
+  type VectorScalar,
+  type VectorRecord,
+  type StoredVector,
+  type VectorHit,
+  type VectorFilter,
+  type VectorClause,
+  type EmbeddingInfo,
+  type ReindexOptions,
+  type MemoryStore,
+  type EmbeddingProvider,
+  type MemoryBackend,
+} from './ports/memory-store';
+export {
+  CLOCK,
+  LOGGER,
+  MESSAGE_STORE,
+  CONCERN_STORE,
+  TASK_STORE,
+  MIND_REGISTRY,
+  ENVIRONMENT_STORE,
+  RELATIONSHIP_STORE,
+  RECORD_STORE,
+  UNIT_OF_WORK,
+  MIND_DOCUMENT_STORE,
+  MIND_OPTIONS,
+  MEMORY_BACKEND,
+} from './ports/tokens';
 
 // mind
-export { MIND_SCHEMA_VERSION, MAX_MIND_FILE_BYTES, MAX_EMOTIONS, mindDocumentSchema, validateMindDocument, type MindDocument, type MindIdentity, type EmotionalState, type NewMindInput } from './mind/mind-document';
+export {
+  MIND_SCHEMA_VERSION,
+  MAX_MIND_FILE_BYTES,
+  MAX_EMOTIONS,
+  mindDocumentSchema,
+  validateMindDocument,
+  type MindDocument,
+  type MindIdentity,
+  type EmotionalState,
+  type NewMindInput,
+} from './mind/mind-document';
 export { FileMindDocumentStore, type FileDocumentStoreOptions } from './mind/file-document-store';
 export { Mind, type SaveResult, type MindDependencies } from './mind/mind';
 export { MindService, type MindOptions, type MindStats } from './mind/mind-service';
 
 // conversation, concerns, memory
-export { ConversationManager, DEFAULT_MAX_MESSAGE_BYTES, type AddMessageInput, type ListMessagesInput, type MessageCountFilter } from './conversation/conversation-manager';
+export {
+  ConversationManager,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  type AddMessageInput,
+  type ListMessagesInput,
+  type MessageCountFilter,
+} from './conversation/conversation-manager';
 export { ConcernManager, type CreateConcernInput, type ListConcernsInput } from './concerns/concern-manager';
 export { newConcernRow, checkConcernPatch } from './concerns/new-concern';
 export { newTaskRow, DEFAULT_MAX_ATTEMPTS } from './tasks/new-task';
-export { MemoryManager, type SearchMemoriesInput, type MemorySearchHit, type MemoryOptions } from './memory/memory-manager';
-export { MemoryType, MEMORY_TYPES, RELATIONSHIP_CONTEXTS, type Memory, type RelationshipContext, type AddMemoryInput } from './memory/memory-input';
+export {
+  MemoryManager,
+  type SearchMemoriesInput,
+  type MemorySearchHit,
+  type MemoryOptions,
+} from './memory/memory-manager';
+export {
+  MemoryType,
+  MEMORY_TYPES,
+  RELATIONSHIP_CONTEXTS,
+  type Memory,
+  type RelationshipContext,
+  type AddMemoryInput,
+} from './memory/memory-input';
 export { matchesVectorFilter } from './memory/vector-filter';
 
 // old-format files

@@ -13,7 +13,10 @@ import { chromaDataDir, ChromaMemoryStore, HashEmbeddingProvider, startEmbeddedC
 const SIZES = (process.env.BENCH_SIZES ?? '10000,100000').split(',').map(Number);
 const BATCH = 1000;
 const QUERIES = 300;
-const WORDS = 'coffee garden river music family work travel health dream friend book morning evening rain sun city ocean mountain dog cat train meeting birthday recipe project doctor school movie song letter'.split(' ');
+const WORDS =
+  'coffee garden river music family work travel health dream friend book morning evening rain sun city ocean mountain dog cat train meeting birthday recipe project doctor school movie song letter'.split(
+    ' ',
+  );
 const TYPES = ['episodic', 'semantic', 'procedural', 'prospective', 'working'];
 
 /** Types and users are assigned independently of the text (a multiplicative hash of the index). */
@@ -24,7 +27,8 @@ function text(i: number): string {
   return `memory ${i}: ${pick(1)} ${pick(2)} with ${pick(3)} and ${pick(4)} near the ${pick(5)} ${i % 97}`;
 }
 
-const pct = (sorted: number[], p: number) => +sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!.toFixed(2);
+const pct = (sorted: number[], p: number) =>
+  +sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!.toFixed(2);
 const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
 
 async function run(size: number) {
@@ -63,15 +67,35 @@ async function run(size: number) {
 
     const filter: VectorFilter = [
       { field: 'memory_type', op: 'eq', value: 'semantic' },
-      { op: 'or', clauses: [{ field: 'user_email', op: 'eq', value: 'user1@x.io' }, { field: 'user_email', op: 'eq', value: '' }, { field: 'relationship_context', op: 'eq', value: 'shared' }] },
+      {
+        op: 'or',
+        clauses: [
+          { field: 'user_email', op: 'eq', value: 'user1@x.io' },
+          { field: 'user_email', op: 'eq', value: '' },
+          { field: 'relationship_context', op: 'eq', value: 'shared' },
+        ],
+      },
     ];
-    const queryVectors = await embedder.embed(Array.from({ length: QUERIES }, (_, i) => `${WORDS[i % WORDS.length]} ${WORDS[(i * 3) % WORDS.length]} near the river`));
+    const queryVectors = await embedder.embed(
+      Array.from(
+        { length: QUERIES },
+        (_, i) => `${WORDS[i % WORDS.length]} ${WORDS[(i * 3) % WORDS.length]} near the river`,
+      ),
+    );
     for (let i = 0; i < 20; i++) await store.query(owner, queryVectors[i]!, 5, filter); // warm-up
     const storeTimes: number[] = [];
     const unfilteredTimes: number[] = [];
     const insideChromaTimes: number[] = [];
-    const where = { $and: [{ memory_type: 'semantic' }, { $or: [{ user_email: 'user1@x.io' }, { user_email: '' }, { relationship_context: 'shared' }] }] };
-    const collection = await store.client.getCollection({ name: `genesis-${owner.toLowerCase()}`, embeddingFunction: null as never });
+    const where = {
+      $and: [
+        { memory_type: 'semantic' },
+        { $or: [{ user_email: 'user1@x.io' }, { user_email: '' }, { relationship_context: 'shared' }] },
+      ],
+    };
+    const collection = await store.client.getCollection({
+      name: `genesis-${owner.toLowerCase()}`,
+      embeddingFunction: null as never,
+    });
     for (const [i, v] of queryVectors.entries()) {
       let t = process.hrtime.bigint();
       const hits = await store.query(owner, v, 5, filter);
@@ -87,11 +111,20 @@ async function run(size: number) {
       }
     }
 
-    const manager = new MemoryManager(owner, { connect: async () => ({ store, embedder }), drop: async () => false }, { now: () => Date.now() });
+    const manager = new MemoryManager(
+      owner,
+      { connect: async () => ({ store, embedder }), drop: async () => false },
+      { now: () => Date.now() },
+    );
     const managerTimes: number[] = [];
     for (let i = 0; i < 100; i++) {
       const t = process.hrtime.bigint();
-      await manager.searchMemories({ query: `${WORDS[i % WORDS.length]} by the river`, limit: 5, memoryType: 'semantic', userEmail: 'user1@x.io' });
+      await manager.searchMemories({
+        query: `${WORDS[i % WORDS.length]} by the river`,
+        limit: 5,
+        memoryType: 'semantic',
+        userEmail: 'user1@x.io',
+      });
       managerTimes.push(ms(t));
     }
     for (const a of [storeTimes, unfilteredTimes, insideChromaTimes, managerTimes]) a.sort((x, y) => x - y);

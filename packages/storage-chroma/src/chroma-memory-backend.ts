@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { silentLogger, type EmbeddingProvider, type Logger, type MemoryBackend, type MemoryStore } from '@genesis/mind-core';
+import { silentLogger } from '@genesis/mind-core';
+import type { EmbeddingProvider, Logger, MemoryBackend, MemoryStore } from '@genesis/mind-core';
 import { chromaDataDir } from './chroma-server';
 import { createEmbeddingProvider, type EmbeddingConfig } from './embeddings/factory';
 import { openMemoryTier, type MemoryTier } from './memory-tier';
@@ -29,7 +30,10 @@ export class ChromaMemoryBackend implements MemoryBackend {
   connect(): Promise<{ store: MemoryStore; embedder: EmbeddingProvider }> {
     this.connecting ??= (async () => {
       const { embeddings, home, url, token, startupTimeoutMs } = this.options;
-      const embedder = embeddings && 'embed' in embeddings ? embeddings : await createEmbeddingProvider({ modelDir: `${home}/models`, ...embeddings });
+      const embedder =
+        embeddings && 'embed' in embeddings
+          ? embeddings
+          : await createEmbeddingProvider({ modelDir: `${home}/models`, ...embeddings });
       const tier = await openMemoryTier({
         home,
         ...(url ? { url } : {}),
@@ -62,7 +66,9 @@ export class ChromaMemoryBackend implements MemoryBackend {
     const connecting = this.connecting;
     this.connecting = undefined;
     // A connection that failed has nothing to close (its error was reported to whoever awaited it).
-    const connected = await connecting.catch((error: unknown) => this.log.debug({ err: error }, 'memory tier never connected'));
+    const connected = await connecting.catch((error: unknown) =>
+      this.log.debug({ err: error }, 'memory tier never connected'),
+    );
     await connected?.tier.close();
   }
 }

@@ -1,5 +1,7 @@
 import { ChromaClient, type Collection, type Metadata, type Where } from 'chromadb';
-import { matchesVectorFilter, silentLogger, type EmbeddingInfo, type ReindexOptions, type Logger, type MemoryStore, type StoredVector, type VectorClause, type VectorFilter, type VectorHit, type VectorScalar } from '@genesis/mind-core';
+import { matchesVectorFilter, silentLogger } from '@genesis/mind-core';
+import type { EmbeddingInfo, ReindexOptions, Logger, MemoryStore, StoredVector } from '@genesis/mind-core';
+import type { VectorClause, VectorFilter, VectorHit, VectorScalar } from '@genesis/mind-core';
 import { MemoryTierError } from './errors';
 
 /** `GMD-2026-4A7F-9B23` → `genesis-gmd-2026-4a7f-9b23` (Chroma names: 3+ characters, [a-z0-9._-]). */
@@ -22,7 +24,6 @@ function toWhere(filter: VectorFilter | undefined): Where | undefined {
   };
   return filter.length === 1 ? one(filter[0]!) : ({ $and: filter.map(one) } as Where);
 }
-
 
 export interface ChromaStoreOptions {
   /** `http://host:port` of the Chroma server. */
@@ -53,11 +54,19 @@ export class ChromaMemoryStore implements MemoryStore {
     });
   }
 
-  async open(ownerId: string, embedding: EmbeddingInfo, options: { allowMismatch?: boolean } = {}): Promise<EmbeddingInfo> {
+  async open(
+    ownerId: string,
+    embedding: EmbeddingInfo,
+    options: { allowMismatch?: boolean } = {},
+  ): Promise<EmbeddingInfo> {
     const collection = await this.call(`open the memory collection of ${ownerId}`, () =>
       this.client.getOrCreateCollection({
         name: collectionName(ownerId),
-        metadata: { 'hnsw:space': 'cosine', embedding_provider: embedding.provider, embedding_dimension: embedding.dimension },
+        metadata: {
+          'hnsw:space': 'cosine',
+          embedding_provider: embedding.provider,
+          embedding_dimension: embedding.dimension,
+        },
         embeddingFunction: null,
       }),
     );
@@ -80,7 +89,12 @@ export class ChromaMemoryStore implements MemoryStore {
     if (records.length === 0) return;
     const c = this.collection(ownerId);
     await this.call('add memories', () =>
-      c.add({ ids: records.map((r) => r.id), embeddings: records.map((r) => r.embedding), documents: records.map((r) => r.document), metadatas: records.map((r) => r.metadata as Metadata) }),
+      c.add({
+        ids: records.map((r) => r.id),
+        embeddings: records.map((r) => r.embedding),
+        documents: records.map((r) => r.document),
+        metadatas: records.map((r) => r.metadata as Metadata),
+      }),
     );
   }
 
@@ -124,7 +138,12 @@ export class ChromaMemoryStore implements MemoryStore {
 
   private async nearest(c: Collection, embedding: number[], limit: number, where?: Where): Promise<VectorHit[]> {
     const result = await this.call('search memories', () =>
-      c.query({ queryEmbeddings: [embedding], nResults: limit, ...(where ? { where } : {}), include: ['documents', 'metadatas', 'distances'] as never }),
+      c.query({
+        queryEmbeddings: [embedding],
+        nResults: limit,
+        ...(where ? { where } : {}),
+        include: ['documents', 'metadatas', 'distances'] as never,
+      }),
     );
     const ids = result.ids[0] ?? [];
     return ids.map((id, i) => ({
@@ -142,11 +161,19 @@ export class ChromaMemoryStore implements MemoryStore {
     return this.rows(result);
   }
 
-  async scan(ownerId: string, options: { limit: number; offset: number; filter?: VectorFilter }): Promise<StoredVector[]> {
+  async scan(
+    ownerId: string,
+    options: { limit: number; offset: number; filter?: VectorFilter },
+  ): Promise<StoredVector[]> {
     const c = this.collection(ownerId);
     const where = toWhere(options.filter);
     const result = await this.call('list memories', () =>
-      c.get({ limit: options.limit, offset: options.offset, ...(where ? { where } : {}), include: ['documents', 'metadatas'] as never }),
+      c.get({
+        limit: options.limit,
+        offset: options.offset,
+        ...(where ? { where } : {}),
+        include: ['documents', 'metadatas'] as never,
+      }),
     );
     return this.rows(result);
   }
@@ -172,7 +199,11 @@ export class ChromaMemoryStore implements MemoryStore {
       return true;
     } catch (error) {
       if (/not (be )?found|does not exist/i.test((error as Error).message)) return false;
-      throw new MemoryTierError('MEMORY_QUERY_FAILED', `Cannot delete the memory collection of ${ownerId}: ${(error as Error).message}`, { cause: error });
+      throw new MemoryTierError(
+        'MEMORY_QUERY_FAILED',
+        `Cannot delete the memory collection of ${ownerId}: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
   }
 
@@ -181,11 +212,17 @@ export class ChromaMemoryStore implements MemoryStore {
     const total = await source.count();
     const stagingName = `${collectionName(ownerId)}-reindex`;
     // A staging collection left by an interrupted re-index, if any (none is the usual case).
-    await this.client.deleteCollection({ name: stagingName }).catch((error: unknown) => this.log.debug({ stagingName, err: error }, 'no staging collection to remove'));
+    await this.client
+      .deleteCollection({ name: stagingName })
+      .catch((error: unknown) => this.log.debug({ stagingName, err: error }, 'no staging collection to remove'));
     const staging = await this.call('create the re-index collection', () =>
       this.client.createCollection({
         name: stagingName,
-        metadata: { 'hnsw:space': 'cosine', embedding_provider: embedding.provider, embedding_dimension: embedding.dimension },
+        metadata: {
+          'hnsw:space': 'cosine',
+          embedding_provider: embedding.provider,
+          embedding_dimension: embedding.dimension,
+        },
         embeddingFunction: null,
       }),
     );
@@ -196,7 +233,12 @@ export class ChromaMemoryStore implements MemoryStore {
       const rows = this.rows(await source.get({ limit: batch, offset, include: ['documents', 'metadatas'] as never }));
       if (rows.length === 0) break;
       const vectors = await embed(rows.map((r) => r.document));
-      await staging.add({ ids: rows.map((r) => r.id), embeddings: vectors, documents: rows.map((r) => r.document), metadatas: rows.map((r) => r.metadata as Metadata) });
+      await staging.add({
+        ids: rows.map((r) => r.id),
+        embeddings: vectors,
+        documents: rows.map((r) => r.document),
+        metadatas: rows.map((r) => r.metadata as Metadata),
+      });
       done += rows.length;
       onProgress?.(done, total);
     }
@@ -206,13 +248,25 @@ export class ChromaMemoryStore implements MemoryStore {
     return done;
   }
 
-  private rows(result: { ids: string[]; documents: Array<string | null>; metadatas: Array<Metadata | null> }): StoredVector[] {
-    return result.ids.map((id, i) => ({ id, document: result.documents[i] ?? '', metadata: (result.metadatas[i] ?? {}) as Record<string, VectorScalar> }));
+  private rows(result: {
+    ids: string[];
+    documents: Array<string | null>;
+    metadatas: Array<Metadata | null>;
+  }): StoredVector[] {
+    return result.ids.map((id, i) => ({
+      id,
+      document: result.documents[i] ?? '',
+      metadata: (result.metadatas[i] ?? {}) as Record<string, VectorScalar>,
+    }));
   }
 
   private collection(ownerId: string): Collection {
     const c = this.collections.get(ownerId);
-    if (!c) throw new MemoryTierError('MEMORY_QUERY_FAILED', `The memory collection of ${ownerId} is not open: call open() first`);
+    if (!c)
+      throw new MemoryTierError(
+        'MEMORY_QUERY_FAILED',
+        `The memory collection of ${ownerId} is not open: call open() first`,
+      );
     return c;
   }
 

@@ -48,7 +48,9 @@ async function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -103,7 +105,11 @@ export async function startEmbeddedChroma(options: StartOptions): Promise<Chroma
   const { dataDir } = options;
   const file = serverFilePath(dataDir);
   mkdirSync(dataDir, { recursive: true });
-  const release = await lock(dirname(file), { lockfilePath: `${file}.lock`, stale: 60_000, retries: { retries: 300, minTimeout: 50, maxTimeout: 200 } });
+  const release = await lock(dirname(file), {
+    lockfilePath: `${file}.lock`,
+    stale: 60_000,
+    retries: { retries: 300, minTimeout: 50, maxTimeout: 200 },
+  });
   try {
     const existing = readServerFile(file);
     if (existing && existing.dataDir === dataDir && alive(existing.pid) && (await heartbeat(existing.url))) {
@@ -116,10 +122,14 @@ export async function startEmbeddedChroma(options: StartOptions): Promise<Chroma
     const url = `http://127.0.0.1:${port}`;
     const logFile = join(dirname(dataDir), 'chroma.log');
     const log = openSync(logFile, 'a');
-    const child = spawn(process.execPath, [chromaCli(), 'run', '--path', dataDir, '--port', String(port), '--host', '127.0.0.1'], {
-      stdio: ['ignore', log, log],
-      detached: true,
-    });
+    const child = spawn(
+      process.execPath,
+      [chromaCli(), 'run', '--path', dataDir, '--port', String(port), '--host', '127.0.0.1'],
+      {
+        stdio: ['ignore', log, log],
+        detached: true,
+      },
+    );
     closeSync(log);
     child.unref();
     let exited: number | null = null;
@@ -129,11 +139,17 @@ export async function startEmbeddedChroma(options: StartOptions): Promise<Chroma
     while (!(await heartbeat(url, 500))) {
       if (exited !== null) {
         const tail = readFileSync(logFile, 'utf8').split('\n').slice(-5).join(' ').trim();
-        throw new MemoryTierError('CHROMA_UNAVAILABLE', `The Chroma server for ${dataDir} exited (code ${exited}) before answering: ${tail} (log: ${logFile})`);
+        throw new MemoryTierError(
+          'CHROMA_UNAVAILABLE',
+          `The Chroma server for ${dataDir} exited (code ${exited}) before answering: ${tail} (log: ${logFile})`,
+        );
       }
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new MemoryTierError('CHROMA_START_TIMEOUT', `The Chroma server for ${dataDir} did not answer its heartbeat on ${url} within ${options.startupTimeoutMs ?? 30_000} ms (log: ${logFile})`);
+        throw new MemoryTierError(
+          'CHROMA_START_TIMEOUT',
+          `The Chroma server for ${dataDir} did not answer its heartbeat on ${url} within ${options.startupTimeoutMs ?? 30_000} ms (log: ${logFile})`,
+        );
       }
       await sleep(100);
     }

@@ -1,6 +1,12 @@
 import { GenesisError, type GenesisErrorOptions } from '@genesis/mind-core';
 
-export type MemoryTierErrorCode = 'CHROMA_UNAVAILABLE' | 'CHROMA_BINDINGS' | 'CHROMA_START_TIMEOUT' | 'EMBEDDING_MISMATCH' | 'EMBEDDING_UNAVAILABLE' | 'MEMORY_QUERY_FAILED';
+export type MemoryTierErrorCode =
+  | 'CHROMA_UNAVAILABLE'
+  | 'CHROMA_BINDINGS'
+  | 'CHROMA_START_TIMEOUT'
+  | 'EMBEDDING_MISMATCH'
+  | 'EMBEDDING_UNAVAILABLE'
+  | 'MEMORY_QUERY_FAILED';
 
 /** A failure of the memory tier (Chroma or an embedding provider): a GenesisError with a memory code. */
 export class MemoryTierError extends GenesisError {

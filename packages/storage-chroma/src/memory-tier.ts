@@ -25,11 +25,26 @@ export interface MemoryTier {
 export async function openMemoryTier(options: MemoryTierOptions): Promise<MemoryTier> {
   if (options.url) {
     if (!(await heartbeat(options.url.replace(/\/+$/, ''), 5000))) {
-      throw new MemoryTierError('CHROMA_UNAVAILABLE', `No Chroma server answers at ${options.url} (chroma.url / GENESIS_CHROMA_URL): check the address and that it is running.`);
+      throw new MemoryTierError(
+        'CHROMA_UNAVAILABLE',
+        `No Chroma server answers at ${options.url} (chroma.url / GENESIS_CHROMA_URL): check the address and that it is running.`,
+      );
     }
-    const store = new ChromaMemoryStore({ url: options.url, ...(options.token ? { token: options.token } : {}), ...(options.logger ? { logger: options.logger } : {}) });
+    const store = new ChromaMemoryStore({
+      url: options.url,
+      ...(options.token ? { token: options.token } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
     return { store, url: options.url, server: null, close: async () => undefined };
   }
-  const server = await startEmbeddedChroma({ dataDir: chromaDataDir(options.home), ...(options.startupTimeoutMs ? { startupTimeoutMs: options.startupTimeoutMs } : {}) });
-  return { store: new ChromaMemoryStore({ url: server.url, ...(options.logger ? { logger: options.logger } : {}) }), url: server.url, server, close: () => server.close() };
+  const server = await startEmbeddedChroma({
+    dataDir: chromaDataDir(options.home),
+    ...(options.startupTimeoutMs ? { startupTimeoutMs: options.startupTimeoutMs } : {}),
+  });
+  return {
+    store: new ChromaMemoryStore({ url: server.url, ...(options.logger ? { logger: options.logger } : {}) }),
+    url: server.url,
+    server,
+    close: () => server.close(),
+  };
 }

@@ -47,7 +47,15 @@ export interface SqlExecutor {
 }
 
 /** Every table of the Genesis schema, in the order `tableCounts` reports them. */
-export const TABLES = ['minds', 'environments', 'relationships', 'conversation_messages', 'concerns', 'background_tasks', 'mind_records'] as const;
+export const TABLES = [
+  'minds',
+  'environments',
+  'relationships',
+  'conversation_messages',
+  'concerns',
+  'background_tasks',
+  'mind_records',
+] as const;
 
 export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//i.test(url);
@@ -83,7 +91,8 @@ export class SqlDatabase implements SqlExecutor {
     private readonly dataSource: DataSource,
     dialect: SqlDialect,
     location: string,
-    private readonly options: Required<Pick<SqlDatabaseOptions, 'busyRetries' | 'busyBackoffMs'>> & Pick<SqlDatabaseOptions, 'logger' | 'onQuery'>,
+    private readonly options: Required<Pick<SqlDatabaseOptions, 'busyRetries' | 'busyBackoffMs'>> &
+      Pick<SqlDatabaseOptions, 'logger' | 'onQuery'>,
   ) {
     this.dialect = dialect;
     this.location = location;
@@ -133,7 +142,11 @@ export class SqlDatabase implements SqlExecutor {
     try {
       mkdirSync(dirname(file), { recursive: true });
     } catch (cause) {
-      throw new StorageError('DATABASE_UNAVAILABLE', `Cannot create the folder of the SQLite database ${file}: ${(cause as Error).message}`, { cause });
+      throw new StorageError(
+        'DATABASE_UNAVAILABLE',
+        `Cannot create the folder of the SQLite database ${file}: ${(cause as Error).message}`,
+        { cause },
+      );
     }
     const dataSource = new DataSource({ ...common, type: 'sqlite', database: file, enableWAL: true, busyTimeout });
     try {
@@ -141,7 +154,11 @@ export class SqlDatabase implements SqlExecutor {
       await dataSource.query('PRAGMA synchronous = NORMAL');
     } catch (cause) {
       if (dataSource.isInitialized) {
-        await dataSource.destroy().catch((error: unknown) => options.logger?.warn({ file, err: error }, 'closing a database that failed to open also failed'));
+        await dataSource
+          .destroy()
+          .catch((error: unknown) =>
+            options.logger?.warn({ file, err: error }, 'closing a database that failed to open also failed'),
+          );
       }
       throw new StorageError(
         driverCode(cause) === 'SQLITE_BUSY' ? 'DATABASE_BUSY' : 'DATABASE_UNAVAILABLE',
@@ -156,7 +173,9 @@ export class SqlDatabase implements SqlExecutor {
    * Opens the database and applies pending migrations (unless `migrate: false`); closes it again if
    * migrating fails. Returns the names of the migrations applied.
    */
-  static async openMigrated(options: SqlDatabaseOptions & { migrate?: boolean }): Promise<{ db: SqlDatabase; applied: string[] }> {
+  static async openMigrated(
+    options: SqlDatabaseOptions & { migrate?: boolean },
+  ): Promise<{ db: SqlDatabase; applied: string[] }> {
     const db = await SqlDatabase.open(options);
     try {
       return { db, applied: options.migrate === false ? [] : await db.migrate() };
@@ -245,7 +264,10 @@ export class SqlDatabase implements SqlExecutor {
   async migrate(): Promise<string[]> {
     const run = async () => {
       try {
-        if (this.dialect === 'postgres') return await this.withAdvisoryLock(async () => (await this.dataSource.runMigrations({ transaction: 'each' })).map((m) => m.name));
+        if (this.dialect === 'postgres')
+          return await this.withAdvisoryLock(async () =>
+            (await this.dataSource.runMigrations({ transaction: 'each' })).map((m) => m.name),
+          );
         const applied = await this.dataSource.runMigrations({ transaction: 'each' });
         return applied.map((m) => m.name);
       } catch (cause) {
@@ -309,7 +331,11 @@ export class SqlDatabase implements SqlExecutor {
       await runner.query('COMMIT');
       return result;
     } catch (error) {
-      await runner.query('ROLLBACK').catch((rollbackError: unknown) => this.log.error({ database: this.location, err: rollbackError }, 'rollback failed'));
+      await runner
+        .query('ROLLBACK')
+        .catch((rollbackError: unknown) =>
+          this.log.error({ database: this.location, err: rollbackError }, 'rollback failed'),
+        );
       throw error;
     }
   }
@@ -328,7 +354,11 @@ export class SqlDatabase implements SqlExecutor {
       await runner.commitTransaction();
       return result;
     } catch (error) {
-      await runner.rollbackTransaction().catch((rollbackError: unknown) => this.log.error({ database: this.location, err: rollbackError }, 'rollback failed'));
+      await runner
+        .rollbackTransaction()
+        .catch((rollbackError: unknown) =>
+          this.log.error({ database: this.location, err: rollbackError }, 'rollback failed'),
+        );
       throw this.wrapDriverError(error);
     } finally {
       await runner.release();

@@ -1,19 +1,8 @@
 import type { DependencyContainer } from 'tsyringe';
 import { Lifecycle } from 'tsyringe';
-import {
-  CLOCK,
-  CONCERN_STORE,
-  ENVIRONMENT_STORE,
-  MESSAGE_STORE,
-  MIND_REGISTRY,
-  RECORD_STORE,
-  RELATIONSHIP_STORE,
-  TASK_STORE,
-  UNIT_OF_WORK,
-  systemClock,
-  type Clock,
-  type TransactionStores,
-} from '@genesis/mind-core';
+import { CLOCK, CONCERN_STORE, ENVIRONMENT_STORE, MESSAGE_STORE, MIND_REGISTRY } from '@genesis/mind-core';
+import { RECORD_STORE, RELATIONSHIP_STORE, TASK_STORE, UNIT_OF_WORK, systemClock } from '@genesis/mind-core';
+import type { Clock, TransactionStores } from '@genesis/mind-core';
 import { ConcernRepository } from './repositories/concern.repository';
 import { EnvironmentRepository } from './repositories/environment.repository';
 import { MessageRepository } from './repositories/message.repository';

@@ -20,4 +20,3 @@ export function createSqlStores(executor: SqlExecutor, clock: Clock = systemCloc
     records: new RecordRepository(executor, clock),
   };
 }
-

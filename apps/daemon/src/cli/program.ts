@@ -60,9 +60,18 @@ export function buildProgram(deps: CliDependencies): Command {
   const withGenesis: CommandContext['withGenesis'] = async (fn, options = {}) => {
     const { home } = globals();
     // The CLI keeps stderr for errors: it logs warnings and worse unless configured otherwise.
-    const config = resolveConfig({ overrides: home !== undefined ? { home } : {}, defaults: { log: { level: 'warn' } }, ...(deps.env ? { env: deps.env } : {}) });
+    const config = resolveConfig({
+      overrides: home !== undefined ? { home } : {},
+      defaults: { log: { level: 'warn' } },
+      ...(deps.env ? { env: deps.env } : {}),
+    });
     onConfig?.(config);
-    const genesis = await openGenesis({ config, clock, logger, ...(options.migrate === false ? { migrate: false } : {}) });
+    const genesis = await openGenesis({
+      config,
+      clock,
+      logger,
+      ...(options.migrate === false ? { migrate: false } : {}),
+    });
     try {
       return await fn(genesis);
     } finally {
@@ -76,10 +85,19 @@ export function buildProgram(deps: CliDependencies): Command {
     print: (view) => io.out(globals().json ? JSON.stringify(view.json, null, 2) : view.text),
     withGenesis,
     withMind: (gmid, fn) => withGenesis(async (genesis) => fn(await genesis.loadMind(gmid))),
-    mindCommand: (parent, name, description) => parent.command(name).description(description).argument('<gmid>', 'the Mind', parseGmidArgument),
+    mindCommand: (parent, name, description) =>
+      parent.command(name).description(description).argument('<gmid>', 'the Mind', parseGmidArgument),
   };
 
-  for (const register of [registerStatusCommand, registerMigrateCommand, registerMindCommands, registerMessageCommands, registerConcernCommands, registerMemoryCommands, registerStatsCommand]) {
+  for (const register of [
+    registerStatusCommand,
+    registerMigrateCommand,
+    registerMindCommands,
+    registerMessageCommands,
+    registerConcernCommands,
+    registerMemoryCommands,
+    registerStatsCommand,
+  ]) {
     register(context);
   }
   return program;

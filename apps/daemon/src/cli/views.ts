@@ -1,14 +1,6 @@
 import type { GenesisStats, GenesisStatus } from '@genesis/daemon';
-import type {
-  Memory,
-  MemorySearchHit,
-  Mind,
-  MindStats,
-  Page,
-  RegisteredMind,
-  StoredConcern,
-  StoredMessage,
-} from '@genesis/mind-core';
+import type { Memory, MemorySearchHit, Mind, MindStats, Page, RegisteredMind, StoredConcern } from '@genesis/mind-core';
+import type { StoredMessage } from '@genesis/mind-core';
 
 /**
  * What a command prints: `json` with `--json` (one document on stdout), else `text` for people.

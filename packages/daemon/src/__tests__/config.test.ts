@@ -22,8 +22,15 @@ describe('resolveConfig', () => {
 
   it('layers the config file, then the environment, then explicit options', () => {
     mkdirSync(home.path, { recursive: true });
-    writeFileSync(join(home.path, 'genesis.config.json'), JSON.stringify({ maxMessageBytes: 2048, log: { level: 'debug' }, chroma: { url: 'http://127.0.0.1:9000' } }));
-    const env = { GENESIS_LOG_LEVEL: 'warn', GENESIS_CHROMA_TOKEN: 't0k', GENESIS_DATABASE_URL: 'postgres://u@127.0.0.1/db' };
+    writeFileSync(
+      join(home.path, 'genesis.config.json'),
+      JSON.stringify({ maxMessageBytes: 2048, log: { level: 'debug' }, chroma: { url: 'http://127.0.0.1:9000' } }),
+    );
+    const env = {
+      GENESIS_LOG_LEVEL: 'warn',
+      GENESIS_CHROMA_TOKEN: 't0k',
+      GENESIS_DATABASE_URL: 'postgres://u@127.0.0.1/db',
+    };
     const config = resolveConfig({ overrides: { home: home.path, maxMessageBytes: 4096 }, env });
     expect(config.maxMessageBytes).toBe(4096);
     expect(config.log.level).toBe('warn');
@@ -42,6 +49,8 @@ describe('resolveConfig', () => {
     writeFileSync(join(home.path, 'genesis.config.json'), JSON.stringify({ chroma: { port: 1 } }));
     expect(() => resolveConfig({ overrides: { home: home.path }, env: {} })).toThrow(/genesis\.config\.json/);
     writeFileSync(join(home.path, 'genesis.config.json'), '{ not json');
-    expect(() => resolveConfig({ overrides: { home: home.path }, env: {} })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
+    expect(() => resolveConfig({ overrides: { home: home.path }, env: {} })).toThrow(
+      expect.objectContaining({ code: 'INVALID_CONFIG' }),
+    );
   });
 });

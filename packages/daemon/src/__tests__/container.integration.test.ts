@@ -19,7 +19,9 @@ test('opens <home>/genesis.db, migrates once, and resolves the stores from its c
   const messages = first.container.resolve(MESSAGE_STORE);
   expect(first.container.resolve(MESSAGE_STORE)).toBe(messages);
   await messages.append({ mindId: 'GMD-2026-4A7F-9B23', role: 'user', content: 'hello' });
-  await first.container.resolve(MIND_REGISTRY).upsert({ gmid: 'GMD-2026-4A7F-9B23', name: 'Ada', jsonPath: join(home.path, 'minds/x.json'), status: 'active' });
+  await first.container
+    .resolve(MIND_REGISTRY)
+    .upsert({ gmid: 'GMD-2026-4A7F-9B23', name: 'Ada', jsonPath: join(home.path, 'minds/x.json'), status: 'active' });
   await first.close();
 
   const second = await composeGenesis(config);
@@ -37,7 +39,12 @@ test('the unit of work from the container commits its writes together or not at 
       .run(async (s) => {
         await s.messages.append({ mindId, role: 'user', content: 'kept only with the rest' });
         await s.records.appendMany([{ mindId, namespace: 'dreams', kind: 'dream', data: { n: 1 } }]);
-        await s.minds.upsert({ gmid: 'not a gmid at all, and far too long to be one: ' + 'x'.repeat(80), name: 'X', jsonPath: '/x', status: 'active' });
+        await s.minds.upsert({
+          gmid: 'not a gmid at all, and far too long to be one: ' + 'x'.repeat(80),
+          name: 'X',
+          jsonPath: '/x',
+          status: 'active',
+        });
       })
       .catch((error: unknown) => error);
     expect(failed).toMatchObject({ code: 'INVALID_INPUT' });

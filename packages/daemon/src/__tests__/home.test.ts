@@ -14,6 +14,8 @@ describe('resolveHome', () => {
   it('uses GENESIS_DATABASE_URL when set, else <home>/genesis.db', () => {
     expect(resolveDatabaseUrl('/h', undefined, {})).toBe('/h/genesis.db');
     expect(resolveDatabaseUrl('/h', undefined, { GENESIS_DATABASE_URL: 'postgres://x/y' })).toBe('postgres://x/y');
-    expect(resolveDatabaseUrl('/h', 'postgres://a/b', { GENESIS_DATABASE_URL: 'postgres://x/y' })).toBe('postgres://a/b');
+    expect(resolveDatabaseUrl('/h', 'postgres://a/b', { GENESIS_DATABASE_URL: 'postgres://x/y' })).toBe(
+      'postgres://a/b',
+    );
   });
 });

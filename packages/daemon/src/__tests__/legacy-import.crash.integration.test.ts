@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempHome } from '@genesis/mind-core/testing';
 import { openGenesis } from '../composition/open-genesis';
+import { oldMindWithHistory } from './support/old-minds';
 import { crashSeed, requireBuilt, seededRandom, sleep, startChild, type Child } from './fixtures/children';
 
 /**
@@ -19,52 +20,16 @@ const TRANSACTIONS = 500;
 const DREAMS = 100;
 const RECORDS = TRANSACTIONS + DREAMS;
 
-function oldFormatMind() {
-  const start = Date.UTC(2025, 0, 1);
-  return {
-    identity: {
-      gmid: GMID,
-      name: 'Old Crashy',
-      birth_timestamp: '2024-12-31T00:00:00Z',
-      creator: 'Ann',
-      status: 'active',
-      version: '0.9',
-    },
-    intelligence: { reasoning_model: 'big' },
-    autonomy: { proactive_enabled: true },
-    state: { status: 'active' },
-    emotional_state: {
-      primary_emotion: 'calm',
-      intensity: 0.3,
-      emotions: { calm: 0.3 },
-      mood: 'calm',
-      valence: 0.1,
-      arousal: 0.1,
-      last_update: '2025-06-01T00:00:00Z',
-    },
-    conversation_history: Array.from({ length: MESSAGES }, (_, i) => ({
-      role: i % 2 ? 'assistant' : 'user',
-      content: `turn ${i}: ${'words '.repeat(25)}`,
-      timestamp: new Date(start + i * 60_000).toISOString(),
-    })),
-    dreams: Array.from({ length: DREAMS }, (_, i) => ({
-      content: `dream ${i}`,
-      timestamp: new Date(start + i * 3_600_000).toISOString(),
-    })),
-    config: { language: 'en' },
-    plugins: {
-      currency: {
-        enabled: true,
-        balance: 7,
-        transaction_history: Array.from({ length: TRANSACTIONS }, (_, i) => ({
-          amount: i,
-          memo: `tx ${i}`,
-          timestamp: new Date(start + i * 1_000).toISOString(),
-        })),
-      },
-    },
-  };
-}
+/** The old file: timestamped history, and no inline memories (they would start a Chroma server). */
+const oldFormatMind = () =>
+  oldMindWithHistory(GMID, {
+    turns: MESSAGES,
+    dreams: DREAMS,
+    thoughts: 0,
+    transactions: TRANSACTIONS,
+    memories: 0,
+    timestampsFrom: Date.UTC(2025, 0, 1),
+  });
 
 type Outcome = 'nothing' | 'everything';
 const NOTHING = { messages: 0, records: 0, mindRows: 0, registered: false };

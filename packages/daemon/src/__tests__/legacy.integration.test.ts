@@ -3,24 +3,11 @@ import { copyFileSync, mkdirSync, readFileSync, readdirSync, statSync, writeFile
 import { join } from 'node:path';
 import { FakeClock } from '@genesis/mind-core/testing';
 import { genesisPerFile } from './support/genesis-per-file';
+import { oldMindWithHistory } from './support/old-minds';
 
-/** Hand-made old-format Genesis Mind files, written as an older Genesis would. */
-function fullHistory(gmid: string, turns: number) {
-  return {
-    identity: { gmid, name: 'Old Atlas', digital_fingerprint: 'fp-1', birth_timestamp: '2025-01-10T09:00:00', creator: 'Ann', creator_email: 'ann@example.com', template: 'companion', primary_purpose: 'company', status: 'active', version: '0.9' },
-    intelligence: { reasoning_model: 'big', fast_model: 'small', openai_api_key: 'sk-old-secret' },
-    autonomy: { proactive_enabled: true, check_interval: 30 },
-    state: { status: 'active', current_task: null },
-    emotional_state: { primary_emotion: 'content', intensity: 0.5, emotions: { content: 0.5 }, mood: 'warm', valence: 0.4, arousal: 0.2, last_update: '2025-06-01T00:00:00Z' },
-    conversation_history: Array.from({ length: turns }, (_, i) => ({ role: i % 2 ? 'assistant' : 'user', content: `turn ${i}: ${'words '.repeat(30)}` })),
-    memory: { memories: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`mem-${i}`, { id: `mem-${i}`, memory_type: i % 2 ? 'episodic' : 'semantic', content: `memory ${i} ${'detail '.repeat(50)}` }])) },
-    dreams: Array.from({ length: 25 }, (_, i) => ({ content: `dream ${i}` })),
-    consciousness: { thought_stream: Array.from({ length: 60 }, (_, i) => `thought ${i}`), awareness_level: 0.7 },
-    config: { language: 'en' },
-    plugins: { currency: { enabled: true, balance: 42, transaction_history: Array.from({ length: 300 }, (_, i) => ({ amount: i, memo: `tx ${i}` })) } },
-    legacy_extension: { anything: ['kept', 'as', 'is'] },
-  };
-}
+/** The old files of these tests: 40 inline memories, 25 dreams, 60 thoughts, 300 transactions, no timestamps. */
+const fullHistory = (gmid: string, turns: number) =>
+  oldMindWithHistory(gmid, { turns, dreams: 25, thoughts: 60, transactions: 300, memories: 40 });
 
 const third0 = async (gmid: string) => (await suite.genesis.loadMind(gmid)).memory.countMemories();
 const clock = new FakeClock(Date.UTC(2026, 5, 1));
@@ -33,7 +20,6 @@ function writeOld(name: string, content: unknown): string {
   writeFileSync(file, JSON.stringify(content, null, 4));
   return file;
 }
-
 
 test('a full old file loads with nothing lost; loading it twice imports once; save writes the compact file', async () => {
   const gmid = 'GMID-A1B2C3D4';
@@ -142,7 +128,10 @@ test('duplicate and missing timestamps keep the original order and the given tim
     { role: 'user', content: 'e', timestamp: '2025-04-01T12:00:01Z', user_email: 'Ann@Example.com' },
     { role: 'narrator', content: 'f' },
   ];
-  const file = writeOld('dups.json', { identity: { gmid: 'GMID-DUPS0001', name: 'Dups', birth_timestamp: '2025-01-01T00:00:00Z' }, conversation_history: history });
+  const file = writeOld('dups.json', {
+    identity: { gmid: 'GMID-DUPS0001', name: 'Dups', birth_timestamp: '2025-01-01T00:00:00Z' },
+    conversation_history: history,
+  });
   const mind = await suite.genesis.loadMindFile(file);
   await suite.genesis.loadMindFile(file);
   const page = await mind.conversation.listMessages({ limit: 10 });
@@ -163,12 +152,23 @@ test('duplicate and missing timestamps keep the original order and the given tim
 });
 
 test('an old file without a valid identity is refused, naming the file and the field, and left untouched', async () => {
-  const noGmid = writeOld('nogmid.json', { identity: { name: 'X', gmid: '../../../etc/passwd' }, conversation_history: [] });
+  const noGmid = writeOld('nogmid.json', {
+    identity: { name: 'X', gmid: '../../../etc/passwd' },
+    conversation_history: [],
+  });
   const before = readFileSync(noGmid);
-  await expect(suite.genesis.loadMindFile(noGmid)).rejects.toMatchObject({ code: 'INVALID_GMID', message: expect.stringContaining(`Mind file ${noGmid} is invalid at field "identity.gmid"`) });
+  await expect(suite.genesis.loadMindFile(noGmid)).rejects.toMatchObject({
+    code: 'INVALID_GMID',
+    message: expect.stringContaining(`Mind file ${noGmid} is invalid at field "identity.gmid"`),
+  });
   expect(readFileSync(noGmid).equals(before)).toBe(true);
-  const noName = writeOld('noname.json', { identity: { gmid: 'GMID-NONAME01' }, conversation_history: [{ role: 'user', content: 'hi' }] });
-  await expect(suite.genesis.loadMindFile(noName)).rejects.toThrow(`Mind file ${noName} is invalid at field "identity.name"`);
+  const noName = writeOld('noname.json', {
+    identity: { gmid: 'GMID-NONAME01' },
+    conversation_history: [{ role: 'user', content: 'hi' }],
+  });
+  await expect(suite.genesis.loadMindFile(noName)).rejects.toThrow(
+    `Mind file ${noName} is invalid at field "identity.name"`,
+  );
   const notJson = join(oldDir, 'garbage.json');
   writeFileSync(notJson, 'not json at all');
   await expect(suite.genesis.loadMindFile(notJson)).rejects.toThrow(`Mind file ${notJson} is not valid JSON`);

@@ -5,15 +5,8 @@ import { performance } from 'node:perf_hooks';
 import { validateMindDocument } from '@genesis/mind-core';
 import { tempHome } from '@genesis/mind-core/testing';
 import { openGenesis, type Genesis } from '../composition/open-genesis';
-import {
-  crashSeed,
-  readJsonLines,
-  requireBuilt,
-  seededRandom,
-  sleep,
-  startChild,
-  type Child,
-} from './fixtures/children';
+import { crashSeed, readJsonLines, requireBuilt, seededRandom, sleep, startChild } from './fixtures/children';
+import type { Child } from './fixtures/children';
 
 /**
  * Saving one Mind from several real OS processes (fixtures/save-loop.js runs the BUILT daemon):

@@ -10,14 +10,33 @@ import { genesisPerFile } from './support/genesis-per-file';
 const clock = new FakeClock();
 const suite = genesisPerFile(clock);
 
-
 test('createMind writes a small, valid <home>/minds/{gmid}.json and registers the Mind', async () => {
-  const mind = await suite.genesis.createMind({ name: 'Ada', creator: 'Ann', creatorEmail: 'ann@example.com', primaryPurpose: 'help Ann' });
+  const mind = await suite.genesis.createMind({
+    name: 'Ada',
+    creator: 'Ann',
+    creatorEmail: 'ann@example.com',
+    primaryPurpose: 'help Ann',
+  });
   expect(mind.gmid).toMatch(/^GMD-2026-[0-9A-F]{4}-[0-9A-F]{4}$/);
   expect(mind.file).toBe(join(suite.home.path, 'minds', `${mind.gmid}.json`));
   const doc = JSON.parse(readFileSync(mind.file, 'utf8'));
-  expect(doc).toMatchObject({ schemaVersion: 2, revision: 1, identity: { gmid: mind.gmid, name: 'Ada', creatorEmail: 'ann@example.com', primaryPurpose: 'help Ann' } });
-  expect(Object.keys(doc)).toEqual(expect.arrayContaining(['identity', 'intelligence', 'autonomy', 'state', 'emotionalState', 'memory', 'plugins', 'config']));
+  expect(doc).toMatchObject({
+    schemaVersion: 2,
+    revision: 1,
+    identity: { gmid: mind.gmid, name: 'Ada', creatorEmail: 'ann@example.com', primaryPurpose: 'help Ann' },
+  });
+  expect(Object.keys(doc)).toEqual(
+    expect.arrayContaining([
+      'identity',
+      'intelligence',
+      'autonomy',
+      'state',
+      'emotionalState',
+      'memory',
+      'plugins',
+      'config',
+    ]),
+  );
   expect((await suite.genesis.listMinds()).map((m) => m.gmid)).toContain(mind.gmid);
 
   const byId = await suite.genesis.loadMind(mind.gmid);
@@ -27,7 +46,10 @@ test('createMind writes a small, valid <home>/minds/{gmid}.json and registers th
 });
 
 test('API keys are never written into the Mind file: they go to a 0600 secrets file', async () => {
-  const mind = await suite.genesis.createMind({ name: 'Keyed', intelligence: { reasoningModel: 'm', openai_api_key: 'sk-live-123' } });
+  const mind = await suite.genesis.createMind({
+    name: 'Keyed',
+    intelligence: { reasoningModel: 'm', openai_api_key: 'sk-live-123' },
+  });
   expect(readFileSync(mind.file, 'utf8')).not.toContain('sk-live-123');
   const secrets = join(suite.home.path, 'secrets', `${mind.gmid}.json`);
   expect(statSync(secrets).mode & 0o777).toBe(0o600);
@@ -38,10 +60,16 @@ test('bad input writes nothing: unknown GMID, path characters, bad messages and 
   await expect(suite.genesis.loadMind('GMD-2026-0000-0000')).rejects.toMatchObject({ code: 'MIND_NOT_FOUND' });
   await expect(suite.genesis.deleteMind('../../etc')).rejects.toMatchObject({ code: 'INVALID_GMID' });
   await expect(suite.genesis.createMind({ name: '  ' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
-  await expect(suite.genesis.createMind({ name: 'x', creatorEmail: 'nope' })).rejects.toThrow(/creatorEmail must be an email address/);
+  await expect(suite.genesis.createMind({ name: 'x', creatorEmail: 'nope' })).rejects.toThrow(
+    /creatorEmail must be an email address/,
+  );
   const mind = await suite.genesis.createMind({ name: 'Strict' });
-  await expect(mind.conversation.addMessage({ role: 'user', content: 'x'.repeat(1024 * 1024 + 1) })).rejects.toThrow(/over the limit of 1048576 bytes/);
-  await expect(mind.concerns.create({ type: 'task', description: 'd', followUpAt: '31/12/2026' })).rejects.toThrow(/followUpAt must be a date/);
+  await expect(mind.conversation.addMessage({ role: 'user', content: 'x'.repeat(1024 * 1024 + 1) })).rejects.toThrow(
+    /over the limit of 1048576 bytes/,
+  );
+  await expect(mind.concerns.create({ type: 'task', description: 'd', followUpAt: '31/12/2026' })).rejects.toThrow(
+    /followUpAt must be a date/,
+  );
   expect(await mind.conversation.countMessages()).toBe(0);
   expect((await suite.genesis.stats(mind.gmid)).concerns).toBe(0);
 });
@@ -50,7 +78,9 @@ test('a corrupt or invalid Mind file gives an error naming the file and field, a
   const mind = await suite.genesis.createMind({ name: 'Fragile' });
   writeFileSync(mind.file, '{"schemaVersion": 2, "identity": ');
   const broken = readFileSync(mind.file);
-  await expect(suite.genesis.loadMind(mind.gmid)).rejects.toThrow(new RegExp(`Mind file ${mind.file} is not valid JSON`));
+  await expect(suite.genesis.loadMind(mind.gmid)).rejects.toThrow(
+    new RegExp(`Mind file ${mind.file} is not valid JSON`),
+  );
   expect(readFileSync(mind.file)).toEqual(broken);
 
   const doc = (await suite.genesis.createMind({ name: 'Fragile2' })).document;
@@ -58,7 +88,9 @@ test('a corrupt or invalid Mind file gives an error naming the file and field, a
   const file = join(suite.home.path, 'minds', `${doc.identity.gmid}.json`);
   writeFileSync(file, JSON.stringify(doc));
   const before = readFileSync(file);
-  await expect(suite.genesis.loadMind(doc.identity.gmid)).rejects.toThrow(`Mind file ${file} is invalid at field "identity.name"`);
+  await expect(suite.genesis.loadMind(doc.identity.gmid)).rejects.toThrow(
+    `Mind file ${file} is invalid at field "identity.name"`,
+  );
   expect(readFileSync(file)).toEqual(before);
 });
 
@@ -96,7 +128,10 @@ test('two processes saving the same Mind: different sections merge, the same sec
     await daemon.save();
     api.feel('calm', 0.3);
     const before = readFileSync(created.file);
-    await expect(api.save()).rejects.toMatchObject({ code: 'SAVE_CONFLICT', message: expect.stringContaining('both changed: emotionalState') });
+    await expect(api.save()).rejects.toMatchObject({
+      code: 'SAVE_CONFLICT',
+      message: expect.stringContaining('both changed: emotionalState'),
+    });
     expect(readFileSync(created.file)).toEqual(before);
     const reloaded = await other.loadMind(created.gmid);
     expect(reloaded.emotionalState.primaryEmotion).toBe('fear');
@@ -116,11 +151,17 @@ function saveFromAnotherProcess(gmid: string, change: string): { revision: numbe
 test('a save in another process is merged when it changed another section, and refused when it changed the same one', async () => {
   const created = await suite.genesis.createMind({ name: 'TwoProcs' });
   const here = await suite.genesis.loadMind(created.gmid);
-  expect(saveFromAnotherProcess(created.gmid, "m.update((d) => { d.plugins.calendar = { enabled: true }; })")).toMatchObject({ revision: 2, merged: false });
+  expect(
+    saveFromAnotherProcess(created.gmid, 'm.update((d) => { d.plugins.calendar = { enabled: true }; })'),
+  ).toMatchObject({ revision: 2, merged: false });
   here.feel('curiosity', 0.7);
   expect(await here.save()).toMatchObject({ revision: 3, merged: true });
   const onDisk = JSON.parse(readFileSync(created.file, 'utf8'));
-  expect(onDisk).toMatchObject({ revision: 3, plugins: { calendar: { enabled: true } }, emotionalState: { primaryEmotion: 'curiosity' } });
+  expect(onDisk).toMatchObject({
+    revision: 3,
+    plugins: { calendar: { enabled: true } },
+    emotionalState: { primaryEmotion: 'curiosity' },
+  });
 
   saveFromAnotherProcess(created.gmid, "m.feel('anger', 0.9)");
   here.feel('calm', 0.2);
@@ -135,7 +176,10 @@ test('a save that would pass 50 KB is refused and writes nothing', async () => {
   mind.update((d) => {
     d.plugins.notes = { list: Array.from({ length: 5000 }, (_, i) => `note ${i}`) };
   });
-  await expect(mind.save()).rejects.toMatchObject({ code: 'MIND_FILE_TOO_LARGE', message: expect.stringContaining('largest sections: plugins') });
+  await expect(mind.save()).rejects.toMatchObject({
+    code: 'MIND_FILE_TOO_LARGE',
+    message: expect.stringContaining('largest sections: plugins'),
+  });
   expect(readFileSync(mind.file)).toEqual(before);
 });
 
@@ -151,7 +195,11 @@ test('100,000 messages, 10,000 concerns and 1,000 emotional changes leave the JS
     await mind.conversation.addMessages(messages);
   }
   for (let i = 0; i < 10_000; i += 500) {
-    await Promise.all(Array.from({ length: 500 }, (_, j) => mind.concerns.create({ type: 'emotion', description: `concern ${i + j}`, followUpAt: clock.now() + i + j })));
+    await Promise.all(
+      Array.from({ length: 500 }, (_, j) =>
+        mind.concerns.create({ type: 'emotion', description: `concern ${i + j}`, followUpAt: clock.now() + i + j }),
+      ),
+    );
   }
   const emotions = ['joy', 'sadness', 'anger', 'fear', 'surprise', 'trust', 'anticipation', 'disgust'];
   for (let i = 0; i < 1000; i++) {
@@ -167,7 +215,10 @@ test('100,000 messages, 10,000 concerns and 1,000 emotional changes leave the JS
   expect(await mind.conversation.countMessages()).toBe(100_001);
   expect((await suite.genesis.stats(mind.gmid)).concerns).toBe(10_000);
   const recent = await mind.conversation.getRecentMessages({ limit: 10 });
-  expect(recent.map((m) => m.content)).toEqual([...Array.from({ length: 9 }, (_, i) => `message ${99_991 + i}`), 'the very last message']);
+  expect(recent.map((m) => m.content)).toEqual([
+    ...Array.from({ length: 9 }, (_, i) => `message ${99_991 + i}`),
+    'the very last message',
+  ]);
   const reloaded = await suite.genesis.loadMind(mind.gmid);
   expect(reloaded.revision).toBe(1001);
   expect(Object.keys(reloaded.emotionalState.emotions).length).toBeLessThanOrEqual(24);

@@ -90,10 +90,14 @@ function fromEnvironment(env: NodeJS.ProcessEnv): GenesisConfigInput {
     const value = set(name);
     if (value === undefined) return undefined;
     const n = Number(value);
-    if (!Number.isFinite(n)) throw new GenesisError('INVALID_CONFIG', `${name} must be a number, got ${JSON.stringify(value)}`, { field: name });
+    if (!Number.isFinite(n))
+      throw new GenesisError('INVALID_CONFIG', `${name} must be a number, got ${JSON.stringify(value)}`, {
+        field: name,
+      });
     return n;
   };
-  const prune = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+  const prune = <T extends object>(o: T): T =>
+    Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
   const provider = set('GENESIS_EMBEDDINGS');
   return prune({
     databaseUrl: set('GENESIS_DATABASE_URL'),
@@ -105,7 +109,10 @@ function fromEnvironment(env: NodeJS.ProcessEnv): GenesisConfigInput {
       model: set('GENESIS_EMBEDDINGS_MODEL'),
       apiKey: set('GENESIS_EMBEDDINGS_KEY') ?? set('OPENAI_API_KEY'),
       modelDir: set('GENESIS_TRANSFORMERS_MODEL_DIR'),
-      allowDownload: set('GENESIS_TRANSFORMERS_ALLOW_DOWNLOAD') === undefined ? undefined : set('GENESIS_TRANSFORMERS_ALLOW_DOWNLOAD') === '1',
+      allowDownload:
+        set('GENESIS_TRANSFORMERS_ALLOW_DOWNLOAD') === undefined
+          ? undefined
+          : set('GENESIS_TRANSFORMERS_ALLOW_DOWNLOAD') === '1',
     }),
     maxMessageBytes: number('GENESIS_MAX_MESSAGE_BYTES'),
     log: prune({ level: set('GENESIS_LOG_LEVEL') as GenesisConfig['log']['level'] | undefined }),
@@ -117,7 +124,11 @@ function readConfigFile(file: string): GenesisConfigInput {
   try {
     value = JSON.parse(readFileSync(file, 'utf8'));
   } catch (cause) {
-    throw new GenesisError('INVALID_CONFIG', `Config file ${file} cannot be read as JSON (${(cause as NodeJS.ErrnoException).code ?? 'syntax error'}).`, { cause });
+    throw new GenesisError(
+      'INVALID_CONFIG',
+      `Config file ${file} cannot be read as JSON (${(cause as NodeJS.ErrnoException).code ?? 'syntax error'}).`,
+      { cause },
+    );
   }
   const parsed = configFileSchema.safeParse(value);
   if (!parsed.success) throw configError(parsed.error, `config file ${file}`);
@@ -127,10 +138,15 @@ function readConfigFile(file: string): GenesisConfigInput {
 function configError(error: z.ZodError, source: string): GenesisError {
   const issue = error.issues[0]!;
   const field = issue.path.join('.') || '(root)';
-  return new GenesisError('INVALID_CONFIG', `Configuration field "${field}" from ${source} is invalid: ${issue.message}`, { field });
+  return new GenesisError(
+    'INVALID_CONFIG',
+    `Configuration field "${field}" from ${source} is invalid: ${issue.message}`,
+    { field },
+  );
 }
 
-const merge = <T extends object>(...parts: Array<Partial<T> | undefined>): T => Object.assign({}, ...parts.filter(Boolean)) as T;
+const merge = <T extends object>(...parts: Array<Partial<T> | undefined>): T =>
+  Object.assign({}, ...parts.filter(Boolean)) as T;
 
 /**
  * Resolves the configuration once: defaults < config file < environment < overrides. Invalid
@@ -144,14 +160,29 @@ export function resolveConfig(options: ResolveConfigOptions = {}): GenesisConfig
   const home = resolveHome(overrides.home, env);
   const fileName = options.configFile ?? env.GENESIS_CONFIG ?? join(home, 'genesis.config.json');
   const file = isAbsolute(fileName) ? fileName : resolve(fileName);
-  const fromFile = existsSync(file) ? readConfigFile(file) : options.configFile !== undefined ? readConfigFile(file) : {};
+  const fromFile = existsSync(file)
+    ? readConfigFile(file)
+    : options.configFile !== undefined
+      ? readConfigFile(file)
+      : {};
   const config = {
     home,
-    databaseUrl: overrides.databaseUrl ?? fromEnv.databaseUrl ?? fromFile.databaseUrl ?? resolveDatabaseUrl(home, undefined, {}),
+    databaseUrl:
+      overrides.databaseUrl ?? fromEnv.databaseUrl ?? fromFile.databaseUrl ?? resolveDatabaseUrl(home, undefined, {}),
     chroma: merge(fromFile.chroma, fromEnv.chroma, overrides.chroma),
-    embeddings: merge({ provider: 'hash', modelDir: join(home, 'models'), allowDownload: false }, fromFile.embeddings, fromEnv.embeddings, overrides.embeddings),
+    embeddings: merge(
+      { provider: 'hash', modelDir: join(home, 'models'), allowDownload: false },
+      fromFile.embeddings,
+      fromEnv.embeddings,
+      overrides.embeddings,
+    ),
     memory: merge(fromFile.memory, overrides.memory),
-    maxMessageBytes: overrides.maxMessageBytes ?? fromEnv.maxMessageBytes ?? fromFile.maxMessageBytes ?? defaults.maxMessageBytes ?? 1024 * 1024,
+    maxMessageBytes:
+      overrides.maxMessageBytes ??
+      fromEnv.maxMessageBytes ??
+      fromFile.maxMessageBytes ??
+      defaults.maxMessageBytes ??
+      1024 * 1024,
     log: merge({ level: 'info' }, defaults.log, fromFile.log, fromEnv.log, overrides.log),
   };
   const parsed = genesisConfigSchema.safeParse(config);

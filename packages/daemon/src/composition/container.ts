@@ -1,17 +1,7 @@
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
-import {
-  CLOCK,
-  FileMindDocumentStore,
-  LOGGER,
-  MIND_DOCUMENT_STORE,
-  MIND_OPTIONS,
-  silentLogger,
-  systemClock,
-  type Clock,
-  type EmbeddingProvider,
-  type Logger,
-  type MindOptions,
-} from '@genesis/mind-core';
+import { CLOCK, FileMindDocumentStore, LOGGER, MIND_DOCUMENT_STORE, MIND_OPTIONS } from '@genesis/mind-core';
+import { silentLogger, systemClock } from '@genesis/mind-core';
+import type { Clock, EmbeddingProvider, Logger, MindOptions } from '@genesis/mind-core';
 import { registerChromaMemory, type ChromaMemoryBackend } from '@genesis/storage-chroma';
 import { registerSqlStorage, SqlDatabase } from '@genesis/storage-sqlite';
 import type { GenesisConfig } from './config';
@@ -44,7 +34,11 @@ export interface ComposedGenesis {
  */
 export async function composeGenesis(config: GenesisConfig, runtime: GenesisRuntime = {}): Promise<ComposedGenesis> {
   const logger = runtime.logger ?? silentLogger;
-  const { db, applied } = await SqlDatabase.openMigrated({ url: config.databaseUrl, logger, ...(runtime.migrate === false ? { migrate: false } : {}) });
+  const { db, applied } = await SqlDatabase.openMigrated({
+    url: config.databaseUrl,
+    logger,
+    ...(runtime.migrate === false ? { migrate: false } : {}),
+  });
   if (applied.length > 0) logger.info({ database: db.location, applied }, 'migrations applied');
   const container = rootContainer.createChildContainer();
   container.registerInstance(CLOCK, runtime.clock ?? systemClock);
@@ -59,7 +53,11 @@ export async function composeGenesis(config: GenesisConfig, runtime: GenesisRunt
     ...(config.chroma.token ? { token: config.chroma.token } : {}),
     ...(config.chroma.startupTimeoutMs ? { startupTimeoutMs: config.chroma.startupTimeoutMs } : {}),
   });
-  const mindOptions: MindOptions = { home: config.home, maxMessageBytes: config.maxMessageBytes, memory: config.memory };
+  const mindOptions: MindOptions = {
+    home: config.home,
+    maxMessageBytes: config.maxMessageBytes,
+    memory: config.memory,
+  };
   container.registerInstance(MIND_OPTIONS, mindOptions);
   return {
     config,

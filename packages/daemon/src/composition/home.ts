@@ -9,5 +9,10 @@ export function resolveHome(explicit?: string, env: NodeJS.ProcessEnv = process.
 
 /** The SQL database: GENESIS_DATABASE_URL (PostgreSQL) when given, else `<home>/genesis.db`. */
 export function resolveDatabaseUrl(home: string, explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
-  return explicit ?? (env.GENESIS_DATABASE_URL && env.GENESIS_DATABASE_URL.trim() !== '' ? env.GENESIS_DATABASE_URL : join(home, 'genesis.db'));
+  return (
+    explicit ??
+    (env.GENESIS_DATABASE_URL && env.GENESIS_DATABASE_URL.trim() !== ''
+      ? env.GENESIS_DATABASE_URL
+      : join(home, 'genesis.db'))
+  );
 }

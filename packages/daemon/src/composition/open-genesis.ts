@@ -1,14 +1,6 @@
-import {
-  MindService,
-  type Clock,
-  type EmbeddingProvider,
-  type Logger,
-  type Mind,
-  type MindStats,
-  type NewMindInput,
-  type RegisteredMind,
-  type StoredConcern,
-} from '@genesis/mind-core';
+import { MindService } from '@genesis/mind-core';
+import type { Clock, EmbeddingProvider, Logger, Mind, MindStats, NewMindInput } from '@genesis/mind-core';
+import type { RegisteredMind, StoredConcern } from '@genesis/mind-core';
 import type { SqlDialect } from '@genesis/storage-sqlite';
 import { resolveConfig, type GenesisConfig, type GenesisConfigInput } from './config';
 import { composeGenesis } from './container';
@@ -58,7 +50,9 @@ export interface Genesis {
   /** A Mind from a file anywhere (e.g. an old-format file to bring into this home). */
   loadMindFile(path: string): Promise<Mind>;
   listMinds(): Promise<RegisteredMind[]>;
-  deleteMind(gmid: string): Promise<{ gmid: string; rowsDeleted: number; fileRemoved: boolean; memoriesDropped: boolean }>;
+  deleteMind(
+    gmid: string,
+  ): Promise<{ gmid: string; rowsDeleted: number; fileRemoved: boolean; memoriesDropped: boolean }>;
   /** Finds a concern by id across all Minds, with the Mind it belongs to. */
   findConcern(id: string): Promise<{ mind: Mind; concern: StoredConcern }>;
   stats(gmid: string): Promise<MindStats>;
@@ -78,17 +72,34 @@ export interface Genesis {
  * (`<home>/minds/`) and the memory tier (Chroma, started on first use), composed in a container.
  */
 export async function openGenesis(options: OpenGenesisOptions = {}): Promise<Genesis> {
-  const { config: resolved, chromaUrl, chromaToken, embeddings, clock, logger, migrate, env, configFile, ...input } = options;
+  const {
+    config: resolved,
+    chromaUrl,
+    chromaToken,
+    embeddings,
+    clock,
+    logger,
+    migrate,
+    env,
+    configFile,
+    ...input
+  } = options;
   const provider = embeddings && 'embed' in embeddings ? embeddings : undefined;
-  const config = resolved ?? resolveConfig({
-    overrides: {
-      ...input,
-      chroma: { ...input.chroma, ...(chromaUrl !== undefined ? { url: chromaUrl } : {}), ...(chromaToken !== undefined ? { token: chromaToken } : {}) },
-      ...(embeddings && !provider ? { embeddings } : {}),
-    },
-    ...(env ? { env } : {}),
-    ...(configFile ? { configFile } : {}),
-  });
+  const config =
+    resolved ??
+    resolveConfig({
+      overrides: {
+        ...input,
+        chroma: {
+          ...input.chroma,
+          ...(chromaUrl !== undefined ? { url: chromaUrl } : {}),
+          ...(chromaToken !== undefined ? { token: chromaToken } : {}),
+        },
+        ...(embeddings && !provider ? { embeddings } : {}),
+      },
+      ...(env ? { env } : {}),
+      ...(configFile ? { configFile } : {}),
+    });
   const composed = await composeGenesis(config, {
     ...(clock ? { clock } : {}),
     ...(logger ? { logger } : {}),
@@ -113,14 +124,28 @@ export async function openGenesis(options: OpenGenesisOptions = {}): Promise<Gen
       const stats: GenesisStats['minds'] = [];
       for (const m of all) {
         // One unreadable Mind file must not hide the others: it is reported with its error.
-        stats.push(await minds.stats(m.gmid).catch((error: Error) => ({ gmid: m.gmid, name: m.name, jsonFile: m.jsonPath, error: error.message })));
+        stats.push(
+          await minds
+            .stats(m.gmid)
+            .catch((error: Error) => ({ gmid: m.gmid, name: m.name, jsonFile: m.jsonPath, error: error.message })),
+        );
       }
       return { home: config.home, database: db.location, minds: stats };
     },
     migrate: () => db.migrate(),
     async status() {
-      const [applied, pending, rows] = await Promise.all([db.appliedMigrations(), db.pendingMigrations(), db.tableCounts()]);
-      return { home: config.home, database: db.location, dialect: db.dialect, migrations: { applied, pending, appliedNow: composed.migrationsApplied }, rows };
+      const [applied, pending, rows] = await Promise.all([
+        db.appliedMigrations(),
+        db.pendingMigrations(),
+        db.tableCounts(),
+      ]);
+      return {
+        home: config.home,
+        database: db.location,
+        dialect: db.dialect,
+        migrations: { applied, pending, appliedNow: composed.migrationsApplied },
+        rows,
+      };
     },
     memoryServerUrl: () => composed.memory.serverUrl(),
     close: () => composed.close(),

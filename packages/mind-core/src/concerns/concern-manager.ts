@@ -1,17 +1,10 @@
 import type { Clock } from '../ports/clock';
-import {
-  CONCERN_STATUSES,
-  CONCERN_TYPES,
-  CONCERN_URGENCIES,
-  type ConcernStatus,
-  type ConcernStore,
-  type ConcernType,
-  type ConcernUrgency,
-  type StoredConcern,
-} from '../ports/concern-store';
+import { CONCERN_STATUSES, CONCERN_TYPES, CONCERN_URGENCIES } from '../ports/concern-store';
+import type { ConcernStatus, ConcernStore, ConcernType, ConcernUrgency, StoredConcern } from '../ports/concern-store';
 import type { Page } from '../ports/page';
 import { GenesisError, invalidInput } from '../shared/errors';
-import { jsonObject, nonEmptyText, oneOf, parseEmail, parseLimit, toEpochMs, unitInterval, type TimeInput } from '../shared/validation';
+import { jsonObject, nonEmptyText, oneOf, parseEmail, parseLimit, toEpochMs, unitInterval } from '../shared/validation';
+import type { TimeInput } from '../shared/validation';
 
 export interface CreateConcernInput {
   type: ConcernType;
@@ -45,7 +38,6 @@ const TRANSITIONS: Record<ConcernStatus, readonly ConcernStatus[]> = {
 };
 const from = (to: ConcernStatus): ConcernStatus[] => CONCERN_STATUSES.filter((s) => TRANSITIONS[s].includes(to));
 
-
 /** A Mind's proactive follow-ups about its users, stored in SQL. */
 export class ConcernManager {
   constructor(
@@ -78,7 +70,12 @@ export class ConcernManager {
 
   /** Soonest follow-up first, keyset-paginated. */
   async list(input: ListConcernsInput): Promise<Page<StoredConcern>> {
-    const statuses = input.status === undefined ? undefined : (Array.isArray(input.status) ? input.status : [input.status]).map((s) => oneOf(s, CONCERN_STATUSES, 'status'));
+    const statuses =
+      input.status === undefined
+        ? undefined
+        : (Array.isArray(input.status) ? input.status : [input.status]).map((s) =>
+            oneOf(s, CONCERN_STATUSES, 'status'),
+          );
     return this.store.list({
       mindId: this.mindId,
       ...(statuses ? { status: statuses.length === 1 ? statuses[0]! : statuses } : {}),
@@ -136,18 +133,29 @@ export class ConcernManager {
 
   private async require(id: string): Promise<StoredConcern> {
     const concern = await this.store.get(this.mindId, id);
-    if (!concern) throw new GenesisError('CONCERN_NOT_FOUND', `No concern ${JSON.stringify(id)} for Mind ${this.mindId}`);
+    if (!concern)
+      throw new GenesisError('CONCERN_NOT_FOUND', `No concern ${JSON.stringify(id)} for Mind ${this.mindId}`);
     return concern;
   }
 
-  private async transition(current: StoredConcern, to: ConcernStatus, patch: Parameters<ConcernStore['update']>[2]): Promise<StoredConcern> {
+  private async transition(
+    current: StoredConcern,
+    to: ConcernStatus,
+    patch: Parameters<ConcernStore['update']>[2],
+  ): Promise<StoredConcern> {
     if (!TRANSITIONS[current.status].includes(to)) {
-      throw new GenesisError('INVALID_TRANSITION', `Concern ${current.id} is ${current.status}: it cannot become ${to}`);
+      throw new GenesisError(
+        'INVALID_TRANSITION',
+        `Concern ${current.id} is ${current.status}: it cannot become ${to}`,
+      );
     }
     const updated = await this.store.update(this.mindId, current.id, { ...patch, status: to }, from(to));
     if (!updated) {
       const now = await this.store.get(this.mindId, current.id);
-      throw new GenesisError('INVALID_TRANSITION', `Concern ${current.id} changed meanwhile (now ${now?.status ?? 'deleted'}): it cannot become ${to}`);
+      throw new GenesisError(
+        'INVALID_TRANSITION',
+        `Concern ${current.id} changed meanwhile (now ${now?.status ?? 'deleted'}): it cannot become ${to}`,
+      );
     }
     return updated;
   }

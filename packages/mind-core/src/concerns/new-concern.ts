@@ -1,4 +1,5 @@
-import { CONCERN_STATUSES, CONCERN_TYPES, CONCERN_URGENCIES, type ConcernPatch, type NewConcern, type StoredConcern } from '../ports/concern-store';
+import { CONCERN_STATUSES, CONCERN_TYPES, CONCERN_URGENCIES } from '../ports/concern-store';
+import type { ConcernPatch, NewConcern, StoredConcern } from '../ports/concern-store';
 import type { EpochMs } from '../ports/page';
 import { count, epochMs, jsonObject, nonEmptyText, oneOf, unitInterval } from '../shared/validation';
 

@@ -2,7 +2,8 @@ import type { Clock } from '../ports/clock';
 import { MESSAGE_ROLES, type MessageRole, type MessageStore, type StoredMessage } from '../ports/message-store';
 import type { Page } from '../ports/page';
 import { GenesisError, invalidInput } from '../shared/errors';
-import { jsonObject, nonEmptyText, oneOf, parseEmail, parseLimit, toEpochMs, type TimeInput } from '../shared/validation';
+import { jsonObject, nonEmptyText, oneOf, parseEmail, parseLimit, toEpochMs } from '../shared/validation';
+import type { TimeInput } from '../shared/validation';
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
 
@@ -59,12 +60,16 @@ export class ConversationManager {
   }
 
   private toNew(input: AddMessageInput) {
-    if (typeof input !== 'object' || input === null) throw invalidInput('message', 'must be an object with role and content');
+    if (typeof input !== 'object' || input === null)
+      throw invalidInput('message', 'must be an object with role and content');
     const role = oneOf(input.role, MESSAGE_ROLES, 'role');
     const content = nonEmptyText(input.content, 'content');
     const bytes = Buffer.byteLength(content, 'utf8');
     if (bytes > this.maxMessageBytes) {
-      throw invalidInput('content', `is ${bytes} bytes, over the limit of ${this.maxMessageBytes} bytes (maxMessageBytes)`);
+      throw invalidInput(
+        'content',
+        `is ${bytes} bytes, over the limit of ${this.maxMessageBytes} bytes (maxMessageBytes)`,
+      );
     }
     return {
       mindId: this.mindId,
@@ -87,7 +92,10 @@ export class ConversationManager {
    * LLM-ready context: the newest messages (at most `maxMessages`, and at most `maxChars` characters
    * of content in all), in chronological order.
    */
-  async getConversationContext(options: { maxMessages: number; maxChars?: number }): Promise<Array<{ role: MessageRole; content: string }>> {
+  async getConversationContext(options: {
+    maxMessages: number;
+    maxChars?: number;
+  }): Promise<Array<{ role: MessageRole; content: string }>> {
     const recent = await this.getRecentMessages({ limit: parseLimit(options.maxMessages, 'maxMessages') });
     if (options.maxChars === undefined) return recent.map(({ role, content }) => ({ role, content }));
     parseLimit(options.maxChars, 'maxChars', Number.MAX_SAFE_INTEGER);
@@ -104,7 +112,11 @@ export class ConversationManager {
 
   /** Newest first, keyset-paginated: pass `nextCursor` back as `cursor` for the next page. */
   async listMessages(options: ListMessagesInput): Promise<Page<StoredMessage>> {
-    return this.store.list({ ...this.filter(options), limit: parseLimit(options.limit), cursor: options.cursor ?? null });
+    return this.store.list({
+      ...this.filter(options),
+      limit: parseLimit(options.limit),
+      cursor: options.cursor ?? null,
+    });
   }
 
   async countMessages(filter: MessageCountFilter = {}): Promise<number> {
@@ -115,7 +127,8 @@ export class ConversationManager {
     if (f.role !== undefined) oneOf(f.role, MESSAGE_ROLES, 'role');
     const since = f.since === undefined ? undefined : toEpochMs(f.since, 'since');
     const until = f.until === undefined ? undefined : toEpochMs(f.until, 'until');
-    if (since !== undefined && until !== undefined && since > until) throw invalidInput('since', 'must not be after until');
+    if (since !== undefined && until !== undefined && since > until)
+      throw invalidInput('since', 'must not be after until');
     return {
       mindId: this.mindId,
       ...(since !== undefined ? { since } : {}),

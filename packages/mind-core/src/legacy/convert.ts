@@ -1,7 +1,9 @@
 import { MIND_SCHEMA_VERSION, type MindDocument } from '../mind/mind-document';
 import { stripSecrets } from '../shared/secrets';
 import { isRecord } from '../shared/validation';
-import { RecordCollector, convertConsciousness, convertEmotionalState, convertHistory, convertIdentity, convertMemorySummary, convertPlugins, type LegacyMessage, type LegacyRecord } from './sections';
+import { RecordCollector, convertConsciousness, convertEmotionalState, convertHistory } from './sections';
+import { convertIdentity, convertMemorySummary, convertPlugins } from './sections';
+import type { LegacyMessage, LegacyRecord } from './sections';
 import { legacyTime } from './time';
 import { pick } from './values';
 
@@ -23,7 +25,19 @@ export interface LegacyContext {
   now: number;
 }
 
-const KNOWN = new Set(['identity', 'intelligence', 'autonomy', 'state', 'emotional_state', 'conversation_history', 'memory', 'dreams', 'consciousness', 'config', 'plugins']);
+const KNOWN = new Set([
+  'identity',
+  'intelligence',
+  'autonomy',
+  'state',
+  'emotional_state',
+  'conversation_history',
+  'memory',
+  'dreams',
+  'consciousness',
+  'config',
+  'plugins',
+]);
 const section = (v: unknown): Record<string, unknown> => (isRecord(v) ? v : {});
 
 /**
@@ -36,7 +50,8 @@ export function convertLegacyMind(raw: Record<string, unknown>, context: LegacyC
   const out = new RecordCollector(context.fallbackTime);
 
   const oldIdentity = section(clean.identity);
-  const birth = legacyTime(pick(oldIdentity, 'birth_timestamp', 'birthTimestamp', 'created_at')) ?? context.fallbackTime;
+  const birth =
+    legacyTime(pick(oldIdentity, 'birth_timestamp', 'birthTimestamp', 'created_at')) ?? context.fallbackTime;
   const identity = convertIdentity(oldIdentity, context.gmid, birth);
   const emotionalState = convertEmotionalState(section(clean.emotional_state), context.fallbackTime, out);
   const { summary: memory, inline } = convertMemorySummary(section(clean.memory), out);

@@ -7,5 +7,8 @@ import { isRecord } from '../shared/validation';
  */
 export function isLegacyMindFile(value: unknown): value is Record<string, unknown> {
   if (!isRecord(value) || 'schemaVersion' in value) return false;
-  return ['conversation_history', 'emotional_state', 'consciousness', 'dreams'].some((k) => k in value) || isRecord(value.identity);
+  return (
+    ['conversation_history', 'emotional_state', 'consciousness', 'dreams'].some((k) => k in value) ||
+    isRecord(value.identity)
+  );
 }

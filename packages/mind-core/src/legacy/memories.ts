@@ -3,7 +3,26 @@ import { isEmail, isRecord } from '../shared/validation';
 import { legacyTime } from './time';
 import { clamp, pick, text } from './values';
 
-const KNOWN_FIELDS = ['id', 'content', 'memory_type', 'memoryType', 'type', 'timestamp', 'emotion', 'emotion_intensity', 'importance', 'access_count', 'last_accessed', 'tags', 'related_memories', 'user_email', 'relationship_context', 'environment_id', 'environment_name', 'metadata'];
+const KNOWN_FIELDS = [
+  'id',
+  'content',
+  'memory_type',
+  'memoryType',
+  'type',
+  'timestamp',
+  'emotion',
+  'emotion_intensity',
+  'importance',
+  'access_count',
+  'last_accessed',
+  'tags',
+  'related_memories',
+  'user_email',
+  'relationship_context',
+  'environment_id',
+  'environment_name',
+  'metadata',
+];
 
 /**
  * The inline memories of an old file (`memory.memories`, a map or a list) as imports for the
@@ -24,7 +43,8 @@ export function legacyMemories(raw: unknown, fallbackTime: number): Array<AddMem
     const known = (MEMORY_TYPES as readonly string[]).includes(type);
     const email = text(m.user_email)?.trim().toLowerCase();
     const context = text(m.relationship_context);
-    const content = typeof m.content === 'string' && m.content.trim() !== '' ? m.content : JSON.stringify(m.content ?? m);
+    const content =
+      typeof m.content === 'string' && m.content.trim() !== '' ? m.content : JSON.stringify(m.content ?? m);
     const emotion = text(m.emotion);
     const environmentId = text(m.environment_id);
     const environmentName = text(m.environment_name);

@@ -32,7 +32,13 @@ export class RecordCollector {
     list.forEach((item, i) => {
       const t = itemTime(item);
       if (t !== null) last = t;
-      this.records.push({ namespace, kind, data: item, createdAt: last, sourceKey: `legacy:${namespace}:${kind}:${i}:${digest(item)}` });
+      this.records.push({
+        namespace,
+        kind,
+        data: item,
+        createdAt: last,
+        sourceKey: `legacy:${namespace}:${kind}:${i}:${digest(item)}`,
+      });
     });
   }
 
@@ -54,7 +60,18 @@ const ROLE_MAP: Record<string, MessageRole> = {
   tool: 'tool',
   function: 'tool',
 };
-const IDENTITY_KEYS = ['gmid', 'name', 'digital_fingerprint', 'birth_timestamp', 'creator', 'creator_email', 'template', 'primary_purpose', 'status', 'version'];
+const IDENTITY_KEYS = [
+  'gmid',
+  'name',
+  'digital_fingerprint',
+  'birth_timestamp',
+  'creator',
+  'creator_email',
+  'template',
+  'primary_purpose',
+  'status',
+  'version',
+];
 const EMOTION_KEYS = ['primary_emotion', 'intensity', 'emotions', 'mood', 'valence', 'arousal', 'last_update'];
 
 export function convertIdentity(old: Record<string, unknown>, gmid: string, birth: number): MindIdentity {
@@ -76,7 +93,11 @@ export function convertIdentity(old: Record<string, unknown>, gmid: string, birt
 }
 
 /** Bounded values stay; any list inside is history and moves to SQL; the strongest emotions are kept. */
-export function convertEmotionalState(old: Record<string, unknown>, fallbackTime: number, out: RecordCollector): EmotionalState {
+export function convertEmotionalState(
+  old: Record<string, unknown>,
+  fallbackTime: number,
+  out: RecordCollector,
+): EmotionalState {
   const rest: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(old)) {
     if (Array.isArray(value)) out.moveList('emotional_state', key, value);
@@ -91,7 +112,13 @@ export function convertEmotionalState(old: Record<string, unknown>, fallbackTime
       .slice(0, MAX_EMOTIONS),
   );
   if (Object.keys(all).length > Object.keys(emotions).length) {
-    out.add({ namespace: 'emotional_state', kind: 'emotions_snapshot', data: all, createdAt: fallbackTime, sourceKey: `legacy:emotional_state:emotions:${digest(all)}` });
+    out.add({
+      namespace: 'emotional_state',
+      kind: 'emotions_snapshot',
+      data: all,
+      createdAt: fallbackTime,
+      sourceKey: `legacy:emotional_state:emotions:${digest(all)}`,
+    });
   }
   const neutral = neutralEmotionalState(new Date(legacyTime(old.last_update) ?? fallbackTime).toISOString());
   return {
@@ -107,7 +134,13 @@ export function convertEmotionalState(old: Record<string, unknown>, fallbackTime
 }
 
 /** The inline memories stay in the backup until the memory tier moves them; they are counted here. */
-export function convertMemorySummary(old: Record<string, unknown>, out: RecordCollector): { summary: Record<string, unknown> & { totalMemories: number; byType: Record<string, number>; notYetMoved: number }; inline: number } {
+export function convertMemorySummary(
+  old: Record<string, unknown>,
+  out: RecordCollector,
+): {
+  summary: Record<string, unknown> & { totalMemories: number; byType: Record<string, number>; notYetMoved: number };
+  inline: number;
+} {
   const inline = isRecord(old.memories) ? Object.values(old.memories) : Array.isArray(old.memories) ? old.memories : [];
   const byType: Record<string, number> = {};
   for (const m of inline) {
@@ -120,7 +153,10 @@ export function convertMemorySummary(old: Record<string, unknown>, out: RecordCo
     if (Array.isArray(value)) out.moveList('memory', key, value);
     else rest[key] = value;
   }
-  return { summary: { ...rest, totalMemories: inline.length, byType, notYetMoved: inline.length }, inline: inline.length };
+  return {
+    summary: { ...rest, totalMemories: inline.length, byType, notYetMoved: inline.length },
+    inline: inline.length,
+  };
 }
 
 /** Thoughts go to `thoughts`, other lists to `consciousness`; what remains stays in the document. */
@@ -144,7 +180,8 @@ export function convertPlugins(old: Record<string, unknown>, out: RecordCollecto
     }
     const kept: Record<string, unknown> = {};
     for (const [key, v] of Object.entries(value)) {
-      if (Array.isArray(v) && (GROWING_KEY.test(key) || v.length > GROWING_LENGTH)) out.moveList(`plugin:${name}`, key, v);
+      if (Array.isArray(v) && (GROWING_KEY.test(key) || v.length > GROWING_LENGTH))
+        out.moveList(`plugin:${name}`, key, v);
       else kept[key] = v;
     }
     plugins[name] = kept;
@@ -165,7 +202,10 @@ export function convertHistory(history: unknown[], birth: number): LegacyMessage
       role: ROLE_MAP[rawRole] ?? 'system',
       content: typeof o.content === 'string' ? o.content : JSON.stringify(o.content ?? ''),
       createdAt: last,
-      userEmail: text(pick(o, 'user_email', 'userEmail'))?.trim().toLowerCase() ?? null,
+      userEmail:
+        text(pick(o, 'user_email', 'userEmail'))
+          ?.trim()
+          .toLowerCase() ?? null,
       metadata: {
         ...extra,
         imported: true,

@@ -14,7 +14,8 @@ export const pick = (o: Record<string, unknown>, ...keys: string[]): unknown => 
 };
 
 /** Text, or null for missing/empty. */
-export const text = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : v == null ? null : String(v));
+export const text = (v: unknown): string | null =>
+  typeof v === 'string' && v !== '' ? v : v == null ? null : String(v);
 
 export const clamp = (v: unknown, lo: number, hi: number, dflt: number): number =>
   typeof v === 'number' && Number.isFinite(v) ? Math.min(hi, Math.max(lo, v)) : dflt;

@@ -34,7 +34,10 @@ function parseField<T>(v: VectorScalar | undefined, fallback: T, onDamaged: (err
 }
 
 /** A stored vector back as a memory. `onDamaged` hears of fields that were not valid JSON. */
-export function fromStoredVector(v: StoredVector, onDamaged: (field: string, error: unknown) => void = () => undefined): Memory {
+export function fromStoredVector(
+  v: StoredVector,
+  onDamaged: (field: string, error: unknown) => void = () => undefined,
+): Memory {
   const md = v.metadata;
   const str = (k: string) => (typeof md[k] === 'string' && md[k] !== '' ? (md[k] as string) : null);
   const num = (k: string, d = 0) => (typeof md[k] === 'number' ? (md[k] as number) : d);

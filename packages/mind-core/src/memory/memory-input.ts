@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { invalidInput } from '../shared/errors';
-import { jsonObject, nonEmptyText, oneOf, parseEmail, stringList, toEpochMs, unitInterval, type TimeInput } from '../shared/validation';
+import { jsonObject, nonEmptyText, oneOf, parseEmail, stringList, toEpochMs, unitInterval } from '../shared/validation';
+import type { TimeInput } from '../shared/validation';
 
 /** Kinds of memory, as users of the original API write them: `MemoryType.EPISODIC`. */
 export const MemoryType = {
@@ -62,12 +63,14 @@ export function buildMemory(input: AddMemoryInput, now: number, existing?: Memor
     content: nonEmptyText(input.content, 'content'),
     timestamp: input.timestamp === undefined ? now : toEpochMs(input.timestamp, 'timestamp'),
     emotion: input.emotion ?? null,
-    emotionIntensity: input.emotionIntensity === undefined ? 0 : unitInterval(input.emotionIntensity, 'emotionIntensity'),
+    emotionIntensity:
+      input.emotionIntensity === undefined ? 0 : unitInterval(input.emotionIntensity, 'emotionIntensity'),
     importance: input.importance === undefined ? 0.5 : unitInterval(input.importance, 'importance'),
     accessCount: existing?.accessCount ?? 0,
     lastAccessed: existing?.lastAccessed ?? null,
     tags: input.tags === undefined ? [] : stringList(input.tags, 'tags'),
-    relatedMemoryIds: input.relatedMemoryIds === undefined ? [] : stringList(input.relatedMemoryIds, 'relatedMemoryIds'),
+    relatedMemoryIds:
+      input.relatedMemoryIds === undefined ? [] : stringList(input.relatedMemoryIds, 'relatedMemoryIds'),
     userEmail: input.userEmail === undefined ? null : parseEmail(input.userEmail),
     relationshipContext: oneOf(input.relationshipContext ?? 'generic', RELATIONSHIP_CONTEXTS, 'relationshipContext'),
     environmentId: input.environmentId ?? null,

@@ -2,9 +2,11 @@ import type { Clock } from '../ports/clock';
 import { silentLogger, type Logger } from '../ports/logger';
 import type { EmbeddingProvider, MemoryBackend, MemoryStore, StoredVector, VectorClause } from '../ports/memory-store';
 import { GenesisError, invalidInput } from '../shared/errors';
-import { nonEmptyText, oneOf, parseEmail, parseLimit, toEpochMs, unitInterval, type TimeInput } from '../shared/validation';
+import { nonEmptyText, oneOf, parseEmail, parseLimit, toEpochMs, unitInterval } from '../shared/validation';
+import type { TimeInput } from '../shared/validation';
 import { fromStoredVector, toVectorMetadata } from './memory-codec';
-import { buildMemory, memoryToInput, MEMORY_TYPES, type AddMemoryInput, type Memory, type MemoryType } from './memory-input';
+import { buildMemory, memoryToInput, MEMORY_TYPES } from './memory-input';
+import type { AddMemoryInput, Memory, MemoryType } from './memory-input';
 import { rankHits, relevance } from './ranking';
 
 export interface SearchMemoriesInput {
@@ -74,12 +76,15 @@ export class MemoryManager {
 
   /** Adds many memories: embedded in one batch, written in one call (after near-duplicate checks). */
   async addMemories(inputs: readonly AddMemoryInput[], options: { dedup?: boolean } = {}): Promise<Memory[]> {
-    if (!Array.isArray(inputs) || inputs.length === 0) throw invalidInput('memories', 'must be a non-empty list of memories');
+    if (!Array.isArray(inputs) || inputs.length === 0)
+      throw invalidInput('memories', 'must be a non-empty list of memories');
     const memories = inputs.map((input, i) => {
       try {
         return buildMemory(input, this.clock.now());
       } catch (error) {
-        throw inputs.length === 1 || !(error instanceof GenesisError) ? error : invalidInput(`memories.${i}.${error.field ?? 'memory'}`, error.message.replace(/^\S+ /, ''));
+        throw inputs.length === 1 || !(error instanceof GenesisError)
+          ? error
+          : invalidInput(`memories.${i}.${error.field ?? 'memory'}`, error.message.replace(/^\S+ /, ''));
       }
     });
     const { store, embedder } = await this.ready();
@@ -89,7 +94,10 @@ export class MemoryManager {
     for (let i = 0; i < memories.length; i++) {
       const memory = memories[i]!;
       const embedding = embeddings[i]!;
-      const twin = options.dedup === false || this.dedupThreshold === null ? undefined : await this.nearDuplicate(memory, embedding);
+      const twin =
+        options.dedup === false || this.dedupThreshold === null
+          ? undefined
+          : await this.nearDuplicate(memory, embedding);
       if (twin) {
         const merged: Memory = {
           ...twin,
@@ -109,7 +117,12 @@ export class MemoryManager {
     if (fresh.length > 0) {
       await store.add(
         this.mindId,
-        fresh.map(({ memory, embedding }) => ({ id: memory.id, embedding, document: memory.content, metadata: toVectorMetadata(memory) })),
+        fresh.map(({ memory, embedding }) => ({
+          id: memory.id,
+          embedding,
+          document: memory.content,
+          metadata: toVectorMetadata(memory),
+        })),
       );
       for (const { memory } of fresh) this.onCountChange?.(memory.type, 1);
     }
@@ -126,15 +139,27 @@ export class MemoryManager {
     nonEmptyText(input?.query, 'query');
     const limit = parseLimit(input.limit ?? 5);
     const filter: VectorClause[] = [];
-    if (input.memoryType !== undefined) filter.push({ field: 'memory_type', op: 'eq', value: oneOf(input.memoryType, MEMORY_TYPES, 'memoryType') });
+    if (input.memoryType !== undefined)
+      filter.push({ field: 'memory_type', op: 'eq', value: oneOf(input.memoryType, MEMORY_TYPES, 'memoryType') });
     if (input.userEmail !== undefined) {
       const email = parseEmail(input.userEmail);
-      filter.push({ op: 'or', clauses: [{ field: 'user_email', op: 'eq', value: email }, { field: 'user_email', op: 'eq', value: '' }, { field: 'relationship_context', op: 'eq', value: 'shared' }] });
+      filter.push({
+        op: 'or',
+        clauses: [
+          { field: 'user_email', op: 'eq', value: email },
+          { field: 'user_email', op: 'eq', value: '' },
+          { field: 'relationship_context', op: 'eq', value: 'shared' },
+        ],
+      });
     }
-    if (input.environmentId !== undefined) filter.push({ field: 'environment_id', op: 'eq', value: input.environmentId });
-    if (input.minImportance !== undefined) filter.push({ field: 'importance', op: 'gte', value: unitInterval(input.minImportance, 'minImportance') });
-    if (input.since !== undefined) filter.push({ field: 'timestamp', op: 'gte', value: toEpochMs(input.since, 'since') });
-    if (input.until !== undefined) filter.push({ field: 'timestamp', op: 'lt', value: toEpochMs(input.until, 'until') });
+    if (input.environmentId !== undefined)
+      filter.push({ field: 'environment_id', op: 'eq', value: input.environmentId });
+    if (input.minImportance !== undefined)
+      filter.push({ field: 'importance', op: 'gte', value: unitInterval(input.minImportance, 'minImportance') });
+    if (input.since !== undefined)
+      filter.push({ field: 'timestamp', op: 'gte', value: toEpochMs(input.since, 'since') });
+    if (input.until !== undefined)
+      filter.push({ field: 'timestamp', op: 'lt', value: toEpochMs(input.until, 'until') });
 
     const { store, embedder } = await this.ready();
     const [embedding] = await embedder.embed([input.query]);
@@ -152,7 +177,10 @@ export class MemoryManager {
         hit.accessCount += 1;
         hit.lastAccessed = now;
       }
-      await store.update(this.mindId, ranked.map((m) => ({ id: m.id, metadata: toVectorMetadata(m) })));
+      await store.update(
+        this.mindId,
+        ranked.map((m) => ({ id: m.id, metadata: toVectorMetadata(m) })),
+      );
       this.working = [...new Set([...ranked.map((m) => m.id), ...this.working])].slice(0, WORKING_MEMORY_SIZE);
     }
     return ranked;
@@ -170,13 +198,25 @@ export class MemoryManager {
   }
 
   /** Changes a memory; a new content is embedded again. */
-  async updateMemory(id: string, patch: Partial<Omit<AddMemoryInput, 'memoryType'>> & { memoryType?: MemoryType }): Promise<Memory> {
+  async updateMemory(
+    id: string,
+    patch: Partial<Omit<AddMemoryInput, 'memoryType'>> & { memoryType?: MemoryType },
+  ): Promise<Memory> {
     const current = await this.getMemory(id);
-    if (!current) throw new GenesisError('MEMORY_NOT_FOUND', `No memory ${JSON.stringify(id)} in Mind ${this.mindId}`, { field: 'id' });
-    const next = buildMemory({ ...memoryToInput(current), ...patch, memoryType: patch.memoryType ?? current.type }, this.clock.now(), current);
+    if (!current)
+      throw new GenesisError('MEMORY_NOT_FOUND', `No memory ${JSON.stringify(id)} in Mind ${this.mindId}`, {
+        field: 'id',
+      });
+    const next = buildMemory(
+      { ...memoryToInput(current), ...patch, memoryType: patch.memoryType ?? current.type },
+      this.clock.now(),
+      current,
+    );
     const { store, embedder } = await this.ready();
     const embedding = next.content !== current.content ? (await embedder.embed([next.content]))[0] : undefined;
-    await store.update(this.mindId, [{ id, metadata: toVectorMetadata(next), ...(embedding ? { embedding, document: next.content } : {}) }]);
+    await store.update(this.mindId, [
+      { id, metadata: toVectorMetadata(next), ...(embedding ? { embedding, document: next.content } : {}) },
+    ]);
     return next;
   }
 
@@ -194,8 +234,10 @@ export class MemoryManager {
   async countMemories(filter: { memoryType?: MemoryType; userEmail?: string } = {}): Promise<number> {
     const { store } = await this.ready();
     const clauses: VectorClause[] = [];
-    if (filter.memoryType !== undefined) clauses.push({ field: 'memory_type', op: 'eq', value: oneOf(filter.memoryType, MEMORY_TYPES, 'memoryType') });
-    if (filter.userEmail !== undefined) clauses.push({ field: 'user_email', op: 'eq', value: parseEmail(filter.userEmail) });
+    if (filter.memoryType !== undefined)
+      clauses.push({ field: 'memory_type', op: 'eq', value: oneOf(filter.memoryType, MEMORY_TYPES, 'memoryType') });
+    if (filter.userEmail !== undefined)
+      clauses.push({ field: 'user_email', op: 'eq', value: parseEmail(filter.userEmail) });
     return store.count(this.mindId, clauses.length ? clauses : undefined);
   }
 
@@ -206,20 +248,32 @@ export class MemoryManager {
 
   /** Most important first (ties: newest first). */
   async getImportantMemories(limit = 10): Promise<Memory[]> {
-    return (await this.all()).sort((a, b) => b.importance - a.importance || b.timestamp - a.timestamp).slice(0, parseLimit(limit));
+    return (await this.all())
+      .sort((a, b) => b.importance - a.importance || b.timestamp - a.timestamp)
+      .slice(0, parseLimit(limit));
   }
 
   /** Every memory in storage order, paginated. */
-  async listMemories(options: { limit: number; cursor?: string | null }): Promise<{ items: Memory[]; nextCursor: string | null }> {
+  async listMemories(options: {
+    limit: number;
+    cursor?: string | null;
+  }): Promise<{ items: Memory[]; nextCursor: string | null }> {
     const limit = parseLimit(options.limit);
     const offset = options.cursor ? Number.parseInt(Buffer.from(options.cursor, 'base64url').toString('utf8'), 10) : 0;
     if (!Number.isInteger(offset) || offset < 0) {
-      throw new GenesisError('INVALID_CURSOR', `Invalid cursor ${JSON.stringify(options.cursor)}: pass the nextCursor of a previous page unchanged.`, { field: 'cursor' });
+      throw new GenesisError(
+        'INVALID_CURSOR',
+        `Invalid cursor ${JSON.stringify(options.cursor)}: pass the nextCursor of a previous page unchanged.`,
+        { field: 'cursor' },
+      );
     }
     const { store } = await this.ready();
     const rows = await store.scan(this.mindId, { limit: limit + 1, offset });
     const items = rows.slice(0, limit).map((r) => this.decode(r));
-    return { items, nextCursor: rows.length > limit ? Buffer.from(String(offset + limit)).toString('base64url') : null };
+    return {
+      items,
+      nextCursor: rows.length > limit ? Buffer.from(String(offset + limit)).toString('base64url') : null,
+    };
   }
 
   /** Ids of the (at most 12) memories most relevant to the latest searches. */
@@ -232,7 +286,11 @@ export class MemoryManager {
     const { store, embedder } = await this.backend.connect();
     const info = { provider: embedder.name, dimension: embedder.dimension };
     await store.open(this.mindId, info, { allowMismatch: true });
-    const n = await store.reindex(this.mindId, { embedding: info, embed: (docs) => embedder.embed(docs), ...(onProgress ? { onProgress } : {}) });
+    const n = await store.reindex(this.mindId, {
+      embedding: info,
+      embed: (docs) => embedder.embed(docs),
+      ...(onProgress ? { onProgress } : {}),
+    });
     this.opened = undefined;
     return n;
   }
@@ -241,16 +299,28 @@ export class MemoryManager {
    * Adds memories that keep their own ids (imports): ones whose id is already stored are skipped,
    * so running an import twice stores each memory once. No near-duplicate merging.
    */
-  async importMemories(memories: ReadonlyArray<AddMemoryInput & { id: string }>): Promise<{ imported: number; skipped: number }> {
+  async importMemories(
+    memories: ReadonlyArray<AddMemoryInput & { id: string }>,
+  ): Promise<{ imported: number; skipped: number }> {
     const { store, embedder } = await this.ready();
     let imported = 0;
     for (let i = 0; i < memories.length; i += 256) {
       const batch = memories.slice(i, i + 256).map((m) => ({ ...buildMemory(m, this.clock.now()), id: m.id }));
-      const existing = new Set((await store.get(this.mindId, batch.map((m) => m.id))).map((v) => v.id));
+      const existing = new Set(
+        (
+          await store.get(
+            this.mindId,
+            batch.map((m) => m.id),
+          )
+        ).map((v) => v.id),
+      );
       const fresh = batch.filter((m) => !existing.has(m.id));
       if (fresh.length === 0) continue;
       const vectors = await embedder.embed(fresh.map((m) => m.content));
-      await store.add(this.mindId, fresh.map((m, j) => ({ id: m.id, embedding: vectors[j]!, document: m.content, metadata: toVectorMetadata(m) })));
+      await store.add(
+        this.mindId,
+        fresh.map((m, j) => ({ id: m.id, embedding: vectors[j]!, document: m.content, metadata: toVectorMetadata(m) })),
+      );
       imported += fresh.length;
     }
     return { imported, skipped: memories.length - imported };
@@ -280,11 +350,18 @@ export class MemoryManager {
 
   private async nearDuplicate(memory: Memory, embedding: number[]): Promise<Memory | undefined> {
     const { store } = await this.ready();
-    const [nearest] = await store.query(this.mindId, embedding, 1, [{ field: 'memory_type', op: 'eq', value: memory.type }]);
+    const [nearest] = await store.query(this.mindId, embedding, 1, [
+      { field: 'memory_type', op: 'eq', value: memory.type },
+    ]);
     return nearest && nearest.similarity >= (this.dedupThreshold ?? 2) ? this.decode(nearest) : undefined;
   }
 
   private decode(v: StoredVector): Memory {
-    return fromStoredVector(v, (field, error) => this.log.warn({ mindId: this.mindId, memoryId: v.id, field, err: error }, 'memory metadata field is not valid JSON; read as empty'));
+    return fromStoredVector(v, (field, error) =>
+      this.log.warn(
+        { mindId: this.mindId, memoryId: v.id, field, err: error },
+        'memory metadata field is not valid JSON; read as empty',
+      ),
+    );
   }
 }

@@ -9,7 +9,12 @@ export function relevance(memory: Memory, now: number): number {
 }
 
 /** score = (1 − w) × similarity + w × relevance; best first, at most `limit`. */
-export function rankHits<T extends Memory & { similarity: number }>(hits: T[], weight: number, now: number, limit: number): Array<T & { score: number }> {
+export function rankHits<T extends Memory & { similarity: number }>(
+  hits: T[],
+  weight: number,
+  now: number,
+  limit: number,
+): Array<T & { score: number }> {
   return hits
     .map((hit) => ({ ...hit, score: (1 - weight) * hit.similarity + weight * relevance(hit, now) }))
     .sort((a, b) => b.score - a.score)

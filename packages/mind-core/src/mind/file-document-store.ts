@@ -96,8 +96,11 @@ export class FileMindDocumentStore implements MindDocumentStore {
       raw = await readFile(file);
       modifiedAt = (await stat(file)).mtimeMs;
     } catch (cause) {
-      if (errno(cause) === 'ENOENT') throw new GenesisError('MIND_NOT_FOUND', `Mind file ${file} does not exist`, { cause });
-      throw new GenesisError('INVALID_MIND_FILE', `Cannot read Mind file ${file} (${errno(cause) ?? 'read error'})`, { cause });
+      if (errno(cause) === 'ENOENT')
+        throw new GenesisError('MIND_NOT_FOUND', `Mind file ${file} does not exist`, { cause });
+      throw new GenesisError('INVALID_MIND_FILE', `Cannot read Mind file ${file} (${errno(cause) ?? 'read error'})`, {
+        cause,
+      });
     }
     try {
       // A byte order mark (files saved on Windows) is not part of the JSON; `raw` keeps it for backups.
@@ -106,7 +109,10 @@ export class FileMindDocumentStore implements MindDocumentStore {
     } catch (error) {
       // The parser's message quotes the file's first bytes: only the position is kept, never the text.
       const at = /position (\d+)/.exec((error as Error).message)?.[1];
-      throw new GenesisError('INVALID_MIND_FILE', `Mind file ${file} is not valid JSON${at ? ` (error at byte ${at})` : ''}. The file was left untouched.`);
+      throw new GenesisError(
+        'INVALID_MIND_FILE',
+        `Mind file ${file} is not valid JSON${at ? ` (error at byte ${at})` : ''}. The file was left untouched.`,
+      );
     }
   }
 
@@ -160,7 +166,8 @@ export class FileMindDocumentStore implements MindDocumentStore {
     let removed = 0;
     for (const dir of [this.location, this.backupDir, this.secretsDir]) {
       const names = await readdir(dir).catch((error: unknown) => {
-        if (errno(error) !== 'ENOENT') this.log.warn({ dir, err: error }, 'cannot list folder to remove stale temp files');
+        if (errno(error) !== 'ENOENT')
+          this.log.warn({ dir, err: error }, 'cannot list folder to remove stale temp files');
         return [] as string[];
       });
       for (const name of names) {
@@ -172,7 +179,8 @@ export class FileMindDocumentStore implements MindDocumentStore {
         removed++;
       }
     }
-    if (removed > 0) this.log.info({ home: this.home, removed }, 'removed temp and lock files left by writers that died');
+    if (removed > 0)
+      this.log.info({ home: this.home, removed }, 'removed temp and lock files left by writers that died');
     return removed;
   }
 
@@ -256,7 +264,11 @@ export class FileMindDocumentStore implements MindDocumentStore {
       } catch (error) {
         if (errno(error) !== 'EEXIST') {
           await rm(temp, { force: true });
-          throw new GenesisError('MIND_LOCKED', `Cannot take the lock ${lockFile} (${errno(error) ?? (error as Error).message})`, { cause: error });
+          throw new GenesisError(
+            'MIND_LOCKED',
+            `Cannot take the lock ${lockFile} (${errno(error) ?? (error as Error).message})`,
+            { cause: error },
+          );
         }
       } finally {
         await rm(temp, { force: true });
@@ -291,7 +303,11 @@ export class FileMindDocumentStore implements MindDocumentStore {
         await handle.close();
       }
     } catch (cause) {
-      throw new GenesisError('MIND_LOCKED', `Cannot create the lock file ${temp} (${errno(cause) ?? (cause as Error).message})`, { cause });
+      throw new GenesisError(
+        'MIND_LOCKED',
+        `Cannot create the lock file ${temp} (${errno(cause) ?? (cause as Error).message})`,
+        { cause },
+      );
     }
   }
 
@@ -307,12 +323,18 @@ export class FileMindDocumentStore implements MindDocumentStore {
       await rename(lockFile, aside);
     } catch (error) {
       if (errno(error) === 'ENOENT') return true;
-      throw new GenesisError('MIND_LOCKED', `Cannot remove the stale lock ${lockFile} (${errno(error) ?? (error as Error).message})`, { cause: error });
+      throw new GenesisError(
+        'MIND_LOCKED',
+        `Cannot remove the stale lock ${lockFile} (${errno(error) ?? (error as Error).message})`,
+        { cause: error },
+      );
     }
     const moved = await stat(aside).catch(() => null);
     if (moved && moved.ino !== owner.ino) {
       // A live owner's fresh lock was moved by mistake (a race with another breaker): put it back.
-      await link(aside, lockFile).catch((error: unknown) => this.log.warn({ lockFile, err: error }, 'could not restore a lock moved aside'));
+      await link(aside, lockFile).catch((error: unknown) =>
+        this.log.warn({ lockFile, err: error }, 'could not restore a lock moved aside'),
+      );
     }
     await rm(aside, { force: true, recursive: true });
     this.log.info({ lockFile, pid: owner.pid }, 'took over the lock of a process that died');

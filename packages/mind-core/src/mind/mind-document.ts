@@ -28,7 +28,9 @@ const identity = z.looseObject({
 const emotionalState = z.looseObject({
   primaryEmotion: z.string().min(1),
   intensity: unit,
-  emotions: z.record(z.string(), unit).refine((m) => Object.keys(m).length <= MAX_EMOTIONS, `at most ${MAX_EMOTIONS} emotions`),
+  emotions: z
+    .record(z.string(), unit)
+    .refine((m) => Object.keys(m).length <= MAX_EMOTIONS, `at most ${MAX_EMOTIONS} emotions`),
   mood: z.string().min(1),
   /** -1 (unpleasant) .. 1 (pleasant) */
   valence: z.number().min(-1).max(1),
@@ -77,11 +79,23 @@ export function validateMindDocument(value: unknown, file: string): MindDocument
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const field = issue.path.length ? issue.path.join('.') : '(root)';
-  throw new GenesisError('INVALID_MIND_FILE', `Mind file ${file} is invalid at field "${field}": ${issue.message}. The file was left untouched.`, { field });
+  throw new GenesisError(
+    'INVALID_MIND_FILE',
+    `Mind file ${file} is invalid at field "${field}": ${issue.message}. The file was left untouched.`,
+    { field },
+  );
 }
 
 export function neutralEmotionalState(at: string): EmotionalState {
-  return { primaryEmotion: 'neutral', intensity: 0, emotions: {}, mood: 'calm', valence: 0, arousal: 0, lastUpdate: at };
+  return {
+    primaryEmotion: 'neutral',
+    intensity: 0,
+    emotions: {},
+    mood: 'calm',
+    valence: 0,
+    arousal: 0,
+    lastUpdate: at,
+  };
 }
 
 export interface NewMindInput {
@@ -97,7 +111,9 @@ export interface NewMindInput {
 
 export function newMindDocument(gmid: string, input: NewMindInput, now: number): MindDocument {
   const birth = new Date(now).toISOString();
-  const fingerprint = createHash('sha256').update(`${gmid}|${birth}|${randomBytes(16).toString('hex')}`).digest('hex');
+  const fingerprint = createHash('sha256')
+    .update(`${gmid}|${birth}|${randomBytes(16).toString('hex')}`)
+    .digest('hex');
   return {
     schemaVersion: MIND_SCHEMA_VERSION,
     revision: 0,

@@ -12,19 +12,8 @@ import type { DocumentFile, MindDocumentStore } from '../ports/mind-document-sto
 import type { RegisteredMind, MindRegistry } from '../ports/mind-registry';
 import type { RecordStore } from '../ports/record-store';
 import type { TaskStore } from '../ports/task-store';
-import {
-  CLOCK,
-  CONCERN_STORE,
-  LOGGER,
-  MEMORY_BACKEND,
-  MESSAGE_STORE,
-  MIND_DOCUMENT_STORE,
-  MIND_OPTIONS,
-  MIND_REGISTRY,
-  RECORD_STORE,
-  TASK_STORE,
-  UNIT_OF_WORK,
-} from '../ports/tokens';
+import { CLOCK, CONCERN_STORE, LOGGER, MEMORY_BACKEND, MESSAGE_STORE, MIND_DOCUMENT_STORE } from '../ports/tokens';
+import { MIND_OPTIONS, MIND_REGISTRY, RECORD_STORE, TASK_STORE, UNIT_OF_WORK } from '../ports/tokens';
 import type { UnitOfWork } from '../ports/unit-of-work';
 import { GenesisError } from '../shared/errors';
 import { isGmid, newGmid, parseGmid } from '../shared/gmid';
@@ -73,7 +62,8 @@ export class MindService {
   ) {}
 
   async createMind(input: NewMindInput): Promise<Mind> {
-    if (typeof input !== 'object' || input === null) throw new GenesisError('INVALID_INPUT', 'createMind needs { name, … }', { field: 'name' });
+    if (typeof input !== 'object' || input === null)
+      throw new GenesisError('INVALID_INPUT', 'createMind needs { name, … }', { field: 'name' });
     const name = nonEmptyText(input.name, 'name', 200).trim();
     const creatorEmail = input.creatorEmail == null ? null : parseEmail(input.creatorEmail, 'creatorEmail');
     let gmid = newGmid(this.clock.now());
@@ -93,7 +83,12 @@ export class MindService {
   async loadMind(gmid: string): Promise<Mind> {
     parseGmid(gmid);
     const file = await this.documents.read(gmid);
-    if (!file) throw new GenesisError('MIND_NOT_FOUND', `No Mind ${gmid} in ${this.options.home} (no file ${this.documents.pathFor(gmid)})`, { field: 'gmid' });
+    if (!file)
+      throw new GenesisError(
+        'MIND_NOT_FOUND',
+        `No Mind ${gmid} in ${this.options.home} (no file ${this.documents.pathFor(gmid)})`,
+        { field: 'gmid' },
+      );
     return this.open(file, gmid);
   }
 
@@ -118,7 +113,14 @@ export class MindService {
     }
     const mind = this.mind(document, document);
     if (await this.registry.get(mind.gmid)) await this.registry.touch(mind.gmid, this.clock.now());
-    else await this.registry.upsert({ gmid: mind.gmid, name: mind.name, jsonPath: mind.file, status: 'active', lastSeenAt: this.clock.now() });
+    else
+      await this.registry.upsert({
+        gmid: mind.gmid,
+        name: mind.name,
+        jsonPath: mind.file,
+        status: 'active',
+        lastSeenAt: this.clock.now(),
+      });
     await this.movePendingMemories(mind);
     return mind;
   }
@@ -136,11 +138,14 @@ export class MindService {
   }
 
   /** Deletes a Mind's memories, SQL rows, JSON file and secrets file. Backups of old files are kept. */
-  async deleteMind(gmid: string): Promise<{ gmid: string; rowsDeleted: number; fileRemoved: boolean; memoriesDropped: boolean }> {
+  async deleteMind(
+    gmid: string,
+  ): Promise<{ gmid: string; rowsDeleted: number; fileRemoved: boolean; memoriesDropped: boolean }> {
     parseGmid(gmid);
     const known = await this.registry.get(gmid);
     const fileExists = await this.documents.exists(gmid);
-    if (!known && !fileExists) throw new GenesisError('MIND_NOT_FOUND', `No Mind ${gmid} in ${this.options.home}`, { field: 'gmid' });
+    if (!known && !fileExists)
+      throw new GenesisError('MIND_NOT_FOUND', `No Mind ${gmid} in ${this.options.home}`, { field: 'gmid' });
     const memoriesDropped = await this.memory.drop(gmid);
     const { rowsDeleted } = await this.registry.remove(gmid);
     const { fileRemoved } = await this.documents.remove(gmid);
@@ -151,7 +156,10 @@ export class MindService {
   async findConcern(id: string): Promise<{ mind: Mind; concern: StoredConcern }> {
     nonEmptyText(id, 'id', 200);
     const concern = await this.concerns.findById(id);
-    if (!concern) throw new GenesisError('CONCERN_NOT_FOUND', `No concern ${JSON.stringify(id)} in ${this.options.home}`, { field: 'id' });
+    if (!concern)
+      throw new GenesisError('CONCERN_NOT_FOUND', `No concern ${JSON.stringify(id)} in ${this.options.home}`, {
+        field: 'id',
+      });
     return { mind: await this.loadMind(concern.mindId), concern };
   }
 
@@ -197,7 +205,11 @@ export class MindService {
   private async importLegacy(file: DocumentFile, value: Record<string, unknown>): Promise<Mind> {
     const identity = value.identity as Record<string, unknown> | undefined;
     if (!identity || typeof identity !== 'object') {
-      throw new GenesisError('INVALID_MIND_FILE', `Mind file ${file.path} is invalid at field "identity": an old-format Mind needs an identity section. The file was left untouched.`, { field: 'identity' });
+      throw new GenesisError(
+        'INVALID_MIND_FILE',
+        `Mind file ${file.path} is invalid at field "identity": an old-format Mind needs an identity section. The file was left untouched.`,
+        { field: 'identity' },
+      );
     }
     if (!isGmid(identity.gmid)) {
       throw new GenesisError(
@@ -208,17 +220,33 @@ export class MindService {
     }
     const gmid = identity.gmid as string;
     if (typeof identity.name !== 'string' || identity.name.trim() === '') {
-      throw new GenesisError('INVALID_MIND_FILE', `Mind file ${file.path} is invalid at field "identity.name": a non-empty name is required. The file was left untouched.`, { field: 'identity.name' });
+      throw new GenesisError(
+        'INVALID_MIND_FILE',
+        `Mind file ${file.path} is invalid at field "identity.name": a non-empty name is required. The file was left untouched.`,
+        { field: 'identity.name' },
+      );
     }
     const backupFile = await this.documents.backup(gmid, file.raw);
-    const conversion = convertLegacyMind(value, { gmid, fallbackTime: Math.floor(file.modifiedAt), sourceFile: file.path, backupFile, now: this.clock.now() });
+    const conversion = convertLegacyMind(value, {
+      gmid,
+      fallbackTime: Math.floor(file.modifiedAt),
+      sourceFile: file.path,
+      backupFile,
+      now: this.clock.now(),
+    });
     const canonical = this.documents.pathFor(gmid);
     // Secrets first: writing them again is harmless, and a crash after the commit must not lose them.
     await this.documents.writeSecrets(gmid, conversion.secrets);
     await this.unitOfWork.run(async (stores) => {
       await stores.messages.appendMany(conversion.messages.map((m) => ({ ...m, mindId: gmid })));
       await stores.records.appendMany(conversion.records.map((r) => ({ ...r, mindId: gmid })));
-      await stores.minds.upsert({ gmid, name: conversion.document.identity.name, jsonPath: canonical, status: 'active', lastSeenAt: this.clock.now() });
+      await stores.minds.upsert({
+        gmid,
+        name: conversion.document.identity.name,
+        jsonPath: canonical,
+        status: 'active',
+        lastSeenAt: this.clock.now(),
+      });
     });
 
     let mind: Mind;
@@ -255,7 +283,10 @@ export class MindService {
       await mind.memory.importMemories(pending);
     } catch (error) {
       // Still pending: counted by memory.notYetMoved, tried again on the next load.
-      this.log.warn({ gmid: mind.gmid, pending: pending.length, err: error }, 'old inline memories not moved to the memory tier yet; will retry on next load');
+      this.log.warn(
+        { gmid: mind.gmid, pending: pending.length, err: error },
+        'old inline memories not moved to the memory tier yet; will retry on next load',
+      );
       return;
     }
     mind.update((d) => {

@@ -9,14 +9,8 @@ import type { MindDocumentStore } from '../ports/mind-document-store';
 import { GenesisError, invalidInput } from '../shared/errors';
 import { stripSecrets } from '../shared/secrets';
 import { unitInterval } from '../shared/validation';
-import {
-  MAX_EMOTIONS,
-  MAX_MIND_FILE_BYTES,
-  validateMindDocument,
-  type EmotionalState,
-  type MindDocument,
-  type MindIdentity,
-} from './mind-document';
+import { MAX_EMOTIONS, MAX_MIND_FILE_BYTES, validateMindDocument } from './mind-document';
+import type { EmotionalState, MindDocument, MindIdentity } from './mind-document';
 
 export interface MindDependencies {
   documents: MindDocumentStore;
@@ -41,7 +35,9 @@ const clone = <T>(v: T): T => structuredClone(v);
 /** JSON with sorted keys: equal for documents that would be written as equal JSON. */
 const canonical = (value: unknown): string =>
   JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
   ) ?? 'undefined';
 
 /**
@@ -60,7 +56,11 @@ export class Mind {
   /** The document as last read from or written to disk: the base for conflict detection. */
   private base: MindDocument;
 
-  constructor(document: MindDocument, base: MindDocument, private readonly deps: MindDependencies) {
+  constructor(
+    document: MindDocument,
+    base: MindDocument,
+    private readonly deps: MindDependencies,
+  ) {
     this.gmid = document.identity.gmid;
     this.doc = clone(document);
     this.base = clone(base);
@@ -112,15 +112,22 @@ export class Mind {
    * Feels an emotion: sets its intensity (0..1), fades the others a little, and makes the
    * strongest one primary. The emotions map stays bounded; no history is kept in the file.
    */
-  feel(emotion: string, intensity: number, options: { valence?: number; arousal?: number; mood?: string } = {}): EmotionalState {
-    if (typeof emotion !== 'string' || !/^[a-z][a-z0-9_ -]{0,39}$/i.test(emotion)) throw invalidInput('emotion', `must be a word, got ${JSON.stringify(emotion)}`);
+  feel(
+    emotion: string,
+    intensity: number,
+    options: { valence?: number; arousal?: number; mood?: string } = {},
+  ): EmotionalState {
+    if (typeof emotion !== 'string' || !/^[a-z][a-z0-9_ -]{0,39}$/i.test(emotion))
+      throw invalidInput('emotion', `must be a word, got ${JSON.stringify(emotion)}`);
     unitInterval(intensity, 'intensity');
     const state = this.doc.emotionalState;
     const faded = Object.entries(state.emotions)
       .filter(([name]) => name !== emotion)
       .map(([name, v]) => [name, Math.round(v * 0.9 * 1000) / 1000] as [string, number])
       .filter(([, v]) => v >= 0.05);
-    const emotions = Object.fromEntries([[emotion, intensity] as [string, number], ...faded].sort((a, b) => b[1] - a[1]).slice(0, MAX_EMOTIONS));
+    const emotions = Object.fromEntries(
+      [[emotion, intensity] as [string, number], ...faded].sort((a, b) => b[1] - a[1]).slice(0, MAX_EMOTIONS),
+    );
     const [primary, strongest] = Object.entries(emotions)[0]!;
     this.doc.emotionalState = {
       ...state,
@@ -150,7 +157,10 @@ export class Mind {
       const current = await documents.read(this.gmid);
       if (current) {
         const { value } = current;
-        const onDisk = typeof value === 'object' && value !== null && 'schemaVersion' in value ? validateMindDocument(value, this.file) : undefined;
+        const onDisk =
+          typeof value === 'object' && value !== null && 'schemaVersion' in value
+            ? validateMindDocument(value, this.file)
+            : undefined;
         if (onDisk && onDisk.revision !== this.base.revision) {
           next = { ...this.merge(onDisk, stripped), revision: onDisk.revision + 1 };
           merged = true;
@@ -166,7 +176,10 @@ export class Mind {
           .slice(0, 3)
           .map(([k, n]) => `${k} ${n} B`)
           .join(', ');
-        throw new GenesisError('MIND_FILE_TOO_LARGE', `Mind ${this.gmid} would be ${bytes} bytes, over the ${MAX_MIND_FILE_BYTES}-byte limit (largest sections: ${largest}). Nothing was written: keep lists in SQL, not in the Mind file.`);
+        throw new GenesisError(
+          'MIND_FILE_TOO_LARGE',
+          `Mind ${this.gmid} would be ${bytes} bytes, over the ${MAX_MIND_FILE_BYTES}-byte limit (largest sections: ${largest}). Nothing was written: keep lists in SQL, not in the Mind file.`,
+        );
       }
       await documents.writeSecrets(this.gmid, secrets);
       await documents.write(this.gmid, text);
@@ -179,7 +192,8 @@ export class Mind {
   private merge(theirs: MindDocument, mine: MindDocument): MindDocument {
     const sections = new Set([...Object.keys(this.base), ...Object.keys(mine), ...Object.keys(theirs)]);
     sections.delete('revision');
-    const changed = (a: Record<string, unknown>, b: Record<string, unknown>) => [...sections].filter((k) => canonical(a[k]) !== canonical(b[k]));
+    const changed = (a: Record<string, unknown>, b: Record<string, unknown>) =>
+      [...sections].filter((k) => canonical(a[k]) !== canonical(b[k]));
     const mineChanged = changed(this.base, mine);
     const theirsChanged = new Set(changed(this.base, theirs));
     const both = mineChanged.filter((k) => theirsChanged.has(k));

@@ -74,6 +74,9 @@ export interface ConcernQuery extends ConcernFilter {
   cursor?: string | null;
 }
 
+/** The statuses a concern must be in for an update to apply (empty or absent: any). */
+export type StatusGuard = readonly ConcernStatus[];
+
 export interface ConcernStore {
   insert(concern: NewConcern): Promise<StoredConcern>;
   get(mindId: string, id: string): Promise<StoredConcern | null>;
@@ -83,12 +86,7 @@ export interface ConcernStore {
    * Applies `patch` if the concern exists and (when given) its status is one of `onlyFrom`.
    * Returns the updated row, or null when nothing matched.
    */
-  update(
-    mindId: string,
-    id: string,
-    patch: ConcernPatch,
-    onlyFrom?: readonly ConcernStatus[],
-  ): Promise<StoredConcern | null>;
+  update(mindId: string, id: string, patch: ConcernPatch, onlyFrom?: StatusGuard): Promise<StoredConcern | null>;
   /** Ordered by (nextCheckAt, id) ascending. */
   list(query: ConcernQuery): Promise<Page<StoredConcern>>;
   count(filter: ConcernFilter): Promise<number>;

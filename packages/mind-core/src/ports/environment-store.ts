@@ -17,16 +17,18 @@ export interface EnvironmentRecord {
   lastActiveAt: EpochMs | null;
 }
 
+export interface EnvironmentInput {
+  mindId: string;
+  name: string;
+  kind: EnvironmentKind;
+  description?: string | null;
+  isPrimary?: boolean;
+  metadata?: Record<string, unknown>;
+}
+
 export interface EnvironmentStore {
   /** Creates the environment, or updates the one with the same name (id and createdAt kept). */
-  upsert(env: {
-    mindId: string;
-    name: string;
-    kind: EnvironmentKind;
-    description?: string | null;
-    isPrimary?: boolean;
-    metadata?: Record<string, unknown>;
-  }): Promise<EnvironmentRecord>;
+  upsert(env: EnvironmentInput): Promise<EnvironmentRecord>;
   get(mindId: string, id: string): Promise<EnvironmentRecord | null>;
   findByName(mindId: string, name: string): Promise<EnvironmentRecord | null>;
   /** Most recently active first. */

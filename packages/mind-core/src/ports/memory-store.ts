@@ -42,7 +42,10 @@ export interface MemoryStore {
    */
   open(ownerId: string, embedding: EmbeddingInfo, options?: { allowMismatch?: boolean }): Promise<EmbeddingInfo>;
   add(ownerId: string, records: VectorRecord[]): Promise<void>;
-  update(ownerId: string, records: Array<{ id: string; embedding?: number[]; document?: string; metadata?: Record<string, VectorScalar> }>): Promise<void>;
+  update(
+    ownerId: string,
+    records: Array<{ id: string; embedding?: number[]; document?: string; metadata?: Record<string, VectorScalar> }>,
+  ): Promise<void>;
   query(ownerId: string, embedding: number[], limit: number, filter?: VectorFilter): Promise<VectorHit[]>;
   get(ownerId: string, ids: string[]): Promise<StoredVector[]>;
   /** Records in storage order, `offset`-paged (documents and metadata, no embeddings). */

@@ -15,7 +15,9 @@ export interface RegisteredMind {
 
 export interface MindRegistry {
   /** Inserts or updates the registry row of a mind (createdAt is kept on update). */
-  upsert(mind: Omit<RegisteredMind, 'createdAt' | 'updatedAt' | 'lastSeenAt'> & { lastSeenAt?: EpochMs | null }): Promise<RegisteredMind>;
+  upsert(
+    mind: Omit<RegisteredMind, 'createdAt' | 'updatedAt' | 'lastSeenAt'> & { lastSeenAt?: EpochMs | null },
+  ): Promise<RegisteredMind>;
   get(gmid: string): Promise<RegisteredMind | null>;
   /** Ordered by (createdAt, gmid) ascending. */
   list(query: { limit: number; cursor?: string | null; status?: MindStatus }): Promise<Page<RegisteredMind>>;

@@ -26,10 +26,18 @@ export interface NewRecord {
   sourceKey?: string | null;
 }
 
+export interface RecordQuery {
+  mindId: string;
+  namespace: string;
+  kind?: string;
+  limit: number;
+  cursor?: string | null;
+}
+
 export interface RecordStore {
   /** Inserts in one transaction, in array order; idempotent for records that carry a sourceKey. */
   appendMany(records: readonly NewRecord[]): Promise<AppendResult>;
   /** Oldest first, keyset-paginated on (createdAt, id). */
-  list(query: { mindId: string; namespace: string; kind?: string; limit: number; cursor?: string | null }): Promise<Page<StoredRecord>>;
+  list(query: RecordQuery): Promise<Page<StoredRecord>>;
   count(filter: { mindId: string; namespace?: string }): Promise<number>;
 }

@@ -21,16 +21,18 @@ export interface RelationshipRecord {
   updatedAt: EpochMs;
 }
 
+export interface RelationshipInput {
+  mindId: string;
+  userEmail: string;
+  displayName?: string | null;
+  relationshipType?: RelationshipType;
+  trustLevel?: number;
+  notes?: string | null;
+  metadata?: Record<string, unknown>;
+}
+
 export interface RelationshipStore {
-  upsert(rel: {
-    mindId: string;
-    userEmail: string;
-    displayName?: string | null;
-    relationshipType?: RelationshipType;
-    trustLevel?: number;
-    notes?: string | null;
-    metadata?: Record<string, unknown>;
-  }): Promise<RelationshipRecord>;
+  upsert(rel: RelationshipInput): Promise<RelationshipRecord>;
   get(mindId: string, userEmail: string): Promise<RelationshipRecord | null>;
   /** Increments interactionCount and sets first/last interaction times (creates the row if new). */
   recordInteraction(mindId: string, userEmail: string, at: EpochMs): Promise<RelationshipRecord>;

@@ -18,7 +18,11 @@ export function decodeCursor(cursor: string): CursorPosition {
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch (cause) {
-    throw new GenesisError('INVALID_CURSOR', `cursor ${JSON.stringify(cursor.slice(0, 80))} is not a cursor of this list: pass the nextCursor of a previous page unchanged`, { field: 'cursor', cause });
+    throw new GenesisError(
+      'INVALID_CURSOR',
+      `cursor ${JSON.stringify(cursor.slice(0, 80))} is not a cursor of this list: pass the nextCursor of a previous page unchanged`,
+      { field: 'cursor', cause },
+    );
   }
   if (
     !Array.isArray(parsed) ||
@@ -26,13 +30,21 @@ export function decodeCursor(cursor: string): CursorPosition {
     !(typeof parsed[0] === 'number' || parsed[0] === null) ||
     typeof parsed[1] !== 'string'
   ) {
-    throw new GenesisError('INVALID_CURSOR', `cursor ${JSON.stringify(cursor.slice(0, 80))} is not a cursor of this list: pass the nextCursor of a previous page unchanged`, { field: 'cursor' });
+    throw new GenesisError(
+      'INVALID_CURSOR',
+      `cursor ${JSON.stringify(cursor.slice(0, 80))} is not a cursor of this list: pass the nextCursor of a previous page unchanged`,
+      { field: 'cursor' },
+    );
   }
   return { key: parsed[0] as number | null, id: parsed[1] };
 }
 
 /** Builds a page from `limit + 1` fetched rows. */
-export function toPage<T>(rows: T[], limit: number, position: (row: T) => CursorPosition): { items: T[]; nextCursor: string | null } {
+export function toPage<T>(
+  rows: T[],
+  limit: number,
+  position: (row: T) => CursorPosition,
+): { items: T[]; nextCursor: string | null } {
   if (rows.length <= limit) return { items: rows, nextCursor: null };
   const items = rows.slice(0, limit);
   return { items, nextCursor: encodeCursor(position(items[items.length - 1]!)) };

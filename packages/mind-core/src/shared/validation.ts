@@ -24,7 +24,8 @@ export function shown(value: unknown): string {
   } catch {
     text = undefined; // a cycle or a BigInt inside: describe it by its type instead
   }
-  if (text === undefined) return typeof value === 'object' && value !== null ? `a ${value.constructor?.name ?? 'object'}` : String(value);
+  if (text === undefined)
+    return typeof value === 'object' && value !== null ? `a ${value.constructor?.name ?? 'object'}` : String(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
@@ -52,7 +53,10 @@ export function toEpochMs(value: TimeInput, field: string): number {
   else if (typeof value === 'string') ms = parseIsoDate(value.trim());
   else ms = Number.NaN;
   if (!Number.isFinite(ms) || ms < 0 || !Number.isInteger(ms)) {
-    throw invalidInput(field, `must be a date that exists (ISO 8601 like 2026-11-24T10:00:00Z, or epoch milliseconds), got ${shown(value)}`);
+    throw invalidInput(
+      field,
+      `must be a date that exists (ISO 8601 like 2026-11-24T10:00:00Z, or epoch milliseconds), got ${shown(value)}`,
+    );
   }
   return ms;
 }
@@ -75,7 +79,8 @@ export function count(value: unknown, field: string): number {
 
 /** An integer (may be negative: priorities). */
 export function integer(value: unknown, field: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw invalidInput(field, `must be an integer, got ${shown(value)}`);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value))
+    throw invalidInput(field, `must be an integer, got ${shown(value)}`);
   return value;
 }
 
@@ -102,13 +107,15 @@ export function oneOf<T extends string>(value: unknown, allowed: readonly T[], f
 
 /** A string with something in it (not only spaces), at most `max` characters. */
 export function nonEmptyText(value: unknown, field: string, max = Number.POSITIVE_INFINITY): string {
-  if (typeof value !== 'string' || value.trim() === '') throw invalidInput(field, `must be a non-empty string, got ${shown(value)}`);
+  if (typeof value !== 'string' || value.trim() === '')
+    throw invalidInput(field, `must be a non-empty string, got ${shown(value)}`);
   if (value.length > max) throw invalidInput(field, `must be at most ${max} characters, got ${value.length}`);
   return value;
 }
 
 export function stringList(value: unknown, field: string): string[] {
-  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw invalidInput(field, `must be a list of strings, got ${shown(value)}`);
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string'))
+    throw invalidInput(field, `must be a list of strings, got ${shown(value)}`);
   return value as string[];
 }
 
@@ -140,7 +147,14 @@ export function jsonValue<T = unknown>(value: T, field: string): T {
     if (typeof v !== 'object') throw invalidInput(path, `cannot be stored as JSON: it is ${shown(v)}`);
     if (seen.has(v)) throw invalidInput(path, 'cannot be stored as JSON: it refers back to itself');
     if (!Array.isArray(v) && Object.getPrototypeOf(v) !== Object.prototype && Object.getPrototypeOf(v) !== null) {
-      const kind = v instanceof Map ? 'a Map' : v instanceof Set ? 'a Set' : v instanceof Date ? 'a Date (use an ISO string or epoch ms)' : `a ${v.constructor?.name ?? 'class instance'}`;
+      const kind =
+        v instanceof Map
+          ? 'a Map'
+          : v instanceof Set
+            ? 'a Set'
+            : v instanceof Date
+              ? 'a Date (use an ISO string or epoch ms)'
+              : `a ${v.constructor?.name ?? 'class instance'}`;
       throw invalidInput(path, `cannot be stored as JSON: it is ${kind}, not a plain object`);
     }
     seen.add(v);
@@ -160,8 +174,13 @@ export function jsonValue<T = unknown>(value: T, field: string): T {
 }
 
 /** A plain JSON object (metadata), at most `maxBytes` once serialized. */
-export function jsonObject(value: unknown, field: string, maxBytes = Number.POSITIVE_INFINITY): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalidInput(field, `must be an object, got ${shown(value)}`);
+export function jsonObject(
+  value: unknown,
+  field: string,
+  maxBytes = Number.POSITIVE_INFINITY,
+): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw invalidInput(field, `must be an object, got ${shown(value)}`);
   jsonValue(value, field);
   if (Number.isFinite(maxBytes)) {
     const bytes = Buffer.byteLength(JSON.stringify(value));

@@ -1,14 +1,7 @@
 import { checkConcernPatch, newConcernRow } from '../concerns/new-concern';
-import {
-  CONCERN_STATUSES,
-  type ConcernFilter,
-  type ConcernPatch,
-  type ConcernQuery,
-  type ConcernStatus,
-  type ConcernStore,
-  type NewConcern,
-  type StoredConcern,
-} from '../ports/concern-store';
+import { CONCERN_STATUSES, type StatusGuard } from '../ports/concern-store';
+import type { ConcernFilter, ConcernPatch, ConcernQuery, ConcernStore } from '../ports/concern-store';
+import type { NewConcern, StoredConcern } from '../ports/concern-store';
 import type { EpochMs, Page } from '../ports/page';
 import { invalidInput } from '../shared/errors';
 import { epochMs, nonEmptyText, oneOf, parseLimit } from '../shared/validation';
@@ -38,12 +31,7 @@ export class InMemoryConcernStore extends InMemoryStore implements ConcernStore 
     return row ? copy(row) : null;
   }
 
-  async update(
-    mindId: string,
-    id: string,
-    patch: ConcernPatch,
-    onlyFrom?: readonly ConcernStatus[],
-  ): Promise<StoredConcern | null> {
+  async update(mindId: string, id: string, patch: ConcernPatch, onlyFrom?: StatusGuard): Promise<StoredConcern | null> {
     // Every value is checked before anything changes, whether or not a row matches.
     const changes = checkConcernPatch(patch);
     if (changes.metadata !== undefined) changes.metadata = jsonCopy(changes.metadata, 'metadata');
@@ -98,7 +86,12 @@ export class InMemoryConcernStore extends InMemoryStore implements ConcernStore 
 
   private matching(filter: ConcernFilter): StoredConcern[] {
     const mindId = nonEmptyText(filter.mindId, 'mindId');
-    const listed = filter.status === undefined ? undefined : Array.isArray(filter.status) ? (filter.status as readonly unknown[]) : [filter.status];
+    const listed =
+      filter.status === undefined
+        ? undefined
+        : Array.isArray(filter.status)
+          ? (filter.status as readonly unknown[])
+          : [filter.status];
     if (listed?.length === 0) throw invalidInput('status', 'must name at least one status when given as a list');
     const statuses = listed?.map((s) => oneOf(s, CONCERN_STATUSES, 'status'));
     const dueAfter = filter.dueAfter === undefined ? undefined : epochMs(filter.dueAfter, 'dueAfter');

@@ -1,11 +1,12 @@
-import { ENVIRONMENT_KINDS, type EnvironmentRecord, type EnvironmentStore } from '../ports/environment-store';
+import { ENVIRONMENT_KINDS } from '../ports/environment-store';
+import type { EnvironmentRecord, EnvironmentStore, EnvironmentInput } from '../ports/environment-store';
 import type { EpochMs } from '../ports/page';
 import { epochMs, nonEmptyText, oneOf } from '../shared/validation';
 import { copy, metadataCopy, newId, InMemoryStore } from './in-memory-state';
 
 /** The EnvironmentStore port in memory, behaving like the SQL one: unique by (mindId, name). */
 export class InMemoryEnvironmentStore extends InMemoryStore implements EnvironmentStore {
-  async upsert(env: Parameters<EnvironmentStore['upsert']>[0]): Promise<EnvironmentRecord> {
+  async upsert(env: EnvironmentInput): Promise<EnvironmentRecord> {
     const now = this.clock.now();
     const mindId = nonEmptyText(env.mindId, 'mindId', 64);
     const name = nonEmptyText(env.name, 'name', 200);

@@ -1,15 +1,6 @@
-import type {
-  EmbeddingInfo,
-  ReindexOptions,
-  EmbeddingProvider,
-  MemoryBackend,
-  MemoryStore,
-  StoredVector,
-  VectorFilter,
-  VectorHit,
-  VectorRecord,
-  VectorScalar,
-} from '../ports/memory-store';
+import type { EmbeddingInfo, ReindexOptions, EmbeddingProvider, MemoryBackend } from '../ports/memory-store';
+import type { MemoryStore, StoredVector, VectorFilter, VectorHit, VectorRecord } from '../ports/memory-store';
+import type { VectorScalar } from '../ports/memory-store';
 import { GenesisError } from '../shared/errors';
 import { count, parseLimit } from '../shared/validation';
 import { matchesVectorFilter } from '../memory/vector-filter';
@@ -43,7 +34,6 @@ export function cosineSimilarity(a: readonly number[], b: readonly number[]): nu
   }
   return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
 }
-
 
 const stored = (id: string, e: Entry): StoredVector => ({ id, document: e.document, metadata: { ...e.metadata } });
 

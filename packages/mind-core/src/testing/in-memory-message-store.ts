@@ -1,5 +1,6 @@
 import { MESSAGE_ROLES } from '../ports/message-store';
-import type { AppendResult, MessageFilter, MessageQuery, MessageStore, NewMessage, StoredMessage } from '../ports/message-store';
+import type { AppendResult, MessageFilter, MessageQuery, MessageStore, NewMessage } from '../ports/message-store';
+import type { StoredMessage } from '../ports/message-store';
 import type { EpochMs, Page } from '../ports/page';
 import { invalidInput } from '../shared/errors';
 import { epochMs, nonEmptyText, oneOf } from '../shared/validation';

@@ -1,6 +1,6 @@
 import type { AppendResult } from '../ports/message-store';
 import type { Page } from '../ports/page';
-import type { NewRecord, RecordStore, StoredRecord } from '../ports/record-store';
+import type { NewRecord, RecordStore, StoredRecord, RecordQuery } from '../ports/record-store';
 import { epochMs, nonEmptyText } from '../shared/validation';
 import { jsonCopy, keysetPage, newId, InMemoryStore } from './in-memory-state';
 
@@ -30,13 +30,7 @@ export class InMemoryRecordStore extends InMemoryStore implements RecordStore {
     return { inserted, skipped: records.length - inserted };
   }
 
-  async list(query: {
-    mindId: string;
-    namespace: string;
-    kind?: string;
-    limit: number;
-    cursor?: string | null;
-  }): Promise<Page<StoredRecord>> {
+  async list(query: RecordQuery): Promise<Page<StoredRecord>> {
     const mindId = nonEmptyText(query.mindId, 'mindId');
     const namespace = nonEmptyText(query.namespace, 'namespace');
     return keysetPage(

@@ -1,5 +1,6 @@
 import type { EpochMs, Page } from '../ports/page';
-import { RELATIONSHIP_TYPES, type RelationshipRecord, type RelationshipStore } from '../ports/relationship-store';
+import { RELATIONSHIP_TYPES } from '../ports/relationship-store';
+import type { RelationshipRecord, RelationshipStore, RelationshipInput } from '../ports/relationship-store';
 import { epochMs, nonEmptyText, oneOf, unitInterval } from '../shared/validation';
 import { copy, keysetPage, metadataCopy, newId, InMemoryStore } from './in-memory-state';
 
@@ -8,7 +9,7 @@ import { copy, keysetPage, metadataCopy, newId, InMemoryStore } from './in-memor
  * paged by (lastInteractionAt or 0, id) descending.
  */
 export class InMemoryRelationshipStore extends InMemoryStore implements RelationshipStore {
-  async upsert(rel: Parameters<RelationshipStore['upsert']>[0]): Promise<RelationshipRecord> {
+  async upsert(rel: RelationshipInput): Promise<RelationshipRecord> {
     const changes: Partial<RelationshipRecord> = {};
     if (rel.displayName !== undefined) changes.displayName = rel.displayName;
     if (rel.relationshipType !== undefined)

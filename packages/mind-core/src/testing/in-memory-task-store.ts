@@ -1,14 +1,7 @@
 import { newTaskRow } from '../tasks/new-task';
 import type { EpochMs, Page } from '../ports/page';
-import {
-  TASK_STATUSES,
-  type ClaimOptions,
-  type NewTask,
-  type StoredTask,
-  type TaskQuery,
-  type TaskStatus,
-  type TaskStore,
-} from '../ports/task-store';
+import { TASK_STATUSES } from '../ports/task-store';
+import type { ClaimOptions, NewTask, StoredTask, TaskQuery, TaskStatus, TaskStore } from '../ports/task-store';
 import { count, epochMs, nonEmptyText, oneOf, parseLimit } from '../shared/validation';
 import { copy, jsonCopy, keysetPage, newId, InMemoryStore } from './in-memory-state';
 

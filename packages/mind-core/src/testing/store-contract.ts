@@ -1222,14 +1222,31 @@ export function defineStoreContract(target: StoreContractTarget): void {
           const refused = async (write: Promise<unknown>, field: string) => {
             await expect(write).rejects.toMatchObject({ name: 'GenesisError', code: 'INVALID_INPUT', field });
           };
-          await refused(s.messages.append({ mindId: MIND, role: 'user', content: 'x', metadata: { fn: () => 1 } as never }), 'metadata.fn');
-          await refused(s.messages.append({ mindId: MIND, role: 'user', content: 'x', metadata: { at: new Map() } as never }), 'metadata.at');
-          await refused(s.messages.append({ mindId: MIND, role: 'user', content: 'x', metadata: { n: Number.NaN } }), 'metadata.n');
+          await refused(
+            s.messages.append({ mindId: MIND, role: 'user', content: 'x', metadata: { fn: () => 1 } as never }),
+            'metadata.fn',
+          );
+          await refused(
+            s.messages.append({ mindId: MIND, role: 'user', content: 'x', metadata: { at: new Map() } as never }),
+            'metadata.at',
+          );
+          await refused(
+            s.messages.append({ mindId: MIND, role: 'user', content: 'x', metadata: { n: Number.NaN } }),
+            'metadata.n',
+          );
           await refused(s.messages.append({ mindId: MIND, role: 'user', content: 'x', sourceKey: '' }), 'sourceKey');
-          await refused(s.records.appendMany([{ mindId: MIND, namespace: 'dreams', kind: 'dream', data: { n: Number.POSITIVE_INFINITY } }]), 'data.n');
+          await refused(
+            s.records.appendMany([
+              { mindId: MIND, namespace: 'dreams', kind: 'dream', data: { n: Number.POSITIVE_INFINITY } },
+            ]),
+            'data.n',
+          );
           await refused(s.tasks.enqueue({ mindId: MIND, type: 'reflect', priority: Number.NaN }), 'priority');
           await refused(s.tasks.enqueue({ mindId: MIND, type: 'reflect', priority: 1.5 }), 'priority');
-          await refused(s.tasks.enqueue({ mindId: MIND, type: 'reflect', payload: { when: new Date(0) } }), 'payload.when');
+          await refused(
+            s.tasks.enqueue({ mindId: MIND, type: 'reflect', payload: { when: new Date(0) } }),
+            'payload.when',
+          );
           await refused(s.concerns.list({ mindId: MIND, status: [], limit: 5 }), 'status');
           expect(await s.messages.count({ mindId: MIND })).toBe(0);
           expect(await s.records.count({ mindId: MIND })).toBe(0);

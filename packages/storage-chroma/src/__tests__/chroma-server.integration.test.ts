@@ -24,7 +24,11 @@ test('starts a local server, a second process reuses it, and the starter stops i
     expect(first.started).toBe(true);
     expect(first.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(await heartbeat(first.url)).toBe(true);
-    expect(JSON.parse(readFileSync(serverFilePath(dataDir), 'utf8'))).toMatchObject({ pid: first.pid, url: first.url, dataDir });
+    expect(JSON.parse(readFileSync(serverFilePath(dataDir), 'utf8'))).toMatchObject({
+      pid: first.pid,
+      url: first.url,
+      dataDir,
+    });
 
     const second = fromAnotherProcess(dataDir);
     expect(second).toEqual({ url: first.url, started: false, pid: first.pid });
@@ -39,7 +43,10 @@ test('a server file left by a crashed process is detected and replaced', async (
   const dataDir = chromaDataDir(join(home.path, 'crashed'));
   const dead = spawnSync(process.execPath, ['-e', 'process.pid'], { encoding: 'utf8' }).pid;
   mkdirSync(dataDir, { recursive: true });
-  writeFileSync(serverFilePath(dataDir), JSON.stringify({ pid: dead, port: 1, url: 'http://127.0.0.1:1', dataDir, startedAt: '2020-01-01T00:00:00Z' }));
+  writeFileSync(
+    serverFilePath(dataDir),
+    JSON.stringify({ pid: dead, port: 1, url: 'http://127.0.0.1:1', dataDir, startedAt: '2020-01-01T00:00:00Z' }),
+  );
   const handle = await startEmbeddedChroma({ dataDir });
   try {
     expect(handle.started).toBe(true);
@@ -56,12 +63,17 @@ test('remote mode uses a server it did not start, and leaves it running', async 
     const tier = await openMemoryTier({ home: join(home.path, 'remote-home'), url: remote.url });
     expect(tier.server).toBeNull();
     await tier.store.open('GMD-2026-AAAA-0001', { provider: 'hash', dimension: 3 });
-    await tier.store.add('GMD-2026-AAAA-0001', [{ id: 'a', embedding: [1, 0, 0], document: 'remote memory', metadata: { k: 'v' } }]);
+    await tier.store.add('GMD-2026-AAAA-0001', [
+      { id: 'a', embedding: [1, 0, 0], document: 'remote memory', metadata: { k: 'v' } },
+    ]);
     expect(await tier.store.count('GMD-2026-AAAA-0001')).toBe(1);
     await tier.close();
     expect(await heartbeat(remote.url)).toBe(true);
   } finally {
     await remote.stop();
   }
-  await expect(openMemoryTier({ home: home.path, url: remote.url })).rejects.toMatchObject({ code: 'CHROMA_UNAVAILABLE', message: expect.stringContaining('GENESIS_CHROMA_URL') });
+  await expect(openMemoryTier({ home: home.path, url: remote.url })).rejects.toMatchObject({
+    code: 'CHROMA_UNAVAILABLE',
+    message: expect.stringContaining('GENESIS_CHROMA_URL'),
+  });
 });

@@ -36,7 +36,7 @@ test('filtered search returns exactly the filtered nearest records, for common a
   const owner = 'GMD-2026-0000-000E';
   await store.open(owner, { provider: 'test', dimension: 8 });
   let seed = 7;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) - 0.5;
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5;
   const norm = (x: number[]) => {
     const n = Math.hypot(...x);
     return x.map((y) => y / n);
@@ -45,20 +45,42 @@ test('filtered search returns exactly the filtered nearest records, for common a
     id: `r${i}`,
     embedding: norm(Array.from({ length: 8 }, rand)),
     document: `doc ${i}`,
-    metadata: { kind: i % 5 === 0 ? 'common' : i % 300 === 1 ? 'rare' : 'other', user: i % 2 ? 'u' : '', n: i } as Record<string, string | number>,
+    metadata: {
+      kind: i % 5 === 0 ? 'common' : i % 300 === 1 ? 'rare' : 'other',
+      user: i % 2 ? 'u' : '',
+      n: i,
+    } as Record<string, string | number>,
   }));
   await store.add(owner, records);
   const cos = (a: number[], b: number[]) => a.reduce((s, x, k) => s + x * b[k]!, 0);
   for (const [filter, k] of [
     [[{ field: 'kind', op: 'eq', value: 'common' }], 5],
     [[{ field: 'kind', op: 'eq', value: 'rare' }], 5],
-    [[{ field: 'kind', op: 'eq', value: 'common' }, { op: 'or', clauses: [{ field: 'user', op: 'eq', value: 'u' }, { field: 'n', op: 'lt', value: 10 }] }], 7],
+    [
+      [
+        { field: 'kind', op: 'eq', value: 'common' },
+        {
+          op: 'or',
+          clauses: [
+            { field: 'user', op: 'eq', value: 'u' },
+            { field: 'n', op: 'lt', value: 10 },
+          ],
+        },
+      ],
+      7,
+    ],
   ] as const) {
     for (let q = 0; q < 5; q++) {
       const query = norm(Array.from({ length: 8 }, rand));
       const expected = records
-        .filter((r) => (filter as unknown as Array<{ field?: string; op: string; value?: unknown; clauses?: unknown[] }>).every((c) =>
-          c.op === 'or' ? (r.metadata.user === 'u' || (r.metadata.n as number) < 10) : r.metadata[c.field!] === c.value))
+        .filter((r) =>
+          (filter as unknown as Array<{ field?: string; op: string; value?: unknown; clauses?: unknown[] }>).every(
+            (c) =>
+              c.op === 'or'
+                ? r.metadata.user === 'u' || (r.metadata.n as number) < 10
+                : r.metadata[c.field!] === c.value,
+          ),
+        )
         .sort((a, b) => cos(b.embedding, query) - cos(a.embedding, query))
         .slice(0, k)
         .map((r) => r.id);

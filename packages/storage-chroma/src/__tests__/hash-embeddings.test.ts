@@ -15,7 +15,11 @@ describe('hash embeddings', () => {
   });
 
   test('put texts that share words closer than unrelated texts', async () => {
-    const [cat, cats, physics] = await provider.embed(['the cat sat on the mat', 'a cat sat on a mat today', 'quantum chromodynamics lecture notes']);
+    const [cat, cats, physics] = await provider.embed([
+      'the cat sat on the mat',
+      'a cat sat on a mat today',
+      'quantum chromodynamics lecture notes',
+    ]);
     expect(cos(cat!, cats!)).toBeGreaterThan(0.4);
     expect(cos(cat!, physics!)).toBeLessThan(0.2);
   });

@@ -24,8 +24,13 @@ describe('openai-compatible provider against a local /v1/embeddings server', () 
           return;
         }
         // Deterministic 8-dimensional vectors, returned out of order to check index handling.
-        const data = parsed.input.map((text, index) => ({ index, embedding: Array.from({ length: 8 }, (_, i) => (text.length + i) % 5) }));
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: data.reverse(), model: parsed.model }));
+        const data = parsed.input.map((text, index) => ({
+          index,
+          embedding: Array.from({ length: 8 }, (_, i) => (text.length + i) % 5),
+        }));
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ data: data.reverse(), model: parsed.model }));
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -34,7 +39,12 @@ describe('openai-compatible provider against a local /v1/embeddings server', () 
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
   test('probes the dimension, batches, sends the key, keeps input order', async () => {
-    const provider = await OpenAIEmbeddingProvider.create({ baseUrl, model: 'nomic-embed', apiKey: 'k-123', batchSize: 2 });
+    const provider = await OpenAIEmbeddingProvider.create({
+      baseUrl,
+      model: 'nomic-embed',
+      apiKey: 'k-123',
+      batchSize: 2,
+    });
     expect(provider.dimension).toBe(8);
     expect(provider.name).toBe('openai:nomic-embed');
     const out = await provider.embed(['a', 'bb', 'ccc']);
@@ -43,12 +53,18 @@ describe('openai-compatible provider against a local /v1/embeddings server', () 
   });
 
   test('an endpoint error is a clear error, never a hang', async () => {
-    await expect(createEmbeddingProvider({ provider: 'openai', url: baseUrl, model: 'missing' })).rejects.toMatchObject({
-      code: 'EMBEDDING_UNAVAILABLE',
-      message: expect.stringContaining('answered 404 for model missing'),
-    });
-    await expect(createEmbeddingProvider({ provider: 'openai', url: 'http://127.0.0.1:9/v1', model: 'x' })).rejects.toMatchObject({ code: 'EMBEDDING_UNAVAILABLE' });
-    await expect(createEmbeddingProvider({ provider: 'openai' })).rejects.toThrow(/needs a url \(embeddings.url \/ GENESIS_EMBEDDINGS_URL/);
+    await expect(createEmbeddingProvider({ provider: 'openai', url: baseUrl, model: 'missing' })).rejects.toMatchObject(
+      {
+        code: 'EMBEDDING_UNAVAILABLE',
+        message: expect.stringContaining('answered 404 for model missing'),
+      },
+    );
+    await expect(
+      createEmbeddingProvider({ provider: 'openai', url: 'http://127.0.0.1:9/v1', model: 'x' }),
+    ).rejects.toMatchObject({ code: 'EMBEDDING_UNAVAILABLE' });
+    await expect(createEmbeddingProvider({ provider: 'openai' })).rejects.toThrow(
+      /needs a url \(embeddings.url \/ GENESIS_EMBEDDINGS_URL/,
+    );
   });
 });
 
@@ -58,15 +74,21 @@ describe('transformers provider (all-MiniLM-L6-v2)', () => {
 
   test('without the model, says where to put it instead of downloading or hanging', async () => {
     const started = Date.now();
-    await expect(createEmbeddingProvider({ provider: 'transformers', modelDir: '/nonexistent-models' })).rejects.toMatchObject({
+    await expect(
+      createEmbeddingProvider({ provider: 'transformers', modelDir: '/nonexistent-models' }),
+    ).rejects.toMatchObject({
       code: 'EMBEDDING_UNAVAILABLE',
-      message: expect.stringContaining('The Xenova/all-MiniLM-L6-v2 model is not in /nonexistent-models/Xenova/all-MiniLM-L6-v2'),
+      message: expect.stringContaining(
+        'The Xenova/all-MiniLM-L6-v2 model is not in /nonexistent-models/Xenova/all-MiniLM-L6-v2',
+      ),
     });
     expect(Date.now() - started).toBeLessThan(1000);
   });
 
   if (!present) {
-    console.warn(`transformers embedding test skipped: no all-MiniLM-L6-v2 model in ${modelDir} (set GENESIS_TRANSFORMERS_MODEL_DIR)`);
+    console.warn(
+      `transformers embedding test skipped: no all-MiniLM-L6-v2 model in ${modelDir} (set GENESIS_TRANSFORMERS_MODEL_DIR)`,
+    );
     test.skip(`embeds with all-MiniLM-L6-v2 (model absent from ${modelDir})`, () => undefined);
   } else {
     test('embeds with all-MiniLM-L6-v2 into 384 normalised dimensions', async () => {

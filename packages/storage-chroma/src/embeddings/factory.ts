@@ -25,7 +25,10 @@ export async function createEmbeddingProvider(config: EmbeddingConfig): Promise<
       return new HashEmbeddingProvider(config.dimension ?? 384);
     case 'openai':
       if (!config.url || !config.model) {
-        throw new MemoryTierError('EMBEDDING_UNAVAILABLE', 'The openai embedding provider needs a url (embeddings.url / GENESIS_EMBEDDINGS_URL, e.g. https://api.openai.com/v1) and a model (embeddings.model / GENESIS_EMBEDDINGS_MODEL).');
+        throw new MemoryTierError(
+          'EMBEDDING_UNAVAILABLE',
+          'The openai embedding provider needs a url (embeddings.url / GENESIS_EMBEDDINGS_URL, e.g. https://api.openai.com/v1) and a model (embeddings.model / GENESIS_EMBEDDINGS_MODEL).',
+        );
       }
       return OpenAIEmbeddingProvider.create({
         baseUrl: config.url,
@@ -34,8 +37,15 @@ export async function createEmbeddingProvider(config: EmbeddingConfig): Promise<
         ...(config.dimension ? { dimension: config.dimension } : {}),
       });
     case 'transformers':
-      return TransformersEmbeddingProvider.create({ modelDir: config.modelDir ?? 'models', ...(config.model ? { model: config.model } : {}), allowDownload: config.allowDownload ?? false });
+      return TransformersEmbeddingProvider.create({
+        modelDir: config.modelDir ?? 'models',
+        ...(config.model ? { model: config.model } : {}),
+        allowDownload: config.allowDownload ?? false,
+      });
     default:
-      throw new MemoryTierError('EMBEDDING_UNAVAILABLE', `Unknown embedding provider ${JSON.stringify(config.provider)}: use hash, transformers or openai (embeddings.provider / GENESIS_EMBEDDINGS).`);
+      throw new MemoryTierError(
+        'EMBEDDING_UNAVAILABLE',
+        `Unknown embedding provider ${JSON.stringify(config.provider)}: use hash, transformers or openai (embeddings.provider / GENESIS_EMBEDDINGS).`,
+      );
   }
 }

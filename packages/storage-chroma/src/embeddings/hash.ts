@@ -17,7 +17,11 @@ export class HashEmbeddingProvider implements EmbeddingProvider {
 
   private vector(text: string): number[] {
     const v = new Float64Array(this.dimension);
-    const words = text.toLowerCase().normalize('NFKC').match(/[\p{L}\p{N}]+/gu) ?? [];
+    const words =
+      text
+        .toLowerCase()
+        .normalize('NFKC')
+        .match(/[\p{L}\p{N}]+/gu) ?? [];
     const add = (feature: string, weight: number) => {
       const h = createHash('md5').update(feature).digest();
       const bucket = h.readUInt32LE(0) % this.dimension;

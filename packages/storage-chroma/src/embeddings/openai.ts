@@ -44,25 +44,41 @@ export class OpenAIEmbeddingProvider implements EmbeddingProvider {
     try {
       res = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}) },
+        headers: {
+          'content-type': 'application/json',
+          ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}),
+        },
         body: JSON.stringify({ model: this.options.model, input }),
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
       });
     } catch (cause) {
-      throw new MemoryTierError('EMBEDDING_UNAVAILABLE', `Cannot reach the embeddings endpoint ${url}: ${(cause as Error).message}`, { cause });
+      throw new MemoryTierError(
+        'EMBEDDING_UNAVAILABLE',
+        `Cannot reach the embeddings endpoint ${url}: ${(cause as Error).message}`,
+        { cause },
+      );
     }
     if (!res.ok) {
       const body = (await res.text().catch(() => '')).slice(0, 300);
-      throw new MemoryTierError('EMBEDDING_UNAVAILABLE', `The embeddings endpoint ${url} answered ${res.status} for model ${this.options.model}: ${body}`);
+      throw new MemoryTierError(
+        'EMBEDDING_UNAVAILABLE',
+        `The embeddings endpoint ${url} answered ${res.status} for model ${this.options.model}: ${body}`,
+      );
     }
     const json = (await res.json()) as { data?: Array<{ embedding: number[]; index?: number }> };
     const data = json.data;
     if (!Array.isArray(data) || data.length !== input.length || data.some((d) => !Array.isArray(d.embedding))) {
-      throw new MemoryTierError('EMBEDDING_UNAVAILABLE', `The embeddings endpoint ${url} returned no embeddings for ${input.length} texts`);
+      throw new MemoryTierError(
+        'EMBEDDING_UNAVAILABLE',
+        `The embeddings endpoint ${url} returned no embeddings for ${input.length} texts`,
+      );
     }
     const sorted = [...data].sort((a, b) => (a.index ?? 0) - (b.index ?? 0)).map((d) => d.embedding);
     if (this.dimension && sorted.some((v) => v.length !== this.dimension)) {
-      throw new MemoryTierError('EMBEDDING_MISMATCH', `Model ${this.options.model} returned vectors of ${sorted[0]!.length} dimensions, expected ${this.dimension}`);
+      throw new MemoryTierError(
+        'EMBEDDING_MISMATCH',
+        `Model ${this.options.model} returned vectors of ${sorted[0]!.length} dimensions, expected ${this.dimension}`,
+      );
     }
     return sorted;
   }

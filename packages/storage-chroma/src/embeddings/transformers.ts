@@ -13,7 +13,10 @@ export interface TransformersEmbeddingOptions {
   allowDownload?: boolean;
 }
 
-type Extractor = (texts: string[], options: { pooling: 'mean'; normalize: boolean }) => Promise<{ tolist(): number[][] }>;
+type Extractor = (
+  texts: string[],
+  options: { pooling: 'mean'; normalize: boolean },
+) => Promise<{ tolist(): number[][] }>;
 
 /** all-MiniLM-L6-v2 (384 dimensions) through transformers.js, from a local model folder. */
 export class TransformersEmbeddingProvider implements EmbeddingProvider {
@@ -30,17 +33,26 @@ export class TransformersEmbeddingProvider implements EmbeddingProvider {
   static async create(options: TransformersEmbeddingOptions): Promise<TransformersEmbeddingProvider> {
     const model = options.model ?? MINILM_MODEL;
     const path = TransformersEmbeddingProvider.modelPath(options);
-    if (!options.allowDownload && !existsSync(join(path, 'onnx', 'model.onnx')) && !existsSync(join(path, 'onnx', 'model_quantized.onnx'))) {
+    if (
+      !options.allowDownload &&
+      !existsSync(join(path, 'onnx', 'model.onnx')) &&
+      !existsSync(join(path, 'onnx', 'model_quantized.onnx'))
+    ) {
       throw new MemoryTierError(
         'EMBEDDING_UNAVAILABLE',
         `The ${model} model is not in ${path}. Put its files there (config.json, tokenizer.json, onnx/model.onnx — e.g. copied from a machine ` +
           'that downloaded it), set GENESIS_TRANSFORMERS_ALLOW_DOWNLOAD=1 on a machine that can reach the model hub, or use GENESIS_EMBEDDINGS=hash.',
       );
     }
-    let transformers: { pipeline: (task: string, model: string, options?: object) => Promise<Extractor>; env: Record<string, unknown> };
+    let transformers: {
+      pipeline: (task: string, model: string, options?: object) => Promise<Extractor>;
+      env: Record<string, unknown>;
+    };
     try {
       // An optional dependency: loaded only when this provider is chosen.
-      transformers = await (new Function('m', 'return import(m)') as (m: string) => Promise<typeof transformers>)('@huggingface/transformers');
+      transformers = await (new Function('m', 'return import(m)') as (m: string) => Promise<typeof transformers>)(
+        '@huggingface/transformers',
+      );
     } catch (cause) {
       throw new MemoryTierError(
         'EMBEDDING_UNAVAILABLE',

@@ -27,7 +27,9 @@ async function holdWriteLock(db: SqlDatabase): Promise<() => Promise<void>> {
   let locked!: () => void;
   const isLocked = new Promise<void>((r) => (locked = r));
   const done = db.write(async (tx) => {
-    await tx.run("INSERT INTO minds (gmid, name, json_path, status, created_at, updated_at) VALUES ('GMD-2026-FFFF-0000', 'lock', '/x', 'active', 1, 1)");
+    await tx.run(
+      "INSERT INTO minds (gmid, name, json_path, status, created_at, updated_at) VALUES ('GMD-2026-FFFF-0000', 'lock', '/x', 'active', 1, 1)",
+    );
     locked();
     await released;
     await tx.run("DELETE FROM minds WHERE gmid = 'GMD-2026-FFFF-0000'");
@@ -54,7 +56,9 @@ test('a write that stays locked out fails with a clear error naming the database
   const release = await holdWriteLock(holder);
   try {
     const stores = createSqlStores(other, new FakeClock());
-    const error = await stores.messages.append({ mindId: mind, role: 'user', content: 'blocked' }).catch((e: unknown) => e);
+    const error = await stores.messages
+      .append({ mindId: mind, role: 'user', content: 'blocked' })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StorageError);
     expect(error).toMatchObject({ code: 'DATABASE_BUSY' });
     expect((error as Error).message).toContain(file);
@@ -65,7 +69,9 @@ test('a write that stays locked out fails with a clear error naming the database
     await other.close();
   }
   // Nothing was written by the failed call.
-  expect(await holder.all("SELECT COUNT(*) AS n FROM conversation_messages WHERE content = 'blocked'")).toEqual([{ n: 0 }]);
+  expect(await holder.all("SELECT COUNT(*) AS n FROM conversation_messages WHERE content = 'blocked'")).toEqual([
+    { n: 0 },
+  ]);
 });
 
 test('a write retried with back-off succeeds once the other connection lets go', async () => {
@@ -85,13 +91,19 @@ test('a write retried with back-off succeeds once the other connection lets go',
 test('writes from one process are serialized: a failing transaction never takes other writes with it', async () => {
   const stores = createSqlStores(holder, new FakeClock());
   const failing = holder.write(async (tx) => {
-    await tx.run("INSERT INTO minds (gmid, name, json_path, status, created_at, updated_at) VALUES ('GMD-2026-EEEE-0000', 'doomed', '/x', 'active', 1, 1)");
+    await tx.run(
+      "INSERT INTO minds (gmid, name, json_path, status, created_at, updated_at) VALUES ('GMD-2026-EEEE-0000', 'doomed', '/x', 'active', 1, 1)",
+    );
     await new Promise((r) => setTimeout(r, 50));
     throw new Error('boom');
   });
-  const others = Array.from({ length: 20 }, (_, i) => stores.messages.append({ mindId: mind, role: 'user', content: `concurrent-${i}` }));
+  const others = Array.from({ length: 20 }, (_, i) =>
+    stores.messages.append({ mindId: mind, role: 'user', content: `concurrent-${i}` }),
+  );
   await expect(failing).rejects.toThrow('boom');
   await Promise.all(others);
   expect(await stores.minds.get('GMD-2026-EEEE-0000')).toBeNull();
-  expect(await holder.all("SELECT COUNT(*) AS n FROM conversation_messages WHERE content LIKE 'concurrent-%'")).toEqual([{ n: 20 }]);
+  expect(await holder.all("SELECT COUNT(*) AS n FROM conversation_messages WHERE content LIKE 'concurrent-%'")).toEqual(
+    [{ n: 20 }],
+  );
 });

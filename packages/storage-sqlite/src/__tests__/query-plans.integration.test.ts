@@ -17,11 +17,20 @@ let s: TransactionStores;
 let captured: Array<{ sql: string; params: unknown[] }> = [];
 
 beforeAll(async () => {
-  db = await SqlDatabase.open({ url: await target.create(), onQuery: (sql, params) => captured.push({ sql, params: [...params] }) });
+  db = await SqlDatabase.open({
+    url: await target.create(),
+    onQuery: (sql, params) => captured.push({ sql, params: [...params] }),
+  });
   await db.migrate();
   s = createSqlStores(db, new FakeClock());
   await s.messages.appendMany(
-    Array.from({ length: 2000 }, (_, i) => ({ mindId: `GMD-2026-0000-${String(i % 20).padStart(4, '0')}`, role: 'user' as const, content: `m${i}`, userEmail: `u${i % 7}@x.io`, createdAt: i })),
+    Array.from({ length: 2000 }, (_, i) => ({
+      mindId: `GMD-2026-0000-${String(i % 20).padStart(4, '0')}`,
+      role: 'user' as const,
+      content: `m${i}`,
+      userEmail: `u${i % 7}@x.io`,
+      createdAt: i,
+    })),
   );
 });
 afterAll(async () => {
@@ -63,7 +72,11 @@ test.each([
 
 test.each([
   ['due concerns', () => s.concerns.due(mind, 5000, 10), 'idx_concerns_mind_status_next'],
-  ['status + follow-up window', () => s.concerns.list({ mindId: mind, status: 'active', dueAfter: 1, dueBefore: 9, limit: 10, cursor }), 'idx_concerns_mind_status_next'],
+  [
+    'status + follow-up window',
+    () => s.concerns.list({ mindId: mind, status: 'active', dueAfter: 1, dueBefore: 9, limit: 10, cursor }),
+    'idx_concerns_mind_status_next',
+  ],
   ['by user', () => s.concerns.list({ mindId: mind, userEmail: 'a@x.io', limit: 10 }), 'idx_concerns_mind_user_next'],
   ['all of a mind', () => s.concerns.list({ mindId: mind, limit: 10, cursor }), 'idx_concerns_mind_next'],
 ])('concerns: %s', async (_name, run, index) => {
@@ -71,8 +84,16 @@ test.each([
 });
 
 test.each([
-  ['by status + run_at', () => s.tasks.list({ status: 'pending', runBefore: 100, limit: 10, cursor }), 'idx_tasks_status_run'],
-  ['of a mind by status + run_at', () => s.tasks.list({ status: 'pending', mindId: mind, limit: 10 }), 'idx_tasks_mind_status_run'],
+  [
+    'by status + run_at',
+    () => s.tasks.list({ status: 'pending', runBefore: 100, limit: 10, cursor }),
+    'idx_tasks_status_run',
+  ],
+  [
+    'of a mind by status + run_at',
+    () => s.tasks.list({ status: 'pending', mindId: mind, limit: 10 }),
+    'idx_tasks_mind_status_run',
+  ],
 ])('tasks: %s', async (_name, run, index) => {
   expectIndexed(await planOf(run as () => Promise<unknown>), 'background_tasks', index as string);
 });

@@ -18,7 +18,6 @@ export class EnvironmentEntity extends MindOwnedEntity {
   @Column({ name: 'is_primary', type: 'boolean', default: false })
   isPrimary: boolean;
 
-
   @Column({ name: 'last_active_at', type: 'bigint', nullable: true, transformer: epochMs })
   lastActiveAt: number | null;
 }

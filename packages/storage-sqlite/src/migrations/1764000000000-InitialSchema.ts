@@ -4,9 +4,7 @@ import { ensureTable, type TableSpec } from './schema-reconcile';
 const id = { name: 'id', type: 'varchar', length: '36', isPrimary: true } as const;
 const mindId = { name: 'mind_id', type: 'varchar', length: '64', fill: "''" } as const;
 const ms = (name: string, nullable = false, legacyTime: string[] = []) =>
-  nullable
-    ? { name, type: 'bigint', isNullable: true }
-    : { name, type: 'bigint', fill: 'now_ms', legacyTime };
+  nullable ? { name, type: 'bigint', isNullable: true } : { name, type: 'bigint', fill: 'now_ms', legacyTime };
 const text = (name: string) => ({ name, type: 'text', isNullable: true });
 const str = (name: string, length: number, nullable: boolean, fill?: string) => ({
   name,

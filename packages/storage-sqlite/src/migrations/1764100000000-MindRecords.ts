@@ -32,6 +32,8 @@ export class MindRecords1764100000000 implements MigrationInterface {
   }
 
   async down(): Promise<void> {
-    throw new Error('MindRecords1764100000000 is irreversible: reverting it would delete every imported dream, thought and plugin history.');
+    throw new Error(
+      'MindRecords1764100000000 is irreversible: reverting it would delete every imported dream, thought and plugin history.',
+    );
   }
 }

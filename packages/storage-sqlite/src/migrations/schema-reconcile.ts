@@ -52,7 +52,18 @@ function epochMsFrom(qr: QueryRunner, legacy: TableColumn): string {
 function castTo(qr: QueryRunner, expr: string, column: TableColumnOptions): string {
   const f = family(column.type);
   if (isPostgres(qr)) {
-    const pgType = f === 'text' ? 'text' : f === 'int' ? (column.type === 'bigint' ? 'bigint' : 'integer') : f === 'bool' ? 'boolean' : f === 'real' ? 'real' : column.type;
+    const pgType =
+      f === 'text'
+        ? 'text'
+        : f === 'int'
+          ? column.type === 'bigint'
+            ? 'bigint'
+            : 'integer'
+          : f === 'bool'
+            ? 'boolean'
+            : f === 'real'
+              ? 'real'
+              : column.type;
     return `CAST(${expr} AS ${pgType})`;
   }
   const sqliteType = f === 'text' ? 'TEXT' : f === 'int' || f === 'bool' ? 'INTEGER' : f === 'real' ? 'REAL' : 'TEXT';
@@ -113,9 +124,11 @@ export async function ensureTable(qr: QueryRunner, spec: TableSpec, nowMs: numbe
     const target = quote(qr, wanted.name);
     const sources: string[] = [];
     if (legacySource) {
-      sources.push(family(wanted.type) === 'int' && family(legacySource.type) === 'time'
-        ? epochMsFrom(qr, legacySource)
-        : castTo(qr, quote(qr, legacySource.name), wanted));
+      sources.push(
+        family(wanted.type) === 'int' && family(legacySource.type) === 'time'
+          ? epochMsFrom(qr, legacySource)
+          : castTo(qr, quote(qr, legacySource.name), wanted),
+      );
     }
     for (const name of legacyTime ?? []) {
       const legacy = table.findColumnByName(name);
@@ -152,7 +165,10 @@ export async function ensureTable(qr: QueryRunner, spec: TableSpec, nowMs: numbe
         table = (await qr.getTable(spec.name))!;
       }
     }
-    await qr.updatePrimaryKeys(table, primary.map((name) => table!.findColumnByName(name)!));
+    await qr.updatePrimaryKeys(
+      table,
+      primary.map((name) => table!.findColumnByName(name)!),
+    );
     table = (await qr.getTable(spec.name))!;
   }
 

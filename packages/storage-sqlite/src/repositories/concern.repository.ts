@@ -1,16 +1,9 @@
 import { inject, injectable } from 'tsyringe';
-import { checkConcernPatch, CLOCK, newConcernRow, CONCERN_STATUSES, count as epochMs, invalidInput, nonEmptyText, oneOf, parseLimit } from '@genesis/mind-core';
-import type {
-  Clock,
-  ConcernFilter,
-  ConcernPatch,
-  ConcernQuery,
-  ConcernStatus,
-  ConcernStore,
-  NewConcern,
-  Page,
-  StoredConcern,
-} from '@genesis/mind-core';
+import { checkConcernPatch, CLOCK, newConcernRow, CONCERN_STATUSES, count as epochMs } from '@genesis/mind-core';
+import type { StatusGuard } from '@genesis/mind-core';
+import { invalidInput, nonEmptyText, oneOf, parseLimit } from '@genesis/mind-core';
+import type { Clock, ConcernFilter, ConcernPatch, ConcernQuery, ConcernStore } from '@genesis/mind-core';
+import type { NewConcern, Page, StoredConcern } from '@genesis/mind-core';
 import { keysetPage } from './keyset';
 import type { SqlExecutor } from '../sql-database';
 import { SQL_EXECUTOR } from '../tokens';
@@ -102,12 +95,7 @@ export class ConcernRepository implements ConcernStore {
     return row ? toConcern(row) : null;
   }
 
-  async update(
-    mindId: string,
-    id: string,
-    patch: ConcernPatch,
-    onlyFrom?: readonly ConcernStatus[],
-  ): Promise<StoredConcern | null> {
+  async update(mindId: string, id: string, patch: ConcernPatch, onlyFrom?: StatusGuard): Promise<StoredConcern | null> {
     const sets: string[] = [];
     const params: unknown[] = [];
     for (const [key, value] of Object.entries(checkConcernPatch(patch))) {
@@ -152,7 +140,10 @@ export class ConcernRepository implements ConcernStore {
 
   async count(filter: ConcernFilter): Promise<number> {
     const { where, params } = this.where(filter);
-    const [row] = await this.db.all<{ n: unknown }>(`SELECT COUNT(*) AS n FROM concerns WHERE ${where.join(' AND ')}`, params);
+    const [row] = await this.db.all<{ n: unknown }>(
+      `SELECT COUNT(*) AS n FROM concerns WHERE ${where.join(' AND ')}`,
+      params,
+    );
     return num(row?.n ?? 0);
   }
 

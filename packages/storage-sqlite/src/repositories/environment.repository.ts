@@ -1,5 +1,6 @@
 import { inject, injectable } from 'tsyringe';
-import { CLOCK, ENVIRONMENT_KINDS, epochMs, nonEmptyText, oneOf, type Clock, type EnvironmentKind, type EnvironmentRecord, type EnvironmentStore } from '@genesis/mind-core';
+import { CLOCK, ENVIRONMENT_KINDS, epochMs, nonEmptyText, oneOf, type EnvironmentInput } from '@genesis/mind-core';
+import type { Clock, EnvironmentKind, EnvironmentRecord, EnvironmentStore } from '@genesis/mind-core';
 import type { SqlExecutor } from '../sql-database';
 import { SQL_EXECUTOR } from '../tokens';
 import { bool, fromJson, newId, num, numOrNull, strOrNull, toJson } from './values';
@@ -31,7 +32,7 @@ export class EnvironmentRepository implements EnvironmentStore {
     @inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async upsert(env: Parameters<EnvironmentStore['upsert']>[0]): Promise<EnvironmentRecord> {
+  async upsert(env: EnvironmentInput): Promise<EnvironmentRecord> {
     const now = this.clock.now();
     const params = [
       newId(),
@@ -52,19 +53,28 @@ export class EnvironmentRepository implements EnvironmentStore {
           'is_primary = excluded.is_primary, metadata = COALESCE(excluded.metadata, environments.metadata), updated_at = excluded.updated_at',
         params,
       );
-      const [r] = await tx.all<Row>(`SELECT ${COLUMNS} FROM environments WHERE mind_id = ? AND name = ?`, [env.mindId, env.name]);
+      const [r] = await tx.all<Row>(`SELECT ${COLUMNS} FROM environments WHERE mind_id = ? AND name = ?`, [
+        env.mindId,
+        env.name,
+      ]);
       return r!;
     });
     return toEnvironment(row);
   }
 
   async get(mindId: string, id: string): Promise<EnvironmentRecord | null> {
-    const [row] = await this.db.all<Row>(`SELECT ${COLUMNS} FROM environments WHERE id = ? AND mind_id = ?`, [id, mindId]);
+    const [row] = await this.db.all<Row>(`SELECT ${COLUMNS} FROM environments WHERE id = ? AND mind_id = ?`, [
+      id,
+      mindId,
+    ]);
     return row ? toEnvironment(row) : null;
   }
 
   async findByName(mindId: string, name: string): Promise<EnvironmentRecord | null> {
-    const [row] = await this.db.all<Row>(`SELECT ${COLUMNS} FROM environments WHERE mind_id = ? AND name = ?`, [mindId, name]);
+    const [row] = await this.db.all<Row>(`SELECT ${COLUMNS} FROM environments WHERE mind_id = ? AND name = ?`, [
+      mindId,
+      name,
+    ]);
     return row ? toEnvironment(row) : null;
   }
 
@@ -79,12 +89,19 @@ export class EnvironmentRepository implements EnvironmentStore {
   async markActive(mindId: string, id: string, at: number): Promise<boolean> {
     epochMs(at, 'at');
     const changed = await this.db.write((tx) =>
-      tx.run('UPDATE environments SET last_active_at = ?, updated_at = ? WHERE id = ? AND mind_id = ?', [at, at, id, mindId]),
+      tx.run('UPDATE environments SET last_active_at = ?, updated_at = ? WHERE id = ? AND mind_id = ?', [
+        at,
+        at,
+        id,
+        mindId,
+      ]),
     );
     return changed > 0;
   }
 
   async remove(mindId: string, id: string): Promise<boolean> {
-    return (await this.db.write((tx) => tx.run('DELETE FROM environments WHERE id = ? AND mind_id = ?', [id, mindId]))) > 0;
+    return (
+      (await this.db.write((tx) => tx.run('DELETE FROM environments WHERE id = ? AND mind_id = ?', [id, mindId]))) > 0
+    );
   }
 }

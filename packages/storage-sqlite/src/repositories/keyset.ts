@@ -3,7 +3,6 @@ import type { Page } from '@genesis/mind-core';
 import { decodeCursor, toPage, type CursorPosition } from '@genesis/mind-core';
 import type { SqlExecutor } from '../sql-database';
 
-
 type Row = Record<string, unknown>;
 
 /** One keyset page: `WHERE … AND (key, id) >/< cursor ORDER BY key, id LIMIT limit + 1`. */

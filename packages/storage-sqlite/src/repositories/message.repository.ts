@@ -1,15 +1,7 @@
 import { inject, injectable } from 'tsyringe';
 import { CLOCK, epochMs, invalidInput, MESSAGE_ROLES, nonEmptyText, oneOf } from '@genesis/mind-core';
-import type {
-  AppendResult,
-  Clock,
-  MessageFilter,
-  MessageQuery,
-  MessageStore,
-  NewMessage,
-  Page,
-  StoredMessage,
-} from '@genesis/mind-core';
+import type { AppendResult, Clock, MessageFilter, MessageQuery, MessageStore, NewMessage } from '@genesis/mind-core';
+import type { Page, StoredMessage } from '@genesis/mind-core';
 
 import type { SqlExecutor } from '../sql-database';
 import { SQL_EXECUTOR } from '../tokens';
@@ -48,7 +40,10 @@ export class MessageRepository implements MessageStore {
   async append(message: NewMessage): Promise<StoredMessage> {
     const values = this.values(message);
     const inserted = await this.db.write((tx) =>
-      tx.run(`INSERT INTO conversation_messages (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (mind_id, source_key) DO NOTHING`, values),
+      tx.run(
+        `INSERT INTO conversation_messages (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (mind_id, source_key) DO NOTHING`,
+        values,
+      ),
     );
     if (inserted === 0 && message.sourceKey != null) {
       const [row] = await this.db.all<Row>(
@@ -80,7 +75,10 @@ export class MessageRepository implements MessageStore {
   }
 
   async get(mindId: string, id: string): Promise<StoredMessage | null> {
-    const [row] = await this.db.all<Row>(`SELECT ${COLUMNS} FROM conversation_messages WHERE id = ? AND mind_id = ?`, [id, mindId]);
+    const [row] = await this.db.all<Row>(`SELECT ${COLUMNS} FROM conversation_messages WHERE id = ? AND mind_id = ?`, [
+      id,
+      mindId,
+    ]);
     return row ? toMessage(row) : null;
   }
 
@@ -101,7 +99,10 @@ export class MessageRepository implements MessageStore {
 
   async count(filter: MessageFilter): Promise<number> {
     const { where, params } = this.where(filter);
-    const [row] = await this.db.all<{ n: unknown }>(`SELECT COUNT(*) AS n FROM conversation_messages WHERE ${where.join(' AND ')}`, params);
+    const [row] = await this.db.all<{ n: unknown }>(
+      `SELECT COUNT(*) AS n FROM conversation_messages WHERE ${where.join(' AND ')}`,
+      params,
+    );
     return num(row?.n ?? 0);
   }
 

@@ -1,5 +1,6 @@
 import { inject, injectable } from 'tsyringe';
-import { CLOCK, epochMs, MIND_STATUSES, nonEmptyText, oneOf, type Clock, type MindRegistry, type MindStatus, type Page, type RegisteredMind } from '@genesis/mind-core';
+import { CLOCK, epochMs, MIND_STATUSES, nonEmptyText, oneOf } from '@genesis/mind-core';
+import type { Clock, MindRegistry, MindStatus, Page, RegisteredMind } from '@genesis/mind-core';
 import { keysetPage } from './keyset';
 import type { SqlExecutor } from '../sql-database';
 import { SQL_EXECUTOR } from '../tokens';
@@ -7,7 +8,14 @@ import { num, numOrNull } from './values';
 
 const COLUMNS = 'gmid, name, json_path, status, created_at, updated_at, last_seen_at';
 /** Tables whose rows belong to a mind through mind_id. */
-const OWNED_TABLES = ['conversation_messages', 'concerns', 'background_tasks', 'environments', 'relationships', 'mind_records'];
+const OWNED_TABLES = [
+  'conversation_messages',
+  'concerns',
+  'background_tasks',
+  'environments',
+  'relationships',
+  'mind_records',
+];
 
 type Row = Record<string, unknown>;
 

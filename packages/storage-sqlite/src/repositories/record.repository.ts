@@ -1,5 +1,6 @@
 import { inject, injectable } from 'tsyringe';
-import { CLOCK, epochMs, nonEmptyText, type AppendResult, type Clock, type NewRecord, type Page, type RecordStore, type StoredRecord } from '@genesis/mind-core';
+import { CLOCK, epochMs, nonEmptyText, type RecordQuery } from '@genesis/mind-core';
+import type { AppendResult, Clock, NewRecord, Page, RecordStore, StoredRecord } from '@genesis/mind-core';
 import type { SqlExecutor } from '../sql-database';
 import { SQL_EXECUTOR } from '../tokens';
 import { keysetPage } from './keyset';
@@ -53,7 +54,7 @@ export class RecordRepository implements RecordStore {
     return { inserted, skipped: records.length - inserted };
   }
 
-  async list(query: { mindId: string; namespace: string; kind?: string; limit: number; cursor?: string | null }): Promise<Page<StoredRecord>> {
+  async list(query: RecordQuery): Promise<Page<StoredRecord>> {
     const where = ['mind_id = ?', 'namespace = ?'];
     const params: unknown[] = [nonEmptyText(query.mindId, 'mindId'), nonEmptyText(query.namespace, 'namespace')];
     if (query.kind !== undefined) {
@@ -82,7 +83,10 @@ export class RecordRepository implements RecordStore {
       where.push('namespace = ?');
       params.push(filter.namespace);
     }
-    const [row] = await this.db.all<{ n: unknown }>(`SELECT COUNT(*) AS n FROM mind_records WHERE ${where.join(' AND ')}`, params);
+    const [row] = await this.db.all<{ n: unknown }>(
+      `SELECT COUNT(*) AS n FROM mind_records WHERE ${where.join(' AND ')}`,
+      params,
+    );
     return num(row?.n ?? 0);
   }
 }

@@ -1,5 +1,7 @@
 import { inject, injectable } from 'tsyringe';
-import { CLOCK, epochMs, nonEmptyText, oneOf, RELATIONSHIP_TYPES, unitInterval, type Clock, type Page, type RelationshipRecord, type RelationshipStore, type RelationshipType } from '@genesis/mind-core';
+import { CLOCK, epochMs, nonEmptyText, oneOf, RELATIONSHIP_TYPES, unitInterval } from '@genesis/mind-core';
+import type { RelationshipInput } from '@genesis/mind-core';
+import type { Clock, Page, RelationshipRecord, RelationshipStore, RelationshipType } from '@genesis/mind-core';
 import { keysetPage } from './keyset';
 import type { SqlExecutor } from '../sql-database';
 import { SQL_EXECUTOR } from '../tokens';
@@ -37,7 +39,7 @@ export class RelationshipRepository implements RelationshipStore {
     @inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async upsert(rel: Parameters<RelationshipStore['upsert']>[0]): Promise<RelationshipRecord> {
+  async upsert(rel: RelationshipInput): Promise<RelationshipRecord> {
     const sets: string[] = [];
     const params: unknown[] = [];
     const set = (column: string, value: unknown) => {
@@ -45,19 +47,18 @@ export class RelationshipRepository implements RelationshipStore {
       params.push(value);
     };
     if (rel.displayName !== undefined) set('display_name', rel.displayName);
-    if (rel.relationshipType !== undefined) set('relationship_type', oneOf(rel.relationshipType, RELATIONSHIP_TYPES, 'relationshipType'));
+    if (rel.relationshipType !== undefined)
+      set('relationship_type', oneOf(rel.relationshipType, RELATIONSHIP_TYPES, 'relationshipType'));
     if (rel.trustLevel !== undefined) set('trust_level', unitInterval(rel.trustLevel, 'trustLevel'));
     if (rel.notes !== undefined) set('notes', rel.notes);
     if (rel.metadata !== undefined) set('metadata', toJson(rel.metadata, 'metadata'));
     const row = await this.db.write(async (tx) => {
       const now = await this.ensure(tx, rel.mindId, rel.userEmail);
       if (sets.length > 0) {
-        await tx.run(`UPDATE relationships SET ${sets.join(', ')}, updated_at = ? WHERE mind_id = ? AND user_email = ?`, [
-          ...params,
-          now,
-          rel.mindId,
-          rel.userEmail,
-        ]);
+        await tx.run(
+          `UPDATE relationships SET ${sets.join(', ')}, updated_at = ? WHERE mind_id = ? AND user_email = ?`,
+          [...params, now, rel.mindId, rel.userEmail],
+        );
       }
       return this.select(tx, rel.mindId, rel.userEmail);
     });
@@ -65,7 +66,10 @@ export class RelationshipRepository implements RelationshipStore {
   }
 
   async get(mindId: string, userEmail: string): Promise<RelationshipRecord | null> {
-    const [row] = await this.db.all<Row>(`SELECT ${COLUMNS} FROM relationships WHERE mind_id = ? AND user_email = ?`, [mindId, userEmail]);
+    const [row] = await this.db.all<Row>(`SELECT ${COLUMNS} FROM relationships WHERE mind_id = ? AND user_email = ?`, [
+      mindId,
+      userEmail,
+    ]);
     return row ? toRelationship(row) : null;
   }
 
@@ -103,7 +107,11 @@ export class RelationshipRepository implements RelationshipStore {
   }
 
   async remove(mindId: string, userEmail: string): Promise<boolean> {
-    return (await this.db.write((tx) => tx.run('DELETE FROM relationships WHERE mind_id = ? AND user_email = ?', [mindId, userEmail]))) > 0;
+    return (
+      (await this.db.write((tx) =>
+        tx.run('DELETE FROM relationships WHERE mind_id = ? AND user_email = ?', [mindId, userEmail]),
+      )) > 0
+    );
   }
 
   /** Creates the row with defaults if it is missing; returns "now". */
@@ -117,7 +125,10 @@ export class RelationshipRepository implements RelationshipStore {
   }
 
   private async select(tx: SqlExecutor, mindId: string, userEmail: string): Promise<Row> {
-    const [row] = await tx.all<Row>(`SELECT ${COLUMNS} FROM relationships WHERE mind_id = ? AND user_email = ?`, [mindId, userEmail]);
+    const [row] = await tx.all<Row>(`SELECT ${COLUMNS} FROM relationships WHERE mind_id = ? AND user_email = ?`, [
+      mindId,
+      userEmail,
+    ]);
     return row!;
   }
 }

@@ -1,5 +1,8 @@
 import { inject, injectable } from 'tsyringe';
-import { CLOCK, newTaskRow, count as assertCount, epochMs, nonEmptyText, oneOf, parseLimit, TASK_STATUSES, type ClaimOptions, type Clock, type NewTask, type Page, type StoredTask, type TaskQuery, type TaskStatus, type TaskStore } from '@genesis/mind-core';
+import { CLOCK, newTaskRow, count as assertCount, epochMs, nonEmptyText, oneOf, parseLimit } from '@genesis/mind-core';
+import { TASK_STATUSES } from '@genesis/mind-core';
+import type { ClaimOptions, Clock, NewTask, Page, StoredTask, TaskQuery, TaskStatus } from '@genesis/mind-core';
+import type { TaskStore } from '@genesis/mind-core';
 import { keysetPage } from './keyset';
 import type { SqlExecutor } from '../sql-database';
 import { SQL_EXECUTOR } from '../tokens';
@@ -154,7 +157,12 @@ export class TaskRepository implements TaskStore {
         ['pending', now, ...mindParam, limit],
       );
       const candidates = [...pending, ...expired.filter((r) => num(r.attempts) < num(r.max_attempts))]
-        .sort((a, b) => num(b.priority) - num(a.priority) || num(a.run_at) - num(b.run_at) || (String(a.id) < String(b.id) ? -1 : 1))
+        .sort(
+          (a, b) =>
+            num(b.priority) - num(a.priority) ||
+            num(a.run_at) - num(b.run_at) ||
+            (String(a.id) < String(b.id) ? -1 : 1),
+        )
         .slice(0, limit)
         .map((r) => String(r.id));
       if (candidates.length === 0) return [];
@@ -172,13 +180,10 @@ export class TaskRepository implements TaskStore {
 
   async heartbeat(id: string, owner: string, now: number, leaseMs: number): Promise<boolean> {
     const changed = await this.db.write((tx) =>
-      tx.run('UPDATE background_tasks SET lease_expires_at = ?, updated_at = ? WHERE id = ? AND status = ? AND lease_owner = ?', [
-        epochMs(now, 'now') + assertCount(leaseMs, 'leaseMs'),
-        now,
-        id,
-        'running',
-        owner,
-      ]),
+      tx.run(
+        'UPDATE background_tasks SET lease_expires_at = ?, updated_at = ? WHERE id = ? AND status = ? AND lease_owner = ?',
+        [epochMs(now, 'now') + assertCount(leaseMs, 'leaseMs'), now, id, 'running', owner],
+      ),
     );
     return changed > 0;
   }
@@ -226,7 +231,10 @@ export class TaskRepository implements TaskStore {
   async deleteFinishedBefore(before: number): Promise<number> {
     epochMs(before, 'before');
     return this.db.write((tx) =>
-      tx.run(`DELETE FROM background_tasks WHERE ${inList('status', FINISHED.length)} AND finished_at < ?`, [...FINISHED, before]),
+      tx.run(`DELETE FROM background_tasks WHERE ${inList('status', FINISHED.length)} AND finished_at < ?`, [
+        ...FINISHED,
+        before,
+      ]),
     );
   }
 

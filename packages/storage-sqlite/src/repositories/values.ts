@@ -37,4 +37,5 @@ export function fromJson<T>(text: unknown, fallback: T): T {
 }
 
 /** SQL text for `col IN (?, ?, …)` with the given number of values. */
-export const inList = (column: string, count: number): string => `${column} IN (${new Array(count).fill('?').join(', ')})`;
+export const inList = (column: string, count: number): string =>
+  `${column} IN (${new Array(count).fill('?').join(', ')})`;

@@ -23,7 +23,14 @@ interface ListOptions {
   cursor?: string;
 }
 
-export function registerConcernCommands({ program, clock, withGenesis, print, withMind, mindCommand }: CommandContext): void {
+export function registerConcernCommands({
+  program,
+  clock,
+  withGenesis,
+  print,
+  withMind,
+  mindCommand,
+}: CommandContext): void {
   const concern = program.command('concern').description('add and resolve concerns (proactive follow-ups)');
 
   mindCommand(concern, 'add', 'add a concern to follow up on')

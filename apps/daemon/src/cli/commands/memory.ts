@@ -62,8 +62,8 @@ export function registerMemoryCommands({ program, io, print, withMind, mindComma
       }),
     );
 
-  mindCommand(memory, 'reindex', 're-embed every memory of a Mind with the configured embedding provider')
-    .action(async (gmid: string) =>
+  mindCommand(memory, 'reindex', 're-embed every memory of a Mind with the configured embedding provider').action(
+    async (gmid: string) =>
       withMind(gmid, async (mind) => {
         const bar = new SingleBar(
           {
@@ -87,5 +87,5 @@ export function registerMemoryCommands({ program, io, print, withMind, mindComma
         }
         print(reindexView(gmid, count));
       }),
-    );
+  );
 }

@@ -38,11 +38,15 @@ export function registerMindCommands({ program, withGenesis, print, mindCommand 
     .description('list registered Minds')
     .action(async () => withGenesis(async (genesis) => print(mindListView(await genesis.listMinds()))));
 
-  mindCommand(mind, 'show', "show a Mind's JSON document")
-    .action(async (gmid: string) => withGenesis(async (genesis) => print(mindView(await genesis.loadMind(gmid)))));
+  mindCommand(mind, 'show', "show a Mind's JSON document").action(async (gmid: string) =>
+    withGenesis(async (genesis) => print(mindView(await genesis.loadMind(gmid)))),
+  );
 
-  mindCommand(mind, 'delete', 'delete a Mind: its SQL rows, JSON file and secrets (backups of old files are kept)')
-    .action(async (gmid: string) =>
-      withGenesis(async (genesis) => print(deletedMindView(await genesis.deleteMind(gmid)))),
-    );
+  mindCommand(
+    mind,
+    'delete',
+    'delete a Mind: its SQL rows, JSON file and secrets (backups of old files are kept)',
+  ).action(async (gmid: string) =>
+    withGenesis(async (genesis) => print(deletedMindView(await genesis.deleteMind(gmid)))),
+  );
 }

@@ -6,7 +6,10 @@ import { openGenesis, type Genesis, type OpenGenesisOptions } from '../../compos
  * removed) after them. The environment is ignored, so GENESIS_* of the machine cannot leak in.
  * A test may replace `genesis` (after closing it) to reopen the same home.
  */
-export function genesisPerFile(clock: FakeClock, options: OpenGenesisOptions = {}): { home: ReturnType<typeof tempHome>; genesis: Genesis } {
+export function genesisPerFile(
+  clock: FakeClock,
+  options: OpenGenesisOptions = {},
+): { home: ReturnType<typeof tempHome>; genesis: Genesis } {
   const file = { home: tempHome(), genesis: undefined as unknown as Genesis };
   beforeAll(async () => {
     file.genesis = await openGenesis({ home: file.home.path, clock, env: {}, ...options });

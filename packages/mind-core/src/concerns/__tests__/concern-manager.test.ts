@@ -18,8 +18,24 @@ const add = (hours: number, extra: Record<string, unknown> = {}) =>
 
 describe('ConcernManager', () => {
   test('create stores a concern with defaults, get reads it back', async () => {
-    const c = await concerns.create({ type: 'financial', description: 'rent', followUpAt: '2026-01-02T00:00:00Z', userEmail: 'a@x.io', memoryId: 'mem-1', metadata: { k: 1 } });
-    expect(c).toMatchObject({ concernType: 'financial', status: 'active', severity: 0.5, urgency: 'normal', nextCheckAt: Date.UTC(2026, 0, 2), userEmail: 'a@x.io', memoryId: 'mem-1', followUpCount: 0 });
+    const c = await concerns.create({
+      type: 'financial',
+      description: 'rent',
+      followUpAt: '2026-01-02T00:00:00Z',
+      userEmail: 'a@x.io',
+      memoryId: 'mem-1',
+      metadata: { k: 1 },
+    });
+    expect(c).toMatchObject({
+      concernType: 'financial',
+      status: 'active',
+      severity: 0.5,
+      urgency: 'normal',
+      nextCheckAt: Date.UTC(2026, 0, 2),
+      userEmail: 'a@x.io',
+      memoryId: 'mem-1',
+      followUpCount: 0,
+    });
     expect(await concerns.get(c.id)).toEqual(c);
     expect(await concerns.get('nope')).toBeNull();
   });
@@ -32,7 +48,9 @@ describe('ConcernManager', () => {
     [{ followUpAt: 'soon' }, /followUpAt must be a date/],
     [{ userEmail: 'x' }, /userEmail must be an email address/],
   ])('create rejects %j and writes nothing', async (bad, message) => {
-    await expect(concerns.create({ type: 'task', description: 'd', followUpAt: 1, ...(bad as object) } as never)).rejects.toThrow(message);
+    await expect(
+      concerns.create({ type: 'task', description: 'd', followUpAt: 1, ...(bad as object) } as never),
+    ).rejects.toThrow(message);
     expect(store.rows).toHaveLength(0);
   });
 
@@ -43,7 +61,9 @@ describe('ConcernManager', () => {
     await concerns.dismiss(b.id);
     expect((await concerns.list({ limit: 10 })).items.map((x) => x.id)).toEqual([b.id, a.id, c.id]);
     expect((await concerns.list({ status: 'active', limit: 10 })).items.map((x) => x.id)).toEqual([a.id, c.id]);
-    expect((await concerns.list({ userEmail: 'A@x.io', dueBefore: clock.now() + 6 * H, limit: 10 })).items.map((x) => x.id)).toEqual([a.id]);
+    expect(
+      (await concerns.list({ userEmail: 'A@x.io', dueBefore: clock.now() + 6 * H, limit: 10 })).items.map((x) => x.id),
+    ).toEqual([a.id]);
     expect((await concerns.list({ dueAfter: clock.now() + 6 * H, limit: 10 })).items.map((x) => x.id)).toEqual([c.id]);
     const p1 = await concerns.list({ limit: 2 });
     expect((await concerns.list({ limit: 2, cursor: p1.nextCursor })).items.map((x) => x.id)).toEqual([c.id]);
@@ -69,8 +89,15 @@ describe('ConcernManager', () => {
     const c = await add(1, { metadata: { from: 'chat' } });
     clock.advance(1000);
     const resolved = await concerns.resolve(c.id, 'went well');
-    expect(resolved).toMatchObject({ status: 'resolved', resolvedAt: clock.now(), metadata: { from: 'chat', resolutionNote: 'went well' } });
-    await expect(concerns.snooze(c.id, clock.now() + H)).rejects.toMatchObject({ code: 'INVALID_TRANSITION', message: expect.stringContaining('is resolved: it cannot become snoozed') });
+    expect(resolved).toMatchObject({
+      status: 'resolved',
+      resolvedAt: clock.now(),
+      metadata: { from: 'chat', resolutionNote: 'went well' },
+    });
+    await expect(concerns.snooze(c.id, clock.now() + H)).rejects.toMatchObject({
+      code: 'INVALID_TRANSITION',
+      message: expect.stringContaining('is resolved: it cannot become snoozed'),
+    });
     await expect(concerns.dismiss(c.id)).rejects.toMatchObject({ code: 'INVALID_TRANSITION' });
     await expect(concerns.resolve('missing')).rejects.toMatchObject({ code: 'CONCERN_NOT_FOUND' });
   });
@@ -87,7 +114,12 @@ describe('ConcernManager', () => {
     await concerns.snooze(c.id, clock.now() + H);
     clock.advance(30_000);
     const checked = await concerns.recordCheck(c.id, clock.now() + 24 * H);
-    expect(checked).toMatchObject({ status: 'active', followUpCount: 1, lastCheckedAt: clock.now(), nextCheckAt: clock.now() + 24 * H });
+    expect(checked).toMatchObject({
+      status: 'active',
+      followUpCount: 1,
+      lastCheckedAt: clock.now(),
+      nextCheckAt: clock.now() + 24 * H,
+    });
     expect((await concerns.recordCheck(c.id, clock.now() + 48 * H)).followUpCount).toBe(2);
     await concerns.dismiss(c.id);
     await expect(concerns.recordCheck(c.id, clock.now())).rejects.toMatchObject({ code: 'INVALID_TRANSITION' });

@@ -15,15 +15,33 @@ beforeEach(() => {
 
 async function say(n: number) {
   for (let i = 0; i < n; i++) {
-    await conversation.addMessage({ role: i % 2 ? 'assistant' : 'user', content: `m${i}`, userEmail: i % 3 === 0 ? 'Ann@Example.com' : 'bob@example.com' });
+    await conversation.addMessage({
+      role: i % 2 ? 'assistant' : 'user',
+      content: `m${i}`,
+      userEmail: i % 3 === 0 ? 'Ann@Example.com' : 'bob@example.com',
+    });
     clock.advance(1000);
   }
 }
 
 describe('ConversationManager', () => {
   test('addMessage stores the message at the clock time, with a normalised email', async () => {
-    const m = await conversation.addMessage({ role: 'user', content: 'hi', userEmail: 'Ann@Example.com', environmentId: 'env-1', metadata: { a: 1 } });
-    expect(m).toMatchObject({ mindId: MIND, role: 'user', content: 'hi', userEmail: 'ann@example.com', environmentId: 'env-1', metadata: { a: 1 }, createdAt: clock.current });
+    const m = await conversation.addMessage({
+      role: 'user',
+      content: 'hi',
+      userEmail: 'Ann@Example.com',
+      environmentId: 'env-1',
+      metadata: { a: 1 },
+    });
+    expect(m).toMatchObject({
+      mindId: MIND,
+      role: 'user',
+      content: 'hi',
+      userEmail: 'ann@example.com',
+      environmentId: 'env-1',
+      metadata: { a: 1 },
+      createdAt: clock.current,
+    });
   });
 
   test.each([
@@ -41,7 +59,9 @@ describe('ConversationManager', () => {
   test('getRecentMessages returns the newest messages in chronological order', async () => {
     await say(12);
     expect((await conversation.getRecentMessages({ limit: 3 })).map((m) => m.content)).toEqual(['m9', 'm10', 'm11']);
-    await expect(conversation.getRecentMessages({ limit: 0 })).rejects.toThrow(/limit must be an integer from 1 to 1000/);
+    await expect(conversation.getRecentMessages({ limit: 0 })).rejects.toThrow(
+      /limit must be an integer from 1 to 1000/,
+    );
   });
 
   test('getConversationContext gives LLM-ready messages within message and character budgets', async () => {
@@ -59,15 +79,28 @@ describe('ConversationManager', () => {
   test('listMessages filters by time, user and role and pages with a cursor', async () => {
     await say(10);
     const t0 = Date.UTC(2026, 0, 1);
-    const first = await conversation.listMessages({ since: new Date(t0 + 2000), until: new Date(t0 + 8000).toISOString(), limit: 4 });
+    const first = await conversation.listMessages({
+      since: new Date(t0 + 2000),
+      until: new Date(t0 + 8000).toISOString(),
+      limit: 4,
+    });
     expect(first.items.map((m) => m.content)).toEqual(['m7', 'm6', 'm5', 'm4']);
-    const second = await conversation.listMessages({ since: t0 + 2000, until: t0 + 8000, limit: 4, cursor: first.nextCursor });
+    const second = await conversation.listMessages({
+      since: t0 + 2000,
+      until: t0 + 8000,
+      limit: 4,
+      cursor: first.nextCursor,
+    });
     expect(second.items.map((m) => m.content)).toEqual(['m3', 'm2']);
     expect(second.nextCursor).toBeNull();
     const ann = await conversation.listMessages({ userEmail: 'ann@example.com', role: 'user', limit: 10 });
     expect(ann.items.map((m) => m.content)).toEqual(['m6', 'm0']);
-    await expect(conversation.listMessages({ since: 'last tuesday', limit: 5 })).rejects.toThrow(/since must be a date/);
-    await expect(conversation.listMessages({ since: t0 + 5, until: t0, limit: 5 })).rejects.toThrow(/since must not be after until/);
+    await expect(conversation.listMessages({ since: 'last tuesday', limit: 5 })).rejects.toThrow(
+      /since must be a date/,
+    );
+    await expect(conversation.listMessages({ since: t0 + 5, until: t0, limit: 5 })).rejects.toThrow(
+      /since must not be after until/,
+    );
   });
 
   test('countMessages counts with the same filters', async () => {
@@ -83,7 +116,17 @@ test('addMessages adds a batch in order, or nothing when one message is bad', as
   clock = new FakeClock();
   store = new InMemoryMessageStore(clock);
   conversation = new ConversationManager(MIND, store, clock, 100);
-  expect(await conversation.addMessages([{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }])).toBe(2);
-  await expect(conversation.addMessages([{ role: 'user', content: 'c' }, { role: 'user', content: '' }])).rejects.toThrow(/messages\.1\.content must be a non-empty string/);
+  expect(
+    await conversation.addMessages([
+      { role: 'user', content: 'a' },
+      { role: 'assistant', content: 'b' },
+    ]),
+  ).toBe(2);
+  await expect(
+    conversation.addMessages([
+      { role: 'user', content: 'c' },
+      { role: 'user', content: '' },
+    ]),
+  ).rejects.toThrow(/messages\.1\.content must be a non-empty string/);
   expect(store.rows.map((r) => r.content)).toEqual(['a', 'b']);
 });

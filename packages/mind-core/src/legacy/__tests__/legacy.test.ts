@@ -1,32 +1,16 @@
 import { convertLegacyMind } from '../convert';
 import { isLegacyMindFile } from '../detect';
 import { legacyTime } from '../time';
+import { oldMind } from './old-mind.fixture';
 import { validateMindDocument } from '../../mind/mind-document';
 
-const context = { gmid: 'GMID-12345678', fallbackTime: Date.UTC(2025, 0, 1), sourceFile: '/old/m.json', backupFile: '/h/minds/backup/m.json', now: Date.UTC(2026, 0, 1) };
-
-function oldMind(extra: Record<string, unknown> = {}) {
-  return {
-    identity: { gmid: 'GMID-12345678', name: 'Atlas', birth_timestamp: '2025-02-01T08:00:00', creator: 'Ann', creator_email: 'ann@x.io', primary_purpose: 'help', favourite_colour: 'blue' },
-    intelligence: { reasoning_model: 'gpt-x', openai_api_key: 'sk-secret', api_keys: { anthropic: 'k2' } },
-    autonomy: { proactive_enabled: true },
-    state: { status: 'idle' },
-    emotional_state: { primary_emotion: 'joy', intensity: 0.7, emotions: { joy: 0.7, calm: 0.2 }, mood: 'bright', valence: 0.6, arousal: 0.4, last_update: '2025-03-01T00:00:00Z', emotion_history: [{ e: 'joy' }, { e: 'sad' }] },
-    conversation_history: [
-      { role: 'user', content: 'hello' },
-      { role: 'assistant', content: 'hi!' },
-      { role: 'human', content: 'how are you', timestamp: '2025-03-02T10:00:00Z' },
-      { role: 'ai', content: 'fine' },
-    ],
-    memory: { memories: { a: { memory_type: 'episodic' }, b: { memory_type: 'semantic' }, c: { memory_type: 'episodic' } }, working_memory: ['a'] },
-    dreams: [{ content: 'flying', timestamp: 1740000000 }],
-    consciousness: { thought_stream: ['t1', 't2'], awareness: 0.8 },
-    config: { locale: 'en' },
-    plugins: { currency: { enabled: true, balance: 12, transaction_history: [{ amount: 1 }, { amount: 2 }] }, weather: { city: 'Oslo' } },
-    custom_top_level: { kept: true },
-    ...extra,
-  };
-}
+const context = {
+  gmid: 'GMID-12345678',
+  fallbackTime: Date.UTC(2025, 0, 1),
+  sourceFile: '/old/m.json',
+  backupFile: '/h/minds/backup/m.json',
+  now: Date.UTC(2026, 0, 1),
+};
 
 describe('old-format Mind files', () => {
   test('are recognised', () => {
@@ -46,13 +30,32 @@ describe('old-format Mind files', () => {
   test('convert to a valid compact document plus SQL rows, losing nothing', () => {
     const { document, messages, records, secrets, inlineMemories } = convertLegacyMind(oldMind(), context);
     expect(validateMindDocument(document, 'x')).toBeTruthy();
-    expect(document.identity).toMatchObject({ gmid: 'GMID-12345678', name: 'Atlas', birthTimestamp: '2025-02-01T08:00:00.000Z', creatorEmail: 'ann@x.io', primaryPurpose: 'help', favourite_colour: 'blue' });
-    expect(document.emotionalState).toMatchObject({ primaryEmotion: 'joy', intensity: 0.7, emotions: { joy: 0.7, calm: 0.2 }, valence: 0.6 });
+    expect(document.identity).toMatchObject({
+      gmid: 'GMID-12345678',
+      name: 'Atlas',
+      birthTimestamp: '2025-02-01T08:00:00.000Z',
+      creatorEmail: 'ann@x.io',
+      primaryPurpose: 'help',
+      favourite_colour: 'blue',
+    });
+    expect(document.emotionalState).toMatchObject({
+      primaryEmotion: 'joy',
+      intensity: 0.7,
+      emotions: { joy: 0.7, calm: 0.2 },
+      valence: 0.6,
+    });
     expect(document.memory).toEqual({ totalMemories: 3, byType: { episodic: 2, semantic: 1 }, notYetMoved: 3 });
     expect(document.plugins).toEqual({ currency: { enabled: true, balance: 12 }, weather: { city: 'Oslo' } });
-    expect(document).toMatchObject({ custom_top_level: { kept: true }, consciousness: { awareness: 0.8 }, config: { locale: 'en' } });
+    expect(document).toMatchObject({
+      custom_top_level: { kept: true },
+      consciousness: { awareness: 0.8 },
+      config: { locale: 'en' },
+    });
     expect(JSON.stringify(document)).not.toMatch(/sk-secret|k2|conversation_history|transaction_history|flying/);
-    expect(secrets).toEqual({ '$.intelligence.openai_api_key': 'sk-secret', '$.intelligence.api_keys': { anthropic: 'k2' } });
+    expect(secrets).toEqual({
+      '$.intelligence.openai_api_key': 'sk-secret',
+      '$.intelligence.api_keys': { anthropic: 'k2' },
+    });
     expect(inlineMemories).toBe(3);
 
     expect(messages.map((m) => [m.role, m.content, m.createdAt])).toEqual([
@@ -67,9 +70,18 @@ describe('old-format Mind files', () => {
 
     const byNamespace = (ns: string) => records.filter((r) => r.namespace === ns).map((r) => [r.kind, r.data]);
     expect(byNamespace('dreams')).toEqual([['dream', { content: 'flying', timestamp: 1740000000 }]]);
-    expect(byNamespace('thoughts')).toEqual([['thought', 't1'], ['thought', 't2']]);
-    expect(byNamespace('plugin:currency')).toEqual([['transaction_history', { amount: 1 }], ['transaction_history', { amount: 2 }]]);
-    expect(byNamespace('emotional_state')).toEqual([['emotion_history', { e: 'joy' }], ['emotion_history', { e: 'sad' }]]);
+    expect(byNamespace('thoughts')).toEqual([
+      ['thought', 't1'],
+      ['thought', 't2'],
+    ]);
+    expect(byNamespace('plugin:currency')).toEqual([
+      ['transaction_history', { amount: 1 }],
+      ['transaction_history', { amount: 2 }],
+    ]);
+    expect(byNamespace('emotional_state')).toEqual([
+      ['emotion_history', { e: 'joy' }],
+      ['emotion_history', { e: 'sad' }],
+    ]);
     expect(byNamespace('memory')).toEqual([['working_memory', 'a']]);
   });
 

@@ -16,6 +16,8 @@ describe('Mind documents', () => {
   ])('an invalid document is refused with the file and the field named (%#)', (spoil, field) => {
     const bad = JSON.parse(JSON.stringify(doc));
     spoil(bad);
-    expect(() => validateMindDocument(bad, '/h/minds/x.json')).toThrow(new RegExp(`Mind file /h/minds/x.json is invalid at field "${field.replace('.', '\\.')}"`));
+    expect(() => validateMindDocument(bad, '/h/minds/x.json')).toThrow(
+      new RegExp(`Mind file /h/minds/x.json is invalid at field "${field.replace('.', '\\.')}"`),
+    );
   });
 });

@@ -1,11 +1,7 @@
 import type { MemoryBackend } from '../../ports/memory-store';
-import {
-  FakeClock,
-  InMemoryMindDocumentStore,
-  RecordingLogger,
-  createInMemoryMemoryBackend,
-  createInMemoryStores,
-} from '../../testing';
+import { FakeClock, InMemoryMindDocumentStore, RecordingLogger, createInMemoryMemoryBackend } from '../../testing';
+import { createInMemoryStores } from '../../testing';
+import { oldMind } from '../../legacy/__tests__/old-mind.fixture';
 import { MindService, type MindOptions } from '../mind-service';
 
 /** A MindService over in-memory stores, with every dependency at hand for assertions. */
@@ -34,39 +30,16 @@ export function buildMindService(
   return { service, clock, stores, state, unitOfWork, documents, backend, logger };
 }
 
-/** An old single-file Mind, as older Genesis versions wrote it. */
+/** The old single-file Mind of the legacy tests, with two inline memories that have content. */
 export function oldMindFile(gmid = 'GMID-12345678') {
-  return {
-    identity: {
-      gmid,
-      name: 'Atlas',
-      birth_timestamp: '2025-02-01T08:00:00',
-      creator: 'Ann',
-      creator_email: 'ann@x.io',
-    },
+  const old = oldMind({
     intelligence: { reasoning_model: 'gpt-x', openai_api_key: 'sk-old-secret' },
-    emotional_state: {
-      primary_emotion: 'joy',
-      intensity: 0.7,
-      emotions: { joy: 0.7 },
-      mood: 'bright',
-      valence: 0.6,
-      arousal: 0.4,
-      last_update: '2025-03-01T00:00:00Z',
-    },
-    conversation_history: [
-      { role: 'user', content: 'hello' },
-      { role: 'assistant', content: 'hi!' },
-      { role: 'human', content: 'how are you', timestamp: '2025-03-02T10:00:00Z' },
-      { role: 'ai', content: 'fine' },
-    ],
     memory: {
       memories: {
         a: { content: 'Ann likes tea', memory_type: 'semantic' },
         b: { content: 'We met in March', memory_type: 'episodic' },
       },
     },
-    dreams: [{ content: 'flying', timestamp: 1740000000 }],
-    plugins: { currency: { enabled: true, transaction_history: [{ amount: 1 }, { amount: 2 }] } },
-  };
+  });
+  return { ...old, identity: { ...old.identity, gmid } };
 }

@@ -13,11 +13,19 @@ describe('GenesisError', () => {
       field: 'file',
       cause: 'disk full',
     });
-    expect(new GenesisError('MIND_NOT_FOUND', 'No Mind').toJSON()).toEqual({ name: 'GenesisError', code: 'MIND_NOT_FOUND', message: 'No Mind' });
+    expect(new GenesisError('MIND_NOT_FOUND', 'No Mind').toJSON()).toEqual({
+      name: 'GenesisError',
+      code: 'MIND_NOT_FOUND',
+      message: 'No Mind',
+    });
   });
 
   it('invalidInput names the field first', () => {
-    expect(invalidInput('role', 'must be one of user, assistant')).toMatchObject({ code: 'INVALID_INPUT', field: 'role', message: 'role must be one of user, assistant' });
+    expect(invalidInput('role', 'must be one of user, assistant')).toMatchObject({
+      code: 'INVALID_INPUT',
+      field: 'role',
+      message: 'role must be one of user, assistant',
+    });
   });
 });
 

@@ -1,15 +1,6 @@
 import { GenesisError } from '../../shared/errors';
-import {
-  FakeClock,
-  HashEmbedder,
-  InMemoryMemoryStore,
-  InMemoryMessageStore,
-  InMemoryMindDocumentStore,
-  RecordingLogger,
-  cosineSimilarity,
-  createInMemoryStores,
-  tempHome,
-} from '..';
+import { FakeClock, HashEmbedder, InMemoryMemoryStore, InMemoryMessageStore, InMemoryMindDocumentStore } from '..';
+import { RecordingLogger, cosineSimilarity, createInMemoryStores, tempHome } from '..';
 import { existsSync } from 'node:fs';
 
 describe('FakeClock', () => {

@@ -1,18 +1,19 @@
 import { FakeClock } from '@genesis/mind-core/testing';
 import { MIGRATIONS } from '../../migrations';
-import { SqlDatabase } from '../../sql-database';
+import { SqlDatabase, TABLES } from '../../sql-database';
 import { createSqlStores } from '../../sql-stores';
 import type { TestTarget } from './targets';
 
 const MIND = 'GMD-2026-4A7F-9B23';
 /** Every migration, by name, in order. */
 const MIGRATION_NAMES = MIGRATIONS.map((m) => m.name);
-const TABLES = ['minds', 'environments', 'relationships', 'conversation_messages', 'concerns', 'background_tasks', 'mind_records'];
 
 async function tableNames(db: SqlDatabase): Promise<string[]> {
   const rows =
     db.dialect === 'postgres'
-      ? await db.all<{ name: string }>("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'")
+      ? await db.all<{ name: string }>(
+          "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'",
+        )
       : await db.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'");
   return rows.map((r) => r.name);
 }
@@ -58,6 +59,8 @@ export function defineStoreSuite(target: TestTarget): void {
         expect(await database.pendingMigrations()).toEqual(MIGRATION_NAMES);
         expect(await database.migrate()).toEqual(MIGRATION_NAMES);
         expect(await tableNames(database)).toEqual(expect.arrayContaining([...TABLES, 'genesis_migrations']));
+        expect(TABLES).toHaveLength(7);
+        expect(Object.values(await database.tableCounts())).toEqual(TABLES.map(() => 0));
         expect(await database.migrate()).toEqual([]);
         expect(await database.pendingMigrations()).toEqual([]);
         expect(await database.appliedMigrations()).toEqual(MIGRATION_NAMES);
@@ -85,7 +88,17 @@ export function defineStoreSuite(target: TestTarget): void {
 
         const messageColumns = await columnNames(database, 'conversation_messages');
         expect(messageColumns).toEqual(
-          expect.arrayContaining(['id', 'created_at', 'archived', 'source_key', 'environment_id', 'metadata', 'legacy_id', 'timestamp', 'session_id']),
+          expect.arrayContaining([
+            'id',
+            'created_at',
+            'archived',
+            'source_key',
+            'environment_id',
+            'metadata',
+            'legacy_id',
+            'timestamp',
+            'session_id',
+          ]),
         );
         const stores = createSqlStores(database, clock);
         const page = await stores.messages.list({ mindId: MIND, limit: 10, order: 'asc' });
@@ -98,8 +111,17 @@ export function defineStoreSuite(target: TestTarget): void {
         expect(await stores.messages.count({ mindId: MIND })).toBe(3);
 
         const [concern] = (await stores.concerns.list({ mindId: MIND, limit: 10 })).items;
-        expect(concern).toMatchObject({ description: 'knee surgery', nextCheckAt: Date.UTC(2025, 2, 5, 9), status: 'active', followUpCount: 0 });
-        expect(await stores.tasks.get('t-1')).toMatchObject({ type: 'dream', payload: { n: 1 }, runAt: Date.UTC(2025, 2, 1, 10) });
+        expect(concern).toMatchObject({
+          description: 'knee surgery',
+          nextCheckAt: Date.UTC(2025, 2, 5, 9),
+          status: 'active',
+          followUpCount: 0,
+        });
+        expect(await stores.tasks.get('t-1')).toMatchObject({
+          type: 'dream',
+          payload: { n: 1 },
+          runAt: Date.UTC(2025, 2, 1, 10),
+        });
         const tables = await tableNames(database);
         expect(tables).toEqual(expect.arrayContaining(TABLES));
       } finally {
