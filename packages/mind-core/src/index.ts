@@ -33,6 +33,7 @@ export {
 export { isGmid, parseGmid, newGmid } from './shared/gmid';
 export { encodeCursor, decodeCursor, toPage, type CursorPosition } from './shared/cursor';
 export { processAlive } from './shared/process';
+export { FileLock, type FileLockOptions } from './shared/file-lock';
 
 // ports
 export { type Page, type EpochMs } from './ports/page';

@@ -3,8 +3,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, rmSync } f
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
-import { lock } from 'proper-lockfile';
-import { processAlive as alive } from '@genesis/mind-core';
+import { FileLock, processAlive as alive } from '@genesis/mind-core';
 import { MemoryTierError } from './errors';
 
 /** Where the embedded Chroma server of a Genesis home keeps its data: `<home>/data/chroma`. */
@@ -105,11 +104,12 @@ export async function startEmbeddedChroma(options: StartOptions): Promise<Chroma
   const { dataDir } = options;
   const file = serverFilePath(dataDir);
   mkdirSync(dataDir, { recursive: true });
-  const release = await lock(dirname(file), {
-    lockfilePath: `${file}.lock`,
-    stale: 60_000,
-    retries: { retries: 300, minTimeout: 50, maxTimeout: 200 },
-  });
+  // One process at a time decides whether to start the server (a dead holder's lock is taken at once).
+  const release = await new FileLock(`${file}.lock`, {
+    timeoutMs: (options.startupTimeoutMs ?? 30_000) + 30_000,
+    code: 'CHROMA_START_TIMEOUT',
+    hint: 'Another process is starting the Chroma server of this home.',
+  }).acquire();
   try {
     const existing = readServerFile(file);
     if (existing && existing.dataDir === dataDir && alive(existing.pid) && (await heartbeat(existing.url))) {

@@ -1,19 +1,17 @@
-export { chromaDataDir, startEmbeddedChroma, heartbeat, serverFilePath } from './chroma-server';
-export type { ChromaServerHandle, ChromaServerInfo, StartOptions } from './chroma-server';
-export { ChromaMemoryStore, collectionName } from './chroma-memory-store';
-export type { ChromaStoreOptions } from './chroma-memory-store';
-export { openMemoryTier } from './memory-tier';
-export type { MemoryTier, MemoryTierOptions } from './memory-tier';
-export { MemoryTierError } from './errors';
-export type { MemoryTierErrorCode } from './errors';
-export { HashEmbeddingProvider } from './embeddings/hash';
-export { OpenAIEmbeddingProvider } from './embeddings/openai';
-export type { OpenAIEmbeddingOptions } from './embeddings/openai';
-export { TransformersEmbeddingProvider, MINILM_MODEL } from './embeddings/transformers';
-export type { TransformersEmbeddingOptions } from './embeddings/transformers';
-export { createEmbeddingProvider } from './embeddings/factory';
-export type { EmbeddingConfig, EmbeddingProviderName } from './embeddings/factory';
-export { ChromaMemoryBackend } from './chroma-memory-backend';
-export type { ChromaMemoryOptions } from './chroma-memory-backend';
+// @genesis/storage-chroma — the memory tier: a Chroma server per home (or a remote one), one
+// collection per Mind, embedding providers. Wired into an application by registerChromaMemory.
 export { registerChromaMemory } from './register';
 export { CHROMA_MEMORY_BACKEND, CHROMA_MEMORY_OPTIONS } from './tokens';
+export { ChromaMemoryBackend, type ChromaMemoryOptions } from './chroma-memory-backend';
+export { ChromaMemoryStore, type ChromaStoreOptions } from './chroma-memory-store';
+export { openMemoryTier, type MemoryTier, type MemoryTierOptions } from './memory-tier';
+export { chromaDataDir, startEmbeddedChroma, type ChromaServerHandle, type StartOptions } from './chroma-server';
+export { MemoryTierError, type MemoryTierErrorCode } from './errors';
+export { createEmbeddingProvider, type EmbeddingConfig, type EmbeddingProviderName } from './embeddings/factory';
+export { HashEmbeddingProvider } from './embeddings/hash';
+export { OpenAIEmbeddingProvider, type OpenAIEmbeddingOptions } from './embeddings/openai';
+export {
+  TransformersEmbeddingProvider,
+  MINILM_MODEL,
+  type TransformersEmbeddingOptions,
+} from './embeddings/transformers';

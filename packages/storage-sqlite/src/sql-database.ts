@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { Mutex } from 'async-mutex';
 import { DataSource, QueryFailedError } from 'typeorm';
 import type { QueryRunner } from 'typeorm';
-import { GenesisError, silentLogger, type Logger } from '@genesis/mind-core';
+import { FileLock, GenesisError, silentLogger, type Logger } from '@genesis/mind-core';
 import { ENTITIES } from './entities';
 import { driverCode, StorageError } from './errors';
 import { MIGRATIONS } from './migrations';
@@ -280,7 +280,14 @@ export class SqlDatabase implements SqlExecutor {
       }
     };
     if (this.dialect === 'postgres') return run();
-    return this.writeLock.runExclusive(() => this.withBusyRetry(run));
+    // Another process may be migrating the same file: a lock file next to it makes them take turns.
+    const lock = new FileLock(`${this.location}.migrate.lock`, {
+      timeoutMs: 120_000,
+      logger: this.log,
+      code: 'DATABASE_BUSY',
+      hint: 'Another Genesis process is migrating this database; wait for it, or stop it.',
+    });
+    return lock.run(() => this.writeLock.runExclusive(() => this.withBusyRetry(run)));
   }
 
   /** Names of the migrations not yet applied. */

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { tempHome } from '@genesis/mind-core/testing';
+import { MIGRATIONS } from '@genesis/storage-sqlite';
 
 /** Runs the built program, as a user would. */
 const main = resolve(__dirname, '../../dist/main.js');
@@ -14,18 +15,19 @@ function genesis(...args: string[]) {
 }
 
 let home: string;
+let cleanup: () => void;
 beforeEach(() => {
-  home = mkdtempSync(join(tmpdir(), 'genesis-cli-'));
+  ({ path: home, cleanup } = tempHome('genesis-cli-'));
 });
-afterEach(() => rmSync(home, { recursive: true, force: true }));
+afterEach(() => cleanup());
 
 test('migrate creates <home>/genesis.db once; running it again changes nothing', () => {
   const first = genesis('--home', home, '--json', 'migrate');
   expect(first.code).toBe(0);
   expect(JSON.parse(first.stdout)).toMatchObject({
     home,
-    applied: ['InitialSchema1764000000000', 'MindRecords1764100000000'],
-    appliedCount: 2,
+    applied: MIGRATIONS.map((m) => m.name),
+    appliedCount: MIGRATIONS.length,
   });
   expect(existsSync(join(home, 'genesis.db'))).toBe(true);
   const second = genesis('--home', home, 'migrate');
@@ -42,8 +44,8 @@ test('status opens a new home, migrates it, and reports row counts as JSON', () 
     database: join(home, 'genesis.db'),
     dialect: 'sqlite',
     migrations: {
-      applied: ['InitialSchema1764000000000', 'MindRecords1764100000000'],
-      appliedNow: ['InitialSchema1764000000000', 'MindRecords1764100000000'],
+      applied: MIGRATIONS.map((m) => m.name),
+      appliedNow: MIGRATIONS.map((m) => m.name),
     },
     rows: { conversation_messages: 0, minds: 0, background_tasks: 0 },
   });

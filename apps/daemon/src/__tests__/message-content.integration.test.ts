@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { tempHome } from '@genesis/mind-core/testing';
 
 /** Runs the built program, as a user would, optionally feeding it stdin. */
 const main = resolve(__dirname, '../../dist/main.js');
@@ -36,12 +36,13 @@ function bigText(): string {
 }
 
 let home: string;
+let cleanup: () => void;
 let gmid: string;
 beforeEach(() => {
-  home = mkdtempSync(join(tmpdir(), 'genesis-cli-content-'));
+  ({ path: home, cleanup } = tempHome('genesis-cli-content-'));
   gmid = json(['mind', 'create', '--name', 'Reader']).gmid;
 });
-afterEach(() => rmSync(home, { recursive: true, force: true }));
+afterEach(() => cleanup());
 
 /** The newest message of the Mind, as stored. */
 const newest = (): string => json(['messages', gmid, '--limit', '1']).items[0].content;

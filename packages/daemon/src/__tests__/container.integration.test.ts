@@ -1,4 +1,3 @@
-import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { MESSAGE_STORE, MIND_REGISTRY, UNIT_OF_WORK } from '@genesis/mind-core';

@@ -1,4 +1,3 @@
-import 'reflect-metadata';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempHome } from '@genesis/mind-core/testing';

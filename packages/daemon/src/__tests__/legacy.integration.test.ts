@@ -1,4 +1,3 @@
-import 'reflect-metadata';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FakeClock } from '@genesis/mind-core/testing';

@@ -1,4 +1,3 @@
-import 'reflect-metadata';
 import { openGenesis } from '../composition/open-genesis';
 import { FakeClock } from '@genesis/mind-core/testing';
 import { genesisPerFile } from './support/genesis-per-file';

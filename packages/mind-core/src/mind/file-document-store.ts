@@ -1,12 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { chmod, link, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { hostname } from 'node:os';
+import { chmod, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { DocumentFile, MindDocumentStore } from '../ports/mind-document-store';
 import { silentLogger, type Logger } from '../ports/logger';
 import { GenesisError } from '../shared/errors';
 import { parseGmid } from '../shared/gmid';
+import { FileLock } from '../shared/file-lock';
 import { processAlive } from '../shared/process';
 
 export interface FileDocumentStoreOptions {
@@ -18,14 +18,7 @@ export interface FileDocumentStoreOptions {
 }
 
 const TEMP_FILE = /^.+\.(\d+)\.tmp$/;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const errno = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | undefined)?.code;
-
-interface LockOwner {
-  pid: number;
-  host: string;
-  at: number;
-}
 
 /**
  * The JSON tier on disk: `<home>/minds/{gmid}.json`, byte-identical backups of old files in
@@ -121,13 +114,17 @@ export class FileMindDocumentStore implements MindDocumentStore {
   }
 
   async withLock<T>(gmid: string, fn: () => Promise<T>): Promise<T> {
-    const file = this.pathFor(gmid);
-    const release = await this.lock(file);
-    try {
-      return await fn();
-    } finally {
-      await release();
-    }
+    return this.lockOf(`${this.pathFor(gmid)}.lock`).run(fn);
+  }
+
+  private lockOf(lockFile: string): FileLock {
+    return new FileLock(lockFile, {
+      timeoutMs: this.lockTimeoutMs,
+      staleMs: this.staleLockMs,
+      logger: this.log,
+      code: 'MIND_LOCKED',
+      hint: 'Another Genesis process is saving this Mind; retry, or stop it.',
+    });
   }
 
   async backup(gmid: string, raw: Buffer): Promise<string> {
@@ -173,7 +170,7 @@ export class FileMindDocumentStore implements MindDocumentStore {
       for (const name of names) {
         const pid = TEMP_FILE.exec(name)?.[1];
         const deadTemp = pid !== undefined && !processAlive(Number(pid));
-        const deadLock = name.endsWith('.lock') && (await this.lockIsStale(join(dir, name)));
+        const deadLock = name.endsWith('.lock') && (await this.lockOf(join(dir, name)).isStale());
         if (!deadTemp && !deadLock) continue;
         await rm(join(dir, name), { force: true, recursive: true });
         removed++;
@@ -221,124 +218,6 @@ export class FileMindDocumentStore implements MindDocumentStore {
     } finally {
       await handle?.close();
     }
-  }
-
-  private async readLockOwner(lockFile: string): Promise<(LockOwner & { ino: number; mtimeMs: number }) | null> {
-    const info = await stat(lockFile).catch(() => null);
-    if (!info) return null;
-    const byAge = { pid: -1, host: '', at: info.mtimeMs, ino: info.ino, mtimeMs: info.mtimeMs };
-    // A lock folder of an older Genesis (proper-lockfile) has no owner: it is stale by age alone.
-    if (info.isDirectory()) return byAge;
-    try {
-      const owner = JSON.parse(await readFile(lockFile, 'utf8')) as LockOwner;
-      return { ...owner, ino: info.ino, mtimeMs: info.mtimeMs };
-    } catch (error) {
-      if (errno(error) === 'ENOENT') return null;
-      this.log.warn({ lockFile, err: error }, 'unreadable lock file: judged by its age');
-      return byAge;
-    }
-  }
-
-  private async lockIsStale(lockFile: string): Promise<boolean> {
-    const owner = await this.readLockOwner(lockFile);
-    if (!owner) return false;
-    if (owner.pid > 0 && owner.host === hostname()) return !processAlive(owner.pid);
-    return Date.now() - owner.mtimeMs > this.staleLockMs;
-  }
-
-  /** Takes `<file>.lock`; returns its release. */
-  private async lock(file: string): Promise<() => Promise<void>> {
-    const lockFile = `${file}.lock`;
-    const me: LockOwner = { pid: process.pid, host: hostname(), at: Date.now() };
-    const started = Date.now();
-    let wait = 5;
-    await mkdir(dirname(file), { recursive: true });
-    for (;;) {
-      // The owner record is complete before the lock appears: write a temp file, then link it.
-      const temp = `${lockFile}.${randomBytes(4).toString('hex')}.${process.pid}.tmp`;
-      await this.writeTempOwner(temp, me);
-      let taken = false;
-      try {
-        await link(temp, lockFile);
-        taken = true;
-      } catch (error) {
-        if (errno(error) !== 'EEXIST') {
-          await rm(temp, { force: true });
-          throw new GenesisError(
-            'MIND_LOCKED',
-            `Cannot take the lock ${lockFile} (${errno(error) ?? (error as Error).message})`,
-            { cause: error },
-          );
-        }
-      } finally {
-        await rm(temp, { force: true });
-      }
-      if (taken) {
-        return async () => {
-          const owner = await this.readLockOwner(lockFile);
-          if (owner && owner.pid === me.pid && owner.at === me.at) await rm(lockFile, { force: true });
-          else this.log.warn({ lockFile }, 'lock was taken over by another process before release');
-        };
-      }
-      if (await this.breakIfStale(lockFile)) continue;
-      if (Date.now() - started > this.lockTimeoutMs) {
-        const owner = await this.readLockOwner(lockFile);
-        throw new GenesisError(
-          'MIND_LOCKED',
-          `${file} is locked by ${owner && owner.pid > 0 ? `process ${owner.pid} on ${owner.host}` : 'another process'} ` +
-            `and stayed locked for ${this.lockTimeoutMs} ms. Another Genesis process is saving this Mind; retry, or stop it.`,
-        );
-      }
-      await sleep(wait + Math.floor(Math.random() * wait));
-      wait = Math.min(wait * 2, 100);
-    }
-  }
-
-  private async writeTempOwner(temp: string, me: LockOwner): Promise<void> {
-    try {
-      const handle = await open(temp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o644);
-      try {
-        await handle.writeFile(JSON.stringify(me));
-      } finally {
-        await handle.close();
-      }
-    } catch (cause) {
-      throw new GenesisError(
-        'MIND_LOCKED',
-        `Cannot create the lock file ${temp} (${errno(cause) ?? (cause as Error).message})`,
-        { cause },
-      );
-    }
-  }
-
-  /** Moves a dead owner's lock aside (only that exact file: compared by inode). */
-  private async breakIfStale(lockFile: string): Promise<boolean> {
-    const owner = await this.readLockOwner(lockFile);
-    if (!owner) return true; // released meanwhile: try again at once
-    const local = owner.pid > 0 && owner.host === hostname();
-    const stale = local ? !processAlive(owner.pid) : Date.now() - owner.mtimeMs > this.staleLockMs;
-    if (!stale) return false;
-    const aside = `${lockFile}.stale.${randomBytes(4).toString('hex')}.${process.pid}.tmp`;
-    try {
-      await rename(lockFile, aside);
-    } catch (error) {
-      if (errno(error) === 'ENOENT') return true;
-      throw new GenesisError(
-        'MIND_LOCKED',
-        `Cannot remove the stale lock ${lockFile} (${errno(error) ?? (error as Error).message})`,
-        { cause: error },
-      );
-    }
-    const moved = await stat(aside).catch(() => null);
-    if (moved && moved.ino !== owner.ino) {
-      // A live owner's fresh lock was moved by mistake (a race with another breaker): put it back.
-      await link(aside, lockFile).catch((error: unknown) =>
-        this.log.warn({ lockFile, err: error }, 'could not restore a lock moved aside'),
-      );
-    }
-    await rm(aside, { force: true, recursive: true });
-    this.log.info({ lockFile, pid: owner.pid }, 'took over the lock of a process that died');
-    return true;
   }
 }
 

@@ -1,4 +1,3 @@
-import 'reflect-metadata';
 import { SqlDatabase } from '../sql-database';
 import { createSqlStores } from '../sql-stores';
 import { StorageError } from '../errors';

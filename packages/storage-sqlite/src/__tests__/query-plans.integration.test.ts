@@ -1,4 +1,3 @@
-import 'reflect-metadata';
 import { SqlDatabase } from '../sql-database';
 import type { TransactionStores } from '@genesis/mind-core';
 import { createSqlStores } from '../sql-stores';

@@ -1,4 +1,3 @@
-import 'reflect-metadata';
 import { defineStoreContract } from '@genesis/mind-core/testing';
 import { storeContractTarget } from './support/store-contract-target';
 import { postgresTarget, withPostgres } from './support/targets';

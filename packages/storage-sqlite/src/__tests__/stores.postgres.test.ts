@@ -1,4 +1,3 @@
-import 'reflect-metadata';
 import { defineStoreSuite } from './support/store-suite';
 import { postgresTarget, withPostgres } from './support/targets';
 

@@ -1,19 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Clock } from '@genesis/mind-core';
 import type { Io } from '../io';
 import { runCli } from '../program';
+import { FakeClock, tempHome } from '@genesis/mind-core/testing';
 
 /** The CLI in-process, on a temp home, with a fixed clock and captured output. */
 const NOW = Date.UTC(2030, 0, 1, 12);
-const clock: Clock = { now: () => NOW };
+const clock = new FakeClock(NOW);
 
 let home: string;
+let cleanup: () => void;
 beforeEach(() => {
-  home = mkdtempSync(join(tmpdir(), 'genesis-cli-program-'));
+  ({ path: home, cleanup } = tempHome('genesis-cli-program-'));
 });
-afterEach(() => rmSync(home, { recursive: true, force: true }));
+afterEach(() => cleanup());
 
 async function run(args: string[], stdin: () => Promise<Buffer> = async () => Buffer.alloc(0)) {
   const out: string[] = [];

@@ -53,6 +53,21 @@ export function defineStoreSuite(target: TestTarget): void {
   afterAll(() => target.cleanup());
 
   describe(`migrations (${target.name})`, () => {
+    it('two processes migrating one database at once apply each migration exactly once', async () => {
+      const url = await target.create();
+      const [a, b] = await Promise.all([SqlDatabase.open({ url }), SqlDatabase.open({ url })]);
+      try {
+        const [appliedByA, appliedByB] = await Promise.all([a.migrate(), b.migrate()]);
+        expect([...appliedByA, ...appliedByB].sort()).toEqual([...MIGRATION_NAMES].sort());
+        const recorded = await a.all<{ name: string }>('SELECT name FROM genesis_migrations');
+        expect(recorded.map((r) => r.name).sort()).toEqual([...MIGRATION_NAMES].sort());
+        expect(await b.pendingMigrations()).toEqual([]);
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+
     it('creates every table on a fresh database, and a second run is a no-op', async () => {
       const database = await SqlDatabase.open({ url: await target.create() });
       try {

@@ -1,9 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import * as testEnv from '@genesis/jest-config/env';
+import { tempHome } from '@genesis/mind-core/testing';
 
 /** A database a suite runs against: created fresh, dropped afterwards. */
 export interface TestTarget {
@@ -15,16 +14,16 @@ export interface TestTarget {
 }
 
 export function sqliteTarget(): TestTarget {
-  const dirs: string[] = [];
+  const dirs: Array<ReturnType<typeof tempHome>> = [];
   return {
     name: 'sqlite',
     async create() {
-      const dir = mkdtempSync(join(tmpdir(), 'genesis-sql-'));
+      const dir = tempHome('genesis-sql-');
       dirs.push(dir);
-      return join(dir, 'genesis.db');
+      return join(dir.path, 'genesis.db');
     },
     async cleanup() {
-      for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+      for (const dir of dirs.splice(0)) dir.cleanup();
     },
   };
 }
