@@ -26,12 +26,11 @@ export {
   parseEmail,
   jsonValue,
   jsonObject,
-  isRecord,
   shown,
   type TimeInput,
 } from './shared/validation';
 export { isGmid, parseGmid, newGmid } from './shared/gmid';
-export { encodeCursor, decodeCursor, toPage, type CursorPosition } from './shared/cursor';
+export { decodeCursor, toPage, type CursorPosition } from './shared/cursor';
 export { processAlive } from './shared/process';
 export { FileLock, type FileLockOptions } from './shared/file-lock';
 
