@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { link, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { silentLogger, type Logger } from '../ports/logger';
@@ -88,6 +88,7 @@ export class FileLock {
     return owner !== null && this.ownerGone(owner);
   }
 
+  /** Creates the lock file for `me` unless it exists (the owner record is complete before it appears). */
   private async tryTake(me: LockOwner): Promise<boolean> {
     const temp = `${this.path}.${randomBytes(4).toString('hex')}.${process.pid}.tmp`;
     try {
@@ -114,7 +115,7 @@ export class FileLock {
   }
 
   private async owner(): Promise<SeenOwner | null> {
-    const info = await stat(this.path).catch(() => null);
+    const info = await stat(this.path).catch(() => null); // no file: nobody holds the lock
     if (!info) return null;
     const byAge = { pid: -1, host: '', at: info.mtimeMs, ino: info.ino, mtimeMs: info.mtimeMs };
     // A lock folder of an older Genesis (proper-lockfile) has no owner: it is stale by age alone.
@@ -134,28 +135,31 @@ export class FileLock {
     return Date.now() - owner.mtimeMs > this.staleMs;
   }
 
-  /** Moves a dead owner's lock aside (only that exact file: compared by inode). */
+  /**
+   * Removes a dead owner's lock. Breakers take turns through `<lock>.break` (itself a pid lock), so
+   * the lock file seen dead is the one removed: nobody else can replace it meanwhile.
+   */
   private async breakIfStale(): Promise<boolean> {
-    const owner = await this.owner();
-    if (!owner) return true; // released meanwhile: try again at once
-    if (!this.ownerGone(owner)) return false;
-    const aside = `${this.path}.stale.${randomBytes(4).toString('hex')}.${process.pid}.tmp`;
+    const seen = await this.owner();
+    if (!seen) return true; // released meanwhile: try again at once
+    if (!this.ownerGone(seen)) return false;
+    const breaker = new FileLock(`${this.path}.break`, { ...this.options, timeoutMs: 0 });
+    const me: LockOwner = { pid: process.pid, host: hostname(), at: Date.now() };
+    if (!(await breaker.tryTake(me))) {
+      // Another process is breaking it; if that one died too, clear its claim for the next round.
+      if (await breaker.isStale()) await rm(breaker.path, { force: true });
+      return false;
+    }
     try {
-      await rename(this.path, aside);
-    } catch (error) {
-      if (errno(error) === 'ENOENT') return true;
-      throw this.failure(`Cannot remove the stale lock ${this.path}`, error);
+      const owner = await this.owner();
+      if (!owner) return true;
+      if (owner.ino !== seen.ino || !this.ownerGone(owner)) return false; // taken by a live process meanwhile
+      await rm(this.path, { force: true });
+      this.log.info({ lockFile: this.path, pid: owner.pid }, 'took over the lock of a process that died');
+      return true;
+    } finally {
+      await rm(breaker.path, { force: true });
     }
-    const moved = await stat(aside).catch(() => null);
-    if (moved && moved.ino !== owner.ino) {
-      // A live owner's fresh lock was moved by mistake (a race with another breaker): put it back.
-      await link(aside, this.path).catch((error: unknown) =>
-        this.log.warn({ lockFile: this.path, err: error }, 'could not restore a lock moved aside'),
-      );
-    }
-    await rm(aside, { force: true, recursive: true });
-    this.log.info({ lockFile: this.path, pid: owner.pid }, 'took over the lock of a process that died');
-    return true;
   }
 
   private failure(what: string, cause: unknown): GenesisError {

@@ -69,6 +69,7 @@ export class InMemoryMindDocumentStore implements MindDocumentStore {
     const key = parseGmid(gmid);
     const previous = this.locks.get(key) ?? Promise.resolve();
     const result = previous.then(() => fn());
+    // The next holder waits for this one to end, however it ends; its error reaches the caller via `result`.
     const tail = result.catch(() => undefined);
     this.locks.set(key, tail);
     void tail.then(() => {

@@ -25,6 +25,7 @@ export class InMemoryUnitOfWork implements UnitOfWork {
 
   run<T>(work: (stores: TransactionStores) => Promise<T>): Promise<T> {
     const result = this.tail.then(() => this.runNow(work));
+    // The next run waits for this one to end, however it ends; its error reaches the caller via `result`.
     this.tail = result.catch(() => undefined);
     return result;
   }

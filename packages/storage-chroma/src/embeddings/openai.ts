@@ -59,6 +59,7 @@ export class OpenAIEmbeddingProvider implements EmbeddingProvider {
       );
     }
     if (!res.ok) {
+      // The status is the error; the body only adds detail when it can be read.
       const body = (await res.text().catch(() => '')).slice(0, 300);
       throw new MemoryTierError(
         'EMBEDDING_UNAVAILABLE',
