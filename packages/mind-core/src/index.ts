@@ -70,10 +70,19 @@ export {
   type StoredTask,
   type NewTask,
   type TaskQuery,
+  type TaskFilter,
   type ClaimOptions,
+  type TaskLease,
   type TaskStore,
   TASK_STATUSES,
 } from './ports/task-store';
+export {
+  type StoredSchedule,
+  type ScheduleInput,
+  type ScheduleQuery,
+  type ScheduleStore,
+} from './ports/schedule-store';
+export { type MindLease, type LeaseClaim, type AcquireResult, type MindLeaseStore } from './ports/mind-lease-store';
 export { type MindStatus, type RegisteredMind, type MindRegistry, MIND_STATUSES } from './ports/mind-registry';
 export {
   type EnvironmentKind,
@@ -114,6 +123,8 @@ export {
   RELATIONSHIP_STORE,
   RECORD_STORE,
   UNIT_OF_WORK,
+  SCHEDULE_STORE,
+  MIND_LEASE_STORE,
   MIND_DOCUMENT_STORE,
   MIND_OPTIONS,
   MEMORY_BACKEND,
@@ -146,6 +157,11 @@ export {
 export { ConcernManager, type CreateConcernInput, type ListConcernsInput } from './concerns/concern-manager';
 export { newConcernRow, checkConcernPatch } from './concerns/new-concern';
 export { newTaskRow, DEFAULT_MAX_ATTEMPTS } from './tasks/new-task';
+export { retryDelayMs, type BackoffOptions } from './tasks/backoff';
+export { TASK_HANDLERS, type TaskHandler, type TaskHandlers, type TaskContext } from './tasks/task-handler';
+export { TaskManager, type EnqueueInput, type ListTasksInput } from './tasks/task-manager';
+export { ScheduleManager, type ScheduleDefinition } from './schedules/schedule-manager';
+export { CronSchedule, parseTimezone } from './schedules/cron';
 export {
   MemoryManager,
   type SearchMemoriesInput,

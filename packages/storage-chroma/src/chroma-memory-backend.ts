@@ -4,6 +4,7 @@ import type { EmbeddingProvider, Logger, MemoryBackend, MemoryStore } from '@gen
 import { chromaDataDir } from './chroma-server';
 import { createEmbeddingProvider, type EmbeddingConfig } from './embeddings/factory';
 import { openMemoryTier, type MemoryTier } from './memory-tier';
+import { ReconnectingMemoryStore } from './reconnecting-memory-store';
 
 export interface ChromaMemoryOptions {
   /** The Genesis home: the embedded server keeps its data in `<home>/data/chroma`. */
@@ -18,22 +19,69 @@ export interface ChromaMemoryOptions {
   logger?: Logger;
 }
 
-/** The memory tier of one home: connected (and the embedded server started) on first use only. */
+/**
+ * The memory tier of one home: connected (and the embedded server started) on first use only.
+ * The store it hands out survives the loss of the server: a call that cannot reach Chroma drops
+ * the connection and opens it again once (reusing a live server of the home, or starting one).
+ */
 export class ChromaMemoryBackend implements MemoryBackend {
-  private connecting: Promise<{ store: MemoryStore; embedder: EmbeddingProvider; tier: MemoryTier }> | undefined;
+  private embedder: Promise<EmbeddingProvider> | undefined;
+  private tier: Promise<MemoryTier> | undefined;
+  private readonly store: ReconnectingMemoryStore;
   private readonly log: Logger;
 
   constructor(private readonly options: ChromaMemoryOptions) {
     this.log = options.logger ?? silentLogger;
+    this.store = new ReconnectingMemoryStore({
+      current: async () => (await this.openTier()).store,
+      replace: (failed, error) => this.replaceTier(failed, error),
+    });
   }
 
-  connect(): Promise<{ store: MemoryStore; embedder: EmbeddingProvider }> {
-    this.connecting ??= (async () => {
-      const { embeddings, home, url, token, startupTimeoutMs } = this.options;
-      const embedder =
-        embeddings && 'embed' in embeddings
-          ? embeddings
-          : await createEmbeddingProvider({ modelDir: `${home}/models`, ...embeddings });
+  async connect(): Promise<{ store: MemoryStore; embedder: EmbeddingProvider }> {
+    const embedder = await this.embedding();
+    await this.openTier();
+    return { store: this.store, embedder };
+  }
+
+  async drop(ownerId: string): Promise<boolean> {
+    if (!this.tier && !this.options.url && !existsSync(chromaDataDir(this.options.home))) return false;
+    const { store } = await this.connect();
+    return store.drop(ownerId);
+  }
+
+  /** The URL of the Chroma server in use, once connected. */
+  async serverUrl(): Promise<string | null> {
+    return this.tier ? (await this.tier).url : null;
+  }
+
+  async close(): Promise<void> {
+    if (!this.tier) return;
+    const tier = this.tier;
+    this.tier = undefined;
+    // A connection that failed has nothing to close (its error was reported to whoever awaited it).
+    const connected = await tier.catch((error: unknown) =>
+      this.log.debug({ err: error }, 'memory tier never connected'),
+    );
+    await connected?.close();
+  }
+
+  private embedding(): Promise<EmbeddingProvider> {
+    const { embeddings, home } = this.options;
+    this.embedder ??= (async () =>
+      embeddings && 'embed' in embeddings
+        ? embeddings
+        : createEmbeddingProvider({ modelDir: `${home}/models`, ...embeddings }))().catch((error: unknown) => {
+      this.embedder = undefined;
+      throw error;
+    });
+    return this.embedder;
+  }
+
+  private openTier(before?: () => Promise<void>): Promise<MemoryTier> {
+    this.tier ??= (async () => {
+      await before?.();
+      const { home, url, token, startupTimeoutMs } = this.options;
       const tier = await openMemoryTier({
         home,
         ...(url ? { url } : {}),
@@ -41,34 +89,28 @@ export class ChromaMemoryBackend implements MemoryBackend {
         ...(startupTimeoutMs ? { startupTimeoutMs } : {}),
         logger: this.log,
       });
-      this.log.debug({ url: tier.url, embeddings: embedder.name }, 'memory tier connected');
-      return { store: tier.store, embedder, tier };
+      this.log.debug({ url: tier.url, started: tier.server?.started ?? false }, 'memory tier connected');
+      return tier;
     })().catch((error: unknown) => {
-      this.connecting = undefined;
+      this.tier = undefined;
       throw error;
     });
-    return this.connecting;
+    return this.tier;
   }
 
-  async drop(ownerId: string): Promise<boolean> {
-    if (!this.connecting && !this.options.url && !existsSync(chromaDataDir(this.options.home))) return false;
-    const { store } = await this.connect();
-    return store.drop(ownerId);
-  }
-
-  /** The URL of the Chroma server in use, once connected. */
-  async serverUrl(): Promise<string | null> {
-    return this.connecting ? (await this.connecting).tier.url : null;
-  }
-
-  async close(): Promise<void> {
-    if (!this.connecting) return;
-    const connecting = this.connecting;
-    this.connecting = undefined;
-    // A connection that failed has nothing to close (its error was reported to whoever awaited it).
-    const connected = await connecting.catch((error: unknown) =>
-      this.log.debug({ err: error }, 'memory tier never connected'),
-    );
-    await connected?.tier.close();
+  /** Replaces the connection whose store is `failed`; concurrent callers share one replacement. */
+  private async replaceTier(failed: MemoryStore, error: unknown): Promise<MemoryStore> {
+    const current = await this.tier?.catch(() => undefined);
+    if (current?.store === failed) {
+      this.tier = undefined;
+      this.log.warn({ url: current.url, err: error }, 'the Chroma server stopped answering: connecting again');
+      // Our own server (if it was ours) is stopped first, so the new open finds the folder free.
+      await this.openTier(() =>
+        current
+          .close()
+          .catch((closeError: unknown) => this.log.debug({ err: closeError }, 'closing the lost connection failed')),
+      );
+    }
+    return (await this.openTier()).store;
   }
 }

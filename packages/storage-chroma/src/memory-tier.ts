@@ -40,6 +40,7 @@ export async function openMemoryTier(options: MemoryTierOptions): Promise<Memory
   const server = await startEmbeddedChroma({
     dataDir: chromaDataDir(options.home),
     ...(options.startupTimeoutMs ? { startupTimeoutMs: options.startupTimeoutMs } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
   });
   return {
     store: new ChromaMemoryStore({ url: server.url, ...(options.logger ? { logger: options.logger } : {}) }),

@@ -55,6 +55,9 @@ export const TABLES = [
   'concerns',
   'background_tasks',
   'mind_records',
+  'schedules',
+  'schedule_fires',
+  'mind_leases',
 ] as const;
 
 export function isPostgresUrl(url: string): boolean {

@@ -2,13 +2,16 @@ import type { DependencyContainer } from 'tsyringe';
 import { Lifecycle } from 'tsyringe';
 import { CLOCK, CONCERN_STORE, ENVIRONMENT_STORE, MESSAGE_STORE, MIND_REGISTRY } from '@genesis/mind-core';
 import { RECORD_STORE, RELATIONSHIP_STORE, TASK_STORE, UNIT_OF_WORK, systemClock } from '@genesis/mind-core';
+import { MIND_LEASE_STORE, SCHEDULE_STORE } from '@genesis/mind-core';
 import type { Clock, TransactionStores } from '@genesis/mind-core';
 import { ConcernRepository } from './repositories/concern.repository';
 import { EnvironmentRepository } from './repositories/environment.repository';
 import { MessageRepository } from './repositories/message.repository';
+import { MindLeaseRepository } from './repositories/mind-lease.repository';
 import { MindRegistryRepository } from './repositories/mind-registry.repository';
 import { RecordRepository } from './repositories/record.repository';
 import { RelationshipRepository } from './repositories/relationship.repository';
+import { ScheduleRepository } from './repositories/schedule.repository';
 import { TaskRepository } from './repositories/task.repository';
 import { SqlDatabase, type SqlDatabaseOptions } from './sql-database';
 import { createSqlStores } from './sql-stores';
@@ -45,5 +48,7 @@ export function registerSqlStorage(container: DependencyContainer, db: SqlDataba
   container.register(ENVIRONMENT_STORE, { useClass: EnvironmentRepository }, scoped);
   container.register(RELATIONSHIP_STORE, { useClass: RelationshipRepository }, scoped);
   container.register(RECORD_STORE, { useClass: RecordRepository }, scoped);
+  container.register(SCHEDULE_STORE, { useClass: ScheduleRepository }, scoped);
+  container.register(MIND_LEASE_STORE, { useClass: MindLeaseRepository }, scoped);
   container.register(UNIT_OF_WORK, { useClass: SqlUnitOfWork }, scoped);
 }

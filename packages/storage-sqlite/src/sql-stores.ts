@@ -2,9 +2,11 @@ import { systemClock, type Clock, type TransactionStores } from '@genesis/mind-c
 import { ConcernRepository } from './repositories/concern.repository';
 import { EnvironmentRepository } from './repositories/environment.repository';
 import { MessageRepository } from './repositories/message.repository';
+import { MindLeaseRepository } from './repositories/mind-lease.repository';
 import { MindRegistryRepository } from './repositories/mind-registry.repository';
 import { RecordRepository } from './repositories/record.repository';
 import { RelationshipRepository } from './repositories/relationship.repository';
+import { ScheduleRepository } from './repositories/schedule.repository';
 import { TaskRepository } from './repositories/task.repository';
 import type { SqlExecutor } from './sql-database';
 
@@ -18,5 +20,7 @@ export function createSqlStores(executor: SqlExecutor, clock: Clock = systemCloc
     environments: new EnvironmentRepository(executor, clock),
     relationships: new RelationshipRepository(executor, clock),
     records: new RecordRepository(executor, clock),
+    schedules: new ScheduleRepository(executor, clock),
+    mindLeases: new MindLeaseRepository(executor),
   };
 }

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { parseGmid, parseLimit, toEpochMs, toGenesisError, unitInterval } from '@genesis/mind-core';
+import { integer, parseGmid, parseLimit, toEpochMs, toGenesisError, unitInterval } from '@genesis/mind-core';
 
 /**
  * Option and argument parsers for commander. Each one wraps a validator of mind-core (the one
@@ -57,4 +57,28 @@ export function parseGmidArgument(text: string): string {
     const expected = /^must be (.+), got /s.exec(detail)?.[1];
     throw new InvalidArgumentError(expected !== undefined ? `It is not ${expected}.` : detail);
   }
+}
+
+/** A positive integer (`--concurrency`, `--max-attempts`, `--timeout-ms`…). */
+export function positiveIntegerOption(flag: string, max = Number.MAX_SAFE_INTEGER): (text: string) => number {
+  return (text) => asArgument(() => parseLimit(numeric(text), flag, max));
+}
+
+/** An integer, possibly negative (`--priority`). */
+export function integerOption(flag: string): (text: string) => number {
+  return (text) => asArgument(() => integer(numeric(text), flag));
+}
+
+/** JSON text (`--payload`), parsed; commander names the option, the message quotes only the start of the text. */
+export function jsonOption(): (text: string) => unknown {
+  return (text) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      // The parser's own message adds nothing the user can act on beyond "not JSON".
+      throw new InvalidArgumentError(
+        `must be JSON, like '{"key": 1}' (got ${JSON.stringify(text.slice(0, 40))}${text.length > 40 ? '…' : ''})`,
+      );
+    }
+  };
 }

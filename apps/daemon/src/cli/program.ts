@@ -11,6 +11,10 @@ import { registerMigrateCommand } from './commands/migrate';
 import { registerMindCommands } from './commands/mind';
 import { registerStatsCommand } from './commands/stats';
 import { registerStatusCommand } from './commands/status';
+import { registerDaemonCommands } from './commands/daemon';
+import { registerTaskCommands } from './commands/task';
+import { registerScheduleCommands } from './commands/schedule';
+import { registerConfigCommands } from './commands/config';
 
 /** What the process hands the CLI. */
 export interface CliDependencies {
@@ -23,6 +27,10 @@ export interface CliDependencies {
   onConfig?(config: GenesisConfig): void;
   /** The environment the configuration is read from. Default: `process.env`. */
   env?: NodeJS.ProcessEnv;
+  /** The daemon's log: JSON lines on stdout (pretty on a terminal) at `level`. Default: `logger`. */
+  daemonLogger?(level: string): Logger;
+  /** Registers what to do on SIGTERM/SIGINT; returns its removal. Default: never called. */
+  onShutdown?(handler: (signal: string) => void): () => void;
 }
 
 interface GlobalOptions {
@@ -38,11 +46,13 @@ export interface CommandContext {
   /** Prints a view: its JSON with `--json`, else its text. */
   print(view: View): void;
   /** Opens Genesis on the chosen home, runs `fn`, and always closes it. */
-  withGenesis<T>(fn: (genesis: Genesis) => Promise<T>, options?: { migrate?: boolean }): Promise<T>;
+  withGenesis<T>(fn: (genesis: Genesis) => Promise<T>, options?: { migrate?: boolean; daemon?: boolean }): Promise<T>;
   /** Opens Genesis, loads the Mind `gmid`, runs `fn`, and always closes it. */
   withMind<T>(gmid: string, fn: (mind: Mind) => Promise<T>): Promise<T>;
   /** A subcommand of `parent` whose first argument is a Mind's GMID (validated). */
   mindCommand(parent: Command, name: string, description: string): Command;
+  /** What the process supplied (loggers, signals). */
+  deps: CliDependencies;
 }
 
 /** Builds the `genesis` command line. */
@@ -59,17 +69,18 @@ export function buildProgram(deps: CliDependencies): Command {
   /** Opens Genesis on the chosen home (its configuration resolved once), runs `fn`, always closes it. */
   const withGenesis: CommandContext['withGenesis'] = async (fn, options = {}) => {
     const { home } = globals();
-    // The CLI keeps stderr for errors: it logs warnings and worse unless configured otherwise.
+    // The CLI keeps stderr for errors: it logs warnings and worse unless configured otherwise; the
+    // daemon logs its work (info) on stdout.
     const config = resolveConfig({
       overrides: home !== undefined ? { home } : {},
-      defaults: { log: { level: 'warn' } },
+      defaults: { log: { level: options.daemon ? 'info' : 'warn' } },
       ...(deps.env ? { env: deps.env } : {}),
     });
     onConfig?.(config);
     const genesis = await openGenesis({
       config,
       clock,
-      logger,
+      logger: options.daemon && deps.daemonLogger ? deps.daemonLogger(config.log.level) : logger,
       ...(options.migrate === false ? { migrate: false } : {}),
     });
     try {
@@ -85,6 +96,7 @@ export function buildProgram(deps: CliDependencies): Command {
     print: (view) => io.out(globals().json ? JSON.stringify(view.json, null, 2) : view.text),
     withGenesis,
     withMind: (gmid, fn) => withGenesis(async (genesis) => fn(await genesis.loadMind(gmid))),
+    deps,
     mindCommand: (parent, name, description) =>
       parent.command(name).description(description).argument('<gmid>', 'the Mind', parseGmidArgument),
   };
@@ -97,6 +109,10 @@ export function buildProgram(deps: CliDependencies): Command {
     registerConcernCommands,
     registerMemoryCommands,
     registerStatsCommand,
+    registerDaemonCommands,
+    registerTaskCommands,
+    registerScheduleCommands,
+    registerConfigCommands,
   ]) {
     register(context);
   }

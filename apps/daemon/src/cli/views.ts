@@ -1,6 +1,6 @@
-import type { GenesisStats, GenesisStatus } from '@genesis/daemon';
+import type { GenesisStats, GenesisStatus, RuntimeStatus } from '@genesis/daemon';
 import type { Memory, MemorySearchHit, Mind, MindStats, Page, RegisteredMind, StoredConcern } from '@genesis/mind-core';
-import type { StoredMessage } from '@genesis/mind-core';
+import type { StoredMessage, StoredSchedule, StoredTask } from '@genesis/mind-core';
 
 /**
  * What a command prints: `json` with `--json` (one document on stdout), else `text` for people.
@@ -194,6 +194,107 @@ export function allStatsView(all: GenesisStats): View {
           ? `${s.gmid}  ERROR ${s.error}`
           : `${s.gmid}  ${s.jsonBytes} B json, ${s.messages} messages, ${s.concerns} concerns, ${s.memoriesNotYetMoved} memories not yet moved`,
       ),
+    ].join('\n'),
+  };
+}
+
+// tasks, schedules, the daemon
+
+function taskJson(t: StoredTask) {
+  return {
+    ...t,
+    runAt: iso(t.runAt),
+    leaseExpiresAt: iso(t.leaseExpiresAt),
+    createdAt: iso(t.createdAt),
+    updatedAt: iso(t.updatedAt),
+    finishedAt: iso(t.finishedAt),
+  };
+}
+
+export function taskView(task: StoredTask, created?: boolean): View {
+  const verb = created === false ? 'Already enqueued' : created ? 'Enqueued' : `Task`;
+  return {
+    json: created === undefined ? taskJson(task) : { created, task: taskJson(task) },
+    text: `${verb} ${task.id} (${task.type}, ${task.status}, run at ${iso(task.runAt)}${task.lastError ? `, last error: ${oneLine(task.lastError, 120)}` : ''})`,
+  };
+}
+
+export function taskPageView(page: Page<StoredTask>): View {
+  return {
+    json: { items: page.items.map(taskJson), nextCursor: page.nextCursor },
+    text:
+      [
+        ...page.items.map(
+          (t) =>
+            `${t.id}  ${t.status.padEnd(9)} ${iso(t.runAt)}  ${t.type.padEnd(20)} attempts ${t.attempts}/${t.maxAttempts}${t.lastError ? `  ${oneLine(t.lastError, 60)}` : ''}`,
+        ),
+        ...more(page),
+      ].join('\n') || 'No tasks.',
+  };
+}
+
+function scheduleJson(s: StoredSchedule) {
+  return {
+    ...s,
+    nextRunAt: iso(s.nextRunAt),
+    lastSlotAt: iso(s.lastSlotAt),
+    createdAt: iso(s.createdAt),
+    updatedAt: iso(s.updatedAt),
+  };
+}
+
+export function scheduleView(schedule: StoredSchedule): View {
+  return {
+    json: scheduleJson(schedule),
+    text: `Schedule ${schedule.name}: "${schedule.cron}" (${schedule.timezone}) → ${schedule.type}, next ${iso(schedule.nextRunAt)}`,
+  };
+}
+
+export function scheduleListView(schedules: StoredSchedule[]): View {
+  return {
+    json: { items: schedules.map(scheduleJson) },
+    text:
+      schedules
+        .map(
+          (s) =>
+            `${s.name.padEnd(20)} ${s.cron.padEnd(16)} ${s.timezone.padEnd(16)} ${s.type.padEnd(20)} next ${iso(s.nextRunAt)}${s.enabled ? '' : ' (disabled)'}`,
+        )
+        .join('\n') || 'No schedules.',
+  };
+}
+
+export function runtimeStatusView(status: RuntimeStatus, now: number): View {
+  const live = status.leases.filter((l) => l.expiresAt > now);
+  return {
+    json: {
+      ...status,
+      leases: status.leases.map((l) => ({
+        ...l,
+        acquiredAt: iso(l.acquiredAt),
+        expiresAt: iso(l.expiresAt),
+        live: l.expiresAt > now,
+      })),
+      nextSchedules: status.nextSchedules.map(scheduleJson),
+      dead: status.dead.map(taskJson),
+    },
+    text: [
+      live.length === 0 ? 'No daemon holds a Mind of this home.' : `${live.length} Mind(s) held:`,
+      ...live.map((l) => `  ${l.mindId}  pid ${l.pid} on ${l.host} since ${iso(l.acquiredAt)}`),
+      `tasks: ${Object.entries(status.tasks)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+      ...(status.nextSchedules.length
+        ? [
+            'next schedules:',
+            ...status.nextSchedules.map((s) => `  ${iso(s.nextRunAt)}  ${s.mindId ?? 'daemon'}  ${s.name} → ${s.type}`),
+          ]
+        : []),
+      ...(status.dead.length
+        ? [
+            'dead tasks:',
+            ...status.dead.map((t) => `  ${t.id}  ${t.mindId}  ${t.type}: ${oneLine(t.lastError ?? '', 80)}`),
+          ]
+        : []),
     ].join('\n'),
   };
 }

@@ -1,9 +1,10 @@
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { CLOCK, FileMindDocumentStore, LOGGER, MIND_DOCUMENT_STORE, MIND_OPTIONS } from '@genesis/mind-core';
-import { silentLogger, systemClock } from '@genesis/mind-core';
+import { silentLogger, systemClock, TASK_HANDLERS } from '@genesis/mind-core';
 import type { Clock, EmbeddingProvider, Logger, MindOptions } from '@genesis/mind-core';
 import { registerChromaMemory, type ChromaMemoryBackend } from '@genesis/storage-chroma';
 import { registerSqlStorage, SqlDatabase } from '@genesis/storage-sqlite';
+import { BUILT_IN_HANDLERS } from '../runtime/handlers';
 import type { GenesisConfig } from './config';
 
 /** What the process supplies besides the configuration. */
@@ -25,6 +26,10 @@ export interface ComposedGenesis {
   memory: ChromaMemoryBackend;
   /** Names of the migrations applied while opening. */
   migrationsApplied: string[];
+  /** Hears every task enqueued through a Mind of this composition; returns the unsubscribe. */
+  onTaskEnqueued(listener: (mindId: string) => void): () => void;
+  /** Adds task types a daemon of this process handles (so enqueueing them does not warn). */
+  addHandledTypes(types: readonly string[]): void;
   close(): Promise<void>;
 }
 
@@ -53,18 +58,34 @@ export async function composeGenesis(config: GenesisConfig, runtime: GenesisRunt
     ...(config.chroma.token ? { token: config.chroma.token } : {}),
     ...(config.chroma.startupTimeoutMs ? { startupTimeoutMs: config.chroma.startupTimeoutMs } : {}),
   });
+  // Enqueues in this process wake a daemon running in it at once (others poll).
+  const enqueueListeners = new Set<(mindId: string) => void>();
+  // The task types with a handler here: the built-ins, and those of daemons started in this process.
+  const handledTypes = new Set(Object.keys(BUILT_IN_HANDLERS));
   const mindOptions: MindOptions = {
+    handledTaskTypes: () => [...handledTypes],
+    onTaskEnqueued: (mindId) => {
+      for (const listener of enqueueListeners) listener(mindId);
+    },
     home: config.home,
     maxMessageBytes: config.maxMessageBytes,
     memory: config.memory,
   };
   container.registerInstance(MIND_OPTIONS, mindOptions);
+  container.registerInstance(TASK_HANDLERS, BUILT_IN_HANDLERS);
   return {
     config,
     container,
     db,
     memory,
     migrationsApplied: applied,
+    addHandledTypes(types) {
+      for (const type of types) handledTypes.add(type);
+    },
+    onTaskEnqueued(listener) {
+      enqueueListeners.add(listener);
+      return () => enqueueListeners.delete(listener);
+    },
     async close() {
       await container.dispose();
       await memory.close();

@@ -1,9 +1,12 @@
-import { MindService } from '@genesis/mind-core';
+import { CLOCK, LOGGER, MIND_LEASE_STORE, MIND_REGISTRY, MindService, SCHEDULE_STORE } from '@genesis/mind-core';
+import { GenesisError, nonEmptyText, TASK_HANDLERS, TASK_STORE, UNIT_OF_WORK } from '@genesis/mind-core';
+import type { MindLease, StoredSchedule, StoredTask, TaskStatus } from '@genesis/mind-core';
 import type { Clock, EmbeddingProvider, Logger, Mind, MindStats, NewMindInput } from '@genesis/mind-core';
 import type { RegisteredMind, StoredConcern } from '@genesis/mind-core';
 import type { SqlDialect } from '@genesis/storage-sqlite';
 import { resolveConfig, type GenesisConfig, type GenesisConfigInput } from './config';
 import { composeGenesis } from './container';
+import { GenesisDaemon, type DaemonOptions } from '../runtime/genesis-daemon';
 
 export interface OpenGenesisOptions extends GenesisConfigInput {
   /** A configuration already resolved (by `resolveConfig`): used as it is, nothing else is read. */
@@ -39,6 +42,17 @@ export interface GenesisStatus {
   rows: Record<string, number>;
 }
 
+export interface RuntimeStatus {
+  /** Who drives which Mind (leases, held or expired). */
+  leases: MindLease[];
+  /** Tasks per status, over every Mind. */
+  tasks: Record<TaskStatus, number>;
+  /** The next schedules to fire, soonest first. */
+  nextSchedules: StoredSchedule[];
+  /** The most recent dead tasks, with their last error. */
+  dead: StoredTask[];
+}
+
 export interface Genesis {
   readonly home: string;
   /** The SQLite file, or the PostgreSQL URL with its password hidden. */
@@ -55,12 +69,21 @@ export interface Genesis {
   ): Promise<{ gmid: string; rowsDeleted: number; fileRemoved: boolean; memoriesDropped: boolean }>;
   /** Finds a concern by id across all Minds, with the Mind it belongs to. */
   findConcern(id: string): Promise<{ mind: Mind; concern: StoredConcern }>;
+  /** Finds a task by id across all Minds, with the Mind it belongs to. */
+  findTask(id: string): Promise<{ mind: Mind; task: StoredTask }>;
+  /** The daemons' view of this home: leases, task counts, next schedules, recent dead tasks. */
+  runtimeStatus(): Promise<RuntimeStatus>;
   stats(gmid: string): Promise<MindStats>;
   statsAll(): Promise<GenesisStats>;
   /** Applies pending migrations; returns the names of those applied. */
   migrate(): Promise<string[]>;
   /** The database, its migrations and its row counts. */
   status(): Promise<GenesisStatus>;
+  /**
+   * Starts the 24/7 runtime in this process: holds the Minds (one daemon per Mind), runs their
+   * tasks and fires their schedules until `stop()`.
+   */
+  startDaemon(options?: DaemonOptions): Promise<GenesisDaemon>;
   /** The Chroma server in use, once the memory tier was used. */
   memoryServerUrl(): Promise<string | null>;
   close(): Promise<void>;
@@ -118,6 +141,23 @@ export async function openGenesis(options: OpenGenesisOptions = {}): Promise<Gen
     listMinds: () => minds.listMinds(),
     deleteMind: (gmid) => minds.deleteMind(gmid),
     findConcern: (id) => minds.findConcern(id),
+    async findTask(id) {
+      const task = await composed.container.resolve(TASK_STORE).get(nonEmptyText(id, 'id', 64));
+      if (!task)
+        throw new GenesisError('TASK_NOT_FOUND', `No task ${JSON.stringify(id)} in ${config.home}`, { field: 'id' });
+      return { mind: await minds.loadMind(task.mindId), task };
+    },
+    async runtimeStatus() {
+      const c = composed.container;
+      const tasks = c.resolve(TASK_STORE);
+      const [leases, counts, schedules, dead] = await Promise.all([
+        c.resolve(MIND_LEASE_STORE).list(),
+        tasks.counts(),
+        c.resolve(SCHEDULE_STORE).list({ limit: 10 }),
+        tasks.list({ status: 'dead', limit: 10 }),
+      ]);
+      return { leases, tasks: counts, nextSchedules: schedules.items, dead: dead.items };
+    },
     stats: (gmid) => minds.stats(gmid),
     async statsAll() {
       const all = await minds.listMinds();
@@ -146,6 +186,25 @@ export async function openGenesis(options: OpenGenesisOptions = {}): Promise<Gen
         migrations: { applied, pending, appliedNow: composed.migrationsApplied },
         rows,
       };
+    },
+    async startDaemon(options = {}) {
+      const c = composed.container;
+      composed.addHandledTypes(Object.keys(options.handlers ?? {}));
+      return GenesisDaemon.start(
+        {
+          tasks: c.resolve(TASK_STORE),
+          schedules: c.resolve(SCHEDULE_STORE),
+          mindLeases: c.resolve(MIND_LEASE_STORE),
+          registry: c.resolve(MIND_REGISTRY),
+          unitOfWork: c.resolve(UNIT_OF_WORK),
+          clock: c.resolve(CLOCK),
+          logger: c.resolve(LOGGER),
+          loadMind: (gmid) => minds.loadMind(gmid),
+          builtInHandlers: c.resolve(TASK_HANDLERS),
+          onTaskEnqueued: (listener) => composed.onTaskEnqueued(listener),
+        },
+        options,
+      );
     },
     memoryServerUrl: () => composed.memory.serverUrl(),
     close: () => composed.close(),

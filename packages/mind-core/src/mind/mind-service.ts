@@ -11,9 +11,10 @@ import type { MessageStore } from '../ports/message-store';
 import type { DocumentFile, MindDocumentStore } from '../ports/mind-document-store';
 import type { RegisteredMind, MindRegistry } from '../ports/mind-registry';
 import type { RecordStore } from '../ports/record-store';
+import type { ScheduleStore } from '../ports/schedule-store';
 import type { TaskStore } from '../ports/task-store';
 import { CLOCK, CONCERN_STORE, LOGGER, MEMORY_BACKEND, MESSAGE_STORE, MIND_DOCUMENT_STORE } from '../ports/tokens';
-import { MIND_OPTIONS, MIND_REGISTRY, RECORD_STORE, TASK_STORE, UNIT_OF_WORK } from '../ports/tokens';
+import { MIND_OPTIONS, MIND_REGISTRY, RECORD_STORE, SCHEDULE_STORE, TASK_STORE, UNIT_OF_WORK } from '../ports/tokens';
 import type { UnitOfWork } from '../ports/unit-of-work';
 import { GenesisError } from '../shared/errors';
 import { isGmid, newGmid, parseGmid } from '../shared/gmid';
@@ -28,6 +29,10 @@ export interface MindOptions {
   maxMessageBytes?: number;
   /** Near-duplicate threshold and ranking of the memory tier. */
   memory?: MemoryOptions;
+  /** Told when a Mind enqueued a task (the daemon in this process wakes at once). */
+  onTaskEnqueued?: (mindId: string) => void;
+  /** The task types this process has handlers for: enqueueing another type logs a warning. */
+  handledTaskTypes?: () => readonly string[];
 }
 
 export interface MindStats {
@@ -59,6 +64,7 @@ export class MindService {
     @inject(MIND_DOCUMENT_STORE) private readonly documents: MindDocumentStore,
     @inject(UNIT_OF_WORK) private readonly unitOfWork: UnitOfWork,
     @inject(LOGGER) private readonly log: Logger,
+    @inject(SCHEDULE_STORE) private readonly schedules: ScheduleStore,
   ) {}
 
   async createMind(input: NewMindInput): Promise<Mind> {
@@ -194,6 +200,11 @@ export class MindService {
       clock: this.clock,
       memory: this.memory,
       memoryOptions: { ...this.options.memory, logger: this.log },
+      tasks: this.tasks,
+      schedules: this.schedules,
+      logger: this.log,
+      ...(this.options.onTaskEnqueued ? { onTaskEnqueued: this.options.onTaskEnqueued } : {}),
+      ...(this.options.handledTaskTypes ? { handledTaskTypes: this.options.handledTaskTypes } : {}),
       ...(this.options.maxMessageBytes !== undefined ? { maxMessageBytes: this.options.maxMessageBytes } : {}),
     });
   }

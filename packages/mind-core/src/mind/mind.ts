@@ -1,6 +1,11 @@
 import { ConcernManager } from '../concerns/concern-manager';
 import { ConversationManager } from '../conversation/conversation-manager';
 import { MemoryManager, type MemoryOptions } from '../memory/memory-manager';
+import type { Logger } from '../ports/logger';
+import type { ScheduleStore } from '../ports/schedule-store';
+import type { TaskStore } from '../ports/task-store';
+import { ScheduleManager } from '../schedules/schedule-manager';
+import { TaskManager } from '../tasks/task-manager';
 import type { Clock } from '../ports/clock';
 import type { ConcernStore } from '../ports/concern-store';
 import type { MemoryBackend } from '../ports/memory-store';
@@ -20,6 +25,13 @@ export interface MindDependencies {
   memory: MemoryBackend;
   memoryOptions?: MemoryOptions;
   maxMessageBytes?: number;
+  tasks: TaskStore;
+  schedules: ScheduleStore;
+  logger: Logger;
+  /** Told when this Mind enqueued a task (a daemon in this process wakes at once). */
+  onTaskEnqueued?: (mindId: string) => void;
+  /** The task types with a handler in this process. */
+  handledTaskTypes?: () => readonly string[];
 }
 
 export interface SaveResult {
@@ -51,10 +63,19 @@ export class Mind {
   readonly concerns: ConcernManager;
   /** Long-term memories in the memory tier (connected on first use). */
   readonly memory: MemoryManager;
+  /** Durable background tasks, run by the daemon that holds this Mind. */
+  readonly tasks: TaskManager;
+  /** Recurring schedules: each cron slot enqueues one task. */
+  readonly schedules: ScheduleManager;
   readonly file: string;
   private doc: MindDocument;
   /** The document as last read from or written to disk: the base for conflict detection. */
   private base: MindDocument;
+  /**
+   * Secrets of a save that lost a conflict (outside the sections it lost): written by the next
+   * save. Secrets never stay in the document once it has been through a save.
+   */
+  private pendingSecrets: Record<string, unknown> = {};
 
   constructor(
     document: MindDocument,
@@ -67,6 +88,15 @@ export class Mind {
     this.file = deps.documents.pathFor(this.gmid);
     this.conversation = new ConversationManager(this.gmid, deps.messages, deps.clock, deps.maxMessageBytes);
     this.concerns = new ConcernManager(this.gmid, deps.concerns, deps.clock);
+    this.tasks = new TaskManager(
+      this.gmid,
+      deps.tasks,
+      deps.clock,
+      deps.logger,
+      deps.handledTaskTypes,
+      deps.onTaskEnqueued,
+    );
+    this.schedules = new ScheduleManager(this.gmid, deps.schedules, deps.clock);
     // The Mind file keeps counts of its memories (never the memories): saved with the next save().
     this.memory = new MemoryManager(this.gmid, deps.memory, deps.clock, {
       ...deps.memoryOptions,
@@ -145,10 +175,14 @@ export class Mind {
   /**
    * Writes `<home>/minds/{gmid}.json` atomically. Secrets found in the document go to the secrets
    * file instead. If another process saved this Mind since it was loaded, changes to different
-   * sections are merged; changes to the same section are refused with SAVE_CONFLICT.
+   * sections are merged. Changes to the same section are refused with SAVE_CONFLICT (field: the
+   * first such section; the message lists them all), writing nothing — and the conflict is not
+   * sticky: this Mind takes the other writer's document as its new base, keeps its own changes to
+   * the other sections and drops its changes to the conflicting ones. The next save then succeeds
+   * (unless yet another writer got in between). `reload()` drops every unsaved change instead.
    */
   async save(): Promise<SaveResult> {
-    const secrets: Record<string, unknown> = {};
+    const secrets: Record<string, unknown> = { ...this.pendingSecrets };
     const stripped = stripSecrets(this.doc, '$', secrets) as MindDocument;
     const { documents } = this.deps;
     return documents.withLock(this.gmid, async () => {
@@ -162,7 +196,9 @@ export class Mind {
             ? validateMindDocument(value, this.file)
             : undefined;
         if (onDisk && onDisk.revision !== this.base.revision) {
-          next = { ...this.merge(onDisk, stripped), revision: onDisk.revision + 1 };
+          const { document, conflicts } = this.merge(onDisk, stripped);
+          if (conflicts.length > 0) throw this.rebase(onDisk, document, conflicts, secrets);
+          next = { ...document, revision: onDisk.revision + 1 };
           merged = true;
         }
       }
@@ -185,29 +221,91 @@ export class Mind {
       await documents.write(this.gmid, text);
       this.base = clone(next);
       this.doc = clone(next);
+      this.pendingSecrets = {};
       return { file: this.file, revision: next.revision, bytes, merged };
     });
   }
 
-  private merge(theirs: MindDocument, mine: MindDocument): MindDocument {
+  /**
+   * Reads this Mind's document again from the store, dropping every unsaved change (and the
+   * changes a lost conflict kept). For callers who would rather start over than save what
+   * `save()` kept after a SAVE_CONFLICT.
+   */
+  async reload(): Promise<this> {
+    const current = await this.deps.documents.read(this.gmid);
+    if (!current)
+      throw new GenesisError(
+        'MIND_NOT_FOUND',
+        `Mind ${this.gmid} has no document any more (no file ${this.file}): it was deleted; create or import it again.`,
+        { field: 'gmid' },
+      );
+    const { value } = current;
+    // An old-format file still at the Mind's path: not yet compacted, so the loaded document stays the base.
+    const onDisk =
+      typeof value === 'object' && value !== null && 'schemaVersion' in value
+        ? validateMindDocument(value, this.file)
+        : clone(this.base);
+    if (onDisk.identity.gmid !== this.gmid) {
+      throw new GenesisError(
+        'INVALID_MIND_FILE',
+        `Mind file ${this.file} is invalid at field "identity.gmid": it says ${onDisk.identity.gmid}, the Mind is ${this.gmid}. Nothing was reloaded.`,
+        { field: 'identity.gmid' },
+      );
+    }
+    this.base = clone(onDisk);
+    this.doc = clone(onDisk);
+    this.pendingSecrets = {};
+    return this;
+  }
+
+  /**
+   * After a lost conflict: the other writer's document becomes the base, and the document is it
+   * plus this Mind's changes to the sections it alone changed. Returns the SAVE_CONFLICT to throw.
+   */
+  private rebase(
+    theirs: MindDocument,
+    kept: MindDocument,
+    conflicts: string[],
+    secrets: Record<string, unknown>,
+  ): GenesisError {
+    const loaded = this.base.revision;
+    this.base = clone(theirs);
+    this.doc = clone(kept);
+    // Secrets set in the lost sections are lost with them; the others wait for the next save.
+    this.pendingSecrets = Object.fromEntries(
+      Object.entries(secrets).filter(([path]) => !conflicts.some((k) => path.startsWith(`$.${k}.`))),
+    );
+    const lost = conflicts.join(', ');
+    return new GenesisError(
+      'SAVE_CONFLICT',
+      `Mind ${this.gmid} was saved by another process (revision ${theirs.revision} on disk, ${loaded} loaded) and both changed: ${lost}. ` +
+        `Nothing was written. This Mind now holds revision ${theirs.revision} with the other writer's ${lost} (its own changes there were dropped) ` +
+        'and keeps its changes to the other sections: reapply the lost change if it still matters, then save again.',
+      { field: conflicts[0]! },
+    );
+  }
+
+  /**
+   * Three-way merge by top-level section: the other writer's document plus this Mind's changes
+   * (since `base`) to the sections the other writer left alone. `conflicts` lists the sections both
+   * changed; the merged document has the other writer's version of those.
+   */
+  private merge(theirs: MindDocument, mine: MindDocument): { document: MindDocument; conflicts: string[] } {
     const sections = new Set([...Object.keys(this.base), ...Object.keys(mine), ...Object.keys(theirs)]);
     sections.delete('revision');
     const changed = (a: Record<string, unknown>, b: Record<string, unknown>) =>
       [...sections].filter((k) => canonical(a[k]) !== canonical(b[k]));
     const mineChanged = changed(this.base, mine);
     const theirsChanged = new Set(changed(this.base, theirs));
-    const both = mineChanged.filter((k) => theirsChanged.has(k));
-    if (both.length > 0) {
-      throw new GenesisError(
-        'SAVE_CONFLICT',
-        `Mind ${this.gmid} was saved by another process (revision ${theirs.revision} on disk, ${this.base.revision} loaded) and both changed: ${both.join(', ')}. Nothing was written: load the Mind again and reapply the change.`,
-      );
-    }
     const result: Record<string, unknown> = { ...theirs };
     for (const key of mineChanged) {
+      if (theirsChanged.has(key)) continue;
       if ((mine as Record<string, unknown>)[key] === undefined) delete result[key];
       else result[key] = (mine as Record<string, unknown>)[key];
     }
-    return result as MindDocument;
+    return {
+      document: result as MindDocument,
+      conflicts: mineChanged.filter((k) => theirsChanged.has(k)),
+    };
   }
 }

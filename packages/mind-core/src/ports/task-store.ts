@@ -11,10 +11,18 @@ export interface StoredTask {
   status: TaskStatus;
   priority: number;
   runAt: EpochMs;
+  /** Attempts started so far (a claim counts one; a graceful give-back returns it). */
   attempts: number;
   maxAttempts: number;
+  /** The worker holding the task while it runs. */
   leaseOwner: string | null;
+  /** A fresh random token per claim: every write of the running attempt must present it. */
+  leaseToken: string | null;
   leaseExpiresAt: EpochMs | null;
+  /** Past this run time an attempt is aborted (TASK_TIMEOUT); null: no limit. */
+  timeoutMs: number | null;
+  /** The last progress the handler reported (any JSON). */
+  progress: unknown;
   lastError: string | null;
   result: unknown;
   idempotencyKey: string | null;
@@ -26,48 +34,90 @@ export interface StoredTask {
 export interface NewTask {
   mindId: string;
   type: string;
+  /** JSON, at most 1 MB once serialized. */
   payload?: unknown;
   priority?: number;
   runAt?: EpochMs;
+  /** At least 1. Default 5. */
   maxAttempts?: number;
-  /** Unique per mind: enqueueing the same key twice returns the first task. */
+  /** Unique per mind: enqueueing the same key twice returns the first task (until retention removes it). */
   idempotencyKey?: string | null;
+  timeoutMs?: number | null;
 }
 
 export interface TaskQuery {
-  status: TaskStatus;
+  status?: TaskStatus;
   mindId?: string;
+  type?: string;
   /** runAt <= runBefore */
   runBefore?: EpochMs;
   limit: number;
   cursor?: string | null;
 }
 
+export interface TaskFilter {
+  status?: TaskStatus;
+  mindId?: string;
+  type?: string;
+}
+
 export interface ClaimOptions {
+  /** The worker claiming (a daemon id). */
   owner: string;
   now: EpochMs;
   leaseMs: number;
   limit: number;
-  mindId?: string;
+  /** Only tasks of these Minds (the Minds this daemon holds). Absent: any Mind. */
+  mindIds?: readonly string[];
+  /** Only tasks of these types (the ones with a handler). Absent: any type. */
+  types?: readonly string[];
+}
+
+/** The proof of a running attempt: the task and the token its claim received. */
+export interface TaskLease {
+  id: string;
+  token: string;
 }
 
 export interface TaskStore {
   enqueue(task: NewTask): Promise<{ task: StoredTask; created: boolean }>;
+  /** Enqueues all in one transaction, in order; each result says whether it was created. */
+  enqueueMany(tasks: readonly NewTask[]): Promise<Array<{ task: StoredTask; created: boolean }>>;
   get(id: string): Promise<StoredTask | null>;
   /** Ordered by (runAt, id) ascending. */
   list(query: TaskQuery): Promise<Page<StoredTask>>;
-  count(filter: { status?: TaskStatus; mindId?: string }): Promise<number>;
+  count(filter: TaskFilter): Promise<number>;
+  /** Tasks per status (every status present, 0 when none), of one Mind or all. */
+  counts(mindId?: string): Promise<Record<TaskStatus, number>>;
   /**
-   * Leases up to `limit` runnable tasks: pending ones whose runAt has come, and running ones whose
-   * lease expired (their worker died). Highest priority first, then oldest runAt.
+   * Leases up to `limit` runnable tasks in one atomic step: pending ones whose runAt has come, and
+   * running ones whose lease expired (their worker died; that attempt counted — a task out of
+   * attempts becomes `dead` instead). Each gets status running, a fresh lease token,
+   * leaseExpiresAt = now + leaseMs and attempts + 1. Highest priority first, then oldest runAt, then id.
    */
   claim(options: ClaimOptions): Promise<StoredTask[]>;
-  /** Extends a lease held by `owner`; false if the lease was lost. */
-  heartbeat(id: string, owner: string, now: EpochMs, leaseMs: number): Promise<boolean>;
-  complete(id: string, owner: string, result: unknown, now: EpochMs): Promise<StoredTask | null>;
-  /** Records a failure: back to pending at `retryAt`, or `dead` once attempts reach maxAttempts. */
-  fail(id: string, owner: string, error: string, now: EpochMs, retryAt: EpochMs): Promise<StoredTask | null>;
+  /** Extends a lease; false (and nothing written) if the token no longer holds the task. */
+  heartbeat(lease: TaskLease, now: EpochMs, leaseMs: number): Promise<boolean>;
+  /** Stores the handler's progress; false if the token no longer holds the task. */
+  progress(lease: TaskLease, progress: unknown, now: EpochMs): Promise<boolean>;
+  /** Marks the task succeeded; null (nothing written) if the token no longer holds it. */
+  complete(lease: TaskLease, result: unknown, now: EpochMs): Promise<StoredTask | null>;
+  /** Completes many in one transaction (group commit); each entry null where its token no longer held. */
+  completeMany(
+    items: ReadonlyArray<{ lease: TaskLease; result: unknown }>,
+    now: EpochMs,
+  ): Promise<Array<StoredTask | null>>;
+  /**
+   * Records a failed attempt: back to pending at `retryAt`, or `dead` once attempts reached
+   * maxAttempts. Null (nothing written) if the token no longer holds the task.
+   */
+  fail(lease: TaskLease, error: string, now: EpochMs, retryAt: EpochMs): Promise<StoredTask | null>;
+  /** Gives a running task back (graceful shutdown): pending again, its attempt not counted. */
+  release(lease: TaskLease, now: EpochMs): Promise<StoredTask | null>;
+  /** Cancels a pending or running task; null when it is neither (or unknown). */
   cancel(id: string, now: EpochMs): Promise<StoredTask | null>;
+  /** A dead or failed task back to pending, now, with its attempts reset; null when it is neither. */
+  retry(id: string, now: EpochMs): Promise<StoredTask | null>;
   /** Retention: deletes finished tasks (succeeded, dead, cancelled) finished before `before`. */
   deleteFinishedBefore(before: EpochMs): Promise<number>;
 }

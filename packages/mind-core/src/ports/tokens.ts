@@ -7,9 +7,11 @@ import type { Logger } from './logger';
 import type { MemoryBackend } from './memory-store';
 import type { MessageStore } from './message-store';
 import type { MindDocumentStore } from './mind-document-store';
+import type { MindLeaseStore } from './mind-lease-store';
 import type { MindRegistry } from './mind-registry';
 import type { RecordStore } from './record-store';
 import type { RelationshipStore } from './relationship-store';
+import type { ScheduleStore } from './schedule-store';
 import type { TaskStore } from './task-store';
 import type { UnitOfWork } from './unit-of-work';
 
@@ -22,6 +24,8 @@ export const MIND_REGISTRY: InjectionToken<MindRegistry> = Symbol('MindRegistry'
 export const ENVIRONMENT_STORE: InjectionToken<EnvironmentStore> = Symbol('EnvironmentStore');
 export const RELATIONSHIP_STORE: InjectionToken<RelationshipStore> = Symbol('RelationshipStore');
 export const RECORD_STORE: InjectionToken<RecordStore> = Symbol('RecordStore');
+export const SCHEDULE_STORE: InjectionToken<ScheduleStore> = Symbol('ScheduleStore');
+export const MIND_LEASE_STORE: InjectionToken<MindLeaseStore> = Symbol('MindLeaseStore');
 export const UNIT_OF_WORK: InjectionToken<UnitOfWork> = Symbol('UnitOfWork');
 export const MIND_DOCUMENT_STORE: InjectionToken<MindDocumentStore> = Symbol('MindDocumentStore');
 export const MIND_OPTIONS: InjectionToken<MindOptions> = Symbol('MindOptions');

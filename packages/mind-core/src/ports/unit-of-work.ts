@@ -1,9 +1,11 @@
 import type { ConcernStore } from './concern-store';
 import type { EnvironmentStore } from './environment-store';
 import type { MessageStore } from './message-store';
+import type { MindLeaseStore } from './mind-lease-store';
 import type { MindRegistry } from './mind-registry';
 import type { RecordStore } from './record-store';
 import type { RelationshipStore } from './relationship-store';
+import type { ScheduleStore } from './schedule-store';
 import type { TaskStore } from './task-store';
 
 /** The SQL-tier stores, as handed to one unit of work: every write through them commits together. */
@@ -15,6 +17,8 @@ export interface TransactionStores {
   environments: EnvironmentStore;
   relationships: RelationshipStore;
   records: RecordStore;
+  schedules: ScheduleStore;
+  mindLeases: MindLeaseStore;
 }
 
 /**

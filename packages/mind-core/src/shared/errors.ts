@@ -17,6 +17,13 @@ export type GenesisErrorCode =
   | 'MEMORY_NOT_FOUND'
   | 'INVALID_TRANSITION'
   | 'INVALID_CONFIG'
+  // tasks and the daemon
+  | 'TASK_NOT_FOUND'
+  | 'TASK_TIMEOUT'
+  | 'TASK_HANDLER_MISSING'
+  | 'MIND_HELD'
+  | 'LEASE_LOST'
+  | 'DAEMON_STOPPING'
   // SQL tier
   | 'DATABASE_BUSY'
   | 'DATABASE_UNAVAILABLE'

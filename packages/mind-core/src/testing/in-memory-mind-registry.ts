@@ -3,8 +3,17 @@ import type { EpochMs, Page } from '../ports/page';
 import { epochMs, nonEmptyText, oneOf } from '../shared/validation';
 import { copy, keysetPage, InMemoryStore } from './in-memory-state';
 
-/** The tables whose rows belong to a mind through mindId (deleted with it). */
-const OWNED = ['messages', 'concerns', 'tasks', 'environments', 'relationships', 'records'] as const;
+/** The tables whose rows belong to a mind through mindId (deleted with it; the fires of its schedules go too). */
+const OWNED = [
+  'messages',
+  'concerns',
+  'tasks',
+  'environments',
+  'relationships',
+  'records',
+  'schedules',
+  'mindLeases',
+] as const;
 
 /** The MindRegistry port in memory, behaving like the SQL one: pages on (createdAt, gmid) ascending. */
 export class InMemoryMindRegistry extends InMemoryStore implements MindRegistry {
@@ -54,8 +63,11 @@ export class InMemoryMindRegistry extends InMemoryStore implements MindRegistry 
   }
 
   async remove(gmid: string): Promise<{ removed: boolean; rowsDeleted: number }> {
-    const tables = this.state as unknown as Record<(typeof OWNED)[number], Array<{ mindId: string }>>;
-    let rowsDeleted = 0;
+    const tables = this.state as unknown as Record<(typeof OWNED)[number], Array<{ mindId: string | null }>>;
+    const schedules = new Set(this.state.schedules.filter((s) => s.mindId === gmid).map((s) => s.id));
+    const fires = this.state.scheduleFires.filter((f) => !schedules.has(f.scheduleId));
+    let rowsDeleted = this.state.scheduleFires.length - fires.length;
+    this.state.scheduleFires = fires;
     for (const table of OWNED) {
       const kept = tables[table].filter((r) => r.mindId !== gmid);
       rowsDeleted += tables[table].length - kept.length;

@@ -2,10 +2,12 @@ import type { Clock } from '../ports/clock';
 import type { StoredConcern } from '../ports/concern-store';
 import type { EnvironmentRecord } from '../ports/environment-store';
 import type { StoredMessage } from '../ports/message-store';
+import type { MindLease } from '../ports/mind-lease-store';
 import type { RegisteredMind } from '../ports/mind-registry';
 import type { Page } from '../ports/page';
 import type { StoredRecord } from '../ports/record-store';
 import type { RelationshipRecord } from '../ports/relationship-store';
+import type { StoredSchedule } from '../ports/schedule-store';
 import type { StoredTask } from '../ports/task-store';
 import { decodeCursor, encodeCursor, type CursorPosition } from '../shared/cursor';
 import { jsonValue, parseLimit } from '../shared/validation';
@@ -23,10 +25,32 @@ export interface InMemoryState {
   environments: EnvironmentRecord[];
   relationships: RelationshipRecord[];
   records: StoredRecord[];
+  schedules: StoredSchedule[];
+  /** The slots fired, one per (scheduleId, slotAt). */
+  scheduleFires: ScheduleFire[];
+  mindLeases: MindLease[];
+}
+
+/** A row of schedule_fires: slot `slotAt` of the schedule fired at `firedAt`. */
+export interface ScheduleFire {
+  scheduleId: string;
+  slotAt: number;
+  firedAt: number;
 }
 
 export function createInMemoryState(): InMemoryState {
-  return { messages: [], concerns: [], tasks: [], minds: [], environments: [], relationships: [], records: [] };
+  return {
+    messages: [],
+    concerns: [],
+    tasks: [],
+    minds: [],
+    environments: [],
+    relationships: [],
+    records: [],
+    schedules: [],
+    scheduleFires: [],
+    mindLeases: [],
+  };
 }
 
 let lastMs = 0;

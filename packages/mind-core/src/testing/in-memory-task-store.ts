@@ -1,33 +1,57 @@
+import { randomUUID } from 'node:crypto';
 import { newTaskRow } from '../tasks/new-task';
 import type { EpochMs, Page } from '../ports/page';
 import { TASK_STATUSES } from '../ports/task-store';
-import type { ClaimOptions, NewTask, StoredTask, TaskQuery, TaskStatus, TaskStore } from '../ports/task-store';
-import { count, epochMs, nonEmptyText, oneOf, parseLimit } from '../shared/validation';
+import type { ClaimOptions, NewTask, StoredTask, TaskFilter, TaskLease, TaskQuery } from '../ports/task-store';
+import type { TaskStatus, TaskStore } from '../ports/task-store';
+import { invalidInput } from '../shared/errors';
+import { count, epochMs, nonEmptyText, oneOf, parseLimit, shown, stringList } from '../shared/validation';
 import { copy, jsonCopy, keysetPage, newId, InMemoryStore } from './in-memory-state';
 
 const FINISHED: readonly TaskStatus[] = ['succeeded', 'dead', 'cancelled'];
 const LEASE_EXPIRED = 'lease expired: the worker stopped before finishing (no attempts left)';
+const NO_LEASE = { leaseOwner: null, leaseToken: null, leaseExpiresAt: null } as const;
 
 /** Highest priority first, then oldest runAt, then id. */
 const byPriority = (a: StoredTask, b: StoredTask): number =>
   b.priority - a.priority || a.runAt - b.runAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
+/** A lease as claim handed it out: both parts present (a wrong shape is a bug of the caller). */
+function checkLease(lease: TaskLease): TaskLease {
+  if (typeof lease !== 'object' || lease === null)
+    throw invalidInput('lease', `must be the { id, token } a claim returned, got ${shown(lease)}`);
+  return { id: nonEmptyText(lease.id, 'lease.id'), token: nonEmptyText(lease.token, 'lease.token') };
+}
+
 /**
  * The TaskStore port in memory, behaving like the SQL one: a queue with leases, idempotent by
- * (mindId, idempotencyKey); a running task whose lease expired is claimed again (or dies once it
+ * (mindId, idempotencyKey). Each claim hands out a fresh token, and every write of the running
+ * attempt must present it; a running task whose lease expired is claimed again (or dies once it
  * used all its attempts).
  */
 export class InMemoryTaskStore extends InMemoryStore implements TaskStore {
   async enqueue(task: NewTask): Promise<{ task: StoredTask; created: boolean }> {
-    const row = newTaskRow(task, newId(), this.clock.now());
-    row.payload = jsonCopy(row.payload, 'payload');
-    const existing =
-      row.idempotencyKey === null
-        ? undefined
-        : this.state.tasks.find((t) => t.mindId === row.mindId && t.idempotencyKey === row.idempotencyKey);
-    if (existing) return { task: copy(existing), created: false };
-    this.state.tasks.push(row);
-    return { task: copy(row), created: true };
+    const [result] = await this.enqueueMany([task]);
+    return result!;
+  }
+
+  async enqueueMany(tasks: readonly NewTask[]): Promise<Array<{ task: StoredTask; created: boolean }>> {
+    const now = this.clock.now();
+    // Every task is checked before any is stored: one bad task and none is enqueued.
+    const rows = tasks.map((task) => {
+      const row = newTaskRow(task, newId(), now);
+      row.payload = jsonCopy(row.payload, 'payload');
+      return row;
+    });
+    return rows.map((row) => {
+      const existing =
+        row.idempotencyKey === null
+          ? undefined
+          : this.state.tasks.find((t) => t.mindId === row.mindId && t.idempotencyKey === row.idempotencyKey);
+      if (existing) return { task: copy(existing), created: false };
+      this.state.tasks.push(row);
+      return { task: copy(row), created: true };
+    });
   }
 
   async get(id: string): Promise<StoredTask | null> {
@@ -36,14 +60,9 @@ export class InMemoryTaskStore extends InMemoryStore implements TaskStore {
   }
 
   async list(query: TaskQuery): Promise<Page<StoredTask>> {
-    const status = oneOf(query.status, TASK_STATUSES, 'status');
+    const matches = this.matcher(query);
     const runBefore = query.runBefore === undefined ? undefined : epochMs(query.runBefore, 'runBefore');
-    const rows = this.state.tasks.filter(
-      (t) =>
-        t.status === status &&
-        (query.mindId === undefined || t.mindId === query.mindId) &&
-        (runBefore === undefined || t.runAt <= runBefore),
-    );
+    const rows = this.state.tasks.filter((t) => matches(t) && (runBefore === undefined || t.runAt <= runBefore));
     return keysetPage(rows, {
       limit: query.limit,
       cursor: query.cursor,
@@ -52,49 +71,42 @@ export class InMemoryTaskStore extends InMemoryStore implements TaskStore {
     });
   }
 
-  async count(filter: { status?: TaskStatus; mindId?: string }): Promise<number> {
-    const status = filter.status === undefined ? undefined : oneOf(filter.status, TASK_STATUSES, 'status');
-    return this.state.tasks.filter(
-      (t) =>
-        (status === undefined || t.status === status) && (filter.mindId === undefined || t.mindId === filter.mindId),
-    ).length;
+  async count(filter: TaskFilter): Promise<number> {
+    return this.state.tasks.filter(this.matcher(filter)).length;
+  }
+
+  async counts(mindId?: string): Promise<Record<TaskStatus, number>> {
+    const result = Object.fromEntries(TASK_STATUSES.map((s) => [s, 0])) as Record<TaskStatus, number>;
+    for (const t of this.state.tasks) if (mindId === undefined || t.mindId === mindId) result[t.status]++;
+    return result;
   }
 
   async claim(options: ClaimOptions): Promise<StoredTask[]> {
-    nonEmptyText(options.owner, 'owner', 200);
+    const owner = nonEmptyText(options.owner, 'owner', 200);
     const now = epochMs(options.now, 'now');
     const limit = parseLimit(options.limit);
     const leaseUntil = now + count(options.leaseMs, 'leaseMs');
-    const ofMind = (t: StoredTask) => options.mindId === undefined || t.mindId === options.mindId;
+    const mindIds = options.mindIds === undefined ? undefined : stringList(options.mindIds, 'mindIds');
+    const types = options.types === undefined ? undefined : stringList(options.types, 'types');
+    if (mindIds?.length === 0 || types?.length === 0) return [];
+    const eligible = (t: StoredTask) =>
+      (mindIds === undefined || mindIds.includes(t.mindId)) && (types === undefined || types.includes(t.type));
+    const expired = (t: StoredTask) => t.status === 'running' && t.leaseExpiresAt !== null && t.leaseExpiresAt <= now;
 
-    // Leases of crashed workers: out of attempts → dead, else runnable again.
-    const expired = this.state.tasks
-      .filter(
-        (t) =>
-          ofMind(t) && t.status === 'running' && t.runAt <= now && t.leaseExpiresAt !== null && t.leaseExpiresAt <= now,
-      )
-      .sort((a, b) => a.runAt - b.runAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-      .slice(0, limit * 2);
-    for (const t of expired.filter((x) => x.attempts >= x.maxAttempts)) {
-      Object.assign(t, {
-        status: 'dead',
-        leaseOwner: null,
-        leaseExpiresAt: null,
-        finishedAt: now,
-        updatedAt: now,
-        lastError: t.lastError ?? LEASE_EXPIRED,
-      });
+    // Leases of crashed workers whose task is out of attempts: dead.
+    for (const t of this.state.tasks.filter((x) => eligible(x) && expired(x) && x.attempts >= x.maxAttempts)) {
+      Object.assign(t, { status: 'dead', ...NO_LEASE, finishedAt: now, updatedAt: now, lastError: LEASE_EXPIRED });
     }
-    const pending = this.state.tasks
-      .filter((t) => ofMind(t) && t.status === 'pending' && t.runAt <= now)
+    const claimed = this.state.tasks
+      .filter((t) => eligible(t) && ((t.status === 'pending' && t.runAt <= now) || expired(t)))
       .sort(byPriority)
       .slice(0, limit);
-    const claimed = [...pending, ...expired.filter((t) => t.status === 'running')].sort(byPriority).slice(0, limit);
     for (const t of claimed) {
       Object.assign(t, {
         status: 'running',
         attempts: t.attempts + 1,
-        leaseOwner: options.owner,
+        leaseOwner: owner,
+        leaseToken: randomUUID(),
         leaseExpiresAt: leaseUntil,
         updatedAt: now,
       });
@@ -102,34 +114,46 @@ export class InMemoryTaskStore extends InMemoryStore implements TaskStore {
     return claimed.map(copy);
   }
 
-  async heartbeat(id: string, owner: string, now: EpochMs, leaseMs: number): Promise<boolean> {
+  async heartbeat(lease: TaskLease, now: EpochMs, leaseMs: number): Promise<boolean> {
     const until = epochMs(now, 'now') + count(leaseMs, 'leaseMs');
-    const task = this.state.tasks.find((t) => t.id === id && t.status === 'running' && t.leaseOwner === owner);
+    const task = this.held(lease);
     if (!task) return false;
     Object.assign(task, { leaseExpiresAt: until, updatedAt: now });
     return true;
   }
 
-  async complete(id: string, owner: string, result: unknown, now: EpochMs): Promise<StoredTask | null> {
-    const stored = jsonCopy(result ?? null, 'result');
+  async progress(lease: TaskLease, progress: unknown, now: EpochMs): Promise<boolean> {
+    const stored = jsonCopy(progress ?? null, 'progress');
     epochMs(now, 'now');
-    const task = this.state.tasks.find((t) => t.id === id && t.status === 'running' && t.leaseOwner === owner);
-    if (!task) return null;
-    Object.assign(task, {
-      status: 'succeeded',
-      result: stored,
-      leaseOwner: null,
-      leaseExpiresAt: null,
-      finishedAt: now,
-      updatedAt: now,
-    });
-    return copy(task);
+    const task = this.held(lease);
+    if (!task) return false;
+    Object.assign(task, { progress: stored, updatedAt: now });
+    return true;
   }
 
-  async fail(id: string, owner: string, error: string, now: EpochMs, retryAt: EpochMs): Promise<StoredTask | null> {
+  async complete(lease: TaskLease, result: unknown, now: EpochMs): Promise<StoredTask | null> {
+    epochMs(now, 'now');
+    const [done] = this.succeed([{ lease: checkLease(lease), result: jsonCopy(result ?? null, 'result') }], now);
+    return done ?? null;
+  }
+
+  async completeMany(
+    items: ReadonlyArray<{ lease: TaskLease; result: unknown }>,
+    now: EpochMs,
+  ): Promise<Array<StoredTask | null>> {
+    epochMs(now, 'now');
+    // Checked before anything is written: one bad item and none is completed.
+    const checked = items.map((item, i) => ({
+      lease: checkLease(item.lease),
+      result: jsonCopy(item.result ?? null, `items.${i}.result`),
+    }));
+    return this.succeed(checked, now);
+  }
+
+  async fail(lease: TaskLease, error: string, now: EpochMs, retryAt: EpochMs): Promise<StoredTask | null> {
     epochMs(now, 'now');
     epochMs(retryAt, 'retryAt');
-    const task = this.state.tasks.find((t) => t.id === id && t.status === 'running' && t.leaseOwner === owner);
+    const task = this.held(lease);
     if (!task) return null;
     const dead = task.attempts >= task.maxAttempts;
     Object.assign(task, {
@@ -137,10 +161,17 @@ export class InMemoryTaskStore extends InMemoryStore implements TaskStore {
       runAt: dead ? task.runAt : retryAt,
       finishedAt: dead ? now : null,
       lastError: String(error).slice(0, 10_000),
-      leaseOwner: null,
-      leaseExpiresAt: null,
+      ...NO_LEASE,
       updatedAt: now,
     });
+    return copy(task);
+  }
+
+  async release(lease: TaskLease, now: EpochMs): Promise<StoredTask | null> {
+    epochMs(now, 'now');
+    const task = this.held(lease);
+    if (!task) return null;
+    Object.assign(task, { status: 'pending', attempts: Math.max(0, task.attempts - 1), ...NO_LEASE, updatedAt: now });
     return copy(task);
   }
 
@@ -148,13 +179,15 @@ export class InMemoryTaskStore extends InMemoryStore implements TaskStore {
     epochMs(now, 'now');
     const task = this.state.tasks.find((t) => t.id === id && (t.status === 'pending' || t.status === 'running'));
     if (!task) return null;
-    Object.assign(task, {
-      status: 'cancelled',
-      leaseOwner: null,
-      leaseExpiresAt: null,
-      finishedAt: now,
-      updatedAt: now,
-    });
+    Object.assign(task, { status: 'cancelled', ...NO_LEASE, finishedAt: now, updatedAt: now });
+    return copy(task);
+  }
+
+  async retry(id: string, now: EpochMs): Promise<StoredTask | null> {
+    epochMs(now, 'now');
+    const task = this.state.tasks.find((t) => t.id === id && (t.status === 'dead' || t.status === 'failed'));
+    if (!task) return null;
+    Object.assign(task, { status: 'pending', runAt: now, attempts: 0, ...NO_LEASE, finishedAt: null, updatedAt: now });
     return copy(task);
   }
 
@@ -165,5 +198,30 @@ export class InMemoryTaskStore extends InMemoryStore implements TaskStore {
     const deleted = this.state.tasks.length - kept.length;
     this.state.tasks = kept;
     return deleted;
+  }
+
+  /** Marks each task its lease still holds succeeded; null where the lease no longer holds. */
+  private succeed(items: Array<{ lease: TaskLease; result: unknown }>, now: EpochMs): Array<StoredTask | null> {
+    return items.map(({ lease, result }) => {
+      const task = this.held(lease);
+      if (!task) return null;
+      Object.assign(task, { status: 'succeeded', result, ...NO_LEASE, finishedAt: now, updatedAt: now });
+      return copy(task);
+    });
+  }
+
+  /** The running task the lease's token still holds, if any. */
+  private held(lease: TaskLease): StoredTask | undefined {
+    const { id, token } = checkLease(lease);
+    return this.state.tasks.find((t) => t.id === id && t.leaseToken === token && t.status === 'running');
+  }
+
+  /** The filter of list and count: status, mind and type, each when given. */
+  private matcher(filter: TaskFilter): (t: StoredTask) => boolean {
+    const status = filter.status === undefined ? undefined : oneOf(filter.status, TASK_STATUSES, 'status');
+    return (t) =>
+      (status === undefined || t.status === status) &&
+      (filter.mindId === undefined || t.mindId === filter.mindId) &&
+      (filter.type === undefined || t.type === filter.type);
   }
 }

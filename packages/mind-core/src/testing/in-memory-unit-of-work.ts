@@ -3,15 +3,18 @@ import type { TransactionStores, UnitOfWork } from '../ports/unit-of-work';
 import { InMemoryConcernStore } from './in-memory-concern-store';
 import { InMemoryEnvironmentStore } from './in-memory-environment-store';
 import { InMemoryMessageStore } from './in-memory-message-store';
+import { InMemoryMindLeaseStore } from './in-memory-mind-lease-store';
 import { InMemoryMindRegistry } from './in-memory-mind-registry';
 import { InMemoryRecordStore } from './in-memory-record-store';
 import { InMemoryRelationshipStore } from './in-memory-relationship-store';
+import { InMemoryScheduleStore } from './in-memory-schedule-store';
 import { createInMemoryState, type InMemoryState } from './in-memory-state';
 import { InMemoryTaskStore } from './in-memory-task-store';
 
 /**
- * A unit of work over in-memory stores: runs one at a time (a promise chain), snapshots the shared
- * state before `work` and puts the snapshot back if `work` throws, then rethrows the same error.
+ * A unit of work over in-memory stores: runs one at a time (a promise chain), snapshots the whole
+ * shared state (schedule fires and Mind leases included) before `work` and puts the snapshot back
+ * if `work` throws, then rethrows the same error.
  * `work` gets the same stores as everyone else, so (as with SQL) do not write through them from
  * outside while a run is in progress.
  */
@@ -56,6 +59,8 @@ export function createInMemoryStores(clock: Clock): {
     environments: new InMemoryEnvironmentStore(clock, state),
     relationships: new InMemoryRelationshipStore(clock, state),
     records: new InMemoryRecordStore(clock, state),
+    schedules: new InMemoryScheduleStore(clock, state),
+    mindLeases: new InMemoryMindLeaseStore(clock, state),
   };
   return { stores, unitOfWork: new InMemoryUnitOfWork(state, stores), state };
 }

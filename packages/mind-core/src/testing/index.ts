@@ -14,6 +14,8 @@ export { InMemoryMindRegistry } from './in-memory-mind-registry';
 export { InMemoryEnvironmentStore } from './in-memory-environment-store';
 export { InMemoryRelationshipStore } from './in-memory-relationship-store';
 export { InMemoryRecordStore } from './in-memory-record-store';
+export { InMemoryScheduleStore } from './in-memory-schedule-store';
+export { InMemoryMindLeaseStore } from './in-memory-mind-lease-store';
 export { InMemoryUnitOfWork, createInMemoryStores } from './in-memory-unit-of-work';
 export { InMemoryMemoryStore, createInMemoryMemoryBackend, cosineSimilarity } from './in-memory-memory-store';
 export { InMemoryMindDocumentStore } from './in-memory-document-store';
@@ -21,5 +23,6 @@ export { HashEmbedder } from './hash-embedder';
 
 // Contract suites
 export { defineStoreContract, type StoreContractTarget } from './store-contract';
+export { defineRuntimeStoreContract } from './runtime-store-contract';
 export { defineMemoryStoreContract, type MemoryStoreContractTarget } from './memory-store-contract';
 export { defineDocumentStoreContract, type DocumentStoreContractTarget } from './document-store-contract';

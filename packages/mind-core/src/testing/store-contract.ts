@@ -607,8 +607,15 @@ export function defineStoreContract(target: StoreContractTarget): void {
     });
 
     describe('tasks', () => {
+      /** What a worker keeps of a claimed task to write its attempt: the id and the claim's token. */
+      const lease = (task: { id: string; leaseToken: string | null }) => ({
+        id: task.id,
+        token: task.leaseToken ?? '',
+      });
+      const TOKEN = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
       it(
-        'enqueues idempotently per mind and lists by status and run time',
+        'enqueues idempotently per mind and lists by status, mind, type and run time',
         withStores(async ({ s, clock }) => {
           const now = clock.now();
           const first = await s.tasks.enqueue({
@@ -617,6 +624,7 @@ export function defineStoreContract(target: StoreContractTarget): void {
             payload: { a: 1 },
             idempotencyKey: 'daily-1',
             runAt: now + 50,
+            timeoutMs: 60_000,
           });
           const again = await s.tasks.enqueue({
             mindId: MIND,
@@ -636,7 +644,10 @@ export function defineStoreContract(target: StoreContractTarget): void {
             attempts: 0,
             maxAttempts: 5,
             leaseOwner: null,
+            leaseToken: null,
             leaseExpiresAt: null,
+            timeoutMs: 60_000,
+            progress: null,
             lastError: null,
             result: null,
             idempotencyKey: 'daily-1',
@@ -653,8 +664,15 @@ export function defineStoreContract(target: StoreContractTarget): void {
           });
           expect(other.created).toBe(true);
           const plain = await s.tasks.enqueue({ mindId: MIND, type: 'dream', runAt: now + 20 });
-          const plain2 = await s.tasks.enqueue({ mindId: MIND, type: 'dream', runAt: now + 30, maxAttempts: 0 });
-          expect(plain2.task).toMatchObject({ maxAttempts: 1, payload: null, runAt: now + 30 });
+          const plain2 = await s.tasks.enqueue({
+            mindId: MIND,
+            type: 'dream',
+            runAt: now + 30,
+            maxAttempts: 1,
+            timeoutMs: 24 * 3_600_000,
+          });
+          expect(plain2.task).toMatchObject({ maxAttempts: 1, payload: null, runAt: now + 30, timeoutMs: 86_400_000 });
+          expect(plain.task.timeoutMs).toBeNull();
           const page1 = await s.tasks.list({ status: 'pending', limit: 2 });
           const page2 = await s.tasks.list({ status: 'pending', limit: 2, cursor: page1.nextCursor });
           expect([...page1.items, ...page2.items].map((x) => x.id)).toEqual([
@@ -669,18 +687,96 @@ export function defineStoreContract(target: StoreContractTarget): void {
               (x) => x.id,
             ),
           ).toEqual([plain.task.id, plain2.task.id]);
-          expect(await s.tasks.count({ status: 'pending', mindId: MIND })).toBe(3);
-          expect(await s.tasks.count({ status: 'pending' })).toBe(4);
+          // No status: every status. A type: only that type.
+          await s.tasks.claim({ owner: 'w', now: now + 20, leaseMs: 1000, limit: 1, mindIds: [MIND] });
+          expect((await s.tasks.list({ mindId: MIND, limit: 10 })).items.map((x) => [x.id, x.status])).toEqual([
+            [plain.task.id, 'running'],
+            [plain2.task.id, 'pending'],
+            [first.task.id, 'pending'],
+          ]);
+          expect((await s.tasks.list({ mindId: MIND, type: 'dream', limit: 10 })).items.map((x) => x.id)).toEqual([
+            plain.task.id,
+            plain2.task.id,
+          ]);
+          expect(
+            (await s.tasks.list({ mindId: MIND, type: 'dream', status: 'pending', limit: 10 })).items.map((x) => x.id),
+          ).toEqual([plain2.task.id]);
+          expect((await s.tasks.list({ type: 'reflect', limit: 10 })).items.map((x) => x.id)).toEqual([
+            other.task.id,
+            first.task.id,
+          ]);
+          expect((await s.tasks.list({ limit: 10 })).items).toHaveLength(4);
+          expect(await s.tasks.count({ status: 'pending', mindId: MIND })).toBe(2);
+          expect(await s.tasks.count({ status: 'pending' })).toBe(3);
+          expect(await s.tasks.count({ type: 'dream' })).toBe(2);
+          expect(await s.tasks.count({ mindId: OTHER, type: 'dream' })).toBe(0);
           expect(await s.tasks.count({})).toBe(4);
           expect(await s.tasks.get(first.task.id)).toEqual(first.task);
           expect(await s.tasks.get('no-such-id')).toBeNull();
           await expect(s.tasks.list({ status: 'waiting' as never, limit: 5 })).rejects.toThrow(/status must be one of/);
+          await expect(s.tasks.count({ status: 'waiting' as never })).rejects.toThrow(/status must be one of/);
           await expect(s.tasks.enqueue({ mindId: MIND, type: '' })).rejects.toThrow(/type/);
           await expect(s.tasks.list({ status: 'pending', limit: 5, cursor: 'garbage' })).rejects.toMatchObject({
             name: 'GenesisError',
             code: 'INVALID_CURSOR',
             field: 'cursor',
           });
+        }),
+      );
+
+      it(
+        'enqueues many in one step, in order: a repeated key returns the first task, one bad task stores none',
+        withStores(async ({ s, clock }) => {
+          const now = clock.now();
+          expect(await s.tasks.enqueueMany([])).toEqual([]);
+          const results = await s.tasks.enqueueMany([
+            { mindId: MIND, type: 'a', idempotencyKey: 'k1', runAt: now + 1 },
+            { mindId: MIND, type: 'b', runAt: now + 2, timeoutMs: 5000, priority: 3, payload: [1, 2] },
+            { mindId: MIND, type: 'c', idempotencyKey: 'k1' },
+            { mindId: OTHER, type: 'c', idempotencyKey: 'k1' },
+          ]);
+          expect(results.map((r) => [r.task.type, r.task.mindId, r.created])).toEqual([
+            ['a', MIND, true],
+            ['b', MIND, true],
+            ['a', MIND, false],
+            ['c', OTHER, true],
+          ]);
+          expect(results[2]!.task).toEqual(results[0]!.task);
+          expect(results[1]!.task).toMatchObject({ timeoutMs: 5000, priority: 3, payload: [1, 2], status: 'pending' });
+          for (const r of results) expect(await s.tasks.get(r.task.id)).toEqual(r.task);
+          const known = await s.tasks.enqueueMany([{ mindId: MIND, type: 'z', idempotencyKey: 'k1' }]);
+          expect(known).toEqual([{ task: results[0]!.task, created: false }]);
+
+          // The last task is bad: the ones before it are not kept either.
+          await expect(
+            s.tasks.enqueueMany([
+              { mindId: MIND, type: 'x', idempotencyKey: 'k2' },
+              { mindId: MIND, type: 'y' },
+              { mindId: MIND, type: 'y', maxAttempts: 0 },
+            ]),
+          ).rejects.toMatchObject({ name: 'GenesisError', code: 'INVALID_INPUT', field: 'maxAttempts' });
+          expect(await s.tasks.count({ mindId: MIND })).toBe(2);
+          expect((await s.tasks.enqueue({ mindId: MIND, type: 'x', idempotencyKey: 'k2' })).created).toBe(true);
+        }),
+      );
+
+      it(
+        'keeps an idempotency key taken after its task finished, until retention deletes the task',
+        withStores(async ({ s, clock }) => {
+          const now = clock.now();
+          const first = await s.tasks.enqueue({ mindId: MIND, type: 'once', idempotencyKey: 'only-once', runAt: now });
+          const [run] = await s.tasks.claim({ owner: 'w', now, leaseMs: 1000, limit: 1 });
+          expect(await s.tasks.complete(lease(run!), 'done', now + 1)).toMatchObject({ status: 'succeeded' });
+          const again = await s.tasks.enqueue({ mindId: MIND, type: 'once', idempotencyKey: 'only-once', payload: 2 });
+          expect(again).toMatchObject({
+            created: false,
+            task: { id: first.task.id, status: 'succeeded', result: 'done', payload: null },
+          });
+          expect(await s.tasks.count({ mindId: MIND })).toBe(1);
+          expect(await s.tasks.deleteFinishedBefore(now + 2)).toBe(1);
+          const fresh = await s.tasks.enqueue({ mindId: MIND, type: 'once', idempotencyKey: 'only-once' });
+          expect(fresh.created).toBe(true);
+          expect(fresh.task.id).not.toBe(first.task.id);
         }),
       );
 
@@ -693,40 +789,63 @@ export function defineStoreContract(target: StoreContractTarget): void {
           const high = await s.tasks.enqueue({ mindId: m, type: 'high', runAt: now - 5, priority: 10 });
           const future = await s.tasks.enqueue({ mindId: m, type: 'future', runAt: now + 60_000 });
 
-          const claimed = await s.tasks.claim({ mindId: m, owner: 'w1', now, leaseMs: 1000, limit: 5 });
+          const claimed = await s.tasks.claim({ mindIds: [m], owner: 'w1', now, leaseMs: 1000, limit: 5 });
           expect(claimed.map((x) => x.type)).toEqual(['high', 'low']);
           expect(claimed[0]).toMatchObject({
             status: 'running',
             attempts: 1,
             leaseOwner: 'w1',
+            leaseToken: expect.stringMatching(TOKEN),
             leaseExpiresAt: now + 1000,
+            updatedAt: now,
           });
-          expect(await s.tasks.claim({ mindId: m, owner: 'w2', now, leaseMs: 1000, limit: 5 })).toEqual([]);
+          const [highRun, lowRun] = claimed;
+          expect(await s.tasks.claim({ mindIds: [m], owner: 'w2', now, leaseMs: 1000, limit: 5 })).toEqual([]);
 
-          const done = await s.tasks.complete(high.task.id, 'w1', { ok: true }, now + 10);
+          const done = await s.tasks.complete(lease(highRun!), { ok: true }, now + 10);
           expect(done).toMatchObject({
+            id: high.task.id,
             status: 'succeeded',
             result: { ok: true },
             finishedAt: now + 10,
+            updatedAt: now + 10,
             leaseOwner: null,
+            leaseToken: null,
             leaseExpiresAt: null,
           });
-          expect(await s.tasks.complete(high.task.id, 'w1', null, now + 11)).toBeNull();
+          expect(await s.tasks.complete(lease(highRun!), null, now + 11)).toBeNull();
+          expect(await s.tasks.get(high.task.id)).toEqual(done);
 
-          // w1 crashes holding "low": after its lease expires, w2 takes it over.
-          const retaken = await s.tasks.claim({ mindId: m, owner: 'w2', now: now + 2000, leaseMs: 1000, limit: 5 });
+          // w1 crashes holding "low": after its lease expires, w2 takes it over with a new token.
+          const retaken = await s.tasks.claim({ mindIds: [m], owner: 'w2', now: now + 2000, leaseMs: 1000, limit: 5 });
           expect(retaken.map((x) => [x.id, x.attempts, x.leaseOwner])).toEqual([[low.task.id, 2, 'w2']]);
-          expect(await s.tasks.heartbeat(low.task.id, 'w1', now + 2000, 1000)).toBe(false);
-          expect(await s.tasks.heartbeat(low.task.id, 'w2', now + 2100, 5000)).toBe(true);
-          expect((await s.tasks.get(low.task.id))?.leaseExpiresAt).toBe(now + 7100);
-          expect(await s.tasks.fail(low.task.id, 'w1', 'not mine', now + 2150, now + 3000)).toBeNull();
+          expect(retaken[0]!.leaseToken).toMatch(TOKEN);
+          expect(retaken[0]!.leaseToken).not.toBe(lowRun!.leaseToken);
+          expect(await s.tasks.heartbeat(lease(lowRun!), now + 2000, 1000)).toBe(false);
+          expect(await s.tasks.heartbeat(lease(retaken[0]!), now + 2100, 5000)).toBe(true);
+          expect(await s.tasks.get(low.task.id)).toMatchObject({ leaseExpiresAt: now + 7100, updatedAt: now + 2100 });
+          expect(await s.tasks.fail(lease(lowRun!), 'not mine', now + 2150, now + 3000)).toBeNull();
 
-          const failed = await s.tasks.fail(low.task.id, 'w2', 'boom', now + 2200, now + 3000);
-          expect(failed).toMatchObject({ status: 'dead', lastError: 'boom', finishedAt: now + 2200, leaseOwner: null });
+          const failed = await s.tasks.fail(lease(retaken[0]!), 'boom', now + 2200, now + 3000);
+          expect(failed).toMatchObject({
+            status: 'dead',
+            lastError: 'boom',
+            finishedAt: now + 2200,
+            leaseOwner: null,
+            leaseToken: null,
+            leaseExpiresAt: null,
+          });
 
           const retry = await s.tasks.enqueue({ mindId: m, type: 'retry', runAt: now, maxAttempts: 3 });
-          await s.tasks.claim({ mindId: m, owner: 'w3', now: now + 3000, leaseMs: 1000, limit: 1 });
-          const again = await s.tasks.fail(retry.task.id, 'w3', 'flaky', now + 3001, now + 4000);
+          const [retryRun] = await s.tasks.claim({
+            mindIds: [m],
+            owner: 'w3',
+            now: now + 3000,
+            leaseMs: 1000,
+            limit: 1,
+          });
+          expect(retryRun?.id).toBe(retry.task.id);
+          const again = await s.tasks.fail(lease(retryRun!), 'flaky', now + 3001, now + 4000);
           expect(again).toMatchObject({
             status: 'pending',
             runAt: now + 4000,
@@ -734,17 +853,21 @@ export function defineStoreContract(target: StoreContractTarget): void {
             lastError: 'flaky',
             finishedAt: null,
             leaseOwner: null,
+            leaseToken: null,
           });
-          expect(await s.tasks.claim({ mindId: m, owner: 'w3', now: now + 3999, leaseMs: 1000, limit: 5 })).toEqual([]);
+          expect(await s.tasks.claim({ mindIds: [m], owner: 'w3', now: now + 3999, leaseMs: 1000, limit: 5 })).toEqual(
+            [],
+          );
 
           // A crashed worker on the last attempt: the lease expiry turns the task dead.
           const last = await s.tasks.enqueue({ mindId: m, type: 'last', runAt: now, maxAttempts: 1 });
-          await s.tasks.claim({ mindId: m, owner: 'w4', now: now + 5000, leaseMs: 100, limit: 5 });
-          await s.tasks.claim({ mindId: m, owner: 'w5', now: now + 6000, leaseMs: 100, limit: 5 });
+          await s.tasks.claim({ mindIds: [m], owner: 'w4', now: now + 5000, leaseMs: 100, limit: 5 });
+          await s.tasks.claim({ mindIds: [m], owner: 'w5', now: now + 6000, leaseMs: 100, limit: 5 });
           expect(await s.tasks.get(last.task.id)).toMatchObject({
             status: 'dead',
             lastError: expect.stringContaining('lease expired'),
             finishedAt: now + 6000,
+            leaseToken: null,
           });
 
           expect((await s.tasks.cancel(future.task.id, now))?.status).toBe('cancelled');
@@ -756,28 +879,345 @@ export function defineStoreContract(target: StoreContractTarget): void {
       );
 
       it(
-        'claims across minds unless one is given, oldest first within a priority, up to limit',
+        'claims across minds unless some are given, oldest first within a priority, up to limit',
         withStores(async ({ s, clock }) => {
           const now = clock.now();
           const a = await s.tasks.enqueue({ mindId: MIND, type: 'a', runAt: now - 30 });
           const b = await s.tasks.enqueue({ mindId: OTHER, type: 'b', runAt: now - 20 });
           const c = await s.tasks.enqueue({ mindId: MIND, type: 'c', runAt: now - 10 });
           expect(
-            (await s.tasks.claim({ mindId: OTHER, owner: 'w', now, leaseMs: 100, limit: 5 })).map((x) => x.id),
+            (await s.tasks.claim({ mindIds: [OTHER], owner: 'w', now, leaseMs: 100, limit: 5 })).map((x) => x.id),
           ).toEqual([b.task.id]);
           expect((await s.tasks.claim({ owner: 'w', now, leaseMs: 100, limit: 1 })).map((x) => x.id)).toEqual([
             a.task.id,
           ]);
-          expect((await s.tasks.claim({ owner: 'w', now, leaseMs: 100, limit: 5 })).map((x) => x.id)).toEqual([
-            c.task.id,
-          ]);
+          const [cRun] = await s.tasks.claim({ owner: 'w', now, leaseMs: 100, limit: 5 });
+          expect(cRun?.id).toBe(c.task.id);
           expect(await s.tasks.count({ status: 'running' })).toBe(3);
+          const aRun = await s.tasks.get(a.task.id);
           const cancelled = await s.tasks.cancel(a.task.id, now + 1);
-          expect(cancelled).toMatchObject({ status: 'cancelled', leaseOwner: null, finishedAt: now + 1 });
-          expect(await s.tasks.heartbeat(a.task.id, 'w', now + 2, 100)).toBe(false);
-          expect(await s.tasks.complete(a.task.id, 'w', null, now + 2)).toBeNull();
+          expect(cancelled).toMatchObject({
+            status: 'cancelled',
+            leaseOwner: null,
+            leaseToken: null,
+            leaseExpiresAt: null,
+            finishedAt: now + 1,
+          });
+          expect(await s.tasks.heartbeat(lease(aRun!), now + 2, 100)).toBe(false);
+          expect(await s.tasks.complete(lease(aRun!), null, now + 2)).toBeNull();
+          expect(await s.tasks.get(a.task.id)).toEqual(cancelled);
+          // Tokens belong to one task: c's token does not hold b.
+          expect(await s.tasks.heartbeat({ id: b.task.id, token: cRun!.leaseToken! }, now + 2, 100)).toBe(false);
           await expect(s.tasks.claim({ owner: '', now, leaseMs: 100, limit: 5 })).rejects.toThrow(/owner/);
           await expect(s.tasks.claim({ owner: 'w', now, leaseMs: 100, limit: 0 })).rejects.toThrow(/limit/);
+          await expect(s.tasks.claim({ owner: 'w', now, leaseMs: -1, limit: 5 })).rejects.toThrow(/leaseMs/);
+        }),
+      );
+
+      it(
+        'gives every claimed task its own token, and claims only the given minds and types, by priority, run time, id',
+        withStores(async ({ s, clock }) => {
+          const now = clock.now();
+          const [low, dream, reflect, other, typeless, future, tieA, tieB] = (
+            await s.tasks.enqueueMany([
+              { mindId: MIND, type: 'reflect', runAt: now - 5 },
+              { mindId: MIND, type: 'dream', runAt: now - 1, priority: 5 },
+              { mindId: MIND, type: 'reflect', runAt: now - 3, priority: 5 },
+              { mindId: OTHER, type: 'reflect', runAt: now - 9, priority: 9 },
+              { mindId: MIND, type: 'unhandled', runAt: now - 9, priority: 10 },
+              { mindId: MIND, type: 'reflect', runAt: now + 1, priority: 100 },
+              { mindId: MIND, type: 'dream', runAt: now - 2, priority: 1 },
+              { mindId: MIND, type: 'dream', runAt: now - 2, priority: 1 },
+            ])
+          ).map((r) => r.task);
+          const opts = { owner: 'w', now, leaseMs: 1000 };
+          // An empty list of minds or types: nothing to claim, nothing written.
+          expect(await s.tasks.claim({ ...opts, limit: 5, mindIds: [] })).toEqual([]);
+          expect(await s.tasks.claim({ ...opts, limit: 5, types: [] })).toEqual([]);
+          expect(await s.tasks.count({ status: 'running' })).toBe(0);
+
+          const only = { mindIds: [MIND], types: ['reflect', 'dream'] };
+          const first = await s.tasks.claim({ ...opts, limit: 2, ...only });
+          expect(first.map((t) => t.id)).toEqual([reflect!.id, dream!.id]);
+          const second = await s.tasks.claim({ ...opts, limit: 5, ...only });
+          const ties = [tieA!.id, tieB!.id].sort();
+          expect(second.map((t) => t.id)).toEqual([...ties, low!.id]);
+          const rest = await s.tasks.claim({ ...opts, limit: 5 });
+          expect(rest.map((t) => t.id)).toEqual([typeless!.id, other!.id]);
+
+          const tokens = [...first, ...second, ...rest].map((t) => t.leaseToken);
+          for (const token of tokens) expect(token).toMatch(TOKEN);
+          expect(new Set(tokens).size).toBe(7);
+          for (const t of [...first, ...second, ...rest]) expect(await s.tasks.get(t.id)).toEqual(t);
+          expect((await s.tasks.get(future!.id))?.status).toBe('pending');
+        }),
+      );
+
+      it(
+        'hands each task to one claimer when several claim at once',
+        withStores(async ({ s, clock }) => {
+          const now = clock.now();
+          await s.tasks.enqueueMany(
+            Array.from({ length: 20 }, (_, i) => ({ mindId: MIND, type: `t${i}`, runAt: now })),
+          );
+          const batches = await Promise.all(
+            Array.from({ length: 6 }, (_, i) => s.tasks.claim({ owner: `w${i}`, now, leaseMs: 1000, limit: 4 })),
+          );
+          const claimed = batches.flat();
+          expect(new Set(claimed.map((t) => t.id)).size).toBe(claimed.length);
+          expect(new Set(claimed.map((t) => t.leaseToken)).size).toBe(claimed.length);
+          expect(await s.tasks.count({ status: 'running' })).toBe(claimed.length);
+          // A claimer may skip rows another one holds locked, so some may be left for the next round.
+          const rest = await s.tasks.claim({ owner: 'late', now, leaseMs: 1000, limit: 100 });
+          expect(claimed.length + rest.length).toBe(20);
+          expect((await s.tasks.counts(MIND)).running).toBe(20);
+        }),
+      );
+
+      it(
+        'refuses every write of a stale worker whose lease expired and was claimed again: nothing changes',
+        withStores(async ({ s, clock }) => {
+          const now = clock.now();
+          const { task } = await s.tasks.enqueue({ mindId: MIND, type: 'slow', runAt: now, maxAttempts: 3 });
+          const [first] = await s.tasks.claim({ owner: 'w1', now, leaseMs: 1000, limit: 1 });
+          // A token no claim handed out never holds the task.
+          const forged = { id: task.id, token: '00000000-0000-4000-8000-000000000000' };
+          const held = await s.tasks.get(task.id);
+          expect(await s.tasks.heartbeat(forged, now + 1, 1000)).toBe(false);
+          expect(await s.tasks.progress(forged, 1, now + 1)).toBe(false);
+          expect(await s.tasks.complete(forged, 1, now + 1)).toBeNull();
+          expect(await s.tasks.fail(forged, 'x', now + 1, now + 2)).toBeNull();
+          expect(await s.tasks.release(forged, now + 1)).toBeNull();
+          expect(await s.tasks.get(task.id)).toEqual(held);
+
+          // w1 stalls past its lease; w2 takes the task over.
+          const [second] = await s.tasks.claim({ owner: 'w2', now: now + 1000, leaseMs: 1000, limit: 1 });
+          expect(second).toMatchObject({ id: task.id, attempts: 2, leaseOwner: 'w2' });
+          expect(second!.leaseToken).not.toBe(first!.leaseToken);
+          const taken = await s.tasks.get(task.id);
+          const stale = lease(first!);
+          expect(await s.tasks.heartbeat(stale, now + 1100, 60_000)).toBe(false);
+          expect(await s.tasks.progress(stale, { step: 9 }, now + 1100)).toBe(false);
+          expect(await s.tasks.complete(stale, 'late', now + 1100)).toBeNull();
+          expect(await s.tasks.completeMany([{ lease: stale, result: 'late' }], now + 1100)).toEqual([null]);
+          expect(await s.tasks.fail(stale, 'late', now + 1100, now + 5000)).toBeNull();
+          expect(await s.tasks.release(stale, now + 1100)).toBeNull();
+          expect(await s.tasks.get(task.id)).toEqual(taken);
+
+          // The current holder still writes.
+          expect(await s.tasks.complete(lease(second!), 'ok', now + 1200)).toMatchObject({
+            status: 'succeeded',
+            result: 'ok',
+            attempts: 2,
+          });
+        }),
+      );
+
+      it(
+        'counts each crashed attempt when reclaiming an expired lease, and buries the task after maxAttempts crashes',
+        withStores(async ({ s, clock }) => {
+          const now = clock.now();
+          const { task } = await s.tasks.enqueue({ mindId: MIND, type: 'crashy', runAt: now, maxAttempts: 3 });
+          let at = now;
+          for (const n of [1, 2, 3]) {
+            const claimed = await s.tasks.claim({ owner: `w${n}`, now: at, leaseMs: 100, limit: 5 });
+            expect(claimed.map((t) => [t.id, t.attempts, t.leaseOwner])).toEqual([[task.id, n, `w${n}`]]);
+            // Still within the lease: nobody else gets it.
+            expect(await s.tasks.claim({ owner: 'other', now: at + 99, leaseMs: 100, limit: 5 })).toEqual([]);
+            at += 100;
+          }
+          // The third worker crashed too: no attempts left, so the next claim buries it instead.
+          expect(await s.tasks.claim({ owner: 'w4', now: at, leaseMs: 100, limit: 5 })).toEqual([]);
+          expect(await s.tasks.get(task.id)).toMatchObject({
+            status: 'dead',
+            attempts: 3,
+            lastError: expect.stringMatching(/lease expired.*no attempts left/),
+            finishedAt: at,
+            updatedAt: at,
+            leaseOwner: null,
+            leaseToken: null,
+            leaseExpiresAt: null,
+          });
+        }),
+      );
+
+      it(
+        'releases a running task without counting its attempt',
+        withStores(async ({ s, clock }) => {
+          const now = clock.now();
+          const { task } = await s.tasks.enqueue({ mindId: MIND, type: 'long', runAt: now - 1, maxAttempts: 1 });
+          const [run] = await s.tasks.claim({ owner: 'w1', now, leaseMs: 60_000, limit: 1 });
+          expect(run?.attempts).toBe(1);
+          const released = await s.tasks.release(lease(run!), now + 10);
+          expect(released).toEqual({
+            ...run,
+            status: 'pending',
+            attempts: 0,
+            leaseOwner: null,
+            leaseToken: null,
+            leaseExpiresAt: null,
+            updatedAt: now + 10,
+          });
+          expect(released?.runAt).toBe(task.runAt);
+          expect(await s.tasks.release(lease(run!), now + 11)).toBeNull();
+          expect(await s.tasks.heartbeat(lease(run!), now + 11, 1000)).toBe(false);
+          // Claimable again at once, and its one attempt is still there to use.
+          const [again] = await s.tasks.claim({ owner: 'w2', now: now + 10, leaseMs: 1000, limit: 1 });
+          expect(again).toMatchObject({ id: task.id, attempts: 1, leaseOwner: 'w2' });
+          expect(again!.leaseToken).not.toBe(run!.leaseToken);
+          expect(await s.tasks.fail(lease(again!), 'no', now + 20, now + 30)).toMatchObject({ status: 'dead' });
+        }),
+      );
+
+      it(
+        'retries a dead task from scratch, keeping its last error; refuses tasks that are not dead or failed',
+        withStores(async ({ s, clock }) => {
+          const now = clock.now();
+          const { task } = await s.tasks.enqueue({ mindId: MIND, type: 'fragile', runAt: now, maxAttempts: 1 });
+          const [run] = await s.tasks.claim({ owner: 'w', now, leaseMs: 1000, limit: 1 });
+          const dead = await s.tasks.fail(lease(run!), 'e'.repeat(20_000), now + 1, now + 2);
+          expect(dead).toMatchObject({ status: 'dead', finishedAt: now + 1 });
+          expect(dead?.lastError).toBe('e'.repeat(10_000));
+
+          const retried = await s.tasks.retry(task.id, now + 50);
+          expect(retried).toEqual({
+            ...dead,
+            status: 'pending',
+            runAt: now + 50,
+            attempts: 0,
+            finishedAt: null,
+            updatedAt: now + 50,
+          });
+          expect(await s.tasks.retry(task.id, now + 51)).toBeNull();
+          expect(await s.tasks.retry('no-such-id', now + 51)).toBeNull();
+          const [again] = await s.tasks.claim({ owner: 'w', now: now + 50, leaseMs: 1000, limit: 1 });
+          expect(again).toMatchObject({ id: task.id, attempts: 1 });
+          expect(await s.tasks.retry(task.id, now + 52)).toBeNull();
+          await s.tasks.complete(lease(again!), 'fine', now + 60);
+          expect(await s.tasks.retry(task.id, now + 61)).toBeNull();
+          const other = await s.tasks.enqueue({ mindId: MIND, type: 'dropped' });
+          await s.tasks.cancel(other.task.id, now + 62);
+          expect(await s.tasks.retry(other.task.id, now + 63)).toBeNull();
+          expect(await s.tasks.get(task.id)).toMatchObject({ status: 'succeeded', result: 'fine' });
+        }),
+      );
+
+      it(
+        'completes many in one step, in input order, refusing the entries whose token no longer holds',
+        withStores(async ({ s, clock }) => {
+          const now = clock.now();
+          const [a, b, c, d] = (
+            await s.tasks.enqueueMany(
+              ['a', 'b', 'c', 'd'].map((type, i) => ({ mindId: MIND, type, runAt: now - 10 + i })),
+            )
+          ).map((r) => r.task);
+          const [ra, rb, rc, rd] = await s.tasks.claim({ owner: 'w', now, leaseMs: 1000, limit: 5 });
+          expect([ra, rb, rc, rd].map((t) => t?.id)).toEqual([a!.id, b!.id, c!.id, d!.id]);
+          await s.tasks.cancel(b!.id, now + 1);
+          const cancelled = await s.tasks.get(b!.id);
+
+          expect(await s.tasks.completeMany([], now + 2)).toEqual([]);
+          const results = await s.tasks.completeMany(
+            [
+              { lease: lease(rc!), result: { n: 3 } },
+              { lease: lease(rb!), result: 'late' },
+              { lease: lease(ra!), result: null },
+              { lease: { id: 'no-such-id', token: rc!.leaseToken! }, result: 1 },
+              { lease: lease(rc!), result: 'twice' },
+            ],
+            now + 2,
+          );
+          expect(results.map((t) => t && [t.id, t.status, t.result, t.finishedAt, t.leaseToken])).toEqual([
+            [c!.id, 'succeeded', { n: 3 }, now + 2, null],
+            null,
+            [a!.id, 'succeeded', null, now + 2, null],
+            null,
+            null,
+          ]);
+          expect(await s.tasks.get(c!.id)).toEqual(results[0]);
+          expect(await s.tasks.get(b!.id)).toEqual(cancelled);
+
+          // One result that is not JSON: none of the batch is completed.
+          await expect(
+            s.tasks.completeMany(
+              [
+                { lease: lease(rd!), result: 'ok' },
+                { lease: lease(rd!), result: { at: new Map() } },
+              ],
+              now + 3,
+            ),
+          ).rejects.toMatchObject({ name: 'GenesisError', code: 'INVALID_INPUT', field: 'items.1.result.at' });
+          expect((await s.tasks.get(d!.id))?.status).toBe('running');
+          expect(await s.tasks.counts(MIND)).toMatchObject({ succeeded: 2, running: 1, cancelled: 1 });
+        }),
+      );
+
+      it(
+        'stores the progress a running attempt reports, and keeps the last one after it ends',
+        withStores(async ({ s, clock }) => {
+          const now = clock.now();
+          const { task } = await s.tasks.enqueue({ mindId: MIND, type: 'import', runAt: now });
+          const [run] = await s.tasks.claim({ owner: 'w', now, leaseMs: 1000, limit: 1 });
+          expect(run?.progress).toBeNull();
+          expect(await s.tasks.progress(lease(run!), { done: 3, of: 10 }, now + 5)).toBe(true);
+          expect(await s.tasks.get(task.id)).toMatchObject({
+            progress: { done: 3, of: 10 },
+            updatedAt: now + 5,
+            status: 'running',
+          });
+          expect(await s.tasks.progress(lease(run!), { done: 10, of: 10 }, now + 6)).toBe(true);
+          await expect(s.tasks.progress(lease(run!), { fn: () => 1 }, now + 7)).rejects.toMatchObject({
+            code: 'INVALID_INPUT',
+            field: 'progress.fn',
+          });
+          const done = await s.tasks.complete(lease(run!), 'ok', now + 8);
+          expect(done).toMatchObject({ status: 'succeeded', progress: { done: 10, of: 10 } });
+          expect(await s.tasks.progress(lease(run!), { done: 11 }, now + 9)).toBe(false);
+          expect(await s.tasks.get(task.id)).toEqual(done);
+        }),
+      );
+
+      it(
+        'counts tasks per status, every status present, of one mind or all',
+        withStores(async ({ s, clock }) => {
+          const now = clock.now();
+          const zero = { pending: 0, running: 0, succeeded: 0, failed: 0, dead: 0, cancelled: 0 };
+          expect(await s.tasks.counts()).toEqual(zero);
+          expect(await s.tasks.counts(MIND)).toEqual(zero);
+          const kinds = ['run', 'win', 'die', 'drop', 'wait', 'wait'];
+          const tasks = await s.tasks.enqueueMany([
+            ...kinds.map((type) => ({ mindId: MIND, type, runAt: now, maxAttempts: 1 })),
+            { mindId: OTHER, type: 'wait', runAt: now },
+          ]);
+          const claimed = await s.tasks.claim({
+            owner: 'w',
+            now,
+            leaseMs: 1000,
+            limit: 5,
+            types: ['run', 'win', 'die'],
+          });
+          const byType = (type: string) => claimed.find((t) => t.type === type)!;
+          await s.tasks.complete(lease(byType('win')), null, now);
+          await s.tasks.fail(lease(byType('die')), 'x', now, now);
+          await s.tasks.cancel(tasks[3]!.task.id, now);
+          expect(await s.tasks.counts(MIND)).toEqual({
+            ...zero,
+            pending: 2,
+            running: 1,
+            succeeded: 1,
+            dead: 1,
+            cancelled: 1,
+          });
+          expect(await s.tasks.counts(OTHER)).toEqual({ ...zero, pending: 1 });
+          expect(await s.tasks.counts()).toEqual({
+            ...zero,
+            pending: 3,
+            running: 1,
+            succeeded: 1,
+            dead: 1,
+            cancelled: 1,
+          });
+          expect(await s.tasks.counts('GMD-2026-FFFF-FFFF')).toEqual(zero);
         }),
       );
 
@@ -788,8 +1228,9 @@ export function defineStoreContract(target: StoreContractTarget): void {
           const done = await s.tasks.enqueue({ mindId: MIND, type: 'done', runAt: now - 1 });
           const cancelledLate = await s.tasks.enqueue({ mindId: MIND, type: 'late', runAt: now });
           const pending = await s.tasks.enqueue({ mindId: MIND, type: 'pending', runAt: now + 1 });
-          await s.tasks.claim({ owner: 'w', now, leaseMs: 100, limit: 1 });
-          await s.tasks.complete(done.task.id, 'w', 'ok', now + 5);
+          const [run] = await s.tasks.claim({ owner: 'w', now, leaseMs: 100, limit: 1 });
+          expect(run?.id).toBe(done.task.id);
+          await s.tasks.complete(lease(run!), 'ok', now + 5);
           await s.tasks.cancel(cancelledLate.task.id, now + 50);
           expect(await s.tasks.deleteFinishedBefore(now + 5)).toBe(0);
           expect(await s.tasks.deleteFinishedBefore(now + 6)).toBe(1);
@@ -801,27 +1242,50 @@ export function defineStoreContract(target: StoreContractTarget): void {
       );
 
       it(
-        'keeps tasks with the same runAt across a page edge: each once, in (runAt, id) order',
+        'keeps tasks with the same runAt across a page edge: each once, in (runAt, id) order, with any filter',
         withStores(async ({ s, clock }) => {
           const at = clock.now() + 100;
           const rows = [
             (await s.tasks.enqueue({ mindId: MIND, type: 'before', runAt: at - 1 })).task,
             ...(await Promise.all(
-              [1, 2, 3, 4, 5].map(
-                async (i) => (await s.tasks.enqueue({ mindId: MIND, type: `tie${i}`, runAt: at })).task,
-              ),
+              [1, 2, 3, 4, 5].map(async () => (await s.tasks.enqueue({ mindId: MIND, type: 'tie', runAt: at })).task),
             )),
             (await s.tasks.enqueue({ mindId: MIND, type: 'after', runAt: at + 1 })).task,
           ];
-          const { items, pages } = await allPages((cursor) => s.tasks.list({ status: 'pending', limit: 3, cursor }));
-          expect(pages).toBe(3);
-          expect(items.map((x) => x.id)).toEqual(
+          await s.tasks.enqueue({ mindId: OTHER, type: 'tie', runAt: at });
+          const order = (items: typeof rows) =>
             keysetOrder(
-              rows,
+              items,
               (x) => x.runAt,
               (x) => x.id,
               'asc',
-            ),
+            );
+          const pending = await allPages((cursor) =>
+            s.tasks.list({ status: 'pending', mindId: MIND, limit: 3, cursor }),
+          );
+          expect(pending.pages).toBe(3);
+          expect(pending.items.map((x) => x.id)).toEqual(order(rows));
+
+          // Two of the ties start running: the mind's list without a status still pages over all of them.
+          const claimed = await s.tasks.claim({
+            owner: 'w',
+            now: at,
+            leaseMs: 1000,
+            limit: 2,
+            types: ['tie'],
+            mindIds: [MIND],
+          });
+          expect(claimed).toHaveLength(2);
+          const all = await allPages((cursor) => s.tasks.list({ mindId: MIND, limit: 2, cursor }));
+          expect(all.pages).toBe(4);
+          expect(all.items.map((x) => x.id)).toEqual(order(rows));
+          const ties = await allPages((cursor) =>
+            s.tasks.list({ mindId: MIND, type: 'tie', status: 'pending', limit: 2, cursor }),
+          );
+          const claimedIds = claimed.map((t) => t.id);
+          expect(ties.pages).toBe(2);
+          expect(ties.items.map((x) => x.id)).toEqual(
+            order(rows.filter((x) => x.type === 'tie' && !claimedIds.includes(x.id))),
           );
         }),
       );
@@ -1243,10 +1707,35 @@ export function defineStoreContract(target: StoreContractTarget): void {
           );
           await refused(s.tasks.enqueue({ mindId: MIND, type: 'reflect', priority: Number.NaN }), 'priority');
           await refused(s.tasks.enqueue({ mindId: MIND, type: 'reflect', priority: 1.5 }), 'priority');
+          await refused(s.tasks.enqueue({ mindId: MIND, type: 'reflect', priority: 2 ** 31 }), 'priority');
           await refused(
             s.tasks.enqueue({ mindId: MIND, type: 'reflect', payload: { when: new Date(0) } }),
             'payload.when',
           );
+          await refused(
+            s.tasks.enqueue({ mindId: MIND, type: 'reflect', payload: 'x'.repeat(1024 * 1024) }),
+            'payload',
+          );
+          await refused(s.tasks.enqueue({ mindId: MIND, type: 'reflect', maxAttempts: 0 }), 'maxAttempts');
+          await refused(s.tasks.enqueue({ mindId: MIND, type: 'reflect', maxAttempts: -1 }), 'maxAttempts');
+          await refused(s.tasks.enqueue({ mindId: MIND, type: 'reflect', maxAttempts: 2.5 }), 'maxAttempts');
+          await refused(s.tasks.enqueue({ mindId: MIND, type: 'reflect', timeoutMs: 0 }), 'timeoutMs');
+          await refused(s.tasks.enqueue({ mindId: MIND, type: 'reflect', timeoutMs: 1.5 }), 'timeoutMs');
+          await refused(s.tasks.enqueue({ mindId: MIND, type: 'reflect', timeoutMs: 24 * 3_600_000 + 1 }), 'timeoutMs');
+          await refused(s.tasks.enqueue({ mindId: MIND, type: 'reflect', idempotencyKey: '' }), 'idempotencyKey');
+          await refused(
+            s.tasks.enqueue({ mindId: MIND, type: 'reflect', idempotencyKey: 'k'.repeat(201) }),
+            'idempotencyKey',
+          );
+          await refused(
+            s.tasks.enqueueMany([
+              { mindId: MIND, type: 'reflect' },
+              { mindId: MIND, type: 'reflect', payload: { n: Number.NaN } },
+            ]),
+            'payload.n',
+          );
+          await refused(s.tasks.claim({ owner: 'w', now: 0, leaseMs: 1, limit: 1, mindIds: MIND as never }), 'mindIds');
+          await refused(s.tasks.heartbeat({ id: 'x', token: '' }, 0, 1), 'lease.token');
           await refused(s.concerns.list({ mindId: MIND, status: [], limit: 5 }), 'status');
           expect(await s.messages.count({ mindId: MIND })).toBe(0);
           expect(await s.records.count({ mindId: MIND })).toBe(0);

@@ -82,17 +82,112 @@ test.each([
   expectIndexed(await planOf(run as () => Promise<unknown>), 'concerns', index as string);
 });
 
-test.each([
-  [
-    'by status + run_at',
-    () => s.tasks.list({ status: 'pending', runBefore: 100, limit: 10, cursor }),
-    'idx_tasks_status_run',
-  ],
-  [
-    'of a mind by status + run_at',
-    () => s.tasks.list({ status: 'pending', mindId: mind, limit: 10 }),
-    'idx_tasks_mind_status_run',
-  ],
-])('tasks: %s', async (_name, run, index) => {
-  expectIndexed(await planOf(run as () => Promise<unknown>), 'background_tasks', index as string);
+describe('tasks', () => {
+  const minds = Array.from({ length: 8 }, (_, i) => `GMD-2026-0000-${String(i).padStart(4, '0')}`);
+  const now = Date.UTC(2026, 0, 1);
+  /** Statements a call runs (BEGIN and COMMIT are not reported), each with SQLite's plan. */
+  async function plansOf(run: () => Promise<unknown>): Promise<Array<{ sql: string; plan: string }>> {
+    captured = [];
+    await run();
+    const statements = captured;
+    return Promise.all(
+      statements.map(async ({ sql, params }) => ({ sql, plan: (await db.explain(sql, params)).join('\n') })),
+    );
+  }
+
+  beforeAll(async () => {
+    for (let k = 0; k < 4; k++) {
+      await s.tasks.enqueueMany(
+        Array.from({ length: 500 }, (_, i) => ({
+          mindId: minds[i % minds.length]!,
+          type: `t${i % 5}`,
+          runAt: now - 1000 + ((k * 500 + i) % 2000),
+          priority: i % 3,
+        })),
+      );
+    }
+    await s.tasks.claim({ owner: 'w', now, leaseMs: 1000, limit: 300 });
+  });
+
+  test.each([
+    [
+      'by status + run_at',
+      () => s.tasks.list({ status: 'pending', runBefore: 100, limit: 10, cursor }),
+      'idx_tasks_status_run',
+    ],
+    [
+      'of a mind by status + run_at',
+      () => s.tasks.list({ status: 'pending', mindId: mind, limit: 10 }),
+      'idx_tasks_mind_status_run',
+    ],
+    ['all of a mind', () => s.tasks.list({ mindId: mind, limit: 10, cursor }), 'idx_tasks_mind_run'],
+    [
+      'of a mind by type + status',
+      () => s.tasks.list({ mindId: mind, type: 't1', status: 'running', limit: 10, cursor }),
+      'idx_tasks_mind_type_status_run',
+    ],
+    ['counts of a mind', () => s.tasks.counts(mind), 'idx_tasks_mind_status_run'],
+    ['count of a mind in a status', () => s.tasks.count({ mindId: mind, status: 'dead' }), 'idx_tasks_mind_status_run'],
+  ])('tasks: %s', async (_name, run, index) => {
+    expectIndexed(await planOf(run as () => Promise<unknown>), 'background_tasks', index as string);
+  });
+
+  test.each([
+    ['any mind and type', {}],
+    ['the minds and types a daemon handles', { mindIds: minds.slice(0, 3), types: ['t0', 't1', 't2'] }],
+  ])(
+    'tasks: claim (%s) reads due tasks in claim order and expired leases by expiry, no table scan',
+    async (_n, only) => {
+      const [bury, take, ...more] = await plansOf(() =>
+        s.tasks.claim({ owner: 'w2', now: now + 5000, leaseMs: 1000, limit: 20, ...only }),
+      );
+      expect(more).toEqual([]);
+      expect(bury!.sql).toMatch(/SET status = \?/);
+      expectIndexed(bury!.plan, 'background_tasks', 'idx_tasks_status_lease');
+      // One statement takes the batch: due pending tasks straight from idx_tasks_claim in claim order
+      // (stopping at the batch size, no sort), expired leases through idx_tasks_status_lease (a sort of
+      // those few), and the batch merged from at most 2 × limit rows.
+      expect(take!.sql).toMatch(/UPDATE background_tasks SET status = \?, lease_token = .* RETURNING /);
+      const due = take!.plan.slice(take!.plan.indexOf('CO-ROUTINE due'), take!.plan.indexOf('UNION ALL'));
+      expect(due).toMatch(/SEARCH background_tasks USING (COVERING )?INDEX idx_tasks_claim \(status=\?\)/);
+      expect(due).not.toMatch(/TEMP B-TREE/);
+      const lost = take!.plan.slice(take!.plan.indexOf('CO-ROUTINE lost'));
+      expect(lost).toMatch(
+        /SEARCH background_tasks USING INDEX idx_tasks_status_lease \(status=\? AND lease_expires_at<\?\)/,
+      );
+      expect(take!.plan).toMatch(
+        /SEARCH background_tasks USING (COVERING )?INDEX sqlite_autoindex_background_tasks_1 \(id=\?\)/,
+      );
+      expect(take!.plan).not.toMatch(/SCAN background_tasks/);
+    },
+  );
+
+  test('tasks: the writes of a running attempt find their tasks by primary key', async () => {
+    const claimed = await s.tasks.claim({ owner: 'w3', now: now + 9000, leaseMs: 1000, limit: 3 });
+    const [a, b, c] = claimed.map((t) => ({ id: t.id, token: t.leaseToken! }));
+    const writes = await plansOf(async () => {
+      await s.tasks.heartbeat(a!, now + 9001, 1000);
+      await s.tasks.progress(a!, { step: 1 }, now + 9001);
+      await s.tasks.complete(a!, null, now + 9002);
+      await s.tasks.completeMany(
+        [
+          { lease: b!, result: 1 },
+          { lease: c!, result: 2 },
+        ],
+        now + 9002,
+      );
+    });
+    expect(writes).toHaveLength(4);
+    for (const { plan } of writes) {
+      expect(plan).toMatch(
+        /^SEARCH background_tasks USING (COVERING )?INDEX sqlite_autoindex_background_tasks_1 \(id=\?\)$/,
+      );
+    }
+  });
+
+  test('tasks: retention finds finished tasks through a status index', async () => {
+    const plan = await planOf(() => s.tasks.deleteFinishedBefore(0));
+    expect(plan).toMatch(/SEARCH background_tasks USING (COVERING )?INDEX idx_tasks_\w+ \(status=\?\)/);
+    expect(plan).not.toMatch(/SCAN background_tasks/);
+  });
 });

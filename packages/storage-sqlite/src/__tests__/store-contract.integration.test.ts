@@ -1,7 +1,8 @@
-import { defineStoreContract } from '@genesis/mind-core/testing';
+import { defineRuntimeStoreContract, defineStoreContract } from '@genesis/mind-core/testing';
 import { storeContractTarget } from './support/store-contract-target';
 import { sqliteTarget } from './support/targets';
 
 const target = sqliteTarget();
 afterAll(() => target.cleanup());
 defineStoreContract(storeContractTarget(target));
+defineRuntimeStoreContract(storeContractTarget(target));

@@ -1,4 +1,4 @@
-import { defineStoreContract } from '@genesis/mind-core/testing';
+import { defineRuntimeStoreContract, defineStoreContract } from '@genesis/mind-core/testing';
 import { storeContractTarget } from './support/store-contract-target';
 import { postgresTarget, withPostgres } from './support/targets';
 
@@ -6,4 +6,5 @@ withPostgres('PostgreSQL store contract', () => {
   const target = postgresTarget();
   afterAll(() => target.cleanup());
   defineStoreContract(storeContractTarget(target));
+  defineRuntimeStoreContract(storeContractTarget(target));
 });

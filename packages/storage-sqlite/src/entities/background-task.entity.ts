@@ -2,12 +2,17 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { epochMs, TimestampedEntity } from './columns';
 
 @Entity({ name: 'background_tasks' })
-// Tasks in one status by run time (listing, and reclaiming expired leases).
+// Tasks in one status by run time (listing by status, retention).
 @Index('idx_tasks_status_run', ['status', 'runAt', 'id'])
-// Claiming: runnable tasks by priority, then run time.
-@Index('idx_tasks_status_priority_run', ['status', 'priority', 'runAt'])
-// Tasks of one mind in one status.
+// Claiming due pending tasks in claim order. The migration builds it as (status, priority DESC,
+// run_at, id): TypeORM cannot declare a column's direction, and compares index columns only.
+@Index('idx_tasks_claim', ['status', 'priority', 'runAt', 'id'])
+// Claiming (or burying) running tasks whose lease expired.
+@Index('idx_tasks_status_lease', ['status', 'leaseExpiresAt'])
+// Listing the tasks of one mind: all, in one status, of one type in one status.
+@Index('idx_tasks_mind_run', ['mindId', 'runAt', 'id'])
 @Index('idx_tasks_mind_status_run', ['mindId', 'status', 'runAt', 'id'])
+@Index('idx_tasks_mind_type_status_run', ['mindId', 'type', 'status', 'runAt', 'id'])
 @Index('uq_tasks_mind_idempotency_key', ['mindId', 'idempotencyKey'], { unique: true })
 export class BackgroundTaskEntity extends TimestampedEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
@@ -40,8 +45,20 @@ export class BackgroundTaskEntity extends TimestampedEntity {
   @Column({ name: 'lease_owner', type: 'varchar', length: 200, nullable: true })
   leaseOwner: string | null;
 
+  /** A fresh random token per claim; every write of the running attempt must present it. */
+  @Column({ name: 'lease_token', type: 'varchar', length: 36, nullable: true })
+  leaseToken: string | null;
+
   @Column({ name: 'lease_expires_at', type: 'bigint', nullable: true, transformer: epochMs })
   leaseExpiresAt: number | null;
+
+  /** Past this run time an attempt is aborted; null: no limit. */
+  @Column({ name: 'timeout_ms', type: 'bigint', nullable: true, transformer: epochMs })
+  timeoutMs: number | null;
+
+  /** The last progress the handler reported (JSON). */
+  @Column({ type: 'text', nullable: true })
+  progress: string | null;
 
   @Column({ name: 'last_error', type: 'text', nullable: true })
   lastError: string | null;

@@ -3,8 +3,11 @@ import { ConcernEntity } from './concern.entity';
 import { ConversationMessageEntity } from './conversation-message.entity';
 import { EnvironmentEntity } from './environment.entity';
 import { MindEntity } from './mind.entity';
+import { MindLeaseEntity } from './mind-lease.entity';
 import { MindRecordEntity } from './mind-record.entity';
 import { RelationshipEntity } from './relationship.entity';
+import { ScheduleFireEntity } from './schedule-fire.entity';
+import { ScheduleEntity } from './schedule.entity';
 
 export {
   BackgroundTaskEntity,
@@ -12,8 +15,11 @@ export {
   ConversationMessageEntity,
   EnvironmentEntity,
   MindEntity,
+  MindLeaseEntity,
   MindRecordEntity,
   RelationshipEntity,
+  ScheduleEntity,
+  ScheduleFireEntity,
 };
 
 export const ENTITIES = [
@@ -24,4 +30,7 @@ export const ENTITIES = [
   ConcernEntity,
   BackgroundTaskEntity,
   MindRecordEntity,
+  ScheduleEntity,
+  ScheduleFireEntity,
+  MindLeaseEntity,
 ] as const;

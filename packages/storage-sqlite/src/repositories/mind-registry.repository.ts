@@ -7,15 +7,20 @@ import { SQL_EXECUTOR } from '../tokens';
 import { num, numOrNull } from './values';
 
 const COLUMNS = 'gmid, name, json_path, status, created_at, updated_at, last_seen_at';
-/** Tables whose rows belong to a mind through mind_id. */
+/** The rows that belong to a mind, as `table WHERE condition` (the fires of its schedules before the schedules). */
 const OWNED_TABLES = [
-  'conversation_messages',
-  'concerns',
-  'background_tasks',
-  'environments',
-  'relationships',
-  'mind_records',
-];
+  ['schedule_fires', 'schedule_id IN (SELECT id FROM schedules WHERE mind_id = ?)'],
+  ...[
+    'conversation_messages',
+    'concerns',
+    'background_tasks',
+    'environments',
+    'relationships',
+    'mind_records',
+    'schedules',
+    'mind_leases',
+  ].map((table) => [table, 'mind_id = ?']),
+] as const;
 
 type Row = Record<string, unknown>;
 
@@ -100,7 +105,8 @@ export class MindRegistryRepository implements MindRegistry {
   async remove(gmid: string): Promise<{ removed: boolean; rowsDeleted: number }> {
     return this.db.write(async (tx) => {
       let rowsDeleted = 0;
-      for (const table of OWNED_TABLES) rowsDeleted += await tx.run(`DELETE FROM ${table} WHERE mind_id = ?`, [gmid]);
+      for (const [table, owned] of OWNED_TABLES)
+        rowsDeleted += await tx.run(`DELETE FROM ${table} WHERE ${owned}`, [gmid]);
       const removed = (await tx.run('DELETE FROM minds WHERE gmid = ?', [gmid])) > 0;
       return { removed, rowsDeleted };
     });

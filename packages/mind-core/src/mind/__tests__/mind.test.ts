@@ -110,6 +110,135 @@ describe('Mind', () => {
     expect((await documents.read(mind.gmid))?.value).toMatchObject({ revision: 2, state: { status: 'from a' } });
   });
 
+  test("after a conflict the Mind holds the other writer's version: the very next save succeeds", async () => {
+    const { mind, service, documents } = await created();
+    const a = await service.loadMind(mind.gmid);
+    const b = await service.loadMind(mind.gmid);
+    a.update((d) => {
+      d.state.status = 'from a';
+    });
+    await a.save();
+    b.update((d) => {
+      d.state.status = 'from b';
+      d.config.locale = 'fr';
+    });
+    const before = (await documents.read(mind.gmid))!.raw;
+    const conflict = await b.save().catch((error: unknown) => error);
+    expect(conflict).toMatchObject({
+      code: 'SAVE_CONFLICT',
+      field: 'state',
+      message: expect.stringContaining('both changed: state.'),
+    });
+    expect((await documents.read(mind.gmid))!.raw.equals(before)).toBe(true);
+    // Rebased on revision 2: the lost section is the other writer's, the other change is kept.
+    expect(b.revision).toBe(2);
+    expect(b.document).toMatchObject({ state: { status: 'from a' }, config: { locale: 'fr' } });
+
+    expect(await b.save()).toEqual(expect.objectContaining({ revision: 3, merged: false }));
+    expect((await documents.read(mind.gmid))?.value).toMatchObject({
+      revision: 3,
+      state: { status: 'from a' },
+      config: { locale: 'fr' },
+    });
+  });
+
+  test('a conflict on several sections names the first as field and lists them all; other secrets wait for the next save', async () => {
+    const { mind, service, documents } = await created();
+    const a = await service.loadMind(mind.gmid);
+    const b = await service.loadMind(mind.gmid);
+    a.update((d) => {
+      d.state.status = 'from a';
+      d.config.locale = 'de';
+    });
+    a.feel('joy', 0.9);
+    await a.save();
+    b.update((d) => {
+      d.state.status = 'from b';
+      d.config.locale = 'fr';
+      d.config.api_key = 'sk-lost';
+      d.intelligence.openai_api_key = 'sk-kept';
+    });
+    b.feel('fear', 0.4);
+    const order = Object.keys(b.document).filter((k) => ['state', 'config', 'emotionalState'].includes(k));
+    await expect(b.save()).rejects.toMatchObject({
+      code: 'SAVE_CONFLICT',
+      field: order[0],
+      message: expect.stringContaining(`both changed: ${order.join(', ')}.`),
+    });
+    expect(await documents.readSecrets(mind.gmid)).toEqual({});
+    expect(b.emotionalState.primaryEmotion).toBe('joy');
+    expect(await b.save()).toMatchObject({ revision: 3 });
+    expect((await documents.read(mind.gmid))?.value).toMatchObject({
+      state: { status: 'from a' },
+      config: { locale: 'de' },
+      emotionalState: { primaryEmotion: 'joy' },
+    });
+    expect(await documents.readSecrets(mind.gmid)).toEqual({ '$.intelligence.openai_api_key': 'sk-kept' });
+  });
+
+  test.each([2, 20])('%i writers taking turns on the same section never get stuck', async (writers) => {
+    const { mind, service, documents } = await created();
+    const minds = await Promise.all(Array.from({ length: writers }, () => service.loadMind(mind.gmid)));
+    const turns = 2 * Math.max(writers, 10);
+    const latest: Record<string, number> = {};
+    let saves = 0;
+    let conflicts = 0;
+    for (let turn = 0; turn < turns; turn++) {
+      const w = turn % writers;
+      const writer = minds[w]!;
+      const change = () =>
+        writer.update((d) => {
+          d.state.status = `writer ${w} turn ${turn}`;
+          d.config[`writer${w}`] = turn;
+        });
+      change();
+      let attempts = 0;
+      for (;;) {
+        attempts++;
+        try {
+          await writer.save();
+          break;
+        } catch (error) {
+          expect(error).toMatchObject({ code: 'SAVE_CONFLICT' });
+          expect(attempts).toBe(1); // fails at most once, then succeeds
+          conflicts++;
+          change();
+        }
+      }
+      saves++;
+      latest[`writer${w}`] = turn;
+      expect((await documents.read(mind.gmid))?.value).toMatchObject({
+        revision: 1 + saves,
+        state: { status: `writer ${w} turn ${turn}` },
+        config: latest, // every writer's last change survived the others
+      });
+    }
+    expect(conflicts).toBe(turns - 1); // every turn but the first raced a stale base
+  });
+
+  test('reload re-reads the document and drops unsaved changes', async () => {
+    const { mind, service } = await created();
+    const a = await service.loadMind(mind.gmid);
+    const b = await service.loadMind(mind.gmid);
+    a.update((d) => {
+      d.state.status = 'from a';
+    });
+    await a.save();
+    b.update((d) => {
+      d.config.locale = 'unsaved';
+    });
+    await expect(b.reload()).resolves.toBe(b);
+    expect(b.revision).toBe(2);
+    expect(b.document.state.status).toBe('from a');
+    expect(b.document.config.locale).not.toBe('unsaved');
+    b.update((d) => {
+      d.state.status = 'from b';
+    });
+    expect(await b.save()).toMatchObject({ revision: 3, merged: false });
+    await service.deleteMind(mind.gmid);
+    await expect(b.reload()).rejects.toMatchObject({ code: 'MIND_NOT_FOUND' });
+  });
+
   test('refuses a document over 50 KB with MIND_FILE_TOO_LARGE, writing nothing (not even its secrets)', async () => {
     const { mind, documents } = await created();
     const before = await documents.read(mind.gmid);

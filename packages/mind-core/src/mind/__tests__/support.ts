@@ -26,6 +26,7 @@ export function buildMindService(
     documents,
     unitOfWork,
     logger,
+    stores.schedules,
   );
   return { service, clock, stores, state, unitOfWork, documents, backend, logger };
 }

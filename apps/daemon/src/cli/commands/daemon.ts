@@ -1,0 +1,117 @@
+import { describeHolder, type DaemonOptions } from '@genesis/daemon';
+import { GenesisError, processAlive } from '@genesis/mind-core';
+import { hostname } from 'node:os';
+import type { CommandContext } from '../program';
+import { parseGmidArgument, positiveIntegerOption } from '../options';
+import { runtimeStatusView } from '../views';
+
+interface StartOptions {
+  all?: boolean;
+  mind?: string[];
+  concurrency?: number;
+  perMind?: number;
+  leaseMs?: number;
+  pollMs?: number;
+  stopTimeout: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function registerDaemonCommands({ program, io, clock, withGenesis, print, deps }: CommandContext): void {
+  const daemon = program.command('daemon').description('run the 24/7 daemon of this home, see it, stop it');
+
+  daemon
+    .command('start')
+    .description('run the daemon in the foreground until SIGTERM/SIGINT (JSON-line logs on stdout)')
+    .option('--all', 'drive every Mind of the home not held by another daemon (the default)')
+    .option(
+      '--mind <gmid...>',
+      'drive only these Minds; exit non-zero if one is held elsewhere',
+      (v: string, all: string[] = []) => [...all, parseGmidArgument(v)],
+    )
+    .option('--concurrency <n>', 'tasks running at once (default 8)', positiveIntegerOption('--concurrency', 1000))
+    .option('--per-mind <n>', 'tasks running at once per Mind (default 2)', positiveIntegerOption('--per-mind', 1000))
+    .option(
+      '--lease-ms <ms>',
+      'how long leases last unless renewed (default 30000)',
+      positiveIntegerOption('--lease-ms'),
+    )
+    .option('--poll-ms <ms>', 'how often to look for due work (default 1000)', positiveIntegerOption('--poll-ms'))
+    .option(
+      '--stop-timeout <s>',
+      'seconds running tasks get to finish on SIGTERM (default 10)',
+      positiveIntegerOption('--stop-timeout', 86_400),
+      10,
+    )
+    .action(async (opts: StartOptions) =>
+      withGenesis(
+        async (genesis) => {
+          if (opts.all && opts.mind)
+            throw new GenesisError('INVALID_INPUT', 'give --all or --mind, not both', { field: '--mind' });
+          const options: DaemonOptions = {
+            minds: opts.mind ?? 'all',
+            ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
+            ...(opts.perMind !== undefined ? { perMindConcurrency: opts.perMind } : {}),
+            ...(opts.leaseMs !== undefined ? { leaseMs: opts.leaseMs } : {}),
+            ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}),
+          };
+          const running = await genesis.startDaemon(options);
+          await new Promise<void>((resolve) => {
+            const off = deps.onShutdown?.(() => {
+              off?.();
+              void running.stop({ timeoutMs: opts.stopTimeout * 1000 }).then(resolve, resolve);
+            });
+            if (!deps.onShutdown) void running.stop({ timeoutMs: 0 }).then(resolve, resolve);
+          });
+        },
+        { daemon: true },
+      ),
+    );
+
+  daemon
+    .command('status')
+    .description('Minds held (by whom), task counts, next schedules, recent dead tasks')
+    .action(async () =>
+      withGenesis(async (genesis) => print(runtimeStatusView(await genesis.runtimeStatus(), clock.now()))),
+    );
+
+  daemon
+    .command('stop')
+    .description('ask the daemons of this home running on this machine to stop (SIGTERM), and wait')
+    .option(
+      '--timeout <s>',
+      'seconds to wait for them to exit (default 30)',
+      positiveIntegerOption('--timeout', 86_400),
+      30,
+    )
+    .action(async (opts: { timeout: number }) =>
+      withGenesis(async (genesis) => {
+        const now = clock.now();
+        const here = hostname();
+        const leases = (await genesis.runtimeStatus()).leases.filter((l) => l.expiresAt > now);
+        const pids = [
+          ...new Set(
+            leases.filter((l) => l.host === here && l.pid !== process.pid && processAlive(l.pid)).map((l) => l.pid),
+          ),
+        ];
+        const elsewhere = leases.filter((l) => l.host !== here);
+        for (const l of elsewhere)
+          io.err(`genesis: ${l.mindId} is driven on another machine (${describeHolder(l)}); stop it there`);
+        if (pids.length === 0) {
+          print({ json: { stopped: [] }, text: 'No daemon of this home runs on this machine.' });
+          return;
+        }
+        for (const pid of pids) process.kill(pid, 'SIGTERM');
+        const deadline = Date.now() + opts.timeout * 1000;
+        while (pids.some(processAlive) && Date.now() < deadline) await sleep(100);
+        const alive = pids.filter(processAlive);
+        if (alive.length > 0) {
+          throw new GenesisError(
+            'DAEMON_STOPPING',
+            `daemon process(es) ${alive.join(', ')} still running after ${opts.timeout} s`,
+          );
+        }
+        print({ json: { stopped: pids }, text: `Stopped daemon process(es) ${pids.join(', ')}.` });
+      }),
+    );
+}

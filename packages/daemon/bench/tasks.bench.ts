@@ -1,0 +1,636 @@
+/**
+ * Benchmark of the durable task queue and the daemon that runs it, on SQLite (a temp home) and on
+ * PostgreSQL, each phase on a fresh home and database:
+ *
+ * - enqueue: one at a time (`mind.tasks.enqueue`, 2,000) and batched (`enqueueMany` of 500, 50,000);
+ * - claim + run + complete of no-op tasks through the real daemon: one process (20,000 tasks over
+ *   4 Minds, concurrency 32) and three child processes, each a daemon on 2 other Minds of the same
+ *   database (tasks/s from start until every task is `succeeded` in the database);
+ * - enqueue-to-start latency p50/p99 with an idle daemon in the same process (500 samples, from the
+ *   enqueue call to the handler's start), and from another process (the daemon polls);
+ * - an idle daemon's CPU % and RSS over 60 s, in a child process (defaults: all Minds, poll 1 s);
+ * - RSS flatness of a daemon (child process) draining a long run (200,000 tasks).
+ *
+ *   pnpm bench                                   # SQLite, and PostgreSQL at postgres://postgres@127.0.0.1:5432/test
+ *   BENCH_POSTGRES_URL=postgres://… pnpm bench   # (or GENESIS_DATABASE_URL) another PostgreSQL server
+ *
+ * On PostgreSQL each phase creates a database next to the one in the URL and drops it after; when
+ * that is not allowed it uses the URL's database and removes the Minds (and their tasks) it made.
+ * Options: BENCH_DATABASES=sqlite,postgres  BENCH_CLAIM_TASKS=20000  BENCH_IDLE_SECONDS=60
+ * BENCH_LONG_TASKS=200000 (the issue's 1000000 works too)  BENCH_CROSS_SAMPLES=20  BENCH_LATENCY_SAMPLES=500
+ */
+import 'reflect-metadata';
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { MIND_REGISTRY, type Mind, type TaskStatus } from '@genesis/mind-core';
+import { composeGenesis, openGenesis, resolveConfig, type Genesis } from '../src';
+import { CountingLogger, type ChildArgs, type ChildMessage, type Sample } from './support';
+
+const numberFrom = (name: string, fallback: number) => {
+  const value = Number(process.env[name] || fallback);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
+  return value;
+};
+const SINGLE_ENQUEUES = 2_000;
+const BATCH = 500;
+const BATCHED_ENQUEUES = 50_000;
+const CLAIM_TASKS = numberFrom('BENCH_CLAIM_TASKS', 20_000);
+const LATENCY_SAMPLES = numberFrom('BENCH_LATENCY_SAMPLES', 500);
+const CROSS_SAMPLES = numberFrom('BENCH_CROSS_SAMPLES', 20);
+const IDLE_SECONDS = numberFrom('BENCH_IDLE_SECONDS', 60);
+const LONG_TASKS = numberFrom('BENCH_LONG_TASKS', 200_000);
+const DATABASES = (process.env.BENCH_DATABASES || 'sqlite,postgres').split(',').map((d) => d.trim());
+const DEFAULT_POSTGRES = 'postgres://postgres@127.0.0.1:5432/test';
+/** The drain runs: global limit, and per Mind as high (a few Minds share it). */
+const DRAIN = { concurrency: 32, perMindConcurrency: 32 } as const;
+const PROCESSES = 3;
+const CHILD = join(__dirname, 'tasks-child.js');
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const pct = (sorted: number[], p: number) =>
+  +sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!.toFixed(2);
+const perSecond = (n: number, ms: number) => Math.round(n / (ms / 1000));
+const mb = (bytes: number) => +(bytes / 1024 / 1024).toFixed(1);
+const progress = (line: string) => process.stderr.write(`[tasks bench] ${line}\n`);
+
+// ---------------------------------------------------------------------------------------------
+// Databases
+
+interface PgClient {
+  connect(): Promise<void>;
+  query(sql: string): Promise<unknown>;
+  end(): Promise<void>;
+}
+type PgClientClass = new (options: { connectionString: string; connectionTimeoutMillis: number }) => PgClient;
+
+/** `pg` as the SQL tier has it (this package does not depend on it itself). */
+function pgClient(url: string): PgClient {
+  const fromStorage = createRequire(require.resolve('@genesis/storage-sqlite'));
+  const { Client } = fromStorage('pg') as { Client: PgClientClass };
+  return new Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+}
+
+interface Database {
+  /** undefined: the SQLite file of the phase's home. */
+  url: string | undefined;
+  /** The phase's rows live in a database others use: remove its Minds at the end. */
+  shared: boolean;
+  drop(): Promise<void>;
+}
+
+interface Backend {
+  name: 'SQLite' | 'PostgreSQL';
+  /** A database for one phase. */
+  fresh(): Promise<Database>;
+}
+
+const sqlite: Backend = {
+  name: 'SQLite',
+  fresh: async () => ({ url: undefined, shared: false, drop: async () => undefined }),
+};
+
+/** PostgreSQL at the URL, or null (and why) when it does not answer. */
+async function postgres(): Promise<Backend | { skipped: string }> {
+  const url = process.env.BENCH_POSTGRES_URL || process.env.GENESIS_DATABASE_URL || DEFAULT_POSTGRES;
+  const shown = url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+  const admin = pgClient(url);
+  try {
+    await admin.connect();
+  } catch (error) {
+    return { skipped: `PostgreSQL skipped: ${shown} did not answer (${(error as Error).message})` };
+  }
+  let canCreate = true;
+  const probe = `genesis_bench_${process.pid}_probe`;
+  try {
+    await admin.query(`CREATE DATABASE ${probe}`);
+    await admin.query(`DROP DATABASE ${probe}`);
+  } catch {
+    canCreate = false;
+  } finally {
+    await admin.end();
+  }
+  progress(
+    `PostgreSQL at ${shown}: ${canCreate ? 'a fresh database per phase' : 'its own database (not allowed to create one)'}`,
+  );
+  let n = 0;
+  return {
+    name: 'PostgreSQL',
+    async fresh() {
+      if (!canCreate) return { url, shared: true, drop: async () => undefined };
+      const name = `genesis_bench_${process.pid}_${++n}_${randomBytes(3).toString('hex')}`;
+      const client = pgClient(url);
+      await client.connect();
+      await client.query(`CREATE DATABASE ${name}`);
+      await client.end();
+      const parsed = new URL(url);
+      parsed.pathname = `/${name}`;
+      return {
+        url: parsed.toString(),
+        shared: false,
+        async drop() {
+          const c = pgClient(url);
+          await c.connect();
+          await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+          await c.end();
+        },
+      };
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phases: a fresh home (and database), its Minds, its child processes; all removed after.
+
+interface Phase {
+  home: string;
+  databaseUrl: string | undefined;
+  genesis: Genesis;
+  logger: CountingLogger;
+  createMinds(n: number): Promise<Mind[]>;
+  child(args: Omit<ChildArgs, 'home' | 'databaseUrl'>): Promise<Child>;
+}
+
+async function phase<T>(backend: Backend, name: string, run: (p: Phase) => Promise<T>): Promise<T> {
+  progress(`${backend.name}: ${name}…`);
+  const home = mkdtempSync(join(tmpdir(), 'genesis-taskbench-'));
+  const database = await backend.fresh();
+  const logger = new CountingLogger(`${backend.name} ${name}`);
+  const genesis = await openGenesis({
+    home,
+    ...(database.url ? { databaseUrl: database.url } : {}),
+    env: {},
+    logger,
+  });
+  const made: string[] = [];
+  const children: Child[] = [];
+  try {
+    return await run({
+      home,
+      databaseUrl: database.url,
+      genesis,
+      logger,
+      async createMinds(n) {
+        const minds: Mind[] = [];
+        for (let i = 0; i < n; i++) {
+          const mind = await genesis.createMind({ name: `Bench ${made.length + 1}` });
+          made.push(mind.gmid);
+          minds.push(mind);
+        }
+        return minds;
+      },
+      async child(args) {
+        const child = forkChild({ ...args, home, ...(database.url ? { databaseUrl: database.url } : {}) });
+        children.push(child);
+        await child.next('ready', 60_000);
+        return child;
+      },
+    });
+  } finally {
+    for (const child of children) await child.kill();
+    await genesis.close();
+    if (database.shared) {
+      const composed = await composeGenesis(resolveConfig({ overrides: { home, databaseUrl: database.url }, env: {} }));
+      const registry = composed.container.resolve(MIND_REGISTRY);
+      for (const gmid of made) await registry.remove(gmid);
+      await composed.close();
+    }
+    await database.drop();
+    rmSync(home, { recursive: true, force: true });
+    if (logger.warnings || logger.errors)
+      progress(`${backend.name} ${name}: ${logger.warnings} warnings, ${logger.errors} errors in this process`);
+  }
+}
+
+interface Child {
+  pid: number;
+  next<K extends ChildMessage['type']>(type: K, timeoutMs?: number): Promise<Extract<ChildMessage, { type: K }>>;
+  on(type: 'ran', listener: (message: Extract<ChildMessage, { type: 'ran' }>) => void): void;
+  send(type: 'start' | 'stop'): void;
+  /** SIGKILL to this child's own pid (when it is still running), then wait until it is gone. */
+  kill(): Promise<void>;
+}
+
+function forkChild(args: ChildArgs): Child {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GENESIS_')) env[k] = v;
+  const proc: ChildProcess = fork(CHILD, [JSON.stringify(args)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env,
+    execArgv: [],
+  });
+  const inbox: ChildMessage[] = [];
+  const waiters: Array<{ type: string; resolve(m: ChildMessage): void; reject(e: Error): void }> = [];
+  const listeners: Array<(m: Extract<ChildMessage, { type: 'ran' }>) => void> = [];
+  let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  const exited = new Promise<void>((resolve) =>
+    proc.once('exit', (code, signal) => {
+      exit = { code, signal };
+      for (const w of waiters.splice(0))
+        w.reject(new Error(`bench child ${proc.pid} exited (${code ?? signal}) before "${w.type}"`));
+      resolve();
+    }),
+  );
+  proc.on('message', (m: ChildMessage) => {
+    if (m.type === 'failed') {
+      for (const w of waiters.splice(0)) w.reject(new Error(`bench child ${proc.pid} failed: ${m.error}`));
+      return;
+    }
+    if (m.type === 'ran') {
+      for (const l of listeners) l(m);
+      return;
+    }
+    const i = waiters.findIndex((w) => w.type === m.type);
+    if (i >= 0) waiters.splice(i, 1)[0]!.resolve(m);
+    else inbox.push(m);
+  });
+  return {
+    pid: proc.pid!,
+    next(type, timeoutMs) {
+      const i = inbox.findIndex((m) => m.type === type);
+      if (i >= 0) return Promise.resolve(inbox.splice(i, 1)[0] as never);
+      if (exit) return Promise.reject(new Error(`bench child ${proc.pid} already exited`));
+      return new Promise((resolve, reject) => {
+        const timer =
+          timeoutMs === undefined
+            ? undefined
+            : setTimeout(
+                () => reject(new Error(`bench child ${proc.pid}: no "${type}" in ${timeoutMs} ms`)),
+                timeoutMs,
+              );
+        waiters.push({
+          type,
+          resolve: (m) => {
+            clearTimeout(timer);
+            resolve(m as never);
+          },
+          reject: (e) => {
+            clearTimeout(timer);
+            reject(e);
+          },
+        });
+      });
+    },
+    on: (_type, listener) => listeners.push(listener),
+    send: (type) => proc.send({ type }),
+    async kill() {
+      if (!exit) proc.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+/** Enqueues `total` no-op tasks spread evenly over the Minds, `enqueueMany` batches of at most 500. */
+async function backlog(minds: Mind[], total: number): Promise<void> {
+  const left = minds.map((_, i) => Math.floor(total / minds.length) + (i < total % minds.length ? 1 : 0));
+  while (left.some((n) => n > 0)) {
+    for (const [i, mind] of minds.entries()) {
+      const n = Math.min(BATCH, left[i]!);
+      if (n === 0) continue;
+      await mind.tasks.enqueueMany(Array.from({ length: n }, () => ({ type: 'noop' })));
+      left[i]! -= n;
+    }
+  }
+}
+
+async function countAll(minds: Mind[]): Promise<Record<TaskStatus, number>> {
+  const all = await Promise.all(minds.map((m) => m.tasks.counts()));
+  return all.reduce((sum, c) => {
+    for (const [k, v] of Object.entries(c)) sum[k as TaskStatus] = (sum[k as TaskStatus] ?? 0) + v;
+    return sum;
+  });
+}
+
+/** Polls until `total` tasks are succeeded in the database; fails when nothing moves for 60 s. */
+async function untilSucceeded(minds: Mind[], total: number, everyMs: number): Promise<Record<TaskStatus, number>> {
+  let last = -1;
+  let movedAt = Date.now();
+  for (;;) {
+    const counts = await countAll(minds);
+    if (counts.succeeded >= total) return counts;
+    if (counts.succeeded !== last) {
+      last = counts.succeeded;
+      movedAt = Date.now();
+    } else if (Date.now() - movedAt > 60_000) {
+      throw new Error(`stuck at ${counts.succeeded}/${total} succeeded: ${JSON.stringify(counts)}`);
+    }
+    await sleep(everyMs);
+  }
+}
+
+function checkAllSucceeded(counts: Record<TaskStatus, number>, total: number): void {
+  const others = Object.entries(counts).filter(([k, v]) => k !== 'succeeded' && v > 0);
+  if (counts.succeeded !== total || others.length > 0)
+    throw new Error(`expected ${total} succeeded tasks and nothing else, got ${JSON.stringify(counts)}`);
+}
+
+function memoryOf(samples: Sample[]) {
+  const rss = samples.map((s) => s.rss);
+  const first = rss[0]!;
+  const last = rss[rss.length - 1]!;
+  // After the first tenth of the run (the process has loaded and warmed up by then).
+  const warm = rss[Math.floor(rss.length / 10)]!;
+  return {
+    samples: samples.length,
+    rssFirstMb: mb(first),
+    rssWarmMb: mb(warm),
+    rssLastMb: mb(last),
+    rssMaxMb: mb(Math.max(...rss)),
+    rssChangePercent: +(((last - first) / first) * 100).toFixed(1),
+    rssChangeFromWarmPercent: +(((last - warm) / warm) * 100).toFixed(1),
+    heapUsedFirstMb: mb(samples[0]!.heapUsed),
+    heapUsedLastMb: mb(samples[samples.length - 1]!.heapUsed),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The measurements
+
+async function enqueueRates(backend: Backend) {
+  return phase(backend, 'enqueue', async ({ createMinds }) => {
+    const [mind] = await createMinds(1);
+    for (let i = 0; i < 50; i++) await mind!.tasks.enqueue({ type: 'noop' }); // warm-up
+    let t = performance.now();
+    for (let i = 0; i < SINGLE_ENQUEUES; i++) await mind!.tasks.enqueue({ type: 'noop', payload: { i } });
+    const singleMs = performance.now() - t;
+    t = performance.now();
+    for (let i = 0; i < BATCHED_ENQUEUES; i += BATCH)
+      await mind!.tasks.enqueueMany(Array.from({ length: BATCH }, (_, j) => ({ type: 'noop', payload: { i: i + j } })));
+    const batchedMs = performance.now() - t;
+    return {
+      singleTasksPerSecond: perSecond(SINGLE_ENQUEUES, singleMs),
+      batchedTasksPerSecond: perSecond(BATCHED_ENQUEUES, batchedMs),
+    };
+  });
+}
+
+async function drainOneProcess(backend: Backend) {
+  return phase(backend, `drain ${CLAIM_TASKS} in one process`, async ({ genesis, createMinds }) => {
+    const minds = await createMinds(4);
+    await backlog(minds, CLAIM_TASKS);
+    let handled = 0;
+    let allRan!: () => void;
+    const ran = new Promise<void>((resolve) => (allRan = resolve));
+    const t = performance.now();
+    const daemon = await genesis.startDaemon({
+      minds: minds.map((m) => m.gmid),
+      handlers: {
+        noop: async () => {
+          if (++handled === CLAIM_TASKS) allRan();
+          return null;
+        },
+      },
+      ...DRAIN,
+    });
+    await ran;
+    const handlersMs = performance.now() - t;
+    const counts = await untilSucceeded(minds, CLAIM_TASKS, 5);
+    const ms = performance.now() - t;
+    await daemon.stop({ timeoutMs: 10_000 });
+    checkAllSucceeded(counts, CLAIM_TASKS);
+    return {
+      tasks: CLAIM_TASKS,
+      minds: minds.length,
+      ...DRAIN,
+      tasksPerSecond: perSecond(CLAIM_TASKS, ms),
+      handlersStartedPerSecond: perSecond(CLAIM_TASKS, handlersMs),
+    };
+  });
+}
+
+async function drainProcesses(backend: Backend) {
+  return phase(backend, `drain ${CLAIM_TASKS} in ${PROCESSES} processes`, async ({ createMinds, child }) => {
+    const minds = await createMinds(PROCESSES * 2);
+    await backlog(minds, CLAIM_TASKS);
+    const mine = (i: number) => minds.filter((_, j) => j % PROCESSES === i);
+    const expected = await Promise.all(
+      Array.from({ length: PROCESSES }, async (_, i) => (await countAll(mine(i))).pending),
+    );
+    const children = await Promise.all(
+      expected.map((expect, i) => child({ minds: mine(i).map((m) => m.gmid), expect, ...DRAIN })),
+    );
+    const t = performance.now();
+    for (const c of children) c.send('start');
+    await Promise.all(children.map((c) => c.next('done')));
+    const counts = await untilSucceeded(minds, CLAIM_TASKS, 5);
+    const ms = performance.now() - t;
+    for (const c of children) c.send('stop');
+    const stopped = await Promise.all(children.map((c) => c.next('stopped', 60_000)));
+    checkAllSucceeded(counts, CLAIM_TASKS);
+    return {
+      tasks: CLAIM_TASKS,
+      processes: PROCESSES,
+      mindsPerProcess: 2,
+      tasksPerProcess: expected,
+      ...DRAIN,
+      tasksPerSecond: perSecond(CLAIM_TASKS, ms),
+      childWarnings: stopped.reduce((n, s) => n + s.warnings, 0),
+      childErrors: stopped.reduce((n, s) => n + s.errors, 0),
+    };
+  });
+}
+
+async function latencyInProcess(backend: Backend) {
+  return phase(backend, 'enqueue-to-start latency, same process', async ({ genesis, createMinds }) => {
+    const [mind] = await createMinds(1);
+    let started: ((at: number) => void) | undefined;
+    const daemon = await genesis.startDaemon({
+      minds: [mind!.gmid],
+      handlers: {
+        noop: async () => {
+          started?.(performance.now());
+          return null;
+        },
+      },
+    });
+    const fromCall: number[] = [];
+    const fromCommit: number[] = [];
+    for (let i = 0; i < LATENCY_SAMPLES + 20; i++) {
+      const start = new Promise<number>((resolve) => (started = resolve));
+      const t0 = performance.now();
+      await mind!.tasks.enqueue({ type: 'noop' });
+      const t1 = performance.now();
+      const at = await start;
+      if (i >= 20) {
+        fromCall.push(at - t0);
+        fromCommit.push(Math.max(0, at - t1));
+      }
+      await sleep(10); // the completion is written and the daemon idle again
+    }
+    await daemon.stop({ timeoutMs: 10_000 });
+    fromCall.sort((a, b) => a - b);
+    fromCommit.sort((a, b) => a - b);
+    return {
+      samples: LATENCY_SAMPLES,
+      fromEnqueueCall: { p50Ms: pct(fromCall, 50), p99Ms: pct(fromCall, 99), maxMs: pct(fromCall, 100) },
+      fromEnqueueCommitted: { p50Ms: pct(fromCommit, 50), p99Ms: pct(fromCommit, 99) },
+    };
+  });
+}
+
+async function latencyOtherProcess(backend: Backend) {
+  return phase(backend, 'enqueue-to-start latency, daemon in another process', async ({ createMinds, child }) => {
+    const [mind] = await createMinds(1);
+    const daemon = await child({ minds: [mind!.gmid], reportStarts: true });
+    const starts = new Map<string, number>();
+    let waiting: { id: string; resolve(at: number): void } | undefined;
+    daemon.on('ran', (m) => {
+      if (waiting?.id === m.id) waiting.resolve(m.at);
+      else starts.set(m.id, m.at);
+    });
+    daemon.send('start');
+    await daemon.next('started', 60_000);
+    const latencies: number[] = [];
+    for (let i = 0; i < CROSS_SAMPLES; i++) {
+      const t0 = Date.now();
+      const { task } = await mind!.tasks.enqueue({ type: 'noop' });
+      const at = starts.get(task.id) ?? (await new Promise<number>((resolve) => (waiting = { id: task.id, resolve })));
+      waiting = undefined;
+      latencies.push(at - t0);
+      await sleep(137 * (i % 7)); // enqueue at different points of the daemon's poll cycle
+    }
+    daemon.send('stop');
+    await daemon.next('stopped', 60_000);
+    latencies.sort((a, b) => a - b);
+    return {
+      samples: CROSS_SAMPLES,
+      pollMs: 1000,
+      p50Ms: pct(latencies, 50),
+      maxMs: pct(latencies, 100),
+    };
+  });
+}
+
+async function idle(backend: Backend) {
+  return phase(backend, `idle daemon for ${IDLE_SECONDS} s`, async ({ createMinds, child }) => {
+    const minds = await createMinds(4);
+    for (const mind of minds) await mind.tasks.enqueue({ type: 'noop', runAt: Date.now() + 3_600_000 }); // due later
+    const daemon = await child({ minds: 'all' }); // the defaults: poll 1 s, lease 30 s
+    daemon.send('start');
+    await daemon.next('started', 60_000);
+    await sleep(IDLE_SECONDS * 1000);
+    daemon.send('stop');
+    const { samples, warnings, errors } = await daemon.next('stopped', 60_000);
+    const first = samples[0]!;
+    const last = samples[samples.length - 1]!;
+    const memory = memoryOf(samples);
+    return {
+      seconds: +((last.t - first.t) / 1000).toFixed(1),
+      minds: minds.length,
+      cpuPercent: +(((last.cpuUs - first.cpuUs) / ((last.t - first.t) * 1000)) * 100).toFixed(2),
+      rssFirstMb: memory.rssFirstMb,
+      rssLastMb: memory.rssLastMb,
+      rssMaxMb: memory.rssMaxMb,
+      childWarnings: warnings,
+      childErrors: errors,
+    };
+  });
+}
+
+async function longRun(backend: Backend) {
+  return phase(backend, `long run of ${LONG_TASKS} tasks`, async ({ createMinds, child }) => {
+    const minds = await createMinds(4);
+    const t0 = performance.now();
+    await backlog(minds, LONG_TASKS);
+    progress(`${backend.name}: ${LONG_TASKS} tasks enqueued in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const daemon = await child({ minds: minds.map((m) => m.gmid), expect: LONG_TASKS, ...DRAIN });
+    const t = performance.now();
+    daemon.send('start');
+    await daemon.next('done');
+    const counts = await untilSucceeded(minds, LONG_TASKS, 50);
+    const ms = performance.now() - t;
+    daemon.send('stop');
+    const { samples, warnings, errors } = await daemon.next('stopped', 60_000);
+    checkAllSucceeded(counts, LONG_TASKS);
+    return {
+      tasks: LONG_TASKS,
+      seconds: +(ms / 1000).toFixed(1),
+      tasksPerSecond: perSecond(LONG_TASKS, ms),
+      ...memoryOf(samples),
+      childWarnings: warnings,
+      childErrors: errors,
+    };
+  });
+}
+
+async function run(backend: Backend) {
+  const result = {
+    database: backend.name,
+    enqueue: await enqueueRates(backend),
+    drainOneProcess: await drainOneProcess(backend),
+    drainProcesses: await drainProcesses(backend),
+    latencySameProcess: await latencyInProcess(backend),
+    latencyOtherProcess: await latencyOtherProcess(backend),
+    idle: await idle(backend),
+    longRun: await longRun(backend),
+  };
+  console.log(JSON.stringify(result, null, 2));
+  return result;
+}
+
+type Result = Awaited<ReturnType<typeof run>>;
+
+/** The figures side by side, as the README's table has them. */
+function table(results: Partial<Record<Backend['name'], Result>>): string {
+  const num = (n: number) => n.toLocaleString('en-US');
+  const rows: Array<[string, (r: Result) => string]> = [
+    [`enqueue one at a time (${num(SINGLE_ENQUEUES)})`, (r) => `${num(r.enqueue.singleTasksPerSecond)} tasks/s`],
+    [
+      `enqueueMany, batches of ${BATCH} (${num(BATCHED_ENQUEUES)})`,
+      (r) => `${num(r.enqueue.batchedTasksPerSecond)} tasks/s`,
+    ],
+    [
+      `claim+run+complete, 1 process (${num(CLAIM_TASKS)} no-op, 4 Minds, concurrency 32)`,
+      (r) => `${num(r.drainOneProcess.tasksPerSecond)} tasks/s`,
+    ],
+    [
+      `claim+run+complete, ${PROCESSES} processes (2 Minds each)`,
+      (r) => `${num(r.drainProcesses.tasksPerSecond)} tasks/s`,
+    ],
+    [
+      `enqueue-to-start, same process (${LATENCY_SAMPLES} samples)`,
+      (r) =>
+        `p50 ${r.latencySameProcess.fromEnqueueCall.p50Ms} ms, p99 ${r.latencySameProcess.fromEnqueueCall.p99Ms} ms`,
+    ],
+    [
+      `enqueue-to-start, daemon in another process (poll 1 s)`,
+      (r) => `p50 ${r.latencyOtherProcess.p50Ms} ms, max ${r.latencyOtherProcess.maxMs} ms`,
+    ],
+    [`idle daemon CPU over ${IDLE_SECONDS} s`, (r) => `${r.idle.cpuPercent} %`],
+    [`idle daemon RSS (first → last)`, (r) => `${r.idle.rssFirstMb} → ${r.idle.rssLastMb} MB`],
+    [
+      `RSS draining ${num(LONG_TASKS)} tasks (first / last / max)`,
+      (r) =>
+        `${r.longRun.rssFirstMb} / ${r.longRun.rssLastMb} / ${r.longRun.rssMaxMb} MB (${r.longRun.rssChangePercent >= 0 ? '+' : ''}${r.longRun.rssChangePercent} %)`,
+    ],
+    [`  that run's throughput`, (r) => `${num(r.longRun.tasksPerSecond)} tasks/s`],
+  ];
+  const names = Object.keys(results) as Array<Backend['name']>;
+  const lines = [`| what | ${names.join(' | ')} |`, `| --- | ${names.map(() => '---').join(' | ')} |`];
+  for (const [what, cell] of rows) lines.push(`| ${what} | ${names.map((n) => cell(results[n]!)).join(' | ')} |`);
+  return lines.join('\n');
+}
+
+(async () => {
+  const results: Partial<Record<Backend['name'], Result>> = {};
+  const notes: string[] = [];
+  if (DATABASES.includes('sqlite')) results.SQLite = await run(sqlite);
+  if (DATABASES.includes('postgres')) {
+    const pg = await postgres();
+    if ('skipped' in pg) notes.push(pg.skipped);
+    else results.PostgreSQL = await run(pg);
+  }
+  console.log(`\nTask queue (${cpus().length} cores, Node ${process.versions.node}):\n`);
+  console.log(table(results));
+  for (const note of notes) console.log(note);
+})().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

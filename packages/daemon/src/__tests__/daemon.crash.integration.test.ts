@@ -1,0 +1,179 @@
+import { join } from 'node:path';
+import { tempHome } from '@genesis/mind-core/testing';
+import type { StoredTask } from '@genesis/mind-core';
+import { openGenesis, type Genesis } from '../composition/open-genesis';
+import type { DaemonStatus } from '../runtime/genesis-daemon';
+import {
+  countLines,
+  crashSeed,
+  readJsonLines,
+  requireBuilt,
+  seededRandom,
+  sleep,
+  startChild,
+  until,
+  type Child,
+} from './fixtures/children';
+
+/**
+ * The daemon survives kill -9: a daemon child process (the BUILT package) runs a backlog while the
+ * parent SIGKILLs it at random moments, 20 times, starting a new child each time; a last child
+ * finishes. Every handler appends { taskId, attempt, token, pid } to an outside log BEFORE it
+ * returns, so the log shows every attempt whose handler finished, whatever the database says.
+ *
+ * A failing round replays with CRASH_SEED=<seed> (printed).
+ */
+const KILLS = 20;
+const TASKS = 400;
+const CONCURRENCY = 4;
+const LEASE_MS = 1_500;
+
+interface LogLine {
+  taskId: string;
+  mindId: string;
+  attempt: number;
+  token: string;
+  pid: number;
+  startedAt: number;
+  endedAt: number;
+}
+
+interface Ready {
+  status: DaemonStatus;
+  tookOver: string[];
+}
+
+let home: ReturnType<typeof tempHome>;
+let genesis: Genesis;
+const children: Child[] = [];
+
+beforeAll(() => requireBuilt());
+beforeEach(async () => {
+  home = tempHome('genesis-daemon-crash-');
+  genesis = await openGenesis({ home: home.path, env: {} });
+});
+afterEach(async () => {
+  for (const child of children.splice(0)) await child.kill();
+  await genesis.close();
+  home.cleanup();
+});
+
+async function allTasks(mindId: string): Promise<StoredTask[]> {
+  const mind = await genesis.loadMind(mindId);
+  const out: StoredTask[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await mind.tasks.list({ limit: 200, cursor });
+    out.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return out;
+}
+
+test(`SIGKILLed ${KILLS} times at random moments, daemons still finish every task; repeats come only from kills`, async () => {
+  const seed = crashSeed();
+  const random = seededRandom(seed);
+  const began = Date.now();
+  const mind = await genesis.createMind({ name: 'Crashing' });
+  const log = join(home.path, 'completions.jsonl');
+  // Enough attempts that the kills alone can never make a task dead: a dead task here is a bug.
+  await mind.tasks.enqueueMany(
+    Array.from({ length: TASKS }, (_, n) => ({ type: 'work', payload: { n }, maxAttempts: KILLS + 1 })),
+  );
+  const args = { home: home.path, log, concurrency: CONCURRENCY, leaseMs: LEASE_MS, pollMs: 25, seed };
+
+  const killed = new Set<number>();
+  let takeovers = 0;
+  let killedWhileRunning = 0;
+  const start = async (round: number): Promise<{ child: Child; ready: Ready }> => {
+    const child = startChild('daemon-worker.js', { ...args, seed: seed + round });
+    children.push(child);
+    const ready = (await child.next('ready', 30_000)) as unknown as Ready;
+    return { child, ready };
+  };
+
+  for (let round = 0; round < KILLS; round++) {
+    const { child, ready } = await start(round);
+    // The dead daemon's Mind lease is taken over at once (same host, its pid gone), or had expired.
+    expect({ round, held: ready.status.held, refused: ready.status.refused }).toEqual({
+      round,
+      held: [mind.gmid],
+      refused: [],
+    });
+    takeovers += ready.tookOver.length;
+    // A random moment while handlers run: after 1..15 more log lines, then 0..30 ms more.
+    const before = countLines(log);
+    const wanted = before + 1 + Math.floor(random() * 15);
+    await until(() => countLines(log) >= wanted, `round ${round} (seed ${seed}): log lines`, 20_000, 2);
+    await sleep(random() * 30);
+    await child.kill();
+    killed.add(child.pid);
+    const counts = await mind.tasks.counts();
+    if (counts.running > 0) killedWhileRunning++;
+  }
+
+  // A last daemon finishes the backlog (the killed attempts come back once their leases expire).
+  const { child: last, ready } = await start(KILLS);
+  expect(ready.status.held).toEqual([mind.gmid]);
+  takeovers += ready.tookOver.length;
+  await until(
+    async () => (await mind.tasks.counts()).succeeded === TASKS,
+    `all ${TASKS} tasks succeeded (seed ${seed})`,
+    60_000,
+    100,
+  );
+  last.send({ type: 'stop', timeoutMs: 5_000 });
+  const stopped = (await last.next('stopped', 15_000)) as unknown as { heard: { lost: string[]; errors: string[] } };
+  expect(await last.exited).toEqual({ code: 0, signal: null });
+  // The last daemon never lost its Mind or failed a write.
+  expect(stopped.heard).toMatchObject({ lost: [], errors: [] });
+
+  // None lost, none dead.
+  expect(await mind.tasks.counts()).toEqual({
+    pending: 0,
+    running: 0,
+    succeeded: TASKS,
+    failed: 0,
+    dead: 0,
+    cancelled: 0,
+  });
+  const tasks = await allTasks(mind.gmid);
+  expect(tasks).toHaveLength(TASKS);
+
+  // Every task is in the log; its repeats come only from killed daemons, one attempt after another.
+  const lines = readJsonLines<LogLine>(log);
+  const byTask = new Map<string, LogLine[]>();
+  for (const line of lines) byTask.set(line.taskId, [...(byTask.get(line.taskId) ?? []), line]);
+  expect(new Set(byTask.keys())).toEqual(new Set(tasks.map((t) => t.id)));
+  const problems: string[] = [];
+  for (const task of tasks) {
+    const seen = [...byTask.get(task.id)!].sort((a, b) => a.attempt - b.attempt);
+    const last = seen[seen.length - 1]!;
+    // The line of the attempt that completed is the last one: the task's attempts count it.
+    if (last.attempt !== task.attempts)
+      problems.push(`${task.id}: last logged attempt ${last.attempt}, task attempts ${task.attempts}`);
+    if (new Set(seen.map((l) => l.attempt)).size !== seen.length) problems.push(`${task.id}: an attempt logged twice`);
+    if (new Set(seen.map((l) => l.token)).size !== seen.length) problems.push(`${task.id}: a lease token reused`);
+    for (let i = 0; i < seen.length - 1; i++) {
+      const earlier = seen[i]!;
+      const later = seen[i + 1]!;
+      // The earlier attempt's worker was killed before its completion committed ...
+      if (!killed.has(earlier.pid))
+        problems.push(`${task.id}: attempt ${earlier.attempt} logged by pid ${earlier.pid}, which was never killed`);
+      // ... and the later one started after it: no two live leases at once.
+      if (later.startedAt < earlier.endedAt)
+        problems.push(`${task.id}: attempt ${later.attempt} started before attempt ${earlier.attempt} ended`);
+    }
+  }
+  expect(problems).toEqual([]);
+  const duplicates = lines.length - TASKS;
+  expect(duplicates).toBeLessThanOrEqual(KILLS * CONCURRENCY);
+  // The kills landed while handlers ran (the point of the test).
+  expect(killedWhileRunning).toBeGreaterThanOrEqual(KILLS / 2);
+
+  console.info(
+    `daemon crash: seed ${seed}, ${KILLS} SIGKILLs (${killedWhileRunning} with tasks running), ${TASKS} tasks, ` +
+      `${lines.length} log lines, ${duplicates} repeats (≤ ${KILLS * CONCURRENCY}), ` +
+      `${takeovers} Mind leases taken over at once, ${((Date.now() - began) / 1000).toFixed(1)} s`,
+  );
+});
