@@ -73,6 +73,7 @@ export {
   type TaskFilter,
   type ClaimOptions,
   type TaskLease,
+  type TaskCompletion,
   type TaskStore,
   TASK_STATUSES,
 } from './ports/task-store';
@@ -82,6 +83,7 @@ export {
   type ScheduleQuery,
   type ScheduleStore,
 } from './ports/schedule-store';
+export { type TaskNotifier, TASK_CHANNEL } from './ports/task-notifier';
 export { type MindLease, type LeaseClaim, type AcquireResult, type MindLeaseStore } from './ports/mind-lease-store';
 export { type MindStatus, type RegisteredMind, type MindRegistry, MIND_STATUSES } from './ports/mind-registry';
 export {
@@ -123,6 +125,7 @@ export {
   RELATIONSHIP_STORE,
   RECORD_STORE,
   UNIT_OF_WORK,
+  TASK_NOTIFIER,
   SCHEDULE_STORE,
   MIND_LEASE_STORE,
   MIND_DOCUMENT_STORE,
@@ -144,7 +147,7 @@ export {
 } from './mind/mind-document';
 export { FileMindDocumentStore, type FileDocumentStoreOptions } from './mind/file-document-store';
 export { Mind, type SaveResult, type MindDependencies } from './mind/mind';
-export { MindService, type MindOptions, type MindStats } from './mind/mind-service';
+export { MindService, MindStores, type MindOptions, type MindStats } from './mind/mind-service';
 
 // conversation, concerns, memory
 export {
@@ -156,12 +159,25 @@ export {
 } from './conversation/conversation-manager';
 export { ConcernManager, type CreateConcernInput, type ListConcernsInput } from './concerns/concern-manager';
 export { newConcernRow, checkConcernPatch } from './concerns/new-concern';
-export { newTaskRow, DEFAULT_MAX_ATTEMPTS } from './tasks/new-task';
+export {
+  newTaskRow,
+  newTaskRows,
+  checkClaim,
+  checkLease,
+  checkCompletions,
+  completeTask,
+  type CheckedClaim,
+  DEFAULT_MAX_ATTEMPTS,
+  MAX_TASK_PAYLOAD_BYTES,
+  MAX_TASK_TIMEOUT_MS,
+} from './tasks/new-task';
 export { retryDelayMs, type BackoffOptions } from './tasks/backoff';
 export { TASK_HANDLERS, type TaskHandler, type TaskHandlers, type TaskContext } from './tasks/task-handler';
 export { TaskManager, type EnqueueInput, type ListTasksInput } from './tasks/task-manager';
 export { ScheduleManager, type ScheduleDefinition } from './schedules/schedule-manager';
 export { CronSchedule, parseTimezone } from './schedules/cron';
+export { scheduleFields, scheduleMind, checkDue, checkFire, type ScheduleFields } from './schedules/new-schedule';
+export { checkLeaseClaim, leaseEnd } from './leases/lease-claim';
 export {
   MemoryManager,
   type SearchMemoriesInput,

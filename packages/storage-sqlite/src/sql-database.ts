@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Mutex } from 'async-mutex';
+import { Client } from 'pg';
 import { DataSource, QueryFailedError } from 'typeorm';
 import type { QueryRunner } from 'typeorm';
 import { FileLock, GenesisError, silentLogger, type Logger } from '@genesis/mind-core';
@@ -90,6 +91,9 @@ export class SqlDatabase implements SqlExecutor {
   private readonly log: Logger;
   private readonly onQuery: SqlDatabaseOptions['onQuery'];
 
+  /** The PostgreSQL URL as given (with its password), for LISTEN connections; null on SQLite. */
+  private postgresUrl: string | null = null;
+
   private constructor(
     private readonly dataSource: DataSource,
     dialect: SqlDialect,
@@ -138,7 +142,9 @@ export class SqlDatabase implements SqlExecutor {
           { cause },
         );
       }
-      return new SqlDatabase(dataSource, 'postgres', location, retry);
+      const db = new SqlDatabase(dataSource, 'postgres', location, retry);
+      db.postgresUrl = options.url;
+      return db;
     }
 
     const file = resolve(options.url.replace(/^sqlite:(\/\/)?/i, ''));
@@ -213,6 +219,36 @@ export class SqlDatabase implements SqlExecutor {
   /** One statement in its own write transaction; returns the number of rows it changed. */
   async run(text: string, params: readonly unknown[] = []): Promise<number> {
     return this.write((tx) => tx.run(text, params));
+  }
+
+  /**
+   * PostgreSQL: hears NOTIFY on `channel` (a payload per notification) on a connection of its own;
+   * returns the unsubscribe. SQLite has no notifications: the listener is never called. A lost
+   * connection is logged; callers keep polling, so nothing is missed, only later.
+   */
+  async listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
+    if (!/^[a-z_][a-z0-9_]*$/.test(channel))
+      throw new StorageError('QUERY_FAILED', `Invalid channel name ${JSON.stringify(channel)}`);
+    if (this.postgresUrl === null) return async () => undefined;
+    const client = new Client({ connectionString: this.postgresUrl });
+    client.on('notification', (message) => onNotify(message.payload ?? ''));
+    client.on('error', (error) =>
+      this.log.warn({ channel, err: error }, 'notification connection lost; polling goes on'),
+    );
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${channel}`);
+    } catch (cause) {
+      await client
+        .end()
+        .catch((error: unknown) => this.log.debug({ err: error }, 'closing a failed LISTEN connection'));
+      throw this.wrap(cause);
+    }
+    return async () => {
+      await client
+        .end()
+        .catch((error: unknown) => this.log.debug({ err: error }, 'closing the LISTEN connection failed'));
+    };
   }
 
   /** Rows per table of the Genesis schema. */

@@ -1,7 +1,8 @@
 import type { DependencyContainer } from 'tsyringe';
 import { Lifecycle } from 'tsyringe';
 import { CLOCK, CONCERN_STORE, ENVIRONMENT_STORE, MESSAGE_STORE, MIND_REGISTRY } from '@genesis/mind-core';
-import { RECORD_STORE, RELATIONSHIP_STORE, TASK_STORE, UNIT_OF_WORK, systemClock } from '@genesis/mind-core';
+import { RECORD_STORE, RELATIONSHIP_STORE, TASK_STORE, UNIT_OF_WORK, TASK_NOTIFIER } from '@genesis/mind-core';
+import { systemClock } from '@genesis/mind-core';
 import { MIND_LEASE_STORE, SCHEDULE_STORE } from '@genesis/mind-core';
 import type { Clock, TransactionStores } from '@genesis/mind-core';
 import { ConcernRepository } from './repositories/concern.repository';
@@ -15,6 +16,7 @@ import { ScheduleRepository } from './repositories/schedule.repository';
 import { TaskRepository } from './repositories/task.repository';
 import { SqlDatabase, type SqlDatabaseOptions } from './sql-database';
 import { createSqlStores } from './sql-stores';
+import { SqlTaskNotifier } from './sql-task-notifier';
 import { SqlUnitOfWork } from './sql-unit-of-work';
 import { SQL_DATABASE, SQL_EXECUTOR } from './tokens';
 
@@ -51,4 +53,5 @@ export function registerSqlStorage(container: DependencyContainer, db: SqlDataba
   container.register(SCHEDULE_STORE, { useClass: ScheduleRepository }, scoped);
   container.register(MIND_LEASE_STORE, { useClass: MindLeaseRepository }, scoped);
   container.register(UNIT_OF_WORK, { useClass: SqlUnitOfWork }, scoped);
+  container.register(TASK_NOTIFIER, { useClass: SqlTaskNotifier }, scoped);
 }

@@ -1,5 +1,5 @@
 import { CLOCK, LOGGER, MIND_LEASE_STORE, MIND_REGISTRY, MindService, SCHEDULE_STORE } from '@genesis/mind-core';
-import { GenesisError, nonEmptyText, TASK_HANDLERS, TASK_STORE, UNIT_OF_WORK } from '@genesis/mind-core';
+import { GenesisError, nonEmptyText, TASK_HANDLERS, TASK_NOTIFIER, TASK_STORE, UNIT_OF_WORK } from '@genesis/mind-core';
 import type { MindLease, StoredSchedule, StoredTask, TaskStatus } from '@genesis/mind-core';
 import type { Clock, EmbeddingProvider, Logger, Mind, MindStats, NewMindInput } from '@genesis/mind-core';
 import type { RegisteredMind, StoredConcern } from '@genesis/mind-core';
@@ -202,6 +202,7 @@ export async function openGenesis(options: OpenGenesisOptions = {}): Promise<Gen
           loadMind: (gmid) => minds.loadMind(gmid),
           builtInHandlers: c.resolve(TASK_HANDLERS),
           onTaskEnqueued: (listener) => composed.onTaskEnqueued(listener),
+          taskNotifier: c.resolve(TASK_NOTIFIER),
         },
         options,
       );

@@ -1,20 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import {
-  GenesisError,
-  type BackoffOptions,
-  type Clock,
-  type Logger,
-  type Mind,
-  type MindLease,
-  type MindLeaseStore,
-  type MindRegistry,
-  type ScheduleStore,
-  type TaskHandlers,
-  type TaskStatus,
-  type TaskStore,
-  type UnitOfWork,
-} from '@genesis/mind-core';
+import { GenesisError } from '@genesis/mind-core';
+import type { BackoffOptions, Clock, Logger, Mind, MindLease, MindLeaseStore, MindRegistry } from '@genesis/mind-core';
+import type { ScheduleStore, TaskHandlers, TaskNotifier, TaskStatus, TaskStore, UnitOfWork } from '@genesis/mind-core';
 import { CompletionBatcher } from './completion-batcher';
 import { MindLeaseKeeper, mindHeldError } from './mind-lease';
 import { Scheduler } from './scheduler';
@@ -50,6 +38,8 @@ export interface DaemonDependencies {
   builtInHandlers: TaskHandlers;
   /** Subscribes to enqueues made in this process (to wake at once); returns the unsubscribe. */
   onTaskEnqueued?(listener: (mindId: string) => void): () => void;
+  /** Enqueues made by other processes (PostgreSQL NOTIFY), to wake at once there too. */
+  taskNotifier?: TaskNotifier;
 }
 
 export interface DaemonStatus {
@@ -89,6 +79,7 @@ export class GenesisDaemon {
     Pick<DaemonOptions, 'backoff'>;
   private stopping: Promise<void> | undefined;
   private unsubscribe: (() => void) | undefined;
+  private unlisten: (() => Promise<void>) | undefined;
 
   private constructor(
     private readonly deps: DaemonDependencies,
@@ -143,6 +134,7 @@ export class GenesisDaemon {
   static async start(deps: DaemonDependencies, options: DaemonOptions = {}): Promise<GenesisDaemon> {
     const daemon = new GenesisDaemon(deps, options);
     await daemon.acquireMinds(true);
+    await daemon.listen();
     daemon.begin();
     deps.logger.info(
       {
@@ -184,6 +176,7 @@ export class GenesisDaemon {
       const log = this.deps.logger;
       for (const timer of this.timers) clearInterval(timer);
       this.unsubscribe?.();
+      await this.unlisten?.();
       await this.worker.stopClaiming();
       const finished = await this.worker.settle(options.timeoutMs ?? 10_000);
       if (!finished) {
@@ -196,6 +189,18 @@ export class GenesisDaemon {
       log.info({ ownerId: this.ownerId }, 'daemon stopped');
     })();
     return this.stopping;
+  }
+
+  /** Wakes on enqueues of other processes; without notifications (SQLite) polling does it. */
+  private async listen(): Promise<void> {
+    if (!this.deps.taskNotifier) return;
+    try {
+      this.unlisten = await this.deps.taskNotifier.subscribe((mindId) => {
+        if (this.keeper.holds(mindId)) this.worker.wake();
+      });
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, 'cannot listen for task notifications; polling every pollMs instead');
+    }
   }
 
   private begin(): void {

@@ -1,12 +1,6 @@
 import { hostname } from 'node:os';
-import {
-  GenesisError,
-  processAlive,
-  type Clock,
-  type Logger,
-  type MindLease,
-  type MindLeaseStore,
-} from '@genesis/mind-core';
+import { GenesisError, processAlive } from '@genesis/mind-core';
+import type { Clock, Logger, MindLease, MindLeaseStore } from '@genesis/mind-core';
 
 export interface MindLeaseOptions {
   ownerId: string;

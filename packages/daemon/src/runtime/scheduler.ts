@@ -1,11 +1,5 @@
-import {
-  CronSchedule,
-  type Clock,
-  type Logger,
-  type ScheduleStore,
-  type StoredSchedule,
-  type UnitOfWork,
-} from '@genesis/mind-core';
+import { CronSchedule } from '@genesis/mind-core';
+import type { Clock, Logger, ScheduleStore, StoredSchedule, UnitOfWork } from '@genesis/mind-core';
 
 export interface SchedulerOptions {
   /** The Minds whose schedules this daemon fires (the ones it holds). */

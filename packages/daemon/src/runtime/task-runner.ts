@@ -1,15 +1,6 @@
-import {
-  GenesisError,
-  retryDelayMs,
-  type BackoffOptions,
-  type Clock,
-  type Logger,
-  type Mind,
-  type StoredTask,
-  type TaskHandlers,
-  type TaskLease,
-  type TaskStore,
-} from '@genesis/mind-core';
+import { GenesisError, retryDelayMs } from '@genesis/mind-core';
+import type { BackoffOptions, Clock, Logger, Mind, StoredTask, TaskHandlers, TaskLease } from '@genesis/mind-core';
+import type { TaskStore } from '@genesis/mind-core';
 import type { CompletionBatcher } from './completion-batcher';
 
 export interface TaskRunnerOptions {

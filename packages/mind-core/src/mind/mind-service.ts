@@ -49,22 +49,30 @@ export interface MindStats {
   memoriesNotYetMoved: number;
 }
 
+/** The SQL-tier ports a MindService works with outside units of work (resolved as one parameter). */
+@injectable()
+export class MindStores {
+  constructor(
+    @inject(MIND_REGISTRY) readonly registry: MindRegistry,
+    @inject(MESSAGE_STORE) readonly messages: MessageStore,
+    @inject(CONCERN_STORE) readonly concerns: ConcernStore,
+    @inject(TASK_STORE) readonly tasks: TaskStore,
+    @inject(RECORD_STORE) readonly records: RecordStore,
+    @inject(SCHEDULE_STORE) readonly schedules: ScheduleStore,
+  ) {}
+}
+
 /** Creates, loads, lists and deletes Minds. Depends only on mind-core ports. */
 @injectable()
 export class MindService {
   constructor(
     @inject(MIND_OPTIONS) private readonly options: MindOptions,
-    @inject(MIND_REGISTRY) private readonly registry: MindRegistry,
-    @inject(MESSAGE_STORE) private readonly messages: MessageStore,
-    @inject(CONCERN_STORE) private readonly concerns: ConcernStore,
-    @inject(TASK_STORE) private readonly tasks: TaskStore,
-    @inject(RECORD_STORE) private readonly records: RecordStore,
+    private readonly stores: MindStores,
     @inject(CLOCK) private readonly clock: Clock,
     @inject(MEMORY_BACKEND) private readonly memory: MemoryBackend,
     @inject(MIND_DOCUMENT_STORE) private readonly documents: MindDocumentStore,
     @inject(UNIT_OF_WORK) private readonly unitOfWork: UnitOfWork,
     @inject(LOGGER) private readonly log: Logger,
-    @inject(SCHEDULE_STORE) private readonly schedules: ScheduleStore,
   ) {}
 
   async createMind(input: NewMindInput): Promise<Mind> {
@@ -77,7 +85,7 @@ export class MindService {
     const document = newMindDocument(gmid, { ...input, name, creatorEmail }, this.clock.now());
     const mind = this.mind(document, document);
     await mind.save();
-    await this.registry.upsert({ gmid, name: mind.name, jsonPath: mind.file, status: 'active' });
+    await this.stores.registry.upsert({ gmid, name: mind.name, jsonPath: mind.file, status: 'active' });
     return mind;
   }
 
@@ -118,9 +126,9 @@ export class MindService {
       );
     }
     const mind = this.mind(document, document);
-    if (await this.registry.get(mind.gmid)) await this.registry.touch(mind.gmid, this.clock.now());
+    if (await this.stores.registry.get(mind.gmid)) await this.stores.registry.touch(mind.gmid, this.clock.now());
     else
-      await this.registry.upsert({
+      await this.stores.registry.upsert({
         gmid: mind.gmid,
         name: mind.name,
         jsonPath: mind.file,
@@ -136,7 +144,7 @@ export class MindService {
     const all: RegisteredMind[] = [];
     let cursor: string | null = null;
     do {
-      const page = await this.registry.list({ limit: 500, cursor });
+      const page = await this.stores.registry.list({ limit: 500, cursor });
       all.push(...page.items);
       cursor = page.nextCursor;
     } while (cursor);
@@ -148,12 +156,12 @@ export class MindService {
     gmid: string,
   ): Promise<{ gmid: string; rowsDeleted: number; fileRemoved: boolean; memoriesDropped: boolean }> {
     parseGmid(gmid);
-    const known = await this.registry.get(gmid);
+    const known = await this.stores.registry.get(gmid);
     const fileExists = await this.documents.exists(gmid);
     if (!known && !fileExists)
       throw new GenesisError('MIND_NOT_FOUND', `No Mind ${gmid} in ${this.options.home}`, { field: 'gmid' });
     const memoriesDropped = await this.memory.drop(gmid);
-    const { rowsDeleted } = await this.registry.remove(gmid);
+    const { rowsDeleted } = await this.stores.registry.remove(gmid);
     const { fileRemoved } = await this.documents.remove(gmid);
     return { gmid, rowsDeleted, fileRemoved, memoriesDropped };
   }
@@ -161,7 +169,7 @@ export class MindService {
   /** Finds a concern by id across all Minds, with the Mind it belongs to. */
   async findConcern(id: string): Promise<{ mind: Mind; concern: StoredConcern }> {
     nonEmptyText(id, 'id', 200);
-    const concern = await this.concerns.findById(id);
+    const concern = await this.stores.concerns.findById(id);
     if (!concern)
       throw new GenesisError('CONCERN_NOT_FOUND', `No concern ${JSON.stringify(id)} in ${this.options.home}`, {
         field: 'id',
@@ -172,11 +180,11 @@ export class MindService {
   async stats(gmid: string): Promise<MindStats> {
     const mind = await this.loadMind(parseGmid(gmid));
     const [messages, concerns, activeConcerns, tasks, records] = await Promise.all([
-      this.messages.count({ mindId: gmid, includeArchived: true }),
-      this.concerns.count({ mindId: gmid }),
-      this.concerns.count({ mindId: gmid, status: 'active' }),
-      this.tasks.count({ mindId: gmid }),
-      this.records.count({ mindId: gmid }),
+      this.stores.messages.count({ mindId: gmid, includeArchived: true }),
+      this.stores.concerns.count({ mindId: gmid }),
+      this.stores.concerns.count({ mindId: gmid, status: 'active' }),
+      this.stores.tasks.count({ mindId: gmid }),
+      this.stores.records.count({ mindId: gmid }),
     ]);
     return {
       gmid,
@@ -195,13 +203,13 @@ export class MindService {
   private mind(document: MindDocument, base: MindDocument): Mind {
     return new Mind(document, base, {
       documents: this.documents,
-      messages: this.messages,
-      concerns: this.concerns,
+      messages: this.stores.messages,
+      concerns: this.stores.concerns,
       clock: this.clock,
       memory: this.memory,
       memoryOptions: { ...this.options.memory, logger: this.log },
-      tasks: this.tasks,
-      schedules: this.schedules,
+      tasks: this.stores.tasks,
+      schedules: this.stores.schedules,
       logger: this.log,
       ...(this.options.onTaskEnqueued ? { onTaskEnqueued: this.options.onTaskEnqueued } : {}),
       ...(this.options.handledTaskTypes ? { handledTaskTypes: this.options.handledTaskTypes } : {}),

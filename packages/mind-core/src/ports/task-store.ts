@@ -79,6 +79,12 @@ export interface TaskLease {
   token: string;
 }
 
+/** One completion of a group commit: the attempt's lease and its result (JSON). */
+export interface TaskCompletion {
+  lease: TaskLease;
+  result: unknown;
+}
+
 export interface TaskStore {
   enqueue(task: NewTask): Promise<{ task: StoredTask; created: boolean }>;
   /** Enqueues all in one transaction, in order; each result says whether it was created. */
@@ -100,13 +106,11 @@ export interface TaskStore {
   heartbeat(lease: TaskLease, now: EpochMs, leaseMs: number): Promise<boolean>;
   /** Stores the handler's progress; false if the token no longer holds the task. */
   progress(lease: TaskLease, progress: unknown, now: EpochMs): Promise<boolean>;
-  /** Marks the task succeeded; null (nothing written) if the token no longer holds it. */
-  complete(lease: TaskLease, result: unknown, now: EpochMs): Promise<StoredTask | null>;
-  /** Completes many in one transaction (group commit); each entry null where its token no longer held. */
-  completeMany(
-    items: ReadonlyArray<{ lease: TaskLease; result: unknown }>,
-    now: EpochMs,
-  ): Promise<Array<StoredTask | null>>;
+  /**
+   * Marks tasks succeeded, in one transaction (group commit): each entry the stored task, or null
+   * (nothing written) where its token no longer held the task. See `completeTask` for one.
+   */
+  completeMany(items: readonly TaskCompletion[], now: EpochMs): Promise<Array<StoredTask | null>>;
   /**
    * Records a failed attempt: back to pending at `retryAt`, or `dead` once attempts reached
    * maxAttempts. Null (nothing written) if the token no longer holds the task.

@@ -12,6 +12,7 @@ import type { MindRegistry } from './mind-registry';
 import type { RecordStore } from './record-store';
 import type { RelationshipStore } from './relationship-store';
 import type { ScheduleStore } from './schedule-store';
+import type { TaskNotifier } from './task-notifier';
 import type { TaskStore } from './task-store';
 import type { UnitOfWork } from './unit-of-work';
 
@@ -26,6 +27,7 @@ export const RELATIONSHIP_STORE: InjectionToken<RelationshipStore> = Symbol('Rel
 export const RECORD_STORE: InjectionToken<RecordStore> = Symbol('RecordStore');
 export const SCHEDULE_STORE: InjectionToken<ScheduleStore> = Symbol('ScheduleStore');
 export const MIND_LEASE_STORE: InjectionToken<MindLeaseStore> = Symbol('MindLeaseStore');
+export const TASK_NOTIFIER: InjectionToken<TaskNotifier> = Symbol('TaskNotifier');
 export const UNIT_OF_WORK: InjectionToken<UnitOfWork> = Symbol('UnitOfWork');
 export const MIND_DOCUMENT_STORE: InjectionToken<MindDocumentStore> = Symbol('MindDocumentStore');
 export const MIND_OPTIONS: InjectionToken<MindOptions> = Symbol('MindOptions');

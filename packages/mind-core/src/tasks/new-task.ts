@@ -1,7 +1,7 @@
 import type { EpochMs } from '../ports/page';
-import type { NewTask, StoredTask } from '../ports/task-store';
+import type { ClaimOptions, NewTask, StoredTask, TaskCompletion, TaskLease, TaskStore } from '../ports/task-store';
 import { invalidInput } from '../shared/errors';
-import { epochMs, integer, jsonValue, nonEmptyText, shown } from '../shared/validation';
+import { count, epochMs, integer, jsonValue, nonEmptyText, parseLimit, shown, stringList } from '../shared/validation';
 
 /** Attempts a task gets unless it says otherwise. */
 export const DEFAULT_MAX_ATTEMPTS = 5;
@@ -81,4 +81,72 @@ export function newTaskRow(task: NewTask, id: string, now: EpochMs): StoredTask 
     updatedAt: now,
     finishedAt: null,
   };
+}
+
+/**
+ * New rows for tasks enqueued together, each with an id of `newId` and all at `now`. Every task is
+ * checked here, before any is written: one bad task and none is enqueued.
+ */
+export function newTaskRows(tasks: readonly NewTask[], newId: () => string, now: EpochMs): StoredTask[] {
+  return tasks.map((task) => newTaskRow(task, newId(), now));
+}
+
+/** A claim as every TaskStore checks it (see `checkClaim`). */
+export interface CheckedClaim {
+  owner: string;
+  now: EpochMs;
+  limit: number;
+  /** When the leases handed out expire: now + leaseMs. */
+  leaseUntil: EpochMs;
+  /** Only tasks of these Minds, or of any Mind when absent. */
+  mindIds: string[] | undefined;
+  /** Only tasks of these types, or of any type when absent. */
+  types: string[] | undefined;
+}
+
+/** Claim options as every TaskStore checks them; null when the claim can take nothing (no Minds or no types). */
+export function checkClaim(options: ClaimOptions): CheckedClaim | null {
+  const owner = nonEmptyText(options.owner, 'owner', 200);
+  const now = epochMs(options.now, 'now');
+  const limit = parseLimit(options.limit);
+  const leaseUntil = now + count(options.leaseMs, 'leaseMs');
+  const mindIds = options.mindIds === undefined ? undefined : stringList(options.mindIds, 'mindIds');
+  const types = options.types === undefined ? undefined : stringList(options.types, 'types');
+  if (mindIds?.length === 0 || types?.length === 0) return null;
+  return { owner, now, limit, leaseUntil, mindIds, types };
+}
+
+/** A lease as every TaskStore checks it: the `{ id, token }` a claim returned. */
+export function checkLease(lease: TaskLease): TaskLease {
+  if (typeof lease !== 'object' || lease === null) {
+    throw invalidInput('lease', `must be the { id, token } a claim returned, got ${shown(lease)}`);
+  }
+  return { id: nonEmptyText(lease.id, 'lease.id'), token: nonEmptyText(lease.token, 'lease.token') };
+}
+
+/**
+ * Completions as every TaskStore checks them, all before any is written: the time, the leases, and
+ * results that are JSON, each turned by `store` into what the store keeps (the field names the item).
+ */
+export function checkCompletions<T>(
+  items: readonly TaskCompletion[],
+  now: EpochMs,
+  store: (result: unknown, field: string) => T,
+): Array<{ lease: TaskLease; result: T }> {
+  epochMs(now, 'now');
+  return items.map((item, i) => ({
+    lease: checkLease(item.lease),
+    result: store(jsonValue(item.result ?? null, `items.${i}.result`), `items.${i}.result`),
+  }));
+}
+
+/** Completes one task through `completeMany`: the stored task, or null when its lease is gone. */
+export async function completeTask(
+  store: TaskStore,
+  lease: TaskLease,
+  result: unknown,
+  now: EpochMs,
+): Promise<StoredTask | null> {
+  const [done] = await store.completeMany([{ lease, result }], now);
+  return done ?? null;
 }

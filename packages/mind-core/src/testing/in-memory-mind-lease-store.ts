@@ -1,26 +1,8 @@
 import type { AcquireResult, LeaseClaim, MindLease, MindLeaseStore } from '../ports/mind-lease-store';
 import type { EpochMs } from '../ports/page';
-import { invalidInput } from '../shared/errors';
-import { count, epochMs, nonEmptyText, shown } from '../shared/validation';
+import { checkLeaseClaim, leaseEnd } from '../leases/lease-claim';
+import { nonEmptyText } from '../shared/validation';
 import { copy, InMemoryStore } from './in-memory-state';
-
-/** The end of a lease taken or renewed at `now` for `leaseMs` (both checked). */
-function leaseEnd(now: EpochMs, leaseMs: number): EpochMs {
-  epochMs(now, 'now');
-  if (typeof leaseMs !== 'number' || !Number.isSafeInteger(leaseMs) || leaseMs < 1) {
-    throw invalidInput('leaseMs', `must be a positive integer of milliseconds, got ${shown(leaseMs)}`);
-  }
-  return epochMs(now + leaseMs, 'leaseMs');
-}
-
-function checkClaim(claim: LeaseClaim): LeaseClaim {
-  return {
-    mindId: nonEmptyText(claim.mindId, 'mindId', 64),
-    ownerId: nonEmptyText(claim.ownerId, 'ownerId', 64),
-    host: nonEmptyText(claim.host, 'host', 255),
-    pid: count(claim.pid, 'pid'),
-  };
-}
 
 /**
  * The MindLeaseStore port in memory, behaving like the SQL one: one lease per Mind, taken when free,
@@ -29,7 +11,7 @@ function checkClaim(claim: LeaseClaim): LeaseClaim {
  */
 export class InMemoryMindLeaseStore extends InMemoryStore implements MindLeaseStore {
   async acquire(claim: LeaseClaim, now: EpochMs, leaseMs: number): Promise<AcquireResult> {
-    const checked = checkClaim(claim);
+    const checked = checkLeaseClaim(claim);
     const expiresAt = leaseEnd(now, leaseMs);
     const held = this.find(checked.mindId);
     if (!held) {
@@ -44,7 +26,7 @@ export class InMemoryMindLeaseStore extends InMemoryStore implements MindLeaseSt
   }
 
   async takeOver(claim: LeaseClaim, holderOwnerId: string, now: EpochMs, leaseMs: number): Promise<boolean> {
-    const checked = checkClaim(claim);
+    const checked = checkLeaseClaim(claim);
     const expiresAt = leaseEnd(now, leaseMs);
     nonEmptyText(holderOwnerId, 'holderOwnerId', 64);
     const held = this.find(checked.mindId);

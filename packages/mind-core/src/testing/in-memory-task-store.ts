@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { newTaskRow } from '../tasks/new-task';
+import { checkClaim, checkCompletions, checkLease, newTaskRows } from '../tasks/new-task';
 import type { EpochMs, Page } from '../ports/page';
 import { TASK_STATUSES } from '../ports/task-store';
 import type { ClaimOptions, NewTask, StoredTask, TaskFilter, TaskLease, TaskQuery } from '../ports/task-store';
-import type { TaskStatus, TaskStore } from '../ports/task-store';
-import { invalidInput } from '../shared/errors';
-import { count, epochMs, nonEmptyText, oneOf, parseLimit, shown, stringList } from '../shared/validation';
+import type { TaskCompletion, TaskStatus, TaskStore } from '../ports/task-store';
+import { count, epochMs, oneOf } from '../shared/validation';
 import { copy, jsonCopy, keysetPage, newId, InMemoryStore } from './in-memory-state';
 
 const FINISHED: readonly TaskStatus[] = ['succeeded', 'dead', 'cancelled'];
@@ -15,13 +14,6 @@ const NO_LEASE = { leaseOwner: null, leaseToken: null, leaseExpiresAt: null } as
 /** Highest priority first, then oldest runAt, then id. */
 const byPriority = (a: StoredTask, b: StoredTask): number =>
   b.priority - a.priority || a.runAt - b.runAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-
-/** A lease as claim handed it out: both parts present (a wrong shape is a bug of the caller). */
-function checkLease(lease: TaskLease): TaskLease {
-  if (typeof lease !== 'object' || lease === null)
-    throw invalidInput('lease', `must be the { id, token } a claim returned, got ${shown(lease)}`);
-  return { id: nonEmptyText(lease.id, 'lease.id'), token: nonEmptyText(lease.token, 'lease.token') };
-}
 
 /**
  * The TaskStore port in memory, behaving like the SQL one: a queue with leases, idempotent by
@@ -36,13 +28,8 @@ export class InMemoryTaskStore extends InMemoryStore implements TaskStore {
   }
 
   async enqueueMany(tasks: readonly NewTask[]): Promise<Array<{ task: StoredTask; created: boolean }>> {
-    const now = this.clock.now();
-    // Every task is checked before any is stored: one bad task and none is enqueued.
-    const rows = tasks.map((task) => {
-      const row = newTaskRow(task, newId(), now);
-      row.payload = jsonCopy(row.payload, 'payload');
-      return row;
-    });
+    const rows = newTaskRows(tasks, newId, this.clock.now());
+    for (const row of rows) row.payload = jsonCopy(row.payload, 'payload');
     return rows.map((row) => {
       const existing =
         row.idempotencyKey === null
@@ -82,13 +69,9 @@ export class InMemoryTaskStore extends InMemoryStore implements TaskStore {
   }
 
   async claim(options: ClaimOptions): Promise<StoredTask[]> {
-    const owner = nonEmptyText(options.owner, 'owner', 200);
-    const now = epochMs(options.now, 'now');
-    const limit = parseLimit(options.limit);
-    const leaseUntil = now + count(options.leaseMs, 'leaseMs');
-    const mindIds = options.mindIds === undefined ? undefined : stringList(options.mindIds, 'mindIds');
-    const types = options.types === undefined ? undefined : stringList(options.types, 'types');
-    if (mindIds?.length === 0 || types?.length === 0) return [];
+    const claim = checkClaim(options);
+    if (claim === null) return [];
+    const { owner, now, limit, leaseUntil, mindIds, types } = claim;
     const eligible = (t: StoredTask) =>
       (mindIds === undefined || mindIds.includes(t.mindId)) && (types === undefined || types.includes(t.type));
     const expired = (t: StoredTask) => t.status === 'running' && t.leaseExpiresAt !== null && t.leaseExpiresAt <= now;
@@ -131,23 +114,9 @@ export class InMemoryTaskStore extends InMemoryStore implements TaskStore {
     return true;
   }
 
-  async complete(lease: TaskLease, result: unknown, now: EpochMs): Promise<StoredTask | null> {
-    epochMs(now, 'now');
-    const [done] = this.succeed([{ lease: checkLease(lease), result: jsonCopy(result ?? null, 'result') }], now);
-    return done ?? null;
-  }
-
-  async completeMany(
-    items: ReadonlyArray<{ lease: TaskLease; result: unknown }>,
-    now: EpochMs,
-  ): Promise<Array<StoredTask | null>> {
-    epochMs(now, 'now');
+  async completeMany(items: readonly TaskCompletion[], now: EpochMs): Promise<Array<StoredTask | null>> {
     // Checked before anything is written: one bad item and none is completed.
-    const checked = items.map((item, i) => ({
-      lease: checkLease(item.lease),
-      result: jsonCopy(item.result ?? null, `items.${i}.result`),
-    }));
-    return this.succeed(checked, now);
+    return this.succeed(checkCompletions(items, now, jsonCopy), now);
   }
 
   async fail(lease: TaskLease, error: string, now: EpochMs, retryAt: EpochMs): Promise<StoredTask | null> {

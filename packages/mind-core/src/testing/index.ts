@@ -22,7 +22,8 @@ export { InMemoryMindDocumentStore } from './in-memory-document-store';
 export { HashEmbedder } from './hash-embedder';
 
 // Contract suites
-export { defineStoreContract, type StoreContractTarget } from './store-contract';
+export { defineStoreContract } from './store-contract';
+export type { StoreContractTarget } from './store-contract-support';
 export { defineRuntimeStoreContract } from './runtime-store-contract';
 export { defineMemoryStoreContract, type MemoryStoreContractTarget } from './memory-store-contract';
 export { defineDocumentStoreContract, type DocumentStoreContractTarget } from './document-store-contract';

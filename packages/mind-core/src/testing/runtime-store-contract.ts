@@ -1,18 +1,10 @@
 import type { LeaseClaim } from '../ports/mind-lease-store';
 import type { Page } from '../ports/page';
 import type { ScheduleInput, StoredSchedule } from '../ports/schedule-store';
-import type { TransactionStores, UnitOfWork } from '../ports/unit-of-work';
-import { FakeClock } from './fake-clock';
-import type { StoreContractTarget } from './store-contract';
+import type { FakeClock } from './fake-clock';
+import { allPages, keysetOrder, MIND, OTHER, storesOf } from './store-contract-support';
+import type { StoreContractTarget } from './store-contract-support';
 
-interface Context {
-  s: TransactionStores;
-  unitOfWork: UnitOfWork;
-  clock: FakeClock;
-}
-
-const MIND = 'GMD-2026-4A7F-9B23';
-const OTHER = 'GMD-2026-0000-0001';
 const MINUTE = 60_000;
 const LEASE = 30_000;
 
@@ -37,7 +29,12 @@ const claimOf = (ownerId: string, mindId = MIND): LeaseClaim => ({
 
 /** Schedule ids in the order the port promises: (nextRunAt, id) ascending. */
 const byNextRun = (rows: StoredSchedule[]): string[] =>
-  [...rows].sort((a, b) => a.nextRunAt - b.nextRunAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((r) => r.id);
+  keysetOrder(
+    rows,
+    (r) => r.nextRunAt,
+    (r) => r.id,
+    'asc',
+  );
 
 /**
  * The behaviour every implementation of the runtime's SQL-tier ports (schedules with their fire
@@ -46,15 +43,7 @@ const byNextRun = (rows: StoredSchedule[]): string[] =>
  * Of the task port it uses `enqueue` only.
  */
 export function defineRuntimeStoreContract(target: StoreContractTarget): void {
-  const withStores = (test: (ctx: Context) => Promise<void>) => async () => {
-    const clock = new FakeClock();
-    const { stores, unitOfWork, close } = await target.create(clock);
-    try {
-      await test({ s: stores, unitOfWork, clock });
-    } finally {
-      await close();
-    }
-  };
+  const withStores = storesOf(target);
 
   describe(`runtime store contract (${target.name})`, () => {
     describe('schedules', () => {
@@ -62,17 +51,12 @@ export function defineRuntimeStoreContract(target: StoreContractTarget): void {
         'upserts by (mindId, name) keeping id, createdAt and lastSlotAt, apart for each Mind and the daemon',
         withStores(async ({ s, clock }) => {
           const t0 = clock.now();
-          const created = await s.schedules.upsert(daily(clock));
+          const input = daily(clock);
+          const created = await s.schedules.upsert(input);
           expect(created).toEqual({
             id: expect.any(String),
-            mindId: MIND,
-            name: 'daily',
-            cron: '0 9 * * *',
-            timezone: 'Europe/Oslo',
-            type: 'reflect',
-            payload: { depth: 2 },
+            ...input,
             enabled: true,
-            nextRunAt: t0 + MINUTE,
             lastSlotAt: null,
             createdAt: t0,
             updatedAt: t0,
@@ -81,24 +65,19 @@ export function defineRuntimeStoreContract(target: StoreContractTarget): void {
           expect(await s.schedules.fireSlot(created.id, t0 + MINUTE, t0 + 2 * MINUTE, t0 + MINUTE)).toBe(true);
 
           clock.advance(5);
-          const replaced = await s.schedules.upsert(
-            daily(clock, {
-              cron: '*/5 * * * *',
-              timezone: 'UTC',
-              type: 'dream',
-              payload: undefined,
-              enabled: false,
-              nextRunAt: t0 + 300_000,
-            }),
-          );
-          expect(replaced).toEqual({
-            ...created,
+          const changes = {
             cron: '*/5 * * * *',
             timezone: 'UTC',
             type: 'dream',
-            payload: null,
             enabled: false,
             nextRunAt: t0 + 300_000,
+          };
+          const replaced = await s.schedules.upsert(daily(clock, { ...changes, payload: undefined }));
+          // Every field is replaced (a payload left out becomes null), but id, createdAt and lastSlotAt.
+          expect(replaced).toEqual({
+            ...created,
+            ...changes,
+            payload: null,
             lastSlotAt: t0 + MINUTE,
             updatedAt: t0 + 5,
           });
@@ -182,15 +161,7 @@ export function defineRuntimeStoreContract(target: StoreContractTarget): void {
           const own = await s.schedules.upsert(daily(clock, { mindId: null, name: 'tie1', nextRunAt: at }));
 
           const pages = async (fetch: (cursor: string | null) => Promise<Page<StoredSchedule>>) => {
-            const items: StoredSchedule[] = [];
-            let cursor: string | null = null;
-            let count = 0;
-            do {
-              const page: Page<StoredSchedule> = await fetch(cursor);
-              items.push(...page.items);
-              cursor = page.nextCursor;
-              count++;
-            } while (cursor && count < 100);
+            const { items, pages: count } = await allPages(fetch);
             return { ids: items.map((i) => i.id), count };
           };
           // 7 rows in pages of 3: the five ties straddle both page edges.

@@ -1,47 +1,8 @@
 import type { Page } from '../ports/page';
-import type { TransactionStores, UnitOfWork } from '../ports/unit-of-work';
-import { FakeClock } from './fake-clock';
-
-/** Something that implements the SQL-tier ports: each test gets fresh, empty stores. */
-export interface StoreContractTarget {
-  name: string;
-  create(clock: FakeClock): Promise<{ stores: TransactionStores; unitOfWork: UnitOfWork; close(): Promise<void> }>;
-}
-
-interface Context {
-  s: TransactionStores;
-  unitOfWork: UnitOfWork;
-  clock: FakeClock;
-}
-
-const MIND = 'GMD-2026-4A7F-9B23';
-const OTHER = 'GMD-2026-0000-0001';
-
-/** Every item of a keyset-paginated query, page by page. */
-async function allPages<T>(fetch: (cursor: string | null) => Promise<Page<T>>): Promise<{ items: T[]; pages: number }> {
-  const items: T[] = [];
-  let cursor: string | null = null;
-  let pages = 0;
-  do {
-    const page: Page<T> = await fetch(cursor);
-    items.push(...page.items);
-    cursor = page.nextCursor;
-    pages++;
-    if (pages > 10_000) throw new Error('pagination does not end');
-  } while (cursor);
-  return { items, pages };
-}
-
-/** Ids sorted by (key, id), ascending or descending: the order every keyset page must follow. */
-function keysetOrder<T>(
-  rows: T[],
-  key: (row: T) => number,
-  id: (row: T) => string,
-  direction: 'asc' | 'desc',
-): string[] {
-  const sign = direction === 'asc' ? 1 : -1;
-  return [...rows].sort((a, b) => sign * (key(a) - key(b) || (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0))).map(id);
-}
+import type { TransactionStores } from '../ports/unit-of-work';
+import { completeTask } from '../tasks/new-task';
+import { allPages, keysetOrder, MIND, OTHER, storesOf } from './store-contract-support';
+import type { StoreContext, StoreContractTarget } from './store-contract-support';
 
 /**
  * The behaviour every implementation of the SQL-tier ports (messages, concerns, tasks, registry,
@@ -49,19 +10,11 @@ function keysetOrder<T>(
  * SQLite and PostgreSQL. Uses jest's `describe`/`it`/`expect`.
  */
 export function defineStoreContract(target: StoreContractTarget): void {
-  const withStores = (test: (ctx: Context) => Promise<void>) => async () => {
-    const clock = new FakeClock();
-    const { stores, unitOfWork, close } = await target.create(clock);
-    try {
-      await test({ s: stores, unitOfWork, clock });
-    } finally {
-      await close();
-    }
-  };
+  const withStores = storesOf(target);
 
   describe(`store contract (${target.name})`, () => {
     describe('messages', () => {
-      const fifty = async ({ s, clock }: Context) => {
+      const fifty = async ({ s, clock }: StoreContext) => {
         const base = clock.now();
         await s.messages.appendMany(
           Array.from({ length: 50 }, (_, i) => ({
@@ -766,7 +719,7 @@ export function defineStoreContract(target: StoreContractTarget): void {
           const now = clock.now();
           const first = await s.tasks.enqueue({ mindId: MIND, type: 'once', idempotencyKey: 'only-once', runAt: now });
           const [run] = await s.tasks.claim({ owner: 'w', now, leaseMs: 1000, limit: 1 });
-          expect(await s.tasks.complete(lease(run!), 'done', now + 1)).toMatchObject({ status: 'succeeded' });
+          expect(await completeTask(s.tasks, lease(run!), 'done', now + 1)).toMatchObject({ status: 'succeeded' });
           const again = await s.tasks.enqueue({ mindId: MIND, type: 'once', idempotencyKey: 'only-once', payload: 2 });
           expect(again).toMatchObject({
             created: false,
@@ -802,7 +755,7 @@ export function defineStoreContract(target: StoreContractTarget): void {
           const [highRun, lowRun] = claimed;
           expect(await s.tasks.claim({ mindIds: [m], owner: 'w2', now, leaseMs: 1000, limit: 5 })).toEqual([]);
 
-          const done = await s.tasks.complete(lease(highRun!), { ok: true }, now + 10);
+          const done = await completeTask(s.tasks, lease(highRun!), { ok: true }, now + 10);
           expect(done).toMatchObject({
             id: high.task.id,
             status: 'succeeded',
@@ -813,7 +766,7 @@ export function defineStoreContract(target: StoreContractTarget): void {
             leaseToken: null,
             leaseExpiresAt: null,
           });
-          expect(await s.tasks.complete(lease(highRun!), null, now + 11)).toBeNull();
+          expect(await completeTask(s.tasks, lease(highRun!), null, now + 11)).toBeNull();
           expect(await s.tasks.get(high.task.id)).toEqual(done);
 
           // w1 crashes holding "low": after its lease expires, w2 takes it over with a new token.
@@ -904,7 +857,7 @@ export function defineStoreContract(target: StoreContractTarget): void {
             finishedAt: now + 1,
           });
           expect(await s.tasks.heartbeat(lease(aRun!), now + 2, 100)).toBe(false);
-          expect(await s.tasks.complete(lease(aRun!), null, now + 2)).toBeNull();
+          expect(await completeTask(s.tasks, lease(aRun!), null, now + 2)).toBeNull();
           expect(await s.tasks.get(a.task.id)).toEqual(cancelled);
           // Tokens belong to one task: c's token does not hold b.
           expect(await s.tasks.heartbeat({ id: b.task.id, token: cRun!.leaseToken! }, now + 2, 100)).toBe(false);
@@ -985,7 +938,7 @@ export function defineStoreContract(target: StoreContractTarget): void {
           const held = await s.tasks.get(task.id);
           expect(await s.tasks.heartbeat(forged, now + 1, 1000)).toBe(false);
           expect(await s.tasks.progress(forged, 1, now + 1)).toBe(false);
-          expect(await s.tasks.complete(forged, 1, now + 1)).toBeNull();
+          expect(await completeTask(s.tasks, forged, 1, now + 1)).toBeNull();
           expect(await s.tasks.fail(forged, 'x', now + 1, now + 2)).toBeNull();
           expect(await s.tasks.release(forged, now + 1)).toBeNull();
           expect(await s.tasks.get(task.id)).toEqual(held);
@@ -998,14 +951,14 @@ export function defineStoreContract(target: StoreContractTarget): void {
           const stale = lease(first!);
           expect(await s.tasks.heartbeat(stale, now + 1100, 60_000)).toBe(false);
           expect(await s.tasks.progress(stale, { step: 9 }, now + 1100)).toBe(false);
-          expect(await s.tasks.complete(stale, 'late', now + 1100)).toBeNull();
+          expect(await completeTask(s.tasks, stale, 'late', now + 1100)).toBeNull();
           expect(await s.tasks.completeMany([{ lease: stale, result: 'late' }], now + 1100)).toEqual([null]);
           expect(await s.tasks.fail(stale, 'late', now + 1100, now + 5000)).toBeNull();
           expect(await s.tasks.release(stale, now + 1100)).toBeNull();
           expect(await s.tasks.get(task.id)).toEqual(taken);
 
           // The current holder still writes.
-          expect(await s.tasks.complete(lease(second!), 'ok', now + 1200)).toMatchObject({
+          expect(await completeTask(s.tasks, lease(second!), 'ok', now + 1200)).toMatchObject({
             status: 'succeeded',
             result: 'ok',
             attempts: 2,
@@ -1093,7 +1046,7 @@ export function defineStoreContract(target: StoreContractTarget): void {
           const [again] = await s.tasks.claim({ owner: 'w', now: now + 50, leaseMs: 1000, limit: 1 });
           expect(again).toMatchObject({ id: task.id, attempts: 1 });
           expect(await s.tasks.retry(task.id, now + 52)).toBeNull();
-          await s.tasks.complete(lease(again!), 'fine', now + 60);
+          await completeTask(s.tasks, lease(again!), 'fine', now + 60);
           expect(await s.tasks.retry(task.id, now + 61)).toBeNull();
           const other = await s.tasks.enqueue({ mindId: MIND, type: 'dropped' });
           await s.tasks.cancel(other.task.id, now + 62);
@@ -1170,7 +1123,7 @@ export function defineStoreContract(target: StoreContractTarget): void {
             code: 'INVALID_INPUT',
             field: 'progress.fn',
           });
-          const done = await s.tasks.complete(lease(run!), 'ok', now + 8);
+          const done = await completeTask(s.tasks, lease(run!), 'ok', now + 8);
           expect(done).toMatchObject({ status: 'succeeded', progress: { done: 10, of: 10 } });
           expect(await s.tasks.progress(lease(run!), { done: 11 }, now + 9)).toBe(false);
           expect(await s.tasks.get(task.id)).toEqual(done);
@@ -1197,7 +1150,7 @@ export function defineStoreContract(target: StoreContractTarget): void {
             types: ['run', 'win', 'die'],
           });
           const byType = (type: string) => claimed.find((t) => t.type === type)!;
-          await s.tasks.complete(lease(byType('win')), null, now);
+          await completeTask(s.tasks, lease(byType('win')), null, now);
           await s.tasks.fail(lease(byType('die')), 'x', now, now);
           await s.tasks.cancel(tasks[3]!.task.id, now);
           expect(await s.tasks.counts(MIND)).toEqual({
@@ -1230,7 +1183,7 @@ export function defineStoreContract(target: StoreContractTarget): void {
           const pending = await s.tasks.enqueue({ mindId: MIND, type: 'pending', runAt: now + 1 });
           const [run] = await s.tasks.claim({ owner: 'w', now, leaseMs: 100, limit: 1 });
           expect(run?.id).toBe(done.task.id);
-          await s.tasks.complete(lease(run!), 'ok', now + 5);
+          await completeTask(s.tasks, lease(run!), 'ok', now + 5);
           await s.tasks.cancel(cancelledLate.task.id, now + 50);
           expect(await s.tasks.deleteFinishedBefore(now + 5)).toBe(0);
           expect(await s.tasks.deleteFinishedBefore(now + 6)).toBe(1);

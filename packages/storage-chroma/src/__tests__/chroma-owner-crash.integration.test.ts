@@ -4,15 +4,8 @@ import { join } from 'node:path';
 import { tempHome } from '@genesis/mind-core/testing';
 import { ChromaMemoryBackend } from '../chroma-memory-backend';
 import { ChromaMemoryStore } from '../chroma-memory-store';
-import {
-  chromaDataDir,
-  heartbeat,
-  running,
-  serverFilePath,
-  serversOn,
-  startEmbeddedChroma,
-  type ChromaServerInfo,
-} from '../chroma-server';
+import { chromaDataDir, heartbeat, running, serverFilePath, serversOn, startEmbeddedChroma } from '../chroma-server';
+import type { ChromaServerInfo } from '../chroma-server';
 
 // Crash tests: a real owner process (on the BUILT package) is killed with SIGKILL, and what it
 // leaves behind is checked from outside. Run `pnpm build` first.

@@ -1,3 +1,4 @@
+import { completeTask } from '@genesis/mind-core';
 import { SqlDatabase } from '../sql-database';
 import type { TransactionStores } from '@genesis/mind-core';
 import { createSqlStores } from '../sql-stores';
@@ -168,7 +169,7 @@ describe('tasks', () => {
     const writes = await plansOf(async () => {
       await s.tasks.heartbeat(a!, now + 9001, 1000);
       await s.tasks.progress(a!, { step: 1 }, now + 9001);
-      await s.tasks.complete(a!, null, now + 9002);
+      await completeTask(s.tasks, a!, null, now + 9002);
       await s.tasks.completeMany(
         [
           { lease: b!, result: 1 },

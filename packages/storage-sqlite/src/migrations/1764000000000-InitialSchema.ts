@@ -1,18 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { id, int, mindId, ms, str, text } from './columns';
 import { ensureTable, type TableSpec } from './schema-reconcile';
-
-const id = { name: 'id', type: 'varchar', length: '36', isPrimary: true } as const;
-const mindId = { name: 'mind_id', type: 'varchar', length: '64', fill: "''" } as const;
-const ms = (name: string, nullable = false, legacyTime: string[] = []) =>
-  nullable ? { name, type: 'bigint', isNullable: true } : { name, type: 'bigint', fill: 'now_ms', legacyTime };
-const text = (name: string) => ({ name, type: 'text', isNullable: true });
-const str = (name: string, length: number, nullable: boolean, fill?: string) => ({
-  name,
-  type: 'varchar',
-  length: String(length),
-  ...(nullable ? { isNullable: true } : { fill: fill ?? "''" }),
-});
-const int = (name: string, fill = '0') => ({ name, type: 'integer', default: 0, fill });
 
 /**
  * The first schema: minds, environments, relationships, conversation_messages, concerns and

@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { id, mindId, ms, str, text } from './columns';
 import { ensureTable } from './schema-reconcile';
 
 /**
@@ -14,13 +15,13 @@ export class MindRecords1764100000000 implements MigrationInterface {
       {
         name: 'mind_records',
         columns: [
-          { name: 'id', type: 'varchar', length: '36', isPrimary: true },
-          { name: 'mind_id', type: 'varchar', length: '64', fill: "''" },
-          { name: 'namespace', type: 'varchar', length: '100', fill: "'unknown'" },
-          { name: 'kind', type: 'varchar', length: '100', fill: "'unknown'" },
-          { name: 'data', type: 'text', isNullable: true },
-          { name: 'created_at', type: 'bigint', fill: 'now_ms', legacyTime: ['timestamp'] },
-          { name: 'source_key', type: 'varchar', length: '200', isNullable: true },
+          id,
+          mindId,
+          str('namespace', 100, false, "'unknown'"),
+          str('kind', 100, false, "'unknown'"),
+          text('data'),
+          ms('created_at', false, ['timestamp']),
+          str('source_key', 200, true),
         ],
         indices: [
           { name: 'idx_records_mind_ns_created', columnNames: ['mind_id', 'namespace', 'created_at', 'id'] },

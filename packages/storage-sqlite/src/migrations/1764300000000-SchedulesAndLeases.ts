@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { id, mindId, ms, str } from './columns';
 import { ensureTable, type TableSpec } from './schema-reconcile';
 
 const TABLES = ['schedules', 'schedule_fires', 'mind_leases'] as const;
@@ -19,17 +20,16 @@ export class SchedulesAndLeases1764300000000 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     const pg = queryRunner.connection.driver.options.type === 'postgres';
-    const ms = (name: string) => ({ name, type: 'bigint', fill: 'now_ms' });
     const tables: TableSpec[] = [
       {
         name: 'schedules',
         columns: [
-          { name: 'id', type: 'varchar', length: '36', isPrimary: true },
-          { name: 'mind_id', type: 'varchar', length: '64', fill: "''" },
-          { name: 'name', type: 'varchar', length: '100', fill: "''" },
-          { name: 'cron', type: 'varchar', length: '200', fill: "''" },
-          { name: 'timezone', type: 'varchar', length: '64', fill: "'UTC'" },
-          { name: 'type', type: 'varchar', length: '100', fill: "'unknown'" },
+          id,
+          mindId,
+          str('name', 100, false),
+          str('cron', 200, false),
+          str('timezone', 64, false, "'UTC'"),
+          str('type', 100, false, "'unknown'"),
           { name: 'payload', type: 'text', fill: "'null'" },
           // A schedule adopted from an older tool stays off until it is upserted again.
           { name: 'enabled', type: 'boolean', fill: pg ? 'false' : '0' },
@@ -59,8 +59,8 @@ export class SchedulesAndLeases1764300000000 implements MigrationInterface {
         name: 'mind_leases',
         columns: [
           { name: 'mind_id', type: 'varchar', length: '64', isPrimary: true },
-          { name: 'owner_id', type: 'varchar', length: '64', fill: "''" },
-          { name: 'host', type: 'varchar', length: '255', fill: "''" },
+          str('owner_id', 64, false),
+          str('host', 255, false),
           { name: 'pid', type: 'integer', fill: '0' },
           // Adopted leases count as expired: the next daemon takes them.
           { name: 'acquired_at', type: 'bigint', fill: '0' },

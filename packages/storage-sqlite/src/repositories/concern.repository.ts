@@ -1,41 +1,34 @@
 import { inject, injectable } from 'tsyringe';
-import { checkConcernPatch, CLOCK, newConcernRow, CONCERN_STATUSES, count as epochMs } from '@genesis/mind-core';
+import { checkConcernPatch, CLOCK, newConcernRow, CONCERN_STATUSES, epochMs } from '@genesis/mind-core';
 import type { StatusGuard } from '@genesis/mind-core';
 import { invalidInput, nonEmptyText, oneOf, parseLimit } from '@genesis/mind-core';
 import type { Clock, ConcernFilter, ConcernPatch, ConcernQuery, ConcernStore } from '@genesis/mind-core';
 import type { NewConcern, Page, StoredConcern } from '@genesis/mind-core';
-import { keysetPage } from './keyset';
+import { countRows, keysetPage, type WhereTerms } from './keyset';
 import type { SqlExecutor } from '../sql-database';
 import { SQL_EXECUTOR } from '../tokens';
-import { fromJson, inList, newId, num, numOrNull, strOrNull, toJson } from './values';
+import { asIs, inList, json, newId, num, numOrNull, rowCodec, strOrNull, text, toJson } from './values';
+import type { Row } from './values';
 
-const COLUMNS =
-  'id, mind_id, user_email, concern_type, description, severity, urgency, status, next_check_at, follow_up_count, ' +
-  'last_checked_at, resolved_at, expires_at, memory_id, metadata, created_at, updated_at';
-
-type Row = Record<string, unknown>;
-
-function toConcern(row: Row): StoredConcern {
-  return {
-    id: String(row.id),
-    mindId: String(row.mind_id),
-    userEmail: strOrNull(row.user_email),
-    concernType: row.concern_type as StoredConcern['concernType'],
-    description: String(row.description),
-    severity: num(row.severity),
-    urgency: row.urgency as StoredConcern['urgency'],
-    status: row.status as StoredConcern['status'],
-    nextCheckAt: num(row.next_check_at),
-    followUpCount: num(row.follow_up_count),
-    lastCheckedAt: numOrNull(row.last_checked_at),
-    resolvedAt: numOrNull(row.resolved_at),
-    expiresAt: numOrNull(row.expires_at),
-    memoryId: strOrNull(row.memory_id),
-    metadata: fromJson<Record<string, unknown>>(row.metadata, {}),
-    createdAt: num(row.created_at),
-    updatedAt: num(row.updated_at),
-  };
-}
+const { columns: COLUMNS, read: toConcern } = rowCodec<StoredConcern>({
+  id: text,
+  mindId: text,
+  userEmail: strOrNull,
+  concernType: asIs,
+  description: text,
+  severity: num,
+  urgency: asIs,
+  status: asIs,
+  nextCheckAt: num,
+  followUpCount: num,
+  lastCheckedAt: numOrNull,
+  resolvedAt: numOrNull,
+  expiresAt: numOrNull,
+  memoryId: strOrNull,
+  metadata: json<Record<string, unknown>>({}),
+  createdAt: num,
+  updatedAt: num,
+});
 
 /** Patch fields → column names. */
 const PATCH_COLUMNS: Record<keyof ConcernPatch, string> = {
@@ -130,21 +123,14 @@ export class ConcernRepository implements ConcernStore {
       table: 'concerns',
       ...this.where(query),
       key: 'next_check_at',
-      direction: 'ASC',
-      limit: query.limit,
-      cursor: query.cursor,
+      page: query,
       map: toConcern,
       position: (c) => ({ key: c.nextCheckAt, id: c.id }),
     });
   }
 
   async count(filter: ConcernFilter): Promise<number> {
-    const { where, params } = this.where(filter);
-    const [row] = await this.db.all<{ n: unknown }>(
-      `SELECT COUNT(*) AS n FROM concerns WHERE ${where.join(' AND ')}`,
-      params,
-    );
-    return num(row?.n ?? 0);
+    return countRows(this.db, 'concerns', this.where(filter));
   }
 
   async due(mindId: string, now: number, limit: number): Promise<StoredConcern[]> {
@@ -165,7 +151,7 @@ export class ConcernRepository implements ConcernStore {
     );
   }
 
-  private where(filter: ConcernFilter): { where: string[]; params: unknown[] } {
+  private where(filter: ConcernFilter): WhereTerms {
     const where = ['mind_id = ?'];
     const params: unknown[] = [nonEmptyText(filter.mindId, 'mindId')];
     if (filter.status !== undefined) {

@@ -1,28 +1,23 @@
 import { inject, injectable } from 'tsyringe';
 import { CLOCK, ENVIRONMENT_KINDS, epochMs, nonEmptyText, oneOf, type EnvironmentInput } from '@genesis/mind-core';
-import type { Clock, EnvironmentKind, EnvironmentRecord, EnvironmentStore } from '@genesis/mind-core';
+import type { Clock, EnvironmentRecord, EnvironmentStore } from '@genesis/mind-core';
 import type { SqlExecutor } from '../sql-database';
 import { SQL_EXECUTOR } from '../tokens';
-import { bool, fromJson, newId, num, numOrNull, strOrNull, toJson } from './values';
+import { asIs, bool, json, newId, num, numOrNull, rowCodec, strOrNull, text, toJson } from './values';
+import type { Row } from './values';
 
-const COLUMNS = 'id, mind_id, name, kind, description, is_primary, metadata, created_at, updated_at, last_active_at';
-
-type Row = Record<string, unknown>;
-
-function toEnvironment(row: Row): EnvironmentRecord {
-  return {
-    id: String(row.id),
-    mindId: String(row.mind_id),
-    name: String(row.name),
-    kind: row.kind as EnvironmentKind,
-    description: strOrNull(row.description),
-    isPrimary: bool(row.is_primary),
-    metadata: fromJson<Record<string, unknown>>(row.metadata, {}),
-    createdAt: num(row.created_at),
-    updatedAt: num(row.updated_at),
-    lastActiveAt: numOrNull(row.last_active_at),
-  };
-}
+const { columns: COLUMNS, read: toEnvironment } = rowCodec<EnvironmentRecord>({
+  id: text,
+  mindId: text,
+  name: text,
+  kind: asIs,
+  description: strOrNull,
+  isPrimary: bool,
+  metadata: json<Record<string, unknown>>({}),
+  createdAt: num,
+  updatedAt: num,
+  lastActiveAt: numOrNull,
+});
 
 /** environments: where each mind lives and talks, unique by (mind, name). */
 @injectable()

@@ -2,8 +2,25 @@ import { parseLimit } from '@genesis/mind-core';
 import type { Page } from '@genesis/mind-core';
 import { decodeCursor, toPage, type CursorPosition } from '@genesis/mind-core';
 import type { SqlExecutor } from '../sql-database';
+import { num } from './values';
+import type { Row } from './values';
 
-type Row = Record<string, unknown>;
+/** The filters of a query: WHERE terms (joined with AND) and their parameters. */
+export interface WhereTerms {
+  where: string[];
+  params: unknown[];
+}
+
+/** ` WHERE a AND b …`, or nothing when there are no terms. */
+function whereClause(where: readonly string[]): string {
+  return where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '';
+}
+
+/** How many rows of `table` match every term. */
+export async function countRows(db: SqlExecutor, table: string, { where, params }: WhereTerms): Promise<number> {
+  const [row] = await db.all<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ${table}${whereClause(where)}`, params);
+  return num(row?.n ?? 0);
+}
 
 /** One keyset page: `WHERE … AND (key, id) >/< cursor ORDER BY key, id LIMIT limit + 1`. */
 export interface KeysetQuery<T> {
@@ -17,26 +34,27 @@ export interface KeysetQuery<T> {
   key: string;
   /** The tie-breaker column. Default `id`. */
   id?: string;
-  direction: 'ASC' | 'DESC';
-  limit: number;
-  cursor?: string | null | undefined;
+  /** The order of the pages. Default `ASC`, as in SQL. */
+  direction?: 'ASC' | 'DESC';
+  /** The page asked for: its size, and the cursor of the page before (none for the first). */
+  page: { limit: number; cursor?: string | null | undefined };
   map: (row: Row) => T;
   position: (item: T) => CursorPosition;
 }
 
 export async function keysetPage<T>(q: KeysetQuery<T>): Promise<Page<T>> {
-  const limit = parseLimit(q.limit);
+  const limit = parseLimit(q.page.limit);
   const id = q.id ?? 'id';
+  const direction = q.direction ?? 'ASC';
   const where = [...q.where];
   const params = [...q.params];
-  if (q.cursor) {
-    const at = decodeCursor(q.cursor);
-    where.push(`(${q.key}, ${id}) ${q.direction === 'DESC' ? '<' : '>'} (?, ?)`);
+  if (q.page.cursor) {
+    const at = decodeCursor(q.page.cursor);
+    where.push(`(${q.key}, ${id}) ${direction === 'DESC' ? '<' : '>'} (?, ?)`);
     params.push(at.key, at.id);
   }
-  const clause = where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '';
   const rows = await q.db.all<Row>(
-    `SELECT ${q.columns} FROM ${q.table}${clause} ORDER BY ${q.key} ${q.direction}, ${id} ${q.direction} LIMIT ?`,
+    `SELECT ${q.columns} FROM ${q.table}${whereClause(where)} ORDER BY ${q.key} ${direction}, ${id} ${direction} LIMIT ?`,
     [...params, limit + 1],
   );
   return toPage(rows.map(q.map), limit, q.position);

@@ -5,29 +5,24 @@ import type { Page, StoredMessage } from '@genesis/mind-core';
 
 import type { SqlExecutor } from '../sql-database';
 import { SQL_EXECUTOR } from '../tokens';
-import { keysetPage } from './keyset';
-import { bool, fromJson, newId, num, strOrNull, toJson } from './values';
+import { appendRows } from './append-rows';
+import { countRows, keysetPage, type WhereTerms } from './keyset';
+import { asIs, bool, json, newId, num, rowCodec, strOrNull, text, toJson } from './values';
+import type { Row } from './values';
 
-const COLUMNS = 'id, mind_id, role, content, user_email, environment_id, metadata, created_at, archived, source_key';
-const INSERT_CHUNK = 400;
+const { columns: COLUMNS, read: toMessage } = rowCodec<StoredMessage>({
+  id: text,
+  mindId: text,
+  role: asIs,
+  content: text,
+  userEmail: strOrNull,
+  environmentId: strOrNull,
+  metadata: json<Record<string, unknown>>({}),
+  createdAt: num,
+  archived: bool,
+  sourceKey: strOrNull,
+});
 const DELETE_CHUNK = 5000;
-
-type Row = Record<string, unknown>;
-
-function toMessage(row: Row): StoredMessage {
-  return {
-    id: String(row.id),
-    mindId: String(row.mind_id),
-    role: row.role as StoredMessage['role'],
-    content: String(row.content),
-    userEmail: strOrNull(row.user_email),
-    environmentId: strOrNull(row.environment_id),
-    metadata: fromJson<Record<string, unknown>>(row.metadata, {}),
-    createdAt: num(row.created_at),
-    archived: bool(row.archived),
-    sourceKey: strOrNull(row.source_key),
-  };
-}
 
 /** conversation_messages, read newest-first with keyset pages on (created_at, id). */
 @injectable()
@@ -39,12 +34,7 @@ export class MessageRepository implements MessageStore {
 
   async append(message: NewMessage): Promise<StoredMessage> {
     const values = this.values(message);
-    const inserted = await this.db.write((tx) =>
-      tx.run(
-        `INSERT INTO conversation_messages (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (mind_id, source_key) DO NOTHING`,
-        values,
-      ),
-    );
+    const { inserted } = await appendRows(this.db, 'conversation_messages', COLUMNS, [values]);
     if (inserted === 0 && message.sourceKey != null) {
       const [row] = await this.db.all<Row>(
         `SELECT ${COLUMNS} FROM conversation_messages WHERE mind_id = ? AND source_key = ?`,
@@ -56,22 +46,9 @@ export class MessageRepository implements MessageStore {
   }
 
   async appendMany(messages: readonly NewMessage[]): Promise<AppendResult> {
-    if (messages.length === 0) return { inserted: 0, skipped: 0 };
     // Validate everything before writing anything.
     const rows = messages.map((m) => this.values(m));
-    const inserted = await this.db.write(async (tx) => {
-      let count = 0;
-      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-        const chunk = rows.slice(i, i + INSERT_CHUNK);
-        const tuples = chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
-        count += await tx.run(
-          `INSERT INTO conversation_messages (${COLUMNS}) VALUES ${tuples} ON CONFLICT (mind_id, source_key) DO NOTHING`,
-          chunk.flat(),
-        );
-      }
-      return count;
-    });
-    return { inserted, skipped: messages.length - inserted };
+    return appendRows(this.db, 'conversation_messages', COLUMNS, rows);
   }
 
   async get(mindId: string, id: string): Promise<StoredMessage | null> {
@@ -90,20 +67,14 @@ export class MessageRepository implements MessageStore {
       ...this.where(query),
       key: 'created_at',
       direction: (query.order ?? 'desc') === 'desc' ? 'DESC' : 'ASC',
-      limit: query.limit,
-      cursor: query.cursor,
+      page: query,
       map: toMessage,
       position: (m) => ({ key: m.createdAt, id: m.id }),
     });
   }
 
   async count(filter: MessageFilter): Promise<number> {
-    const { where, params } = this.where(filter);
-    const [row] = await this.db.all<{ n: unknown }>(
-      `SELECT COUNT(*) AS n FROM conversation_messages WHERE ${where.join(' AND ')}`,
-      params,
-    );
-    return num(row?.n ?? 0);
+    return countRows(this.db, 'conversation_messages', this.where(filter));
   }
 
   async archiveBefore(mindId: string, before: number): Promise<number> {
@@ -136,7 +107,7 @@ export class MessageRepository implements MessageStore {
     }
   }
 
-  private where(filter: MessageFilter): { where: string[]; params: unknown[] } {
+  private where(filter: MessageFilter): WhereTerms {
     nonEmptyText(filter.mindId, 'mindId');
     const where = ['mind_id = ?'];
     const params: unknown[] = [filter.mindId];

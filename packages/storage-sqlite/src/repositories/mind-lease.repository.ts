@@ -1,41 +1,19 @@
 import { inject, injectable } from 'tsyringe';
-import { count, epochMs, invalidInput, nonEmptyText, shown } from '@genesis/mind-core';
+import { checkLeaseClaim, leaseEnd, nonEmptyText } from '@genesis/mind-core';
 import type { AcquireResult, EpochMs, LeaseClaim, MindLease, MindLeaseStore } from '@genesis/mind-core';
 import type { SqlExecutor } from '../sql-database';
 import { SQL_EXECUTOR } from '../tokens';
-import { num } from './values';
+import { num, rowCodec, text } from './values';
+import type { Row } from './values';
 
-const COLUMNS = 'mind_id, owner_id, host, pid, acquired_at, expires_at';
-
-type Row = Record<string, unknown>;
-
-function toLease(row: Row): MindLease {
-  return {
-    mindId: String(row.mind_id),
-    ownerId: String(row.owner_id),
-    host: String(row.host),
-    pid: num(row.pid),
-    acquiredAt: num(row.acquired_at),
-    expiresAt: num(row.expires_at),
-  };
-}
-
-/** The end of a lease taken or renewed at `now` for `leaseMs` (both checked). */
-function leaseEnd(now: EpochMs, leaseMs: number): EpochMs {
-  epochMs(now, 'now');
-  if (typeof leaseMs !== 'number' || !Number.isSafeInteger(leaseMs) || leaseMs < 1) {
-    throw invalidInput('leaseMs', `must be a positive integer of milliseconds, got ${shown(leaseMs)}`);
-  }
-  return epochMs(now + leaseMs, 'leaseMs');
-}
-
-/** The claim's columns, checked: mind_id, owner_id, host, pid. */
-const claimValues = (claim: LeaseClaim): [string, string, string, number] => [
-  nonEmptyText(claim.mindId, 'mindId', 64),
-  nonEmptyText(claim.ownerId, 'ownerId', 64),
-  nonEmptyText(claim.host, 'host', 255),
-  count(claim.pid, 'pid'),
-];
+const { columns: COLUMNS, read: toLease } = rowCodec<MindLease>({
+  mindId: text,
+  ownerId: text,
+  host: text,
+  pid: num,
+  acquiredAt: num,
+  expiresAt: num,
+});
 
 /**
  * mind_leases: which daemon drives each Mind. Every change is one conditional statement, so two
@@ -47,7 +25,7 @@ export class MindLeaseRepository implements MindLeaseStore {
   constructor(@inject(SQL_EXECUTOR) private readonly db: SqlExecutor) {}
 
   async acquire(claim: LeaseClaim, now: EpochMs, leaseMs: number): Promise<AcquireResult> {
-    const values = claimValues(claim);
+    const checked = checkLeaseClaim(claim);
     const expiresAt = leaseEnd(now, leaseMs);
     const row = await this.db.write(async (tx) => {
       // Insert, or take over a lease that expired or is this owner's already (then acquired_at stays).
@@ -57,17 +35,17 @@ export class MindLeaseRepository implements MindLeaseStore {
           'acquired_at = CASE WHEN mind_leases.owner_id = excluded.owner_id THEN mind_leases.acquired_at ELSE excluded.acquired_at END, ' +
           'expires_at = excluded.expires_at ' +
           'WHERE mind_leases.expires_at <= excluded.acquired_at OR mind_leases.owner_id = excluded.owner_id',
-        [...values, now, expiresAt],
+        [checked.mindId, checked.ownerId, checked.host, checked.pid, now, expiresAt],
       );
-      const [r] = await tx.all<Row>(`SELECT ${COLUMNS} FROM mind_leases WHERE mind_id = ?`, [values[0]]);
+      const [r] = await tx.all<Row>(`SELECT ${COLUMNS} FROM mind_leases WHERE mind_id = ?`, [checked.mindId]);
       return r!;
     });
     const lease = toLease(row);
-    return lease.ownerId === values[1] ? { acquired: true, lease } : { acquired: false, holder: lease };
+    return lease.ownerId === checked.ownerId ? { acquired: true, lease } : { acquired: false, holder: lease };
   }
 
   async takeOver(claim: LeaseClaim, holderOwnerId: string, now: EpochMs, leaseMs: number): Promise<boolean> {
-    const [mindId, ownerId, host, pid] = claimValues(claim);
+    const { mindId, ownerId, host, pid } = checkLeaseClaim(claim);
     const expiresAt = leaseEnd(now, leaseMs);
     const holder = nonEmptyText(holderOwnerId, 'holderOwnerId', 64);
     const changed = await this.db.write((tx) =>

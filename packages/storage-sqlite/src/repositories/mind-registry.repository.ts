@@ -4,9 +4,18 @@ import type { Clock, MindRegistry, MindStatus, Page, RegisteredMind } from '@gen
 import { keysetPage } from './keyset';
 import type { SqlExecutor } from '../sql-database';
 import { SQL_EXECUTOR } from '../tokens';
-import { num, numOrNull } from './values';
+import { asIs, num, numOrNull, rowCodec, text } from './values';
+import type { Row } from './values';
 
-const COLUMNS = 'gmid, name, json_path, status, created_at, updated_at, last_seen_at';
+const { columns: COLUMNS, read: toMind } = rowCodec<RegisteredMind>({
+  gmid: text,
+  name: text,
+  jsonPath: text,
+  status: asIs,
+  createdAt: num,
+  updatedAt: num,
+  lastSeenAt: numOrNull,
+});
 /** The rows that belong to a mind, as `table WHERE condition` (the fires of its schedules before the schedules). */
 const OWNED_TABLES = [
   ['schedule_fires', 'schedule_id IN (SELECT id FROM schedules WHERE mind_id = ?)'],
@@ -21,20 +30,6 @@ const OWNED_TABLES = [
     'mind_leases',
   ].map((table) => [table, 'mind_id = ?']),
 ] as const;
-
-type Row = Record<string, unknown>;
-
-function toMind(row: Row): RegisteredMind {
-  return {
-    gmid: String(row.gmid),
-    name: String(row.name),
-    jsonPath: String(row.json_path),
-    status: row.status as MindStatus,
-    createdAt: num(row.created_at),
-    updatedAt: num(row.updated_at),
-    lastSeenAt: numOrNull(row.last_seen_at),
-  };
-}
 
 /** minds: the registry of minds on this home. */
 @injectable()
@@ -88,9 +83,7 @@ export class MindRegistryRepository implements MindRegistry {
       params,
       key: 'created_at',
       id: 'gmid',
-      direction: 'ASC',
-      limit: query.limit,
-      cursor: query.cursor,
+      page: query,
       map: toMind,
       position: (m) => ({ key: m.createdAt, id: m.gmid }),
     });

@@ -3,23 +3,19 @@ import { CLOCK, epochMs, nonEmptyText, type RecordQuery } from '@genesis/mind-co
 import type { AppendResult, Clock, NewRecord, Page, RecordStore, StoredRecord } from '@genesis/mind-core';
 import type { SqlExecutor } from '../sql-database';
 import { SQL_EXECUTOR } from '../tokens';
-import { keysetPage } from './keyset';
-import { fromJson, newId, num, strOrNull, toJson } from './values';
+import { appendRows } from './append-rows';
+import { countRows, keysetPage } from './keyset';
+import { json, newId, num, rowCodec, strOrNull, text, toJson } from './values';
 
-const COLUMNS = 'id, mind_id, namespace, kind, data, created_at, source_key';
-const INSERT_CHUNK = 500;
-
-function toRecord(row: Record<string, unknown>): StoredRecord {
-  return {
-    id: String(row.id),
-    mindId: String(row.mind_id),
-    namespace: String(row.namespace),
-    kind: String(row.kind),
-    data: fromJson<unknown>(row.data, null),
-    createdAt: num(row.created_at),
-    sourceKey: strOrNull(row.source_key),
-  };
-}
+const { columns: COLUMNS, read: toRecord } = rowCodec<StoredRecord>({
+  id: text,
+  mindId: text,
+  namespace: text,
+  kind: text,
+  data: json<unknown>(null),
+  createdAt: num,
+  sourceKey: strOrNull,
+});
 
 /** mind_records: append-only per-Mind records (dreams, thoughts, plugin histories). */
 @injectable()
@@ -30,7 +26,7 @@ export class RecordRepository implements RecordStore {
   ) {}
 
   async appendMany(records: readonly NewRecord[]): Promise<AppendResult> {
-    if (records.length === 0) return { inserted: 0, skipped: 0 };
+    // Validate everything before writing anything.
     const rows = records.map((r) => [
       newId(),
       nonEmptyText(r.mindId, 'mindId', 64),
@@ -40,18 +36,7 @@ export class RecordRepository implements RecordStore {
       r.createdAt === undefined ? this.clock.now() : epochMs(r.createdAt, 'createdAt'),
       r.sourceKey ?? null,
     ]);
-    const inserted = await this.db.write(async (tx) => {
-      let count = 0;
-      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-        const chunk = rows.slice(i, i + INSERT_CHUNK);
-        count += await tx.run(
-          `INSERT INTO mind_records (${COLUMNS}) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')} ON CONFLICT (mind_id, source_key) DO NOTHING`,
-          chunk.flat(),
-        );
-      }
-      return count;
-    });
-    return { inserted, skipped: records.length - inserted };
+    return appendRows(this.db, 'mind_records', COLUMNS, rows);
   }
 
   async list(query: RecordQuery): Promise<Page<StoredRecord>> {
@@ -68,9 +53,7 @@ export class RecordRepository implements RecordStore {
       where,
       params,
       key: 'created_at',
-      direction: 'ASC',
-      limit: query.limit,
-      cursor: query.cursor,
+      page: query,
       map: toRecord,
       position: (r) => ({ key: r.createdAt, id: r.id }),
     });
@@ -83,10 +66,6 @@ export class RecordRepository implements RecordStore {
       where.push('namespace = ?');
       params.push(filter.namespace);
     }
-    const [row] = await this.db.all<{ n: unknown }>(
-      `SELECT COUNT(*) AS n FROM mind_records WHERE ${where.join(' AND ')}`,
-      params,
-    );
-    return num(row?.n ?? 0);
+    return countRows(this.db, 'mind_records', { where, params });
   }
 }

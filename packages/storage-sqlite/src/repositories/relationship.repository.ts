@@ -1,35 +1,28 @@
 import { inject, injectable } from 'tsyringe';
 import { CLOCK, epochMs, nonEmptyText, oneOf, RELATIONSHIP_TYPES, unitInterval } from '@genesis/mind-core';
 import type { RelationshipInput } from '@genesis/mind-core';
-import type { Clock, Page, RelationshipRecord, RelationshipStore, RelationshipType } from '@genesis/mind-core';
+import type { Clock, Page, RelationshipRecord, RelationshipStore } from '@genesis/mind-core';
 import { keysetPage } from './keyset';
 import type { SqlExecutor } from '../sql-database';
 import { SQL_EXECUTOR } from '../tokens';
-import { fromJson, newId, num, numOrNull, strOrNull, toJson } from './values';
+import { asIs, json, newId, num, numOrNull, rowCodec, strOrNull, text, toJson } from './values';
+import type { Row } from './values';
 
-const COLUMNS =
-  'id, mind_id, user_email, display_name, relationship_type, trust_level, interaction_count, first_interaction_at, ' +
-  'last_interaction_at, notes, metadata, created_at, updated_at';
-
-type Row = Record<string, unknown>;
-
-function toRelationship(row: Row): RelationshipRecord {
-  return {
-    id: String(row.id),
-    mindId: String(row.mind_id),
-    userEmail: String(row.user_email),
-    displayName: strOrNull(row.display_name),
-    relationshipType: row.relationship_type as RelationshipType,
-    trustLevel: num(row.trust_level),
-    interactionCount: num(row.interaction_count),
-    firstInteractionAt: numOrNull(row.first_interaction_at),
-    lastInteractionAt: numOrNull(row.last_interaction_at),
-    notes: strOrNull(row.notes),
-    metadata: fromJson<Record<string, unknown>>(row.metadata, {}),
-    createdAt: num(row.created_at),
-    updatedAt: num(row.updated_at),
-  };
-}
+const { columns: COLUMNS, read: toRelationship } = rowCodec<RelationshipRecord>({
+  id: text,
+  mindId: text,
+  userEmail: text,
+  displayName: strOrNull,
+  relationshipType: asIs,
+  trustLevel: num,
+  interactionCount: num,
+  firstInteractionAt: numOrNull,
+  lastInteractionAt: numOrNull,
+  notes: strOrNull,
+  metadata: json<Record<string, unknown>>({}),
+  createdAt: num,
+  updatedAt: num,
+});
 
 /** relationships: whom each mind knows, unique by (mind, user email); most recent contact first. */
 @injectable()
@@ -99,8 +92,7 @@ export class RelationshipRepository implements RelationshipStore {
       // Never-contacted relationships sort as time 0, i.e. last.
       key: 'COALESCE(last_interaction_at, 0)',
       direction: 'DESC',
-      limit: query.limit,
-      cursor: query.cursor,
+      page: query,
       map: toRelationship,
       position: (r) => ({ key: r.lastInteractionAt ?? 0, id: r.id }),
     });

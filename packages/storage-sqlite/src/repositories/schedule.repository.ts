@@ -1,50 +1,33 @@
 import { inject, injectable } from 'tsyringe';
-import { CLOCK, epochMs, invalidInput, nonEmptyText, parseLimit, stringList } from '@genesis/mind-core';
-import type {
-  Clock,
-  EpochMs,
-  Page,
-  ScheduleInput,
-  ScheduleQuery,
-  ScheduleStore,
-  StoredSchedule,
-} from '@genesis/mind-core';
+import { CLOCK, checkDue, checkFire, scheduleFields, scheduleMind } from '@genesis/mind-core';
+import type { Clock, EpochMs, Page, ScheduleInput, ScheduleQuery, ScheduleStore } from '@genesis/mind-core';
+import type { StoredSchedule } from '@genesis/mind-core';
 import { keysetPage } from './keyset';
 import type { SqlExecutor } from '../sql-database';
 import { SQL_EXECUTOR } from '../tokens';
-import { bool, fromJson, inList, newId, num, numOrNull, toJson } from './values';
-
-const COLUMNS =
-  'id, mind_id, name, cron, timezone, type, payload, enabled, next_run_at, last_slot_at, created_at, updated_at';
-
-/** The largest payload a schedule carries, as serialized JSON (1 MB, as a task's). */
-const MAX_PAYLOAD_BYTES = 1024 * 1024;
+import { bool, inList, json, newId, num, numOrNull, rowCodec, text, toJson } from './values';
+import type { Row } from './values';
 
 /** mind_id of the daemon's own schedules: '' rather than NULL, so that (mind_id, name) stays unique for them. */
 const DAEMON = '';
 
-type Row = Record<string, unknown>;
-
 /** A schedule's Mind as stored: the daemon's own (null) as ''. */
-const mindKey = (mindId: string | null): string => (mindId === null ? DAEMON : nonEmptyText(mindId, 'mindId', 64));
+const mindKey = (mindId: string | null): string => scheduleMind(mindId) ?? DAEMON;
 
-function toSchedule(row: Row): StoredSchedule {
-  const mindId = String(row.mind_id);
-  return {
-    id: String(row.id),
-    mindId: mindId === DAEMON ? null : mindId,
-    name: String(row.name),
-    cron: String(row.cron),
-    timezone: String(row.timezone),
-    type: String(row.type),
-    payload: fromJson<unknown>(row.payload, null),
-    enabled: bool(row.enabled),
-    nextRunAt: num(row.next_run_at),
-    lastSlotAt: numOrNull(row.last_slot_at),
-    createdAt: num(row.created_at),
-    updatedAt: num(row.updated_at),
-  };
-}
+const { columns: COLUMNS, read: toSchedule } = rowCodec<StoredSchedule>({
+  id: text,
+  mindId: (v) => (String(v) === DAEMON ? null : String(v)),
+  name: text,
+  cron: text,
+  timezone: text,
+  type: text,
+  payload: json<unknown>(null),
+  enabled: bool,
+  nextRunAt: num,
+  lastSlotAt: numOrNull,
+  createdAt: num,
+  updatedAt: num,
+});
 
 /**
  * schedules and schedule_fires: recurring schedules, unique per (Mind, name), and the slots they
@@ -59,23 +42,18 @@ export class ScheduleRepository implements ScheduleStore {
 
   async upsert(input: ScheduleInput): Promise<StoredSchedule> {
     const now = this.clock.now();
-    const mindId = mindKey(input.mindId);
-    const name = nonEmptyText(input.name, 'name', 100);
-    const payload = toJson(input.payload ?? null, 'payload')!;
-    const bytes = Buffer.byteLength(payload);
-    if (bytes > MAX_PAYLOAD_BYTES) {
-      throw invalidInput('payload', `must be at most ${MAX_PAYLOAD_BYTES} bytes (1 MB) as JSON, got ${bytes}`);
-    }
+    const fields = scheduleFields(input, now);
+    const mindId = fields.mindId ?? DAEMON;
     const params = [
       newId(),
       mindId,
-      name,
-      nonEmptyText(input.cron, 'cron', 200),
-      nonEmptyText(input.timezone, 'timezone', 64),
-      nonEmptyText(input.type, 'type', 100),
-      payload,
-      input.enabled ?? true,
-      epochMs(input.nextRunAt, 'nextRunAt'),
+      fields.name,
+      fields.cron,
+      fields.timezone,
+      fields.type,
+      toJson(fields.payload, 'payload'),
+      fields.enabled,
+      fields.nextRunAt,
       null,
       now,
       now,
@@ -88,7 +66,7 @@ export class ScheduleRepository implements ScheduleStore {
           'enabled = excluded.enabled, next_run_at = excluded.next_run_at, updated_at = excluded.updated_at',
         params,
       );
-      return (await this.select(tx, mindId, name))!;
+      return (await this.select(tx, mindId, fields.name))!;
     });
     return toSchedule(row);
   }
@@ -112,9 +90,7 @@ export class ScheduleRepository implements ScheduleStore {
       where,
       params,
       key: 'next_run_at',
-      direction: 'ASC',
-      limit: query.limit,
-      cursor: query.cursor,
+      page: query,
       map: toSchedule,
       position: (s) => ({ key: s.nextRunAt, id: s.id }),
     });
@@ -133,26 +109,22 @@ export class ScheduleRepository implements ScheduleStore {
   }
 
   async due(now: EpochMs, limit: number, mindIds?: readonly string[]): Promise<StoredSchedule[]> {
+    const due = checkDue(now, limit, mindIds);
     const where = ['enabled = ?', 'next_run_at <= ?'];
-    const params: unknown[] = [true, epochMs(now, 'now')];
-    const max = parseLimit(limit);
-    if (mindIds !== undefined) {
-      const minds = [...new Set(stringList(mindIds, 'mindIds').map((m) => nonEmptyText(m, 'mindIds')))];
-      where.push(`(${inList('mind_id', minds.length + 1)})`);
-      params.push(DAEMON, ...minds);
+    const params: unknown[] = [true, due.now];
+    if (due.mindIds !== undefined) {
+      where.push(`(${inList('mind_id', due.mindIds.length + 1)})`);
+      params.push(DAEMON, ...due.mindIds);
     }
     const rows = await this.db.all<Row>(
       `SELECT ${COLUMNS} FROM schedules WHERE ${where.join(' AND ')} ORDER BY next_run_at ASC, id ASC LIMIT ?`,
-      [...params, max],
+      [...params, due.limit],
     );
     return rows.map(toSchedule);
   }
 
   async fireSlot(scheduleId: string, slotAt: EpochMs, nextRunAt: EpochMs, now: EpochMs): Promise<boolean> {
-    const id = nonEmptyText(scheduleId, 'scheduleId', 36);
-    const slot = epochMs(slotAt, 'slotAt');
-    const next = epochMs(nextRunAt, 'nextRunAt');
-    const firedAt = epochMs(now, 'now');
+    const fire = checkFire(scheduleId, slotAt, nextRunAt, now);
     return this.db.write(async (tx) => {
       // The primary key (schedule_id, slot_at) decides: a slot fired already (also by a concurrent
       // transaction, which this insert waits for) inserts nothing. A schedule that is gone fires nothing.
@@ -160,10 +132,14 @@ export class ScheduleRepository implements ScheduleStore {
         'INSERT INTO schedule_fires (schedule_id, slot_at, fired_at) ' +
           'SELECT id, CAST(? AS BIGINT), CAST(? AS BIGINT) FROM schedules WHERE id = ? ' +
           'ON CONFLICT (schedule_id, slot_at) DO NOTHING',
-        [slot, firedAt, id],
+        [fire.slotAt, fire.firedAt, fire.scheduleId],
       );
       if (inserted === 0) return false;
-      await tx.run('UPDATE schedules SET last_slot_at = ?, next_run_at = ? WHERE id = ?', [slot, next, id]);
+      await tx.run('UPDATE schedules SET last_slot_at = ?, next_run_at = ? WHERE id = ?', [
+        fire.slotAt,
+        fire.nextRunAt,
+        fire.scheduleId,
+      ]);
       return true;
     });
   }

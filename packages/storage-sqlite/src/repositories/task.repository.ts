@@ -1,16 +1,36 @@
 import { inject, injectable } from 'tsyringe';
-import { CLOCK, TASK_STATUSES, count as assertCount, epochMs, invalidInput, newTaskRow } from '@genesis/mind-core';
-import { nonEmptyText, oneOf, parseLimit, shown, stringList } from '@genesis/mind-core';
+import { CLOCK, TASK_STATUSES, count as assertCount, epochMs, newTaskRows, TASK_CHANNEL } from '@genesis/mind-core';
+import { checkClaim, checkCompletions, checkLease, oneOf } from '@genesis/mind-core';
 import type { ClaimOptions, Clock, NewTask, Page, StoredTask, TaskFilter, TaskLease } from '@genesis/mind-core';
-import type { TaskQuery, TaskStatus, TaskStore } from '@genesis/mind-core';
-import { keysetPage } from './keyset';
+import type { TaskCompletion, TaskQuery, TaskStatus, TaskStore } from '@genesis/mind-core';
+import { countRows, keysetPage, type WhereTerms } from './keyset';
 import type { SqlDialect, SqlExecutor } from '../sql-database';
 import { SQL_EXECUTOR } from '../tokens';
-import { fromJson, inList, newId, num, numOrNull, strOrNull, toJson } from './values';
+import { asIs, inList, json, newId, num, numOrNull, rowCodec, strOrNull, text, toJson } from './values';
+import type { Row } from './values';
 
-const COLUMNS =
-  'id, mind_id, type, payload, status, priority, run_at, attempts, max_attempts, lease_owner, lease_token, ' +
-  'lease_expires_at, timeout_ms, progress, last_error, result, idempotency_key, created_at, updated_at, finished_at';
+const { columns: COLUMNS, read: toTask } = rowCodec<StoredTask>({
+  id: text,
+  mindId: text,
+  type: text,
+  payload: json<unknown>(null),
+  status: asIs,
+  priority: num,
+  runAt: num,
+  attempts: num,
+  maxAttempts: num,
+  leaseOwner: strOrNull,
+  leaseToken: strOrNull,
+  leaseExpiresAt: numOrNull,
+  timeoutMs: numOrNull,
+  progress: json<unknown>(null),
+  lastError: strOrNull,
+  result: json<unknown>(null),
+  idempotencyKey: strOrNull,
+  createdAt: num,
+  updatedAt: num,
+  finishedAt: numOrNull,
+});
 const PLACEHOLDERS = COLUMNS.split(',')
   .map(() => '?')
   .join(', ');
@@ -33,43 +53,35 @@ const NEW_TOKEN: Record<SqlDialect, string> = {
     "substr('89ab', 1 + (random() & 3), 1) || substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6)))",
 };
 
-type Row = Record<string, unknown>;
-
-function toTask(row: Row): StoredTask {
-  return {
-    id: String(row.id),
-    mindId: String(row.mind_id),
-    type: String(row.type),
-    payload: fromJson<unknown>(row.payload, null),
-    status: row.status as TaskStatus,
-    priority: num(row.priority),
-    runAt: num(row.run_at),
-    attempts: num(row.attempts),
-    maxAttempts: num(row.max_attempts),
-    leaseOwner: strOrNull(row.lease_owner),
-    leaseToken: strOrNull(row.lease_token),
-    leaseExpiresAt: numOrNull(row.lease_expires_at),
-    timeoutMs: numOrNull(row.timeout_ms),
-    progress: fromJson<unknown>(row.progress, null),
-    lastError: strOrNull(row.last_error),
-    result: fromJson<unknown>(row.result, null),
-    idempotencyKey: strOrNull(row.idempotency_key),
-    createdAt: num(row.created_at),
-    updatedAt: num(row.updated_at),
-    finishedAt: numOrNull(row.finished_at),
-  };
+/** A task's row as the values of an INSERT, in the order of COLUMNS. */
+function toValues(row: StoredTask): unknown[] {
+  return [
+    row.id,
+    row.mindId,
+    row.type,
+    toJson(row.payload, 'payload'),
+    row.status,
+    row.priority,
+    row.runAt,
+    row.attempts,
+    row.maxAttempts,
+    row.leaseOwner,
+    row.leaseToken,
+    row.leaseExpiresAt,
+    row.timeoutMs,
+    toJson(row.progress, 'progress'),
+    row.lastError,
+    toJson(row.result, 'result'),
+    row.idempotencyKey,
+    row.createdAt,
+    row.updatedAt,
+    row.finishedAt,
+  ];
 }
 
 /** Claim order, for rows an UPDATE … RETURNING handed back in no particular order. */
 const byClaimOrder = (a: StoredTask, b: StoredTask): number =>
   b.priority - a.priority || a.runAt - b.runAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-
-/** A lease as claim handed it out: both parts present (a wrong shape is a bug of the caller). */
-function checkLease(lease: TaskLease): TaskLease {
-  if (typeof lease !== 'object' || lease === null)
-    throw invalidInput('lease', `must be the { id, token } a claim returned, got ${shown(lease)}`);
-  return { id: nonEmptyText(lease.id, 'lease.id'), token: nonEmptyText(lease.token, 'lease.token') };
-}
 
 /**
  * Runs `UPDATE … RETURNING …` and gives back the changed rows. TypeORM would run a statement that
@@ -83,7 +95,7 @@ function updateReturning(tx: SqlExecutor, update: string, params: readonly unkno
 }
 
 /** WHERE terms (and their parameters) of status, mind and type, each when given. */
-function filterTerms(filter: TaskFilter): { where: string[]; params: unknown[] } {
+function filterTerms(filter: TaskFilter): WhereTerms {
   const where: string[] = [];
   const params: unknown[] = [];
   if (filter.mindId !== undefined) {
@@ -126,34 +138,8 @@ export class TaskRepository implements TaskStore {
   }
 
   async enqueueMany(tasks: readonly NewTask[]): Promise<Array<{ task: StoredTask; created: boolean }>> {
-    const now = this.clock.now();
     // Every task is checked before any is written: one bad task and none is enqueued.
-    const rows = tasks.map((task) => {
-      const row = newTaskRow(task, newId(), now);
-      const values = [
-        row.id,
-        row.mindId,
-        row.type,
-        toJson(row.payload, 'payload'),
-        row.status,
-        row.priority,
-        row.runAt,
-        row.attempts,
-        row.maxAttempts,
-        row.leaseOwner,
-        row.leaseToken,
-        row.leaseExpiresAt,
-        row.timeoutMs,
-        toJson(row.progress, 'progress'),
-        row.lastError,
-        toJson(row.result, 'result'),
-        row.idempotencyKey,
-        row.createdAt,
-        row.updatedAt,
-        row.finishedAt,
-      ];
-      return { row, values };
-    });
+    const rows = newTaskRows(tasks, newId, this.clock.now()).map((row) => ({ row, values: toValues(row) }));
     if (rows.length === 0) return [];
     return this.db.write(async (tx) => {
       const results: Array<{ task: StoredTask; created: boolean }> = [];
@@ -171,6 +157,11 @@ export class TaskRepository implements TaskStore {
           [row.mindId, row.idempotencyKey],
         );
         results.push({ task: toTask(existing!), created: false });
+      }
+      // PostgreSQL delivers a NOTIFY on commit: daemons of other processes wake at once (see SqlTaskNotifier).
+      if (tx.dialect === 'postgres') {
+        const minds = new Set(results.filter((r) => r.created).map((r) => r.task.mindId));
+        for (const mindId of minds) await tx.all('SELECT pg_notify(?, ?)', [TASK_CHANNEL, mindId]);
       }
       return results;
     });
@@ -194,19 +185,14 @@ export class TaskRepository implements TaskStore {
       where,
       params,
       key: 'run_at',
-      direction: 'ASC',
-      limit: query.limit,
-      cursor: query.cursor,
+      page: query,
       map: toTask,
       position: (t) => ({ key: t.runAt, id: t.id }),
     });
   }
 
   async count(filter: TaskFilter): Promise<number> {
-    const { where, params } = filterTerms(filter);
-    const clause = where.length ? ` WHERE ${where.join(' AND ')}` : '';
-    const [row] = await this.db.all<{ n: unknown }>(`SELECT COUNT(*) AS n FROM background_tasks${clause}`, params);
-    return num(row?.n ?? 0);
+    return countRows(this.db, 'background_tasks', filterTerms(filter));
   }
 
   async counts(mindId?: string): Promise<Record<TaskStatus, number>> {
@@ -220,13 +206,9 @@ export class TaskRepository implements TaskStore {
   }
 
   async claim(options: ClaimOptions): Promise<StoredTask[]> {
-    const owner = nonEmptyText(options.owner, 'owner', 200);
-    const now = epochMs(options.now, 'now');
-    const limit = parseLimit(options.limit);
-    const leaseUntil = now + assertCount(options.leaseMs, 'leaseMs');
-    const mindIds = options.mindIds === undefined ? undefined : stringList(options.mindIds, 'mindIds');
-    const types = options.types === undefined ? undefined : stringList(options.types, 'types');
-    if (mindIds?.length === 0 || types?.length === 0) return [];
+    const claim = checkClaim(options);
+    if (claim === null) return [];
+    const { owner, now, limit, leaseUntil, mindIds, types } = claim;
 
     let only = '';
     const onlyParams: unknown[] = [];
@@ -303,23 +285,9 @@ export class TaskRepository implements TaskStore {
     return changed > 0;
   }
 
-  async complete(lease: TaskLease, result: unknown, now: number): Promise<StoredTask | null> {
-    epochMs(now, 'now');
-    const [done] = await this.succeed([{ lease: checkLease(lease), result: toJson(result ?? null, 'result') }], now);
-    return done ?? null;
-  }
-
-  async completeMany(
-    items: ReadonlyArray<{ lease: TaskLease; result: unknown }>,
-    now: number,
-  ): Promise<Array<StoredTask | null>> {
-    epochMs(now, 'now');
+  async completeMany(items: readonly TaskCompletion[], now: number): Promise<Array<StoredTask | null>> {
     // Checked before anything is written: one bad item and none is completed.
-    const checked = items.map((item, i) => ({
-      lease: checkLease(item.lease),
-      result: toJson(item.result ?? null, `items.${i}.result`),
-    }));
-    return this.succeed(checked, now);
+    return this.succeed(checkCompletions(items, now, toJson), now);
   }
 
   async fail(lease: TaskLease, error: string, now: number, retryAt: number): Promise<StoredTask | null> {

@@ -6,6 +6,9 @@ import { jsonValue } from '@genesis/mind-core';
  * assertions); this file only converts between JS values and column values.
  */
 
+/** A row as the drivers hand it back: column name to value. */
+export type Row = Record<string, unknown>;
+
 /** Time-ordered ids (UUIDv7, monotonic within this process): ties on created_at keep insert order. */
 export const newId = (): string => uuidv7();
 
@@ -34,6 +37,38 @@ export function fromJson<T>(text: unknown, fallback: T): T {
     const wantsObject = typeof fallback === 'object' && fallback !== null && !Array.isArray(fallback);
     return (wantsObject ? { unparsedJson: raw } : raw) as T;
   }
+}
+
+/** Reads one column's value as a field's value. */
+export type ColumnReader<V> = (value: unknown) => V;
+
+export const text: ColumnReader<string> = (v) => String(v);
+/** A JSON column (see `fromJson`). */
+export const json =
+  <T>(fallback: T): ColumnReader<T> =>
+  (v) =>
+    fromJson(v, fallback);
+/** A column whose values the schema keeps to the field's type (a status, a kind): taken as it is. */
+export const asIs = <T>(v: unknown): T => v as T;
+
+/** A table's rows as values of type T: the columns, comma-separated in field order, and the reader of a row. */
+export interface RowCodec<T> {
+  columns: string;
+  read: (row: Row) => T;
+}
+
+/**
+ * The codec of rows whose columns are the fields of T in snake_case, in the order given: a reader
+ * per field (`createdAt: num` reads the column created_at). INSERTs list their values in this order.
+ */
+export function rowCodec<T>(fields: { [K in keyof T]-?: ColumnReader<T[K]> }): RowCodec<T> {
+  const readers = Object.entries<ColumnReader<unknown>>(fields).map(
+    ([field, read]) => [field, field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), read] as const,
+  );
+  return {
+    columns: readers.map(([, column]) => column).join(', '),
+    read: (row) => Object.fromEntries(readers.map(([field, column, read]) => [field, read(row[column])])) as T,
+  };
 }
 
 /** SQL text for `col IN (?, ?, …)` with the given number of values. */

@@ -1,19 +1,19 @@
-import { ConversationManager } from '../conversation-manager';
+import { ConversationManager, type AddMessageInput } from '../conversation-manager';
 import { GenesisError } from '../../shared/errors';
 import { FakeClock, InMemoryMessageStore } from '../../testing';
 
 const MIND = 'GMD-2026-4A7F-9B23';
-let clock: FakeClock;
-let store: InMemoryMessageStore;
-let conversation: ConversationManager;
 
-beforeEach(() => {
-  clock = new FakeClock();
-  store = new InMemoryMessageStore(clock);
-  conversation = new ConversationManager(MIND, store, clock, 100);
-});
+/** A ConversationManager of MIND (messages up to 100 bytes) over a fresh in-memory store. */
+function build() {
+  const clock = new FakeClock();
+  const store = new InMemoryMessageStore(clock);
+  return { clock, store, conversation: new ConversationManager(MIND, store, clock, 100) };
+}
 
-async function say(n: number) {
+/** A conversation of `n` messages a second apart: user and assistant in turn, from Ann and Bob. */
+async function talked(n: number): Promise<ConversationManager> {
+  const { clock, conversation } = build();
   for (let i = 0; i < n; i++) {
     await conversation.addMessage({
       role: i % 2 ? 'assistant' : 'user',
@@ -22,26 +22,21 @@ async function say(n: number) {
     });
     clock.advance(1000);
   }
+  return conversation;
 }
 
 describe('ConversationManager', () => {
   test('addMessage stores the message at the clock time, with a normalised email', async () => {
-    const m = await conversation.addMessage({
+    const { clock, conversation } = build();
+    const input: AddMessageInput = {
       role: 'user',
       content: 'hi',
       userEmail: 'Ann@Example.com',
       environmentId: 'env-1',
       metadata: { a: 1 },
-    });
-    expect(m).toMatchObject({
-      mindId: MIND,
-      role: 'user',
-      content: 'hi',
-      userEmail: 'ann@example.com',
-      environmentId: 'env-1',
-      metadata: { a: 1 },
-      createdAt: clock.current,
-    });
+    };
+    const m = await conversation.addMessage(input);
+    expect(m).toMatchObject({ ...input, mindId: MIND, userEmail: 'ann@example.com', createdAt: clock.current });
   });
 
   test.each([
@@ -51,13 +46,14 @@ describe('ConversationManager', () => {
     [{ role: 'user', content: 'x', userEmail: 'not-an-email' }, /userEmail must be an email address/],
     [{ role: 'user', content: 'x', metadata: [1] }, /metadata must be an object/],
   ])('addMessage rejects %j and writes nothing', async (input, message) => {
+    const { conversation, store } = build();
     await expect(conversation.addMessage(input as never)).rejects.toThrow(message);
     await expect(conversation.addMessage(input as never)).rejects.toBeInstanceOf(GenesisError);
     expect(store.rows).toHaveLength(0);
   });
 
   test('getRecentMessages returns the newest messages in chronological order', async () => {
-    await say(12);
+    const conversation = await talked(12);
     expect((await conversation.getRecentMessages({ limit: 3 })).map((m) => m.content)).toEqual(['m9', 'm10', 'm11']);
     await expect(conversation.getRecentMessages({ limit: 0 })).rejects.toThrow(
       /limit must be an integer from 1 to 1000/,
@@ -65,7 +61,7 @@ describe('ConversationManager', () => {
   });
 
   test('getConversationContext gives LLM-ready messages within message and character budgets', async () => {
-    await say(5);
+    const conversation = await talked(5);
     expect(await conversation.getConversationContext({ maxMessages: 2 })).toEqual([
       { role: 'assistant', content: 'm3' },
       { role: 'user', content: 'm4' },
@@ -77,7 +73,7 @@ describe('ConversationManager', () => {
   });
 
   test('listMessages filters by time, user and role and pages with a cursor', async () => {
-    await say(10);
+    const conversation = await talked(10);
     const t0 = Date.UTC(2026, 0, 1);
     const first = await conversation.listMessages({
       since: new Date(t0 + 2000),
@@ -104,7 +100,7 @@ describe('ConversationManager', () => {
   });
 
   test('countMessages counts with the same filters', async () => {
-    await say(9);
+    const conversation = await talked(9);
     expect(await conversation.countMessages()).toBe(9);
     expect(await conversation.countMessages({ role: 'assistant' })).toBe(4);
     expect(await conversation.countMessages({ userEmail: 'ann@example.com' })).toBe(3);
@@ -113,9 +109,7 @@ describe('ConversationManager', () => {
 });
 
 test('addMessages adds a batch in order, or nothing when one message is bad', async () => {
-  clock = new FakeClock();
-  store = new InMemoryMessageStore(clock);
-  conversation = new ConversationManager(MIND, store, clock, 100);
+  const { conversation, store } = build();
   expect(
     await conversation.addMessages([
       { role: 'user', content: 'a' },

@@ -1,4 +1,4 @@
-import { MAX_EMOTIONS } from '../mind-document';
+import { MAX_EMOTIONS, type MindDocument } from '../mind-document';
 import { buildMindService } from './support';
 
 async function created() {
@@ -6,6 +6,21 @@ async function created() {
   const mind = await built.service.createMind({ name: 'Atlas' });
   return { ...built, mind };
 }
+
+/** A created Mind loaded twice more: two writers `a` and `b` of the same document. */
+async function twoWriters() {
+  const built = await created();
+  const a = await built.service.loadMind(built.mind.gmid);
+  const b = await built.service.loadMind(built.mind.gmid);
+  return { ...built, a, b };
+}
+
+/** The change that sets the document's state.status. */
+const status =
+  (value: string) =>
+  (d: MindDocument): void => {
+    d.state.status = value;
+  };
 
 describe('Mind', () => {
   test('feel sets an emotion, fades the others and keeps the strongest primary', async () => {
@@ -36,9 +51,7 @@ describe('Mind', () => {
 
   test('update changes a copy of the document; the GMID cannot change', async () => {
     const { mind } = await created();
-    mind.update((d) => {
-      d.state.status = 'thinking';
-    });
+    mind.update(status('thinking'));
     expect(mind.document.state.status).toBe('thinking');
     const copy = mind.document;
     copy.state.status = 'changed outside';
@@ -54,9 +67,7 @@ describe('Mind', () => {
   test('save writes the document and increments its revision', async () => {
     const { mind, documents, service } = await created();
     expect(mind.revision).toBe(1);
-    mind.update((d) => {
-      d.state.status = 'reflecting';
-    });
+    mind.update(status('reflecting'));
     const result = await mind.save();
     expect(result).toEqual({
       file: documents.pathFor(mind.gmid),
@@ -73,12 +84,8 @@ describe('Mind', () => {
   });
 
   test('merges changes to different sections saved by another writer meanwhile', async () => {
-    const { mind, service, documents } = await created();
-    const a = await service.loadMind(mind.gmid);
-    const b = await service.loadMind(mind.gmid);
-    a.update((d) => {
-      d.state.status = 'from a';
-    });
+    const { mind, documents, a, b } = await twoWriters();
+    a.update(status('from a'));
     expect((await a.save()).revision).toBe(2);
     b.update((d) => {
       d.config.locale = 'fr';
@@ -93,16 +100,10 @@ describe('Mind', () => {
   });
 
   test('refuses with SAVE_CONFLICT when both writers changed the same section, writing nothing', async () => {
-    const { mind, service, documents } = await created();
-    const a = await service.loadMind(mind.gmid);
-    const b = await service.loadMind(mind.gmid);
-    a.update((d) => {
-      d.state.status = 'from a';
-    });
+    const { mind, documents, a, b } = await twoWriters();
+    a.update(status('from a'));
     await a.save();
-    b.update((d) => {
-      d.state.status = 'from b';
-    });
+    b.update(status('from b'));
     await expect(b.save()).rejects.toMatchObject({
       code: 'SAVE_CONFLICT',
       message: expect.stringContaining('both changed: state'),
@@ -111,12 +112,8 @@ describe('Mind', () => {
   });
 
   test("after a conflict the Mind holds the other writer's version: the very next save succeeds", async () => {
-    const { mind, service, documents } = await created();
-    const a = await service.loadMind(mind.gmid);
-    const b = await service.loadMind(mind.gmid);
-    a.update((d) => {
-      d.state.status = 'from a';
-    });
+    const { mind, documents, a, b } = await twoWriters();
+    a.update(status('from a'));
     await a.save();
     b.update((d) => {
       d.state.status = 'from b';
@@ -143,9 +140,7 @@ describe('Mind', () => {
   });
 
   test('a conflict on several sections names the first as field and lists them all; other secrets wait for the next save', async () => {
-    const { mind, service, documents } = await created();
-    const a = await service.loadMind(mind.gmid);
-    const b = await service.loadMind(mind.gmid);
+    const { mind, documents, a, b } = await twoWriters();
     a.update((d) => {
       d.state.status = 'from a';
       d.config.locale = 'de';
@@ -217,12 +212,8 @@ describe('Mind', () => {
   });
 
   test('reload re-reads the document and drops unsaved changes', async () => {
-    const { mind, service } = await created();
-    const a = await service.loadMind(mind.gmid);
-    const b = await service.loadMind(mind.gmid);
-    a.update((d) => {
-      d.state.status = 'from a';
-    });
+    const { mind, service, a, b } = await twoWriters();
+    a.update(status('from a'));
     await a.save();
     b.update((d) => {
       d.config.locale = 'unsaved';
@@ -231,9 +222,7 @@ describe('Mind', () => {
     expect(b.revision).toBe(2);
     expect(b.document.state.status).toBe('from a');
     expect(b.document.config.locale).not.toBe('unsaved');
-    b.update((d) => {
-      d.state.status = 'from b';
-    });
+    b.update(status('from b'));
     expect(await b.save()).toMatchObject({ revision: 3, merged: false });
     await service.deleteMind(mind.gmid);
     await expect(b.reload()).rejects.toMatchObject({ code: 'MIND_NOT_FOUND' });

@@ -2,7 +2,7 @@ import type { MemoryBackend } from '../../ports/memory-store';
 import { FakeClock, InMemoryMindDocumentStore, RecordingLogger, createInMemoryMemoryBackend } from '../../testing';
 import { createInMemoryStores } from '../../testing';
 import { oldMind } from '../../legacy/__tests__/old-mind.fixture';
-import { MindService, type MindOptions } from '../mind-service';
+import { MindService, MindStores, type MindOptions } from '../mind-service';
 
 /** A MindService over in-memory stores, with every dependency at hand for assertions. */
 export function buildMindService(
@@ -16,17 +16,12 @@ export function buildMindService(
   const { backend: memory = backend, ...rest } = options;
   const service = new MindService(
     { home: '/genesis', ...rest },
-    stores.minds,
-    stores.messages,
-    stores.concerns,
-    stores.tasks,
-    stores.records,
+    new MindStores(stores.minds, stores.messages, stores.concerns, stores.tasks, stores.records, stores.schedules),
     clock,
     memory,
     documents,
     unitOfWork,
     logger,
-    stores.schedules,
   );
   return { service, clock, stores, state, unitOfWork, documents, backend, logger };
 }

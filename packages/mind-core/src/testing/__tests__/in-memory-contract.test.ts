@@ -4,7 +4,8 @@ import { InMemoryMemoryStore } from '../in-memory-memory-store';
 import { createInMemoryStores } from '../in-memory-unit-of-work';
 import { defineMemoryStoreContract } from '../memory-store-contract';
 import { defineRuntimeStoreContract } from '../runtime-store-contract';
-import { defineStoreContract, type StoreContractTarget } from '../store-contract';
+import { defineStoreContract } from '../store-contract';
+import type { StoreContractTarget } from '../store-contract-support';
 
 const inMemoryStores: StoreContractTarget = {
   name: 'in-memory',
