@@ -29,8 +29,8 @@ export interface CliDependencies {
   env?: NodeJS.ProcessEnv;
   /** The daemon's log: JSON lines on stdout (pretty on a terminal) at `level`. Default: `logger`. */
   daemonLogger?(level: string): Logger;
-  /** Registers what to do on SIGTERM/SIGINT; returns its removal. Default: never called. */
-  onShutdown?(handler: (signal: string) => void): () => void;
+  /** Registers what to do on SIGTERM/SIGINT (with how many came); returns its removal. Default: never called. */
+  onShutdown?(handler: (signal: string, count: number) => void): () => void;
 }
 
 interface GlobalOptions {

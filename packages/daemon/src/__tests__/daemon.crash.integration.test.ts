@@ -1,19 +1,10 @@
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempHome } from '@genesis/mind-core/testing';
-import type { StoredTask } from '@genesis/mind-core';
 import { openGenesis, type Genesis } from '../composition/open-genesis';
-import type { DaemonStatus } from '../runtime/genesis-daemon';
-import {
-  countLines,
-  crashSeed,
-  readJsonLines,
-  requireBuilt,
-  seededRandom,
-  sleep,
-  startChild,
-  until,
-  type Child,
-} from './fixtures/children';
+import { countLines, crashSeed, readJsonLines, requireBuilt, seededRandom, sleep } from './fixtures/children';
+import { allTasks, startChild, until, workerStatus } from './fixtures/children';
+import type { Child, CompletionLine, WorkerHeard, WorkerStatus } from './fixtures/children';
 
 /**
  * The daemon survives kill -9: a daemon child process (the BUILT package) runs a backlog while the
@@ -28,18 +19,8 @@ const TASKS = 400;
 const CONCURRENCY = 4;
 const LEASE_MS = 1_500;
 
-interface LogLine {
-  taskId: string;
-  mindId: string;
-  attempt: number;
-  token: string;
-  pid: number;
-  startedAt: number;
-  endedAt: number;
-}
-
 interface Ready {
-  status: DaemonStatus;
+  status: WorkerStatus;
   tookOver: string[];
 }
 
@@ -57,18 +38,6 @@ afterEach(async () => {
   await genesis.close();
   home.cleanup();
 });
-
-async function allTasks(mindId: string): Promise<StoredTask[]> {
-  const mind = await genesis.loadMind(mindId);
-  const out: StoredTask[] = [];
-  let cursor: string | null = null;
-  do {
-    const page = await mind.tasks.list({ limit: 200, cursor });
-    out.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return out;
-}
 
 test(`SIGKILLed ${KILLS} times at random moments, daemons still finish every task; repeats come only from kills`, async () => {
   const seed = crashSeed();
@@ -123,7 +92,7 @@ test(`SIGKILLed ${KILLS} times at random moments, daemons still finish every tas
     100,
   );
   last.send({ type: 'stop', timeoutMs: 5_000 });
-  const stopped = (await last.next('stopped', 15_000)) as unknown as { heard: { lost: string[]; errors: string[] } };
+  const stopped = (await last.next('stopped', 15_000)) as unknown as { heard: WorkerHeard };
   expect(await last.exited).toEqual({ code: 0, signal: null });
   // The last daemon never lost its Mind or failed a write.
   expect(stopped.heard).toMatchObject({ lost: [], errors: [] });
@@ -137,12 +106,12 @@ test(`SIGKILLed ${KILLS} times at random moments, daemons still finish every tas
     dead: 0,
     cancelled: 0,
   });
-  const tasks = await allTasks(mind.gmid);
+  const tasks = await allTasks(mind);
   expect(tasks).toHaveLength(TASKS);
 
   // Every task is in the log; its repeats come only from killed daemons, one attempt after another.
-  const lines = readJsonLines<LogLine>(log);
-  const byTask = new Map<string, LogLine[]>();
+  const lines = readJsonLines<CompletionLine>(log);
+  const byTask = new Map<string, CompletionLine[]>();
   for (const line of lines) byTask.set(line.taskId, [...(byTask.get(line.taskId) ?? []), line]);
   expect(new Set(byTask.keys())).toEqual(new Set(tasks.map((t) => t.id)));
   const problems: string[] = [];
@@ -176,4 +145,88 @@ test(`SIGKILLed ${KILLS} times at random moments, daemons still finish every tas
       `${lines.length} log lines, ${duplicates} repeats (≤ ${KILLS * CONCURRENCY}), ` +
       `${takeovers} Mind leases taken over at once, ${((Date.now() - began) / 1000).toFixed(1)} s`,
   );
+});
+
+test('a daemon paused past its leases (SIGSTOP) finds, once resumed, its completions refused and its Mind gone', async () => {
+  const mind = await genesis.createMind({ name: 'Paused' });
+  const log = join(home.path, 'completions.jsonl');
+  const TOTAL = 40;
+  await mind.tasks.enqueueMany(Array.from({ length: TOTAL }, (_, n) => ({ type: 'work', payload: { n } })));
+  const args = {
+    home: home.path,
+    log,
+    concurrency: 4,
+    leaseMs: LEASE_MS,
+    pollMs: 25,
+    sleepMinMs: 200,
+    sleepMaxMs: 300,
+  };
+  const a = startChild('daemon-worker.js', args);
+  children.push(a);
+  await a.next('ready', 30_000);
+  await until(() => countLines(log) >= 4, 'the first daemon ran four tasks', 20_000, 5);
+
+  // Paused in the middle of its handlers: alive (so not taken over at once), renewing nothing. Paused
+  // at a quiet moment — no handler ended in the last 40 ms, so no completion or claim is being
+  // written: on SQLite a process frozen inside a write transaction would block every other writer.
+  await until(() => Date.now() - statSync(log).mtimeMs >= 40, 'a quiet moment to pause', 10_000, 2);
+  process.kill(a.pid, 'SIGSTOP');
+  const pausedLease = (await genesis.runtimeStatus()).leases.find((l) => l.mindId === mind.gmid)!;
+  expect(pausedLease.pid).toBe(a.pid);
+  const stranded = (await allTasks(mind)).filter((t) => t.status === 'running').map((t) => t.id);
+  expect(stranded.length).toBeGreaterThan(0);
+
+  const b = startChild('daemon-worker.js', { ...args, sleepMinMs: 5, sleepMaxMs: 20 });
+  children.push(b);
+  await b.next('ready', 30_000);
+  // B gets the Mind only once A's lease expired, and runs A's stranded tasks once theirs did.
+  await until(
+    async () => {
+      const tasks = await allTasks(mind);
+      return stranded.every((id) => tasks.find((t) => t.id === id)?.status === 'succeeded');
+    },
+    "A's stranded tasks finished by B",
+    20_000,
+    50,
+  );
+  const bLease = (await genesis.runtimeStatus()).leases.find((l) => l.mindId === mind.gmid)!;
+  expect(bLease.pid).toBe(b.pid);
+  expect(bLease.acquiredAt).toBeGreaterThanOrEqual(pausedLease.expiresAt);
+
+  // A resumes: its handlers end and log, but every write of theirs is refused; it drops the Mind.
+  process.kill(a.pid, 'SIGCONT');
+  await until(async () => (await workerStatus(a)).heard.lost.length > 0, 'A noticed it lost the Mind', 10_000, 50);
+  await until(
+    () => readJsonLines<CompletionLine>(log).filter((l) => l.pid === a.pid).length >= 4,
+    "A's handlers ended",
+  );
+  const aStatus = await workerStatus(a);
+  expect(aStatus.held).toEqual([]);
+  expect(aStatus.heard.lost).toEqual([mind.gmid]);
+  // Its handlers' completions reached the database and were turned down (the lease token changed).
+  await until(async () => (await workerStatus(a)).heard.refused >= 1, "A's completions refused", 10_000, 50);
+
+  await until(async () => (await mind.tasks.counts()).succeeded === TOTAL, `all ${TOTAL} tasks succeeded`, 30_000, 50);
+  for (const child of [a, b]) child.send({ type: 'stop', timeoutMs: 5_000 });
+  for (const child of [a, b]) expect(await child.exited).toEqual({ code: 0, signal: null });
+
+  // Each task's stored result is that of its last attempt, whose line is the only one of it; A's
+  // lines for the tasks B took over are of older attempts, and their completions changed nothing.
+  const lines = readJsonLines<CompletionLine>(log);
+  const tasks = await allTasks(mind);
+  const stale: string[] = [];
+  for (const task of tasks) {
+    expect(task.status).toBe('succeeded');
+    const ofTask = lines.filter((l) => l.taskId === task.id);
+    const winning = ofTask.filter((l) => l.attempt === task.attempts);
+    expect(winning).toHaveLength(1);
+    expect(task.result).toEqual({ pid: winning[0]!.pid, attempt: task.attempts });
+    for (const l of ofTask.filter((x) => x.attempt !== task.attempts)) {
+      expect(l.pid).toBe(a.pid);
+      expect(l.attempt).toBeLessThan(task.attempts);
+      stale.push(task.id);
+    }
+  }
+  expect(stale.length).toBeGreaterThan(0);
+  expect(new Set(stale)).toEqual(new Set(stale.filter((id) => stranded.includes(id))));
 });

@@ -133,6 +133,7 @@ export class GenesisDaemon {
    */
   static async start(deps: DaemonDependencies, options: DaemonOptions = {}): Promise<GenesisDaemon> {
     const daemon = new GenesisDaemon(deps, options);
+    daemon.keeper.register();
     await daemon.acquireMinds(true);
     await daemon.listen();
     daemon.begin();
@@ -175,9 +176,9 @@ export class GenesisDaemon {
     this.stopping ??= (async () => {
       const log = this.deps.logger;
       for (const timer of this.timers) clearInterval(timer);
+      await this.worker.stopClaiming();
       this.unsubscribe?.();
       await this.unlisten?.();
-      await this.worker.stopClaiming();
       const finished = await this.worker.settle(options.timeoutMs ?? 10_000);
       if (!finished) {
         log.warn({ running: this.worker.active }, 'stop timeout reached: giving the running tasks back');
@@ -201,6 +202,11 @@ export class GenesisDaemon {
     } catch (error) {
       this.deps.logger.warn({ err: error }, 'cannot listen for task notifications; polling every pollMs instead');
     }
+  }
+
+  /** Aborts the running attempts now and gives their tasks back (a second stop signal). */
+  abortRunning(): void {
+    this.runner.stopAttempts('shutdown');
   }
 
   private begin(): void {

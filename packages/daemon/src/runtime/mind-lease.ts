@@ -10,6 +10,9 @@ export interface MindLeaseOptions {
   onLost(mindId: string, reason: string): void;
 }
 
+/** The owner ids of the daemons alive in this process (a lease with our pid but another id is a predecessor's). */
+const liveOwners = new Set<string>();
+
 /** Who holds a Mind, for messages: "pid 4242 on host-a since 2026-11-26T09:00:00.000Z". */
 export const describeHolder = (holder: MindLease): string =>
   `pid ${holder.pid} on ${holder.host} since ${new Date(holder.acquiredAt).toISOString()}`;
@@ -30,6 +33,11 @@ export class MindLeaseKeeper {
     private readonly options: MindLeaseOptions,
   ) {}
 
+  /** Marks this daemon alive in this process (until `releaseAll`). */
+  register(): void {
+    liveOwners.add(this.options.ownerId);
+  }
+
   /** The Minds this daemon holds now. */
   heldMinds(): string[] {
     return [...this.held];
@@ -49,7 +57,10 @@ export class MindLeaseKeeper {
       return { acquired: true };
     }
     const { holder } = result;
-    if (holder.host === this.host && holder.pid !== process.pid && !processAlive(holder.pid)) {
+    // Gone: another pid of this host that no longer runs, or our own pid held by a daemon that is not
+    // alive in this process (a predecessor that had the same pid, e.g. a restarted container).
+    const gone = holder.pid === process.pid ? !liveOwners.has(holder.ownerId) : !processAlive(holder.pid);
+    if (holder.host === this.host && gone) {
       if (await this.store.takeOver(claim, holder.ownerId, now, this.options.leaseMs)) {
         this.log.info({ mindId, previous: describeHolder(holder) }, 'took over the lease of a daemon that died');
         this.held.add(mindId);
@@ -91,6 +102,7 @@ export class MindLeaseKeeper {
 
   /** Gives every lease up (graceful stop). */
   async releaseAll(): Promise<void> {
+    liveOwners.delete(this.options.ownerId);
     for (const mindId of [...this.held]) {
       this.held.delete(mindId);
       await this.store

@@ -1,5 +1,7 @@
 import { describeHolder, type DaemonOptions } from '@genesis/daemon';
-import { GenesisError, processAlive } from '@genesis/mind-core';
+import { GenesisError, processAlive, type TaskHandlers } from '@genesis/mind-core';
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
 import { hostname } from 'node:os';
 import type { CommandContext } from '../program';
 import { parseGmidArgument, positiveIntegerOption } from '../options';
@@ -7,6 +9,7 @@ import { runtimeStatusView } from '../views';
 
 interface StartOptions {
   all?: boolean;
+  handlers?: string;
   mind?: string[];
   concurrency?: number;
   perMind?: number;
@@ -16,6 +19,32 @@ interface StartOptions {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Task handlers from a module the user names: `{ [type]: async (context) => result }` (or its `default`). */
+function loadHandlers(file: string): TaskHandlers {
+  const path = resolve(file);
+  let loaded: unknown;
+  try {
+    loaded = createRequire(__filename)(path);
+  } catch (cause) {
+    throw new GenesisError(
+      'INVALID_INPUT',
+      `--handlers ${path} cannot be loaded: ${(cause as Error).message.split('\n')[0]}`,
+      { field: '--handlers', cause },
+    );
+  }
+  const module = (loaded as { default?: unknown }).default ?? loaded;
+  const entries = typeof module === 'object' && module !== null ? Object.entries(module) : [];
+  const bad = entries.filter(([, handler]) => typeof handler !== 'function').map(([type]) => type);
+  if (entries.length === 0 || bad.length > 0) {
+    throw new GenesisError(
+      'INVALID_INPUT',
+      `--handlers ${path} must export { [taskType]: async (context) => result }${bad.length ? `; not functions: ${bad.join(', ')}` : ''}`,
+      { field: '--handlers' },
+    );
+  }
+  return Object.fromEntries(entries) as TaskHandlers;
+}
 
 export function registerDaemonCommands({ program, io, clock, withGenesis, print, deps }: CommandContext): void {
   const daemon = program.command('daemon').description('run the 24/7 daemon of this home, see it, stop it');
@@ -37,6 +66,7 @@ export function registerDaemonCommands({ program, io, clock, withGenesis, print,
       positiveIntegerOption('--lease-ms'),
     )
     .option('--poll-ms <ms>', 'how often to look for due work (default 1000)', positiveIntegerOption('--poll-ms'))
+    .option('--handlers <module>', 'a CommonJS module exporting { [taskType]: async (context) => result }')
     .option(
       '--stop-timeout <s>',
       'seconds running tasks get to finish on SIGTERM (default 10)',
@@ -50,19 +80,23 @@ export function registerDaemonCommands({ program, io, clock, withGenesis, print,
             throw new GenesisError('INVALID_INPUT', 'give --all or --mind, not both', { field: '--mind' });
           const options: DaemonOptions = {
             minds: opts.mind ?? 'all',
+            ...(opts.handlers !== undefined ? { handlers: loadHandlers(opts.handlers) } : {}),
             ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
             ...(opts.perMind !== undefined ? { perMindConcurrency: opts.perMind } : {}),
             ...(opts.leaseMs !== undefined ? { leaseMs: opts.leaseMs } : {}),
             ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}),
           };
           const running = await genesis.startDaemon(options);
+          if (!deps.onShutdown) return running.stop({ timeoutMs: 0 });
+          let off: (() => void) | undefined;
           await new Promise<void>((resolve) => {
-            const off = deps.onShutdown?.(() => {
-              off?.();
-              void running.stop({ timeoutMs: opts.stopTimeout * 1000 }).then(resolve, resolve);
+            off = deps.onShutdown?.((_signal, count) => {
+              // First signal: finish what runs (within the stop timeout); second: give it back now.
+              if (count === 1) void running.stop({ timeoutMs: opts.stopTimeout * 1000 }).then(resolve, resolve);
+              else running.abortRunning();
             });
-            if (!deps.onShutdown) void running.stop({ timeoutMs: 0 }).then(resolve, resolve);
           });
+          off?.();
         },
         { daemon: true },
       ),
