@@ -32,6 +32,8 @@ export interface Sample {
   heapUsed: number;
   /** Cumulative user + system CPU time of the process, µs. */
   cpuUs: number;
+  /** Handlers run so far. */
+  handled?: number;
 }
 
 export type ParentMessage = { type: 'start' } | { type: 'stop' };

@@ -43,14 +43,15 @@ async function main(): Promise<void> {
       ...(args.pollMs ? { pollMs: args.pollMs } : {}),
     });
     startedAt = Date.now();
-    samples.push(sample(startedAt));
-    sampler = setInterval(() => samples.push(sample(startedAt)), args.sampleEveryMs ?? 1000);
+    const take = () => samples.push({ ...sample(startedAt), handled });
+    take();
+    sampler = setInterval(take, args.sampleEveryMs ?? 1000);
     await send({ type: 'started' });
   };
 
   const stop = async () => {
     if (sampler) clearInterval(sampler);
-    samples.push(sample(startedAt));
+    samples.push({ ...sample(startedAt), handled });
     await daemon?.stop({ timeoutMs: 10_000 });
     await genesis.close();
     await send({ type: 'stopped', handled, samples, warnings: logger.warnings, errors: logger.errors });

@@ -4,10 +4,12 @@
  *
  * - enqueue: one at a time (`mind.tasks.enqueue`, 2,000) and batched (`enqueueMany` of 500, 50,000);
  * - claim + run + complete of no-op tasks through the real daemon: one process (20,000 tasks over
- *   4 Minds, concurrency 32) and three child processes, each a daemon on 2 other Minds of the same
- *   database (tasks/s from start until every task is `succeeded` in the database);
+ *   4 Minds, concurrency 32; and 5,000 with the daemon's default limits) and three child
+ *   processes, each a daemon on 2 other Minds of the same database (tasks/s from the start until
+ *   every task is `succeeded` in the database);
  * - enqueue-to-start latency p50/p99 with an idle daemon in the same process (500 samples, from the
- *   enqueue call to the handler's start), and from another process (the daemon polls);
+ *   enqueue call to the handler's start), and from another process (woken by the poll, or by a
+ *   NOTIFY on PostgreSQL);
  * - an idle daemon's CPU % and RSS over 60 s, in a child process (defaults: all Minds, poll 1 s);
  * - RSS flatness of a daemon (child process) draining a long run (200,000 tasks).
  *
@@ -16,8 +18,12 @@
  *
  * On PostgreSQL each phase creates a database next to the one in the URL and drops it after; when
  * that is not allowed it uses the URL's database and removes the Minds (and their tasks) it made.
- * Options: BENCH_DATABASES=sqlite,postgres  BENCH_CLAIM_TASKS=20000  BENCH_IDLE_SECONDS=60
- * BENCH_LONG_TASKS=200000 (the issue's 1000000 works too)  BENCH_CROSS_SAMPLES=20  BENCH_LATENCY_SAMPLES=500
+ * On PostgreSQL, the backlog of a drain is ANALYZEd before the daemon starts (as autovacuum would);
+ * the "no ANALYZE" run shows the claim without planner statistics.
+ *
+ * Options: BENCH_DATABASES=sqlite,postgres  BENCH_PHASES=enqueue,drain,processes,latency,idle,long
+ * BENCH_CLAIM_TASKS=20000  BENCH_IDLE_SECONDS=60  BENCH_LONG_TASKS=200000 (the issue's 1000000 works
+ * too)  BENCH_CROSS_SAMPLES=20  BENCH_LATENCY_SAMPLES=500
  */
 import 'reflect-metadata';
 import { fork, type ChildProcess } from 'node:child_process';
@@ -28,7 +34,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { MIND_REGISTRY, type Mind, type TaskStatus } from '@genesis/mind-core';
-import { composeGenesis, openGenesis, resolveConfig, type Genesis } from '../src';
+import { composeGenesis, DAEMON_DEFAULTS, openGenesis, resolveConfig, type Genesis } from '../src';
 import { CountingLogger, type ChildArgs, type ChildMessage, type Sample } from './support';
 
 const numberFrom = (name: string, fallback: number) => {
@@ -45,6 +51,9 @@ const CROSS_SAMPLES = numberFrom('BENCH_CROSS_SAMPLES', 20);
 const IDLE_SECONDS = numberFrom('BENCH_IDLE_SECONDS', 60);
 const LONG_TASKS = numberFrom('BENCH_LONG_TASKS', 200_000);
 const DATABASES = (process.env.BENCH_DATABASES || 'sqlite,postgres').split(',').map((d) => d.trim());
+const PHASES = (process.env.BENCH_PHASES || 'enqueue,drain,processes,latency,idle,long')
+  .split(',')
+  .map((p) => p.trim());
 const DEFAULT_POSTGRES = 'postgres://postgres@127.0.0.1:5432/test';
 /** The drain runs: global limit, and per Mind as high (a few Minds share it). */
 const DRAIN = { concurrency: 32, perMindConcurrency: 32 } as const;
@@ -94,9 +103,11 @@ const sqlite: Backend = {
   fresh: async () => ({ url: undefined, shared: false, drop: async () => undefined }),
 };
 
-/** PostgreSQL at the URL, or null (and why) when it does not answer. */
+/** PostgreSQL at the URL, or why it was skipped (it did not answer). */
 async function postgres(): Promise<Backend | { skipped: string }> {
-  const url = process.env.BENCH_POSTGRES_URL || process.env.GENESIS_DATABASE_URL || DEFAULT_POSTGRES;
+  const fromGenesis = process.env.GENESIS_DATABASE_URL;
+  const url =
+    process.env.BENCH_POSTGRES_URL || (fromGenesis && /^postgres/.test(fromGenesis) ? fromGenesis : DEFAULT_POSTGRES);
   const shown = url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
   const admin = pgClient(url);
   try {
@@ -152,6 +163,12 @@ interface Phase {
   genesis: Genesis;
   logger: CountingLogger;
   createMinds(n: number): Promise<Mind[]>;
+  /**
+   * PostgreSQL: ANALYZE background_tasks, as autovacuum does once a table changed enough (this
+   * project's test server runs with autovacuum off). Without statistics the planner sorts every
+   * pending task on each claim: see the "not yet ANALYZEd" row.
+   */
+  analyze(): Promise<void>;
   child(args: Omit<ChildArgs, 'home' | 'databaseUrl'>): Promise<Child>;
 }
 
@@ -169,7 +186,7 @@ async function phase<T>(backend: Backend, name: string, run: (p: Phase) => Promi
   const made: string[] = [];
   const children: Child[] = [];
   try {
-    return await run({
+    const result = await run({
       home,
       databaseUrl: database.url,
       genesis,
@@ -183,6 +200,13 @@ async function phase<T>(backend: Backend, name: string, run: (p: Phase) => Promi
         }
         return minds;
       },
+      async analyze() {
+        if (!database.url) return;
+        const client = pgClient(database.url);
+        await client.connect();
+        await client.query('ANALYZE background_tasks');
+        await client.end();
+      },
       async child(args) {
         const child = forkChild({ ...args, home, ...(database.url ? { databaseUrl: database.url } : {}) });
         children.push(child);
@@ -190,6 +214,8 @@ async function phase<T>(backend: Backend, name: string, run: (p: Phase) => Promi
         return child;
       },
     });
+    progress(`${backend.name} ${name}: ${JSON.stringify(result)}`);
+    return result;
   } finally {
     for (const child of children) await child.kill();
     await genesis.close();
@@ -331,22 +357,47 @@ function checkAllSucceeded(counts: Record<TaskStatus, number>, total: number): v
     throw new Error(`expected ${total} succeeded tasks and nothing else, got ${JSON.stringify(counts)}`);
 }
 
+/**
+ * RSS over a run: the first sample (the daemon started, no task run yet), the last, the max, and
+ * the same after the first tenth of the run (caches, pools and the JIT have warmed up by then) —
+ * growth after that is what a leak would show. Plus RSS and heap at each tenth of the run.
+ */
 function memoryOf(samples: Sample[]) {
   const rss = samples.map((s) => s.rss);
   const first = rss[0]!;
   const last = rss[rss.length - 1]!;
-  // After the first tenth of the run (the process has loaded and warmed up by then).
-  const warm = rss[Math.floor(rss.length / 10)]!;
+  const steady = rss.slice(Math.floor(rss.length / 10));
+  const warm = steady[0]!;
+  const tenths = Array.from(
+    { length: 11 },
+    (_, i) => samples[Math.min(samples.length - 1, Math.round((i / 10) * (samples.length - 1)))]!,
+  );
+  const percent = (a: number, b: number) => +(((a - b) / b) * 100).toFixed(1);
+  // The trend after warm-up: least-squares slope of RSS over tasks done (garbage collection makes
+  // RSS saw up and down; a leak shows as a slope).
+  const points = samples.slice(Math.floor(samples.length / 10)).map((s) => [s.handled ?? 0, s.rss] as const);
+  const meanX = points.reduce((a, [x]) => a + x, 0) / points.length;
+  const meanY = points.reduce((a, [, y]) => a + y, 0) / points.length;
+  const sxx = points.reduce((a, [x]) => a + (x - meanX) ** 2, 0);
+  const slope = sxx === 0 ? 0 : points.reduce((a, [x, y]) => a + (x - meanX) * (y - meanY), 0) / sxx;
+  const spanX = points[points.length - 1]![0] - points[0]![0];
   return {
     samples: samples.length,
     rssFirstMb: mb(first),
-    rssWarmMb: mb(warm),
     rssLastMb: mb(last),
     rssMaxMb: mb(Math.max(...rss)),
-    rssChangePercent: +(((last - first) / first) * 100).toFixed(1),
-    rssChangeFromWarmPercent: +(((last - warm) / warm) * 100).toFixed(1),
-    heapUsedFirstMb: mb(samples[0]!.heapUsed),
-    heapUsedLastMb: mb(samples[samples.length - 1]!.heapUsed),
+    rssChangePercent: percent(last, first),
+    rssWarmMb: mb(warm),
+    rssChangeAfterWarmUpPercent: percent(last, warm),
+    rssSteadyMinMb: mb(Math.min(...steady)),
+    rssSteadyMaxMb: mb(Math.max(...steady)),
+    rssSteadyMeanMb: mb(meanY),
+    /** MB per 100,000 tasks after warm-up, and what that slope adds over the steady part, in % of the mean. */
+    rssTrendMbPer100kTasks: +((slope * 100_000) / 1024 / 1024).toFixed(2),
+    rssTrendOverRunPercent: +(((slope * spanX) / meanY) * 100).toFixed(1),
+    rssMbByTenth: tenths.map((s) => mb(s.rss)),
+    heapUsedMbByTenth: tenths.map((s) => mb(s.heapUsed)),
+    handledByTenth: tenths.map((s) => s.handled ?? 0),
   };
 }
 
@@ -371,10 +422,18 @@ async function enqueueRates(backend: Backend) {
   });
 }
 
-async function drainOneProcess(backend: Backend) {
-  return phase(backend, `drain ${CLAIM_TASKS} in one process`, async ({ genesis, createMinds }) => {
+/**
+ * Drains a backlog of no-op tasks over 4 Minds with a daemon in this process: with concurrency 32
+ * (32 per Mind too), or with the daemon's defaults (8, and 2 per Mind) on a quarter of the tasks.
+ */
+async function drainOneProcess(backend: Backend, { statistics = true, defaults = false } = {}) {
+  const tasks = defaults ? Math.ceil(CLAIM_TASKS / 4) : CLAIM_TASKS;
+  const name = `drain ${tasks} in one process${defaults ? ', daemon defaults' : ''}${statistics ? '' : ', no ANALYZE'}`;
+  const limits = defaults ? {} : DRAIN;
+  return phase(backend, name, async ({ genesis, createMinds, analyze }) => {
     const minds = await createMinds(4);
-    await backlog(minds, CLAIM_TASKS);
+    await backlog(minds, tasks);
+    if (statistics) await analyze();
     let handled = 0;
     let allRan!: () => void;
     const ran = new Promise<void>((resolve) => (allRan = resolve));
@@ -383,32 +442,35 @@ async function drainOneProcess(backend: Backend) {
       minds: minds.map((m) => m.gmid),
       handlers: {
         noop: async () => {
-          if (++handled === CLAIM_TASKS) allRan();
+          if (++handled === tasks) allRan();
           return null;
         },
       },
-      ...DRAIN,
+      ...limits,
     });
     await ran;
     const handlersMs = performance.now() - t;
-    const counts = await untilSucceeded(minds, CLAIM_TASKS, 5);
+    const counts = await untilSucceeded(minds, tasks, 5);
     const ms = performance.now() - t;
     await daemon.stop({ timeoutMs: 10_000 });
-    checkAllSucceeded(counts, CLAIM_TASKS);
+    checkAllSucceeded(counts, tasks);
     return {
-      tasks: CLAIM_TASKS,
+      tasks,
       minds: minds.length,
-      ...DRAIN,
-      tasksPerSecond: perSecond(CLAIM_TASKS, ms),
-      handlersStartedPerSecond: perSecond(CLAIM_TASKS, handlersMs),
+      ...(defaults
+        ? { concurrency: DAEMON_DEFAULTS.concurrency, perMindConcurrency: DAEMON_DEFAULTS.perMindConcurrency }
+        : DRAIN),
+      tasksPerSecond: perSecond(tasks, ms),
+      handlersStartedPerSecond: perSecond(tasks, handlersMs),
     };
   });
 }
 
 async function drainProcesses(backend: Backend) {
-  return phase(backend, `drain ${CLAIM_TASKS} in ${PROCESSES} processes`, async ({ createMinds, child }) => {
+  return phase(backend, `drain ${CLAIM_TASKS} in ${PROCESSES} processes`, async ({ createMinds, child, analyze }) => {
     const minds = await createMinds(PROCESSES * 2);
     await backlog(minds, CLAIM_TASKS);
+    await analyze();
     const mine = (i: number) => minds.filter((_, j) => j % PROCESSES === i);
     const expected = await Promise.all(
       Array.from({ length: PROCESSES }, async (_, i) => (await countAll(mine(i))).pending),
@@ -535,10 +597,11 @@ async function idle(backend: Backend) {
 }
 
 async function longRun(backend: Backend) {
-  return phase(backend, `long run of ${LONG_TASKS} tasks`, async ({ createMinds, child }) => {
+  return phase(backend, `long run of ${LONG_TASKS} tasks`, async ({ createMinds, child, analyze }) => {
     const minds = await createMinds(4);
     const t0 = performance.now();
     await backlog(minds, LONG_TASKS);
+    await analyze();
     progress(`${backend.name}: ${LONG_TASKS} tasks enqueued in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const daemon = await child({ minds: minds.map((m) => m.gmid), expect: LONG_TASKS, ...DRAIN });
     const t = performance.now();
@@ -561,15 +624,20 @@ async function longRun(backend: Backend) {
 }
 
 async function run(backend: Backend) {
+  const on = (name: string) => PHASES.includes(name);
+  const pg = backend.name === 'PostgreSQL';
   const result = {
     database: backend.name,
-    enqueue: await enqueueRates(backend),
-    drainOneProcess: await drainOneProcess(backend),
-    drainProcesses: await drainProcesses(backend),
-    latencySameProcess: await latencyInProcess(backend),
-    latencyOtherProcess: await latencyOtherProcess(backend),
-    idle: await idle(backend),
-    longRun: await longRun(backend),
+    enqueue: on('enqueue') ? await enqueueRates(backend) : undefined,
+    drainOneProcess: on('drain') ? await drainOneProcess(backend) : undefined,
+    drainOneProcessWithoutStatistics:
+      on('drain') && pg ? await drainOneProcess(backend, { statistics: false }) : undefined,
+    drainOneProcessDefaults: on('drain') ? await drainOneProcess(backend, { defaults: true }) : undefined,
+    drainProcesses: on('processes') ? await drainProcesses(backend) : undefined,
+    latencySameProcess: on('latency') ? await latencyInProcess(backend) : undefined,
+    latencyOtherProcess: on('latency') ? await latencyOtherProcess(backend) : undefined,
+    idle: on('idle') ? await idle(backend) : undefined,
+    longRun: on('long') ? await longRun(backend) : undefined,
   };
   console.log(JSON.stringify(result, null, 2));
   return result;
@@ -580,41 +648,69 @@ type Result = Awaited<ReturnType<typeof run>>;
 /** The figures side by side, as the README's table has them. */
 function table(results: Partial<Record<Backend['name'], Result>>): string {
   const num = (n: number) => n.toLocaleString('en-US');
-  const rows: Array<[string, (r: Result) => string]> = [
-    [`enqueue one at a time (${num(SINGLE_ENQUEUES)})`, (r) => `${num(r.enqueue.singleTasksPerSecond)} tasks/s`],
+  const signed = (n: number) => (n >= 0 ? `+${n}` : `${n}`);
+  const rows: Array<[string, (r: Result) => string | false | undefined]> = [
+    [
+      `enqueue one at a time (${num(SINGLE_ENQUEUES)})`,
+      (r) => r.enqueue && `${num(r.enqueue.singleTasksPerSecond)} tasks/s`,
+    ],
     [
       `enqueueMany, batches of ${BATCH} (${num(BATCHED_ENQUEUES)})`,
-      (r) => `${num(r.enqueue.batchedTasksPerSecond)} tasks/s`,
+      (r) => r.enqueue && `${num(r.enqueue.batchedTasksPerSecond)} tasks/s`,
     ],
     [
       `claim+run+complete, 1 process (${num(CLAIM_TASKS)} no-op, 4 Minds, concurrency 32)`,
-      (r) => `${num(r.drainOneProcess.tasksPerSecond)} tasks/s`,
+      (r) => r.drainOneProcess && `${num(r.drainOneProcess.tasksPerSecond)} tasks/s`,
+    ],
+    [
+      `  the same on a table not yet ANALYZEd (no planner statistics)`,
+      (r) => r.drainOneProcessWithoutStatistics && `${num(r.drainOneProcessWithoutStatistics.tasksPerSecond)} tasks/s`,
+    ],
+    [
+      `  the same with the daemon's defaults (concurrency ${DAEMON_DEFAULTS.concurrency}, ${DAEMON_DEFAULTS.perMindConcurrency} per Mind; ${num(Math.ceil(CLAIM_TASKS / 4))} tasks)`,
+      (r) => r.drainOneProcessDefaults && `${num(r.drainOneProcessDefaults.tasksPerSecond)} tasks/s`,
     ],
     [
       `claim+run+complete, ${PROCESSES} processes (2 Minds each)`,
-      (r) => `${num(r.drainProcesses.tasksPerSecond)} tasks/s`,
+      (r) => r.drainProcesses && `${num(r.drainProcesses.tasksPerSecond)} tasks/s`,
     ],
     [
       `enqueue-to-start, same process (${LATENCY_SAMPLES} samples)`,
       (r) =>
+        r.latencySameProcess &&
         `p50 ${r.latencySameProcess.fromEnqueueCall.p50Ms} ms, p99 ${r.latencySameProcess.fromEnqueueCall.p99Ms} ms`,
     ],
     [
-      `enqueue-to-start, daemon in another process (poll 1 s)`,
-      (r) => `p50 ${r.latencyOtherProcess.p50Ms} ms, max ${r.latencyOtherProcess.maxMs} ms`,
+      `enqueue-to-start, daemon in another process (pollMs 1 s)`,
+      (r) => r.latencyOtherProcess && `p50 ${r.latencyOtherProcess.p50Ms} ms, max ${r.latencyOtherProcess.maxMs} ms`,
     ],
-    [`idle daemon CPU over ${IDLE_SECONDS} s`, (r) => `${r.idle.cpuPercent} %`],
-    [`idle daemon RSS (first → last)`, (r) => `${r.idle.rssFirstMb} → ${r.idle.rssLastMb} MB`],
+    [`idle daemon CPU over ${IDLE_SECONDS} s`, (r) => r.idle && `${r.idle.cpuPercent} %`],
+    [`idle daemon RSS (first → last)`, (r) => r.idle && `${r.idle.rssFirstMb} → ${r.idle.rssLastMb} MB`],
     [
       `RSS draining ${num(LONG_TASKS)} tasks (first / last / max)`,
       (r) =>
-        `${r.longRun.rssFirstMb} / ${r.longRun.rssLastMb} / ${r.longRun.rssMaxMb} MB (${r.longRun.rssChangePercent >= 0 ? '+' : ''}${r.longRun.rssChangePercent} %)`,
+        r.longRun &&
+        `${r.longRun.rssFirstMb} / ${r.longRun.rssLastMb} / ${r.longRun.rssMaxMb} MB (${signed(r.longRun.rssChangePercent)} %)`,
     ],
-    [`  that run's throughput`, (r) => `${num(r.longRun.tasksPerSecond)} tasks/s`],
+    [
+      `  the same after the first tenth of the run (warm → last, steady min–max)`,
+      (r) =>
+        r.longRun &&
+        `${r.longRun.rssWarmMb} → ${r.longRun.rssLastMb} MB (${signed(r.longRun.rssChangeAfterWarmUpPercent)} %), ${r.longRun.rssSteadyMinMb}–${r.longRun.rssSteadyMaxMb} MB`,
+    ],
+    [
+      `  RSS trend after the first tenth (least squares over tasks done)`,
+      (r) =>
+        r.longRun &&
+        `${signed(r.longRun.rssTrendMbPer100kTasks)} MB per 100k tasks (${signed(r.longRun.rssTrendOverRunPercent)} % over the run)`,
+    ],
+    [`  that run's throughput`, (r) => r.longRun && `${num(r.longRun.tasksPerSecond)} tasks/s`],
   ];
   const names = Object.keys(results) as Array<Backend['name']>;
+  if (names.length === 0) return '(no database was measured)';
   const lines = [`| what | ${names.join(' | ')} |`, `| --- | ${names.map(() => '---').join(' | ')} |`];
-  for (const [what, cell] of rows) lines.push(`| ${what} | ${names.map((n) => cell(results[n]!)).join(' | ')} |`);
+  for (const [what, cell] of rows)
+    lines.push(`| ${what} | ${names.map((n) => cell(results[n]!) || 'n/a').join(' | ')} |`);
   return lines.join('\n');
 }
 

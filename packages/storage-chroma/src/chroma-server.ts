@@ -36,8 +36,17 @@ export interface ChromaServerHandle {
 /** Server file next to the data folder: which process serves it, on which port, for which owner. */
 export const serverFilePath = (dataDir: string): string => join(dirname(dataDir), 'chroma.server.json');
 
-/** The watchdog script shipped with the package (`scripts/`, next to `src/` and `dist/`). */
-export const watchdogScript = (): string => join(__dirname, '..', 'scripts', 'chroma-watchdog.js');
+/**
+ * The watchdog script shipped with the package (`scripts/` at the package root), found from the
+ * compiled file whether it runs from `dist/` or from a nested build such as `dist-bench/src/`.
+ */
+export const watchdogScript = (): string => {
+  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
+    const candidate = join(dir, 'scripts', 'chroma-watchdog.js');
+    if (existsSync(candidate)) return candidate;
+  }
+  return join(__dirname, '..', 'scripts', 'chroma-watchdog.js');
+};
 
 /** How often the watchdog checks its owner, and how long it lets the server stop before SIGKILL. */
 const WATCHDOG_POLL_MS = 500;

@@ -5,16 +5,9 @@ import { tempHome } from '@genesis/mind-core/testing';
 import { resolveConfig } from '../composition/config';
 import { composeGenesis } from '../composition/container';
 import { openGenesis, type Genesis } from '../composition/open-genesis';
-import {
-  allTasks,
-  readJsonLines,
-  requireProgramBuilt,
-  runProgram,
-  sleep,
-  startProgram,
-  until,
-  type ProgramChild,
-} from './fixtures/children';
+import { allTasks, readJsonLines, requireProgramBuilt, runProgram, sleep, startProgram } from './fixtures/children';
+import { until } from './fixtures/children';
+import type { ProgramChild } from './fixtures/children';
 
 /**
  * The program `genesis daemon …` as real processes (apps/daemon/dist/main.js): SIGTERM drains,
