@@ -11,6 +11,9 @@ export interface TaskRunnerOptions {
 /** Why an attempt was stopped from outside its handler. */
 type StopReason = 'timeout' | 'lease-lost' | 'shutdown' | 'mind-lost';
 
+/** A running attempt: its abort controller, its task, and why it was stopped from outside. */
+type Attempt = AbortController & { task: StoredTask; reason?: StopReason };
+
 export type AttemptOutcome = 'succeeded' | 'failed' | 'given-back' | 'refused';
 
 /**
@@ -19,7 +22,7 @@ export type AttemptOutcome = 'succeeded' | 'failed' | 'given-back' | 'refused';
  * on the attempt's lease token, so a worker that lost its lease changes nothing.
  */
 export class TaskRunner {
-  private readonly running = new Map<string, AbortController & { reason?: StopReason }>();
+  private readonly running = new Map<string, Attempt>();
 
   constructor(
     private readonly tasks: TaskStore,
@@ -32,8 +35,8 @@ export class TaskRunner {
 
   /** Stops the running attempts of one Mind (its lease was lost) or all (shutdown). */
   stopAttempts(reason: StopReason, mindId?: string): void {
-    for (const [, controller] of this.running) {
-      const task = (controller as unknown as { task: StoredTask }).task;
+    for (const controller of this.running.values()) {
+      const { task } = controller;
       if (mindId !== undefined && task.mindId !== mindId) continue;
       controller.reason ??= reason;
       controller.abort(
@@ -49,10 +52,7 @@ export class TaskRunner {
   async run(task: StoredTask, mind: () => Promise<Mind>): Promise<AttemptOutcome> {
     const lease: TaskLease = { id: task.id, token: task.leaseToken ?? '' };
     const log = this.log.child({ taskId: task.id, mindId: task.mindId, type: task.type, attempt: task.attempts });
-    const controller = Object.assign(new AbortController(), { task }) as AbortController & {
-      reason?: StopReason;
-      task: StoredTask;
-    };
+    const controller: Attempt = Object.assign(new AbortController(), { task });
     this.running.set(task.id, controller);
     const timers: NodeJS.Timeout[] = [];
     const stopped = new Promise<StopReason>((resolve) =>
@@ -158,11 +158,7 @@ export class TaskRunner {
     return 'failed';
   }
 
-  private async heartbeat(
-    lease: TaskLease,
-    controller: AbortController & { reason?: StopReason },
-    log: Logger,
-  ): Promise<void> {
+  private async heartbeat(lease: TaskLease, controller: Attempt, log: Logger): Promise<void> {
     if (controller.signal.aborted) return;
     try {
       if (await this.tasks.heartbeat(lease, this.clock.now(), this.options.leaseMs)) return;

@@ -88,28 +88,33 @@ export class TaskManager {
 
   /** Cancels a pending or running task (a running handler is told through its signal by the daemon). */
   async cancel(id: string): Promise<StoredTask> {
-    const task = await this.require(id);
-    const cancelled = await this.store.cancel(task.id, this.clock.now());
-    if (!cancelled)
-      throw new GenesisError(
-        'INVALID_TRANSITION',
-        `Task ${id} is ${task.status}: only pending or running tasks can be cancelled`,
-        { field: 'id' },
-      );
-    return cancelled;
+    return this.transition(
+      id,
+      (taskId, now) => this.store.cancel(taskId, now),
+      'only pending or running tasks can be cancelled',
+    );
   }
 
   /** A dead or failed task back to pending, now, with its attempts reset. */
   async retry(id: string): Promise<StoredTask> {
+    return this.transition(
+      id,
+      (taskId, now) => this.store.retry(taskId, now),
+      'only dead or failed tasks can be retried',
+    );
+  }
+
+  /** Applies a status change the store makes only from certain statuses; INVALID_TRANSITION otherwise. */
+  private async transition(
+    id: string,
+    change: (taskId: string, now: number) => Promise<StoredTask | null>,
+    rule: string,
+  ): Promise<StoredTask> {
     const task = await this.require(id);
-    const retried = await this.store.retry(task.id, this.clock.now());
-    if (!retried)
-      throw new GenesisError(
-        'INVALID_TRANSITION',
-        `Task ${id} is ${task.status}: only dead or failed tasks can be retried`,
-        { field: 'id' },
-      );
-    return retried;
+    const changed = await change(task.id, this.clock.now());
+    if (!changed)
+      throw new GenesisError('INVALID_TRANSITION', `Task ${id} is ${task.status}: ${rule}`, { field: 'id' });
+    return changed;
   }
 
   private async require(id: string): Promise<StoredTask> {

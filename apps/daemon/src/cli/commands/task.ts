@@ -1,4 +1,4 @@
-import { TASK_STATUSES, oneOf } from '@genesis/mind-core';
+import { TASK_STATUSES, oneOf, type Mind } from '@genesis/mind-core';
 import type { CommandContext } from '../program';
 import { integerOption, jsonOption, parseLimitOption, positiveIntegerOption, timeOption } from '../options';
 import { taskPageView, taskView } from '../views';
@@ -53,27 +53,23 @@ export function registerTaskCommands({ program, withGenesis, withMind, print, mi
     .argument('<id>', 'the task id')
     .action(async (id: string) => withGenesis(async (genesis) => print(taskView((await genesis.findTask(id)).task))));
 
-  task
-    .command('cancel')
-    .description('cancel a pending or running task')
-    .argument('<id>', 'the task id')
-    .action(async (id: string) =>
-      withGenesis(async (genesis) => {
-        const { mind } = await genesis.findTask(id);
-        print(taskView(await mind.tasks.cancel(id)));
-      }),
-    );
-
-  task
-    .command('retry')
-    .description('put a dead or failed task back in the queue, with fresh attempts')
-    .argument('<id>', 'the task id')
-    .action(async (id: string) =>
-      withGenesis(async (genesis) => {
-        const { mind } = await genesis.findTask(id);
-        print(taskView(await mind.tasks.retry(id)));
-      }),
-    );
+  const changes = [
+    ['cancel', 'cancel a pending or running task', (mind: Mind, id: string) => mind.tasks.cancel(id)],
+    [
+      'retry',
+      'put a dead or failed task back in the queue, with fresh attempts',
+      (mind: Mind, id: string) => mind.tasks.retry(id),
+    ],
+  ] as const;
+  for (const [name, description, change] of changes) {
+    task
+      .command(name)
+      .description(description)
+      .argument('<id>', 'the task id')
+      .action(async (id: string) =>
+        withGenesis(async (genesis) => print(taskView(await change((await genesis.findTask(id)).mind, id)))),
+      );
+  }
 
   mindCommand(program, 'tasks', "list a Mind's tasks by run time")
     .option('--status <s>', TASK_STATUSES.join(', '))

@@ -30,23 +30,9 @@ export function sqliteTarget(): TestTarget {
 
 export const POSTGRES_ADMIN_URL = testEnv.postgresUrl;
 
-/**
- * Runs `define` when PostgreSQL answers. Otherwise one skipped test with a one-line reason — or,
- * where the run requires PostgreSQL (CI sets GENESIS_REQUIRE_POSTGRES=1), one failing test.
- */
+/** Runs `define` when PostgreSQL answers, else skips (or fails where it is required): see @genesis/jest-config/env. */
 export function withPostgres(suite: string, define: () => void): void {
-  const probe = probePostgres();
-  if (probe.available) return define();
-  const reason = `${suite}: no PostgreSQL server answers at ${POSTGRES_ADMIN_URL} (${probe.reason})`;
-  if (testEnv.requirePostgres) {
-    it(`${suite} (PostgreSQL is required here: GENESIS_REQUIRE_POSTGRES=1)`, () => {
-      throw new Error(`${reason}. Start it, or unset GENESIS_REQUIRE_POSTGRES to skip.`);
-    });
-    return;
-  }
-  // One line, then skip: machines without PostgreSQL still pass.
-  console.warn(`${reason} — skipped`);
-  it.skip(reason, () => undefined);
+  testEnv.withPostgres(suite, POSTGRES_ADMIN_URL, probePostgres, define);
 }
 
 /**
