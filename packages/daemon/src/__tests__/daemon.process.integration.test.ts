@@ -255,6 +255,16 @@ test('`genesis daemon stop` from another process stops a running daemon', async 
   expect(JSON.parse((await genesisCli('--json', 'daemon', 'stop')).stdout)).toEqual({ stopped: [] });
 });
 
+test('`genesis daemon stop` also stops a daemon that holds no Mind (an empty home)', async () => {
+  const daemon = daemonStart();
+  expect(await started(daemon)).toMatchObject({ held: [] });
+  const stop = await genesisCli('--json', 'daemon', 'stop', '--timeout', '20');
+  expect(stop.code).toBe(0);
+  expect(JSON.parse(stop.stdout)).toEqual({ stopped: [daemon.pid] });
+  expect(await daemon.exited).toEqual({ code: 0, signal: null });
+  expect(JSON.parse((await genesisCli('--json', 'daemon', 'stop')).stdout)).toEqual({ stopped: [] });
+});
+
 test('a schedule fires once per slot across a SIGKILL and restart, and once for the slots missed while down', async () => {
   const SLOT = 2_000;
   const mind = await genesis.createMind({ name: 'Ticking' });

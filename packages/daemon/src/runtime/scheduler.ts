@@ -1,5 +1,5 @@
 import { CronSchedule } from '@genesis/mind-core';
-import type { Clock, Logger, ScheduleStore, StoredSchedule, UnitOfWork } from '@genesis/mind-core';
+import type { Clock, Logger, NewTask, ScheduleStore, StoredSchedule, UnitOfWork } from '@genesis/mind-core';
 
 export interface SchedulerOptions {
   /** The Minds whose schedules this daemon fires (the ones it holds). */
@@ -13,7 +13,7 @@ export const slotKey = (scheduleId: string, slotAt: number): string => `schedule
 
 /**
  * Fires due schedules: for each, in ONE unit of work, the (schedule, slot) fire record, the
- * schedule's next slot and the task. Two daemons racing, or a restart in the middle, fire a slot
+ * schedule's next slot and the task (for a daemon schedule, one task per Mind of the home). Two daemons racing, or a restart in the middle, fire a slot
  * once. After downtime a schedule fires once for the missed slots (its earliest), then moves to
  * the first slot after now.
  */
@@ -33,9 +33,7 @@ export class Scheduler {
     let fired = 0;
     for (;;) {
       const due = await this.schedules.due(this.clock.now(), 100, minds);
-      const mine = due.filter((s) => s.mindId !== null);
-      if (mine.length === 0) return fired;
-      for (const schedule of mine) if (await this.fire(schedule)) fired++;
+      for (const schedule of due) if (await this.fire(schedule)) fired++;
       if (due.length < 100) return fired;
     }
   }
@@ -54,20 +52,41 @@ export class Scheduler {
       );
       return false;
     }
-    const mindId = schedule.mindId as string;
-    const fired = await this.unitOfWork.run(async (stores) => {
-      if (!(await stores.schedules.fireSlot(schedule.id, slotAt, next, now))) return false;
-      await stores.tasks.enqueue({
-        mindId,
-        type: schedule.type,
-        payload: schedule.payload,
-        idempotencyKey: slotKey(schedule.id, slotAt),
-      });
-      return true;
+    const idempotencyKey = slotKey(schedule.id, slotAt);
+    const task = (mindId: string): NewTask => ({
+      mindId,
+      type: schedule.type,
+      payload: schedule.payload,
+      idempotencyKey,
     });
+    const enqueued = await this.unitOfWork.run(async (stores) => {
+      if (!(await stores.schedules.fireSlot(schedule.id, slotAt, next, now))) return null;
+      if (schedule.mindId !== null) {
+        await stores.tasks.enqueue(task(schedule.mindId));
+        return 1;
+      }
+      // A daemon schedule runs its task on every Mind of the home, in the same transaction as the
+      // fire record: whichever daemon fires the slot enqueues for all, once.
+      let count = 0;
+      let cursor: string | null = null;
+      do {
+        const page = await stores.minds.list({ limit: 500, cursor });
+        await stores.tasks.enqueueMany(page.items.map((m) => task(m.gmid)));
+        count += page.items.length;
+        cursor = page.nextCursor;
+      } while (cursor);
+      return count;
+    });
+    const fired = enqueued !== null;
     if (fired) {
       this.log.info(
-        { mindId, schedule: schedule.name, slot: new Date(slotAt).toISOString(), next: new Date(next).toISOString() },
+        {
+          mindId: schedule.mindId ?? undefined,
+          ...(schedule.mindId === null ? { daemonSchedule: true, tasks: enqueued } : {}),
+          schedule: schedule.name,
+          slot: new Date(slotAt).toISOString(),
+          next: new Date(next).toISOString(),
+        },
         'schedule fired',
       );
       this.options.onFired?.(schedule, slotAt);

@@ -16,10 +16,13 @@ export interface ScheduleDefinition {
   timezone?: string;
 }
 
-/** A Mind's recurring schedules (`mind.schedules`): each slot enqueues one task, at most once. */
+/**
+ * Recurring schedules of a Mind (`mind.schedules`) or, with mindId null, of the daemon (each slot
+ * of a daemon schedule enqueues its task for every Mind): each slot fires at most once.
+ */
 export class ScheduleManager {
   constructor(
-    private readonly mindId: string,
+    private readonly mindId: string | null,
     private readonly store: ScheduleStore,
     private readonly clock: Clock,
   ) {}
@@ -40,7 +43,23 @@ export class ScheduleManager {
     });
   }
 
-  /** The Mind's schedules, soonest first. */
+  /**
+   * Makes the schedule match `input` without moving it when it already does: an unchanged
+   * schedule keeps its next slot (so a slot missed while no daemon ran still fires once).
+   */
+  async ensure(input: ScheduleDefinition): Promise<StoredSchedule> {
+    const current = await this.store.get(this.mindId, nonEmptyText(input.name, 'name', 100));
+    const same =
+      current !== null &&
+      current.enabled &&
+      current.cron === input.cron &&
+      current.timezone === (input.timezone ?? 'UTC') &&
+      current.type === input.type &&
+      JSON.stringify(current.payload) === JSON.stringify(input.payload ?? null);
+    return same ? current : this.upsert(input);
+  }
+
+  /** The schedules, soonest first. */
   async list(): Promise<StoredSchedule[]> {
     const all: StoredSchedule[] = [];
     let cursor: string | null = null;

@@ -1,7 +1,8 @@
 import { describeHolder, type DaemonOptions } from '@genesis/daemon';
 import { GenesisError, processAlive, type TaskHandlers } from '@genesis/mind-core';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { hostname } from 'node:os';
 import type { CommandContext } from '../program';
 import { parseGmidArgument, positiveIntegerOption } from '../options';
@@ -46,6 +47,45 @@ function loadHandlers(file: string): TaskHandlers {
   return Object.fromEntries(entries) as TaskHandlers;
 }
 
+/**
+ * Each running daemon process leaves `<home>/run/daemon-<pid>.json` (host, pid, since) so that
+ * `genesis daemon stop` finds it even while it holds no Mind; the file goes when it stops.
+ */
+function daemonFile(home: string, pid: number): string {
+  return join(home, 'run', `daemon-${pid}.json`);
+}
+
+function announceDaemon(home: string): () => void {
+  const file = daemonFile(home, process.pid);
+  mkdirSync(join(home, 'run'), { recursive: true });
+  writeFileSync(file, JSON.stringify({ host: hostname(), pid: process.pid, since: new Date().toISOString() }));
+  return () => rmSync(file, { force: true });
+}
+
+/** Pids of this home's daemons alive on this machine, from their run files (stale files removed). */
+function announcedDaemons(home: string): number[] {
+  let names: string[];
+  try {
+    names = readdirSync(join(home, 'run')).filter((n) => /^daemon-\d+\.json$/.test(n));
+  } catch {
+    return []; // no run directory: no daemon ever started here
+  }
+  const pids: number[] = [];
+  for (const name of names) {
+    const file = join(home, 'run', name);
+    let entry: { host?: unknown; pid?: unknown };
+    try {
+      entry = JSON.parse(readFileSync(file, 'utf8')) as typeof entry;
+    } catch {
+      continue; // being written or removed right now: the lease list still names its daemon
+    }
+    if (entry.host !== hostname() || typeof entry.pid !== 'number') continue;
+    if (processAlive(entry.pid)) pids.push(entry.pid);
+    else rmSync(file, { force: true });
+  }
+  return pids;
+}
+
 export function registerDaemonCommands({ program, io, clock, withGenesis, print, deps }: CommandContext): void {
   const daemon = program.command('daemon').description('run the 24/7 daemon of this home, see it, stop it');
 
@@ -86,17 +126,22 @@ export function registerDaemonCommands({ program, io, clock, withGenesis, print,
             ...(opts.leaseMs !== undefined ? { leaseMs: opts.leaseMs } : {}),
             ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}),
           };
-          const running = await genesis.startDaemon(options);
-          if (!deps.onShutdown) return running.stop({ timeoutMs: 0 });
+          if (!deps.onShutdown) return (await genesis.startDaemon(options)).stop({ timeoutMs: 0 });
+          const unannounce = announceDaemon(genesis.home);
           let off: (() => void) | undefined;
-          await new Promise<void>((resolve) => {
-            off = deps.onShutdown?.((_signal, count) => {
-              // First signal: finish what runs (within the stop timeout); second: give it back now.
-              if (count === 1) void running.stop({ timeoutMs: opts.stopTimeout * 1000 }).then(resolve, resolve);
-              else running.abortRunning();
+          try {
+            const running = await genesis.startDaemon(options);
+            await new Promise<void>((resolve) => {
+              off = deps.onShutdown?.((_signal, count) => {
+                // First signal: finish what runs (within the stop timeout); second: give it back now.
+                if (count === 1) void running.stop({ timeoutMs: opts.stopTimeout * 1000 }).then(resolve, resolve);
+                else running.abortRunning();
+              });
             });
-          });
-          off?.();
+          } finally {
+            off?.();
+            unannounce();
+          }
         },
         { daemon: true },
       ),
@@ -124,10 +169,11 @@ export function registerDaemonCommands({ program, io, clock, withGenesis, print,
         const here = hostname();
         const leases = (await genesis.runtimeStatus()).leases.filter((l) => l.expiresAt > now);
         const pids = [
-          ...new Set(
-            leases.filter((l) => l.host === here && l.pid !== process.pid && processAlive(l.pid)).map((l) => l.pid),
-          ),
-        ];
+          ...new Set([
+            ...leases.filter((l) => l.host === here && processAlive(l.pid)).map((l) => l.pid),
+            ...announcedDaemons(genesis.home),
+          ]),
+        ].filter((pid) => pid !== process.pid);
         const elsewhere = leases.filter((l) => l.host !== here);
         for (const l of elsewhere)
           io.err(`genesis: ${l.mindId} is driven on another machine (${describeHolder(l)}); stop it there`);
