@@ -16,3 +16,16 @@ export { resolveHome, resolveDatabaseUrl } from './composition/home';
 export { GenesisDaemon, DAEMON_DEFAULTS, type DaemonOptions, type DaemonStatus } from './runtime/genesis-daemon';
 export { BUILT_IN_HANDLERS } from './runtime/handlers';
 export { describeHolder } from './runtime/mind-lease';
+export { FOLLOW_UP_TASK, followUpSignature, defaultFollowUpText, webhookBody } from './runtime/follow-ups';
+export type { ComposeFollowUp, FollowUpDelivery, FollowUpPayload } from './runtime/follow-ups';
+export type { FollowUpsConfig, FollowUpsConfigInput } from './composition/follow-up-config';
+export {
+  DEFAULT_MAINTENANCE_SCHEDULES,
+  MAINTENANCE_TASKS,
+  type MaintenanceKey,
+  type MaintenanceSchedule,
+  type MaintenanceSchedulesInput,
+} from './composition/retention-config';
+export { isRetentionFailure } from './composition/retention';
+export type { GenesisRetention, RetentionRun, RetentionRunOptions, RetentionFailure } from './composition/retention';
+export { RETENTION_APPLY_TASK, MIND_COMPACT_TASK, retentionSummary } from './runtime/handlers';

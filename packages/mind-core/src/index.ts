@@ -60,6 +60,8 @@ export {
   type ConcernFilter,
   type ConcernQuery,
   type ConcernStore,
+  type ConcernFire,
+  type DuePosition,
   type StatusGuard,
   CONCERN_TYPES,
   CONCERN_URGENCIES,
@@ -157,8 +159,40 @@ export {
   type ListMessagesInput,
   type MessageCountFilter,
 } from './conversation/conversation-manager';
-export { ConcernManager, type CreateConcernInput, type ListConcernsInput } from './concerns/concern-manager';
-export { newConcernRow, checkConcernPatch } from './concerns/new-concern';
+export {
+  ConcernManager,
+  MAX_DUE_LIMIT,
+  MAX_CREATE_MANY,
+  type CreateConcernInput,
+  type ListConcernsInput,
+  type ConcernFilterInput,
+  type DueConcernsInput,
+} from './concerns/concern-manager';
+export { newConcernRow, checkConcernPatch, checkConcernFire, checkDueAfter } from './concerns/new-concern';
+export {
+  DEFAULT_FOLLOW_UP_POLICY,
+  checkFollowUpPolicy,
+  firstCheckAt,
+  decideFire,
+  nextCheckAfterFire,
+  followUpZone,
+  outOfQuietHours,
+  localTime,
+  taskDeadline,
+  answeredSinceLastFollowUp,
+  unansweredFollowUps,
+  type FollowUpPolicyConfig,
+  type FollowUpPolicyOverrides,
+  type FollowUpRateLimit,
+  type FollowUpSubject,
+  type FollowUpTimes,
+  type FireContext,
+  type FirstCheck,
+  type FirstCheckReason,
+  type FollowUpDecision,
+  type DeferReason,
+  type NextCheck,
+} from './concerns/follow-up-policy';
 export {
   newTaskRow,
   newTaskRows,
@@ -193,6 +227,53 @@ export {
   type AddMemoryInput,
 } from './memory/memory-input';
 export { matchesVectorFilter } from './memory/vector-filter';
+
+// people and places
+export {
+  RelationshipManager,
+  MAX_DISPLAY_NAME,
+  MAX_RELATIONSHIP_NOTES,
+  type UpsertRelationshipInput,
+  type ListRelationshipsInput,
+} from './relationships/relationship-manager';
+export {
+  EnvironmentManager,
+  MAX_ENVIRONMENT_NAME,
+  MAX_ENVIRONMENT_DESCRIPTION,
+  type UpsertEnvironmentInput,
+} from './environments/environment-manager';
+
+// retention
+export { type MessagePosition, type RetentionBatch, type RetentionStore } from './ports/retention-store';
+export {
+  type ArchiveBatch,
+  type ArchiveEntry,
+  type PendingArchive,
+  type MessageArchive,
+} from './ports/message-archive';
+export { RETENTION_STORE, MESSAGE_ARCHIVE } from './ports/tokens';
+export {
+  RETENTION_STORES,
+  DEFAULT_RETENTION_POLICY,
+  MAX_RETENTION_BATCH,
+  retentionPolicyInputSchema,
+  parseRetentionPolicyInput,
+  mergeRetentionPolicy,
+  cutoff as retentionCutoff,
+  type RetentionStoreName,
+  type RetentionPolicy,
+  type RetentionPolicyInput,
+  type Days,
+} from './retention/retention-policy';
+export { MindRetention } from './retention/mind-retention';
+export {
+  RetentionService,
+  type RetentionReport,
+  type StoreRetention,
+  type MessageRetention,
+  type ApplyRetentionOptions,
+} from './retention/retention-service';
+export { FileMessageArchive, type FileMessageArchiveOptions } from './retention/file-message-archive';
 
 // old-format files
 export { isLegacyMindFile } from './legacy/detect';

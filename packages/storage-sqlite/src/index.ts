@@ -5,7 +5,10 @@ export type { SqlDatabaseOptions, SqlDialect, SqlExecutor } from './sql-database
 export { registerSqlStorage, openSqlStorage } from './sql-storage';
 export { createSqlStores } from './sql-stores';
 export { SqlUnitOfWork } from './sql-unit-of-work';
+export { RetentionRepository } from './repositories/retention.repository';
 export { SQL_DATABASE, SQL_EXECUTOR } from './tokens';
 export { StorageError } from './errors';
 export type { StorageErrorCode } from './errors';
 export { MIGRATIONS } from './migrations';
+export { legacyTables, LEGACY_PREFIX } from './migrations/python-tables';
+export type { LegacyTable } from './migrations/python-tables';

@@ -8,6 +8,7 @@ import { FileLock, GenesisError, silentLogger, type Logger } from '@genesis/mind
 import { ENTITIES } from './entities';
 import { driverCode, StorageError } from './errors';
 import { MIGRATIONS } from './migrations';
+import { movePythonTablesAside } from './migrations/python-tables';
 
 export type SqlDialect = 'sqlite' | 'postgres';
 
@@ -59,6 +60,7 @@ export const TABLES = [
   'schedules',
   'schedule_fires',
   'mind_leases',
+  'concern_fires',
 ] as const;
 
 export function isPostgresUrl(url: string): boolean {
@@ -303,6 +305,7 @@ export class SqlDatabase implements SqlExecutor {
   async migrate(): Promise<string[]> {
     const run = async () => {
       try {
+        await movePythonTablesAside(this.dataSource, { logger: this.log, location: this.location });
         if (this.dialect === 'postgres')
           return await this.withAdvisoryLock(async () =>
             (await this.dataSource.runMigrations({ transaction: 'each' })).map((m) => m.name),

@@ -4,6 +4,7 @@ import { CLOCK, CONCERN_STORE, ENVIRONMENT_STORE, MESSAGE_STORE, MIND_REGISTRY }
 import { RECORD_STORE, RELATIONSHIP_STORE, TASK_STORE, UNIT_OF_WORK, TASK_NOTIFIER } from '@genesis/mind-core';
 import { systemClock } from '@genesis/mind-core';
 import { MIND_LEASE_STORE, SCHEDULE_STORE } from '@genesis/mind-core';
+import { RETENTION_STORE } from '@genesis/mind-core';
 import type { Clock, TransactionStores } from '@genesis/mind-core';
 import { ConcernRepository } from './repositories/concern.repository';
 import { EnvironmentRepository } from './repositories/environment.repository';
@@ -12,6 +13,7 @@ import { MindLeaseRepository } from './repositories/mind-lease.repository';
 import { MindRegistryRepository } from './repositories/mind-registry.repository';
 import { RecordRepository } from './repositories/record.repository';
 import { RelationshipRepository } from './repositories/relationship.repository';
+import { RetentionRepository } from './repositories/retention.repository';
 import { ScheduleRepository } from './repositories/schedule.repository';
 import { TaskRepository } from './repositories/task.repository';
 import { SqlDatabase, type SqlDatabaseOptions } from './sql-database';
@@ -52,6 +54,7 @@ export function registerSqlStorage(container: DependencyContainer, db: SqlDataba
   container.register(RECORD_STORE, { useClass: RecordRepository }, scoped);
   container.register(SCHEDULE_STORE, { useClass: ScheduleRepository }, scoped);
   container.register(MIND_LEASE_STORE, { useClass: MindLeaseRepository }, scoped);
+  container.register(RETENTION_STORE, { useClass: RetentionRepository }, scoped);
   container.register(UNIT_OF_WORK, { useClass: SqlUnitOfWork }, scoped);
   container.register(TASK_NOTIFIER, { useClass: SqlTaskNotifier }, scoped);
 }

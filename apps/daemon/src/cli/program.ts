@@ -15,6 +15,9 @@ import { registerDaemonCommands } from './commands/daemon';
 import { registerTaskCommands } from './commands/task';
 import { registerScheduleCommands } from './commands/schedule';
 import { registerConfigCommands } from './commands/config';
+import { registerRetentionCommands } from './commands/retention';
+import { registerRelationshipCommands } from './commands/relationship';
+import { registerEnvironmentCommands } from './commands/environment';
 
 /** What the process hands the CLI. */
 export interface CliDependencies {
@@ -113,6 +116,9 @@ export function buildProgram(deps: CliDependencies): Command {
     registerTaskCommands,
     registerScheduleCommands,
     registerConfigCommands,
+    registerRetentionCommands,
+    registerRelationshipCommands,
+    registerEnvironmentCommands,
   ]) {
     register(context);
   }

@@ -1,5 +1,6 @@
 import type { GenesisStats, GenesisStatus, RuntimeStatus } from '@genesis/daemon';
 import type { Memory, MemorySearchHit, Mind, MindStats, Page, RegisteredMind, StoredConcern } from '@genesis/mind-core';
+import type { ConcernFire } from '@genesis/mind-core';
 import type { StoredMessage, StoredSchedule, StoredTask } from '@genesis/mind-core';
 
 /**
@@ -18,16 +19,29 @@ const more = (page: Page<unknown>): string[] => (page.nextCursor ? [`(more: --cu
 
 // status and migrate
 
+/** What `status` says when an earlier (Python) Genesis left its tables in the database. */
+export const LEGACY_HINT =
+  'this home has data from an earlier Genesis, kept under python_* tables; importing them is not yet supported — see the README';
+
 export function statusView(status: GenesisStatus): View {
   const { applied, pending, appliedNow } = status.migrations;
   const schema = pending.length === 0 ? 'schema up to date' : `${pending.length} pending: run genesis migrate`;
+  const legacy = status.legacy ?? [];
+  const legacyRows = legacy.reduce((sum, t) => sum + t.rows, 0);
   return {
-    json: status,
+    json: legacy.length ? { ...status, hint: LEGACY_HINT } : status,
     text: [
       `home:       ${status.home}`,
       `database:   ${status.database} (${status.dialect})`,
       `migrations: ${applied.length} applied${appliedNow.length ? ` (${appliedNow.length} just now)` : ''}, ${schema}`,
       ...Object.entries(status.rows).map(([table, n]) => `  ${table.padEnd(22)} ${n}`),
+      ...(legacy.length
+        ? [
+            `earlier Genesis: ${legacy.length} tables, ${legacyRows} rows`,
+            ...legacy.map((t) => `  ${t.table.padEnd(30)} ${t.rows}`),
+            `hint: ${LEGACY_HINT}`,
+          ]
+        : []),
     ].join('\n'),
   };
 }
@@ -130,14 +144,47 @@ export function resolvedConcernView(concern: StoredConcern): View {
   return { json: concernJson(concern), text: `Resolved concern ${concern.id} of ${concern.mindId}` };
 }
 
-export function concernPageView(page: Page<StoredConcern>): View {
-  const lines = page.items.map(
-    (c) =>
-      `${c.id}  ${c.status.padEnd(9)} ${iso(c.nextCheckAt)}  ${c.concernType.padEnd(12)} ${c.description.slice(0, 80)}`,
-  );
+/** The fired checks of each concern, oldest first. */
+function firesByConcern(fires: readonly ConcernFire[]): Map<string, ConcernFire[]> {
+  const by = new Map<string, ConcernFire[]>();
+  for (const f of fires) by.set(f.concernId, [...(by.get(f.concernId) ?? []), f]);
+  return by;
+}
+
+const fireJson = (f: ConcernFire) => ({ checkAt: iso(f.checkAt), firedAt: iso(f.firedAt), taskId: f.taskId });
+
+/** A concern with its next check and the checks that fired: a JSON item, and its lines of text. */
+function concernWithFires(c: StoredConcern, fired: readonly ConcernFire[]): { json: unknown; lines: string[] } {
   return {
-    json: { items: page.items.map(concernJson), nextCursor: page.nextCursor },
-    text: [...lines, ...more(page)].join('\n') || 'No concerns.',
+    json: { ...concernJson(c), fires: fired.map(fireJson) },
+    lines: [
+      `${c.id}  ${c.status.padEnd(9)} next ${iso(c.nextCheckAt)}  ${c.concernType.padEnd(12)} ${oneLine(c.description, 80)}`,
+      ...(fired.length > 0
+        ? [`    fired ${fired.length}: ${fired.map((f) => `${iso(f.checkAt)} (sent ${iso(f.firedAt)})`).join(', ')}`]
+        : []),
+    ],
+  };
+}
+
+export function concernPageView(page: Page<StoredConcern>, fires: readonly ConcernFire[] = []): View {
+  const by = firesByConcern(fires);
+  const items = page.items.map((c) => concernWithFires(c, by.get(c.id) ?? []));
+  return {
+    json: { items: items.map((i) => i.json), nextCursor: page.nextCursor },
+    text: [...items.flatMap((i) => i.lines), ...more(page)].join('\n') || 'No concerns.',
+  };
+}
+
+/** Every due concern (all of them, no page), with its fired checks. */
+export function dueConcernsView(due: readonly StoredConcern[], fires: readonly ConcernFire[], now: number): View {
+  const by = firesByConcern(fires);
+  const items = due.map((c) => concernWithFires(c, by.get(c.id) ?? []));
+  return {
+    json: { now: iso(now), count: due.length, items: items.map((i) => i.json) },
+    text:
+      due.length === 0
+        ? `No concerns due at ${iso(now)}.`
+        : [`${due.length} concern(s) due at ${iso(now)}:`, ...items.flatMap((i) => i.lines)].join('\n'),
   };
 }
 

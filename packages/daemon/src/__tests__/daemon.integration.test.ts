@@ -118,9 +118,13 @@ test('a task type without a handler is warned about at enqueue and fails at run,
     logger.lines.some((l) => l.level === 'warn' && /no handler for task type "unknown\.type"/.test(l.message ?? '')),
   ).toBe(true);
   await until(async () => (await mind.tasks.get(task.id))?.status === 'dead');
-  expect((await mind.tasks.get(task.id))?.lastError).toBe(
-    'TASK_HANDLER_MISSING: no handler for task type "unknown.type" (registered: echo, known, memory.reindex)',
-  );
+  const lastError = (await mind.tasks.get(task.id))?.lastError ?? '';
+  expect(lastError).toMatch(/^TASK_HANDLER_MISSING: no handler for task type "unknown\.type" \(registered: (.+)\)$/);
+  // Every registered type is named, in order: the built-ins and the SDK user's.
+  const named = /\(registered: (.+)\)$/.exec(lastError)![1]!.split(', ');
+  expect(named).toEqual([...named].sort());
+  expect(named).toEqual(expect.arrayContaining(['echo', 'known', 'memory.reindex']));
+  expect(named).toEqual((await daemons[0]!.status()).handlers);
 });
 
 test('stop() lets running tasks finish within the timeout, and gives the others back without burning an attempt', async () => {

@@ -3,6 +3,12 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { GenesisError } from '@genesis/mind-core';
 import { resolveDatabaseUrl, resolveHome } from './home';
+import { followUpsConfigSchema, followUpsFileSchema, resolveFollowUpsConfig } from './follow-up-config';
+import type { FollowUpsConfigInput } from './follow-up-config';
+import { maintenanceSchedulesFileSchema, maintenanceSchedulesSchema, retentionConfigSchema } from './retention-config';
+import { resolveMaintenanceSchedules, resolveRetentionConfig, retentionFileSchema } from './retention-config';
+import type { MaintenanceSchedulesInput } from './retention-config';
+import type { RetentionPolicyInput } from '@genesis/mind-core';
 
 /**
  * The configuration of a Genesis home: one zod schema, resolved once at the entry point from
@@ -44,6 +50,11 @@ export const genesisConfigSchema = z.strictObject({
   /** Largest message content accepted, in bytes. */
   maxMessageBytes: z.number().int().positive(),
   log: logSchema,
+  followUps: followUpsConfigSchema,
+  /** Retention policy defaults (a Mind may override them): see retention-config.ts. */
+  retention: retentionConfigSchema,
+  /** When the daemon runs retention.apply, mind.compact and memory.reindex for every Mind. */
+  schedules: maintenanceSchedulesSchema,
 });
 
 /** `<home>/genesis.config.json`: any part of the configuration but the home itself. */
@@ -54,6 +65,9 @@ const configFileSchema = z.strictObject({
   memory: memorySchema.optional(),
   maxMessageBytes: z.number().int().positive().optional(),
   log: logSchema.partial().optional(),
+  followUps: followUpsFileSchema.optional(),
+  retention: retentionFileSchema.optional(),
+  schedules: maintenanceSchedulesFileSchema.optional(),
 });
 
 export type GenesisConfig = z.infer<typeof genesisConfigSchema>;
@@ -67,6 +81,9 @@ export interface GenesisConfigInput {
   memory?: GenesisConfig['memory'];
   maxMessageBytes?: number;
   log?: Partial<GenesisConfig['log']>;
+  followUps?: FollowUpsConfigInput;
+  retention?: RetentionPolicyInput;
+  schedules?: MaintenanceSchedulesInput;
 }
 
 export interface ResolveConfigOptions {
@@ -184,6 +201,9 @@ export function resolveConfig(options: ResolveConfigOptions = {}): GenesisConfig
       defaults.maxMessageBytes ??
       1024 * 1024,
     log: merge({ level: 'info' }, defaults.log, fromFile.log, fromEnv.log, overrides.log),
+    followUps: resolveFollowUpsConfig(fromFile.followUps, env, overrides.followUps),
+    retention: resolveRetentionConfig(fromFile.retention, overrides.retention),
+    schedules: resolveMaintenanceSchedules(fromFile.schedules, overrides.schedules),
   };
   const parsed = genesisConfigSchema.safeParse(config);
   if (!parsed.success) throw configError(parsed.error, 'the environment, the config file or the options');

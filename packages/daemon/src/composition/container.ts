@@ -5,6 +5,8 @@ import type { Clock, EmbeddingProvider, Logger, MindOptions } from '@genesis/min
 import { registerChromaMemory, type ChromaMemoryBackend } from '@genesis/storage-chroma';
 import { registerSqlStorage, SqlDatabase } from '@genesis/storage-sqlite';
 import { BUILT_IN_HANDLERS } from '../runtime/handlers';
+import { createRetentionApplyHandler, RETENTION_APPLY_TASK } from '../runtime/handlers';
+import { FileMessageArchive, MESSAGE_ARCHIVE, RetentionService } from '@genesis/mind-core';
 import type { GenesisConfig } from './config';
 
 /** What the process supplies besides the configuration. */
@@ -60,8 +62,17 @@ export async function composeGenesis(config: GenesisConfig, runtime: GenesisRunt
   });
   // Enqueues in this process wake a daemon running in it at once (others poll).
   const enqueueListeners = new Set<(mindId: string) => void>();
+  // Retention archives messages under <home>/archive/{gmid}/ before deleting them.
+  container.registerInstance(MESSAGE_ARCHIVE, new FileMessageArchive(config.home, { logger }));
+  const builtIns = {
+    ...BUILT_IN_HANDLERS,
+    [RETENTION_APPLY_TASK]: createRetentionApplyHandler({
+      retention: () => container.resolve(RetentionService),
+      defaults: config.retention,
+    }),
+  };
   // The task types with a handler here: the built-ins, and those of daemons started in this process.
-  const handledTypes = new Set(Object.keys(BUILT_IN_HANDLERS));
+  const handledTypes = new Set(Object.keys(builtIns));
   const mindOptions: MindOptions = {
     handledTaskTypes: () => [...handledTypes],
     onTaskEnqueued: (mindId) => {
@@ -72,7 +83,7 @@ export async function composeGenesis(config: GenesisConfig, runtime: GenesisRunt
     memory: config.memory,
   };
   container.registerInstance(MIND_OPTIONS, mindOptions);
-  container.registerInstance(TASK_HANDLERS, BUILT_IN_HANDLERS);
+  container.registerInstance(TASK_HANDLERS, builtIns);
   return {
     config,
     container,

@@ -1,12 +1,18 @@
 import { CLOCK, LOGGER, MIND_LEASE_STORE, MIND_REGISTRY, MindService, SCHEDULE_STORE } from '@genesis/mind-core';
+import { ScheduleManager } from '@genesis/mind-core';
 import { GenesisError, nonEmptyText, TASK_HANDLERS, TASK_NOTIFIER, TASK_STORE, UNIT_OF_WORK } from '@genesis/mind-core';
 import type { MindLease, StoredSchedule, StoredTask, TaskStatus } from '@genesis/mind-core';
 import type { Clock, EmbeddingProvider, Logger, Mind, MindStats, NewMindInput } from '@genesis/mind-core';
 import type { RegisteredMind, StoredConcern } from '@genesis/mind-core';
 import type { SqlDialect } from '@genesis/storage-sqlite';
+import { legacyTables, type LegacyTable } from '@genesis/storage-sqlite';
 import { resolveConfig, type GenesisConfig, type GenesisConfigInput } from './config';
 import { composeGenesis } from './container';
+import { createGenesisRetention, type GenesisRetention } from './retention';
 import { GenesisDaemon, type DaemonOptions } from '../runtime/genesis-daemon';
+import { CONCERN_STORE, MESSAGE_STORE, RELATIONSHIP_STORE } from '@genesis/mind-core';
+import { FOLLOW_UP_TASK } from '../runtime/follow-ups';
+import { followUpSettings } from './follow-up-config';
 
 export interface OpenGenesisOptions extends GenesisConfigInput {
   /** A configuration already resolved (by `resolveConfig`): used as it is, nothing else is read. */
@@ -40,6 +46,11 @@ export interface GenesisStatus {
   dialect: SqlDialect;
   migrations: { applied: string[]; pending: string[]; appliedNow: string[] };
   rows: Record<string, number>;
+  /**
+   * Tables an earlier (Python) Genesis left in this database, moved aside as `python_*` with their
+   * rows untouched (empty when there are none). Always set by `Genesis.status()`.
+   */
+  legacy?: LegacyTable[];
 }
 
 export interface RuntimeStatus {
@@ -71,6 +82,10 @@ export interface Genesis {
   findConcern(id: string): Promise<{ mind: Mind; concern: StoredConcern }>;
   /** Finds a task by id across all Minds, with the Mind it belongs to. */
   findTask(id: string): Promise<{ mind: Mind; task: StoredTask }>;
+  /** The daemon's own schedules: each slot enqueues its task once for every Mind of the home. */
+  readonly schedules: ScheduleManager;
+  /** Retention: the home's policies (each Mind may override them), applied now with `apply()`. */
+  readonly retention: GenesisRetention;
   /** The daemons' view of this home: leases, task counts, next schedules, recent dead tasks. */
   runtimeStatus(): Promise<RuntimeStatus>;
   stats(gmid: string): Promise<MindStats>;
@@ -141,6 +156,14 @@ export async function openGenesis(options: OpenGenesisOptions = {}): Promise<Gen
     listMinds: () => minds.listMinds(),
     deleteMind: (gmid) => minds.deleteMind(gmid),
     findConcern: (id) => minds.findConcern(id),
+    retention: createGenesisRetention({
+      container: composed.container,
+      defaults: config.retention,
+      loadMind: (gmid) => minds.loadMind(gmid),
+      listMinds: () => minds.listMinds(),
+      now: () => composed.container.resolve(CLOCK).now(),
+    }),
+    schedules: new ScheduleManager(null, composed.container.resolve(SCHEDULE_STORE), composed.container.resolve(CLOCK)),
     async findTask(id) {
       const task = await composed.container.resolve(TASK_STORE).get(nonEmptyText(id, 'id', 64));
       if (!task)
@@ -174,10 +197,11 @@ export async function openGenesis(options: OpenGenesisOptions = {}): Promise<Gen
     },
     migrate: () => db.migrate(),
     async status() {
-      const [applied, pending, rows] = await Promise.all([
+      const [applied, pending, rows, legacy] = await Promise.all([
         db.appliedMigrations(),
         db.pendingMigrations(),
         db.tableCounts(),
+        legacyTables(db),
       ]);
       return {
         home: config.home,
@@ -185,11 +209,12 @@ export async function openGenesis(options: OpenGenesisOptions = {}): Promise<Gen
         dialect: db.dialect,
         migrations: { applied, pending, appliedNow: composed.migrationsApplied },
         rows,
+        legacy,
       };
     },
     async startDaemon(options = {}) {
       const c = composed.container;
-      composed.addHandledTypes(Object.keys(options.handlers ?? {}));
+      composed.addHandledTypes([...Object.keys(options.handlers ?? {}), FOLLOW_UP_TASK]);
       return GenesisDaemon.start(
         {
           tasks: c.resolve(TASK_STORE),
@@ -203,6 +228,12 @@ export async function openGenesis(options: OpenGenesisOptions = {}): Promise<Gen
           builtInHandlers: c.resolve(TASK_HANDLERS),
           onTaskEnqueued: (listener) => composed.onTaskEnqueued(listener),
           taskNotifier: c.resolve(TASK_NOTIFIER),
+          followUps: {
+            concerns: c.resolve(CONCERN_STORE),
+            messages: c.resolve(MESSAGE_STORE),
+            relationships: c.resolve(RELATIONSHIP_STORE),
+            settings: followUpSettings(config.followUps),
+          },
         },
         options,
       );

@@ -8,6 +8,8 @@ import { MindLeaseKeeper, mindHeldError } from './mind-lease';
 import { Scheduler } from './scheduler';
 import { TaskRunner } from './task-runner';
 import { TaskWorker } from './task-worker';
+import { FollowUpScanner, FOLLOW_UP_TASK, type ComposeFollowUp, type FollowUpDependencies } from './follow-ups';
+import { createFollowUpHandler } from './handlers/follow-up.handler';
 
 export interface DaemonOptions {
   /** The Minds to drive: every registered Mind not held elsewhere (also ones created later), or these. */
@@ -24,6 +26,8 @@ export interface DaemonOptions {
   pollMs?: number;
   /** Retry delays after a failed attempt. Default base 1 s, cap 1 h, full jitter. */
   backoff?: BackoffOptions;
+  /** Writes the text of each follow-up (e.g. with your LLM). Default: a plain template naming the concern. */
+  composeFollowUp?: ComposeFollowUp;
 }
 
 export interface DaemonDependencies {
@@ -40,6 +44,8 @@ export interface DaemonDependencies {
   onTaskEnqueued?(listener: (mindId: string) => void): () => void;
   /** Enqueues made by other processes (PostgreSQL NOTIFY), to wake at once there too. */
   taskNotifier?: TaskNotifier;
+  /** Concern follow-ups: the stores and settings (absent or disabled: none fire). */
+  followUps?: FollowUpDependencies;
 }
 
 export interface DaemonStatus {
@@ -71,11 +77,12 @@ export class GenesisDaemon {
   private readonly runner: TaskRunner;
   private readonly worker: TaskWorker;
   private readonly scheduler: Scheduler;
+  private readonly followUps: FollowUpScanner | undefined;
   private readonly completions: CompletionBatcher;
   private readonly refused = new Map<string, MindLease>();
   private readonly minds = new Map<string, Promise<Mind>>();
   private readonly timers: NodeJS.Timeout[] = [];
-  private readonly settings: Required<Omit<DaemonOptions, 'handlers' | 'minds' | 'backoff'>> &
+  private readonly settings: Required<Omit<DaemonOptions, 'handlers' | 'minds' | 'backoff' | 'composeFollowUp'>> &
     Pick<DaemonOptions, 'backoff'>;
   private stopping: Promise<void> | undefined;
   private unsubscribe: (() => void) | undefined;
@@ -97,7 +104,23 @@ export class GenesisDaemon {
       pollMs: positive(options.pollMs ?? DAEMON_DEFAULTS.pollMs, 'pollMs'),
       backoff: options.backoff,
     };
-    this.handlers = { ...deps.builtInHandlers, ...options.handlers };
+    // The handler delivers checks already fired even when scanning is off (followUps.enabled false).
+    const followUps = deps.followUps;
+    this.handlers = {
+      ...deps.builtInHandlers,
+      ...(followUps
+        ? {
+            [FOLLOW_UP_TASK]: createFollowUpHandler({
+              concerns: followUps.concerns,
+              messages: followUps.messages,
+              clock: deps.clock,
+              notifiers: followUps.settings.notifiers,
+              ...(options.composeFollowUp ? { composeFollowUp: options.composeFollowUp } : {}),
+            }),
+          }
+        : {}),
+      ...options.handlers,
+    };
     this.keeper = new MindLeaseKeeper(deps.mindLeases, deps.clock, log, {
       ownerId: this.ownerId,
       leaseMs: this.settings.leaseMs,
@@ -124,6 +147,23 @@ export class GenesisDaemon {
       minds: () => this.keeper.heldMinds(),
       onFired: () => this.worker.wake(),
     });
+    this.followUps = followUps?.settings.enabled
+      ? new FollowUpScanner(
+          followUps.concerns,
+          followUps.messages,
+          followUps.relationships ?? null,
+          deps.unitOfWork,
+          deps.clock,
+          log,
+          {
+            minds: () => this.keeper.heldMinds(),
+            policy: followUps.settings.policy,
+            timezone: followUps.settings.timezone,
+            maxAttempts: followUps.settings.maxAttempts,
+            onFired: () => this.worker.wake(),
+          },
+        )
+      : undefined;
   }
 
   /**
@@ -176,6 +216,7 @@ export class GenesisDaemon {
     this.stopping ??= (async () => {
       const log = this.deps.logger;
       for (const timer of this.timers) clearInterval(timer);
+      await this.followUps?.settle();
       await this.worker.stopClaiming();
       this.unsubscribe?.();
       await this.unlisten?.();
@@ -232,6 +273,13 @@ export class GenesisDaemon {
     void this.scheduler
       .tick()
       .catch((error: unknown) => this.deps.logger.error({ err: error }, 'firing schedules failed'));
+    const followUps = this.followUps;
+    if (followUps) {
+      every(this.settings.pollMs, () => followUps.tick(), 'firing follow-ups');
+      void followUps
+        .tick()
+        .catch((error: unknown) => this.deps.logger.error({ err: error }, 'firing follow-ups failed'));
+    }
   }
 
   private async acquireMinds(first: boolean): Promise<void> {

@@ -1,5 +1,6 @@
 import { GenesisError, retryDelayMs } from '@genesis/mind-core';
-import type { BackoffOptions, Clock, Logger, Mind, StoredTask, TaskHandlers, TaskLease } from '@genesis/mind-core';
+import type { BackoffOptions, ClaimOptions, Clock, Logger, Mind, StoredTask } from '@genesis/mind-core';
+import type { TaskHandlers, TaskLease } from '@genesis/mind-core';
 import type { TaskStore } from '@genesis/mind-core';
 import type { CompletionBatcher } from './completion-batcher';
 
@@ -49,7 +50,23 @@ export class TaskRunner {
     return this.running.size;
   }
 
-  async run(task: StoredTask, mind: () => Promise<Mind>): Promise<AttemptOutcome> {
+  /** Claims the next tasks, writing the completions waiting for their group commit in the same transaction. */
+  claim(options: ClaimOptions): Promise<StoredTask[]> {
+    return this.completions.claim(options);
+  }
+
+  /**
+   * Runs one attempt; resolves with its outcome once that is durable. `handlerEnded` is called as
+   * soon as the handler ended (or was abandoned), before its outcome is written: the worker frees
+   * the attempt's slot then, while the completion waits for its group commit.
+   */
+  async run(task: StoredTask, mind: () => Promise<Mind>, handlerEnded?: () => void): Promise<AttemptOutcome> {
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      handlerEnded?.();
+    };
     const lease: TaskLease = { id: task.id, token: task.leaseToken ?? '' };
     const log = this.log.child({ taskId: task.id, mindId: task.mindId, type: task.type, attempt: task.attempts });
     const controller: Attempt = Object.assign(new AbortController(), { task });
@@ -62,6 +79,7 @@ export class TaskRunner {
       const handler = this.handlers[task.type];
       if (!handler) {
         const known = Object.keys(this.handlers).sort();
+        end();
         return await this.failAttempt(
           task,
           lease,
@@ -104,6 +122,7 @@ export class TaskRunner {
         ),
         stopped.then((reason) => ({ kind: 'stopped' as const, reason })),
       ]);
+      end();
       if (settled.kind === 'done') {
         if (controller.signal.aborted) return this.afterStop(task, lease, log, controller.reason ?? 'shutdown');
         const done = await this.completions.complete(lease, settled.result ?? null);
@@ -119,6 +138,7 @@ export class TaskRunner {
       const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       return await this.failAttempt(task, lease, log, message);
     } finally {
+      end();
       for (const timer of timers) clearTimeout(timer);
       this.running.delete(task.id);
     }

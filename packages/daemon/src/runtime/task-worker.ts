@@ -24,7 +24,11 @@ export interface TaskWorkerOptions {
  * process, a NOTIFY), else every pollMs.
  */
 export class TaskWorker {
+  /** Slots taken per Mind: handlers running now. */
   private readonly perMind = new Map<string, number>();
+  /** Slots taken over all Minds. */
+  private busy = 0;
+  /** Attempts not yet over: their handler runs, or their outcome is still being written. */
   private readonly inFlight = new Set<Promise<void>>();
   private running = false;
   private wakeUp: (() => void) | undefined;
@@ -32,7 +36,8 @@ export class TaskWorker {
   private woken = false;
 
   constructor(
-    private readonly tasks: TaskStore,
+    // Claims go through the runner (they carry its queued completions); the store is not used here.
+    _tasks: TaskStore,
     private readonly runner: TaskRunner,
     private readonly clock: Clock,
     private readonly log: Logger,
@@ -51,9 +56,9 @@ export class TaskWorker {
     this.wakeUp?.();
   }
 
-  /** Attempts running now. */
+  /** Attempts whose handler runs now. */
   get active(): number {
-    return this.inFlight.size;
+    return this.busy;
   }
 
   /** Stops claiming; resolves once the loop has ended (running attempts go on: see `settle`). */
@@ -63,7 +68,7 @@ export class TaskWorker {
     await this.loop;
   }
 
-  /** Waits for the running attempts, at most `timeoutMs`; returns whether they all ended. */
+  /** Waits for the running attempts and their outcomes, at most `timeoutMs`; returns whether they all ended. */
   async settle(timeoutMs: number): Promise<boolean> {
     const all = Promise.all([...this.inFlight]).then(() => true);
     let timer: NodeJS.Timeout | undefined;
@@ -93,23 +98,42 @@ export class TaskWorker {
   }
 
   private hasCapacity(): boolean {
-    return this.inFlight.size < this.options.concurrency;
+    return this.busy < this.options.concurrency;
   }
 
+  /**
+   * Claims as many tasks as there are free slots (at most 100 a claim), each Mind within its own
+   * free slots: the store applies the per-Mind limits inside the claim, so one claim fills every
+   * free slot of every Mind with work, and a busy Mind never takes the others' slots.
+   */
   private async claimAndStart(): Promise<number> {
     let started = 0;
     while (this.running && this.hasCapacity()) {
-      const eligible = this.options.minds().filter((m) => (this.perMind.get(m) ?? 0) < this.options.perMindConcurrency);
-      if (eligible.length === 0) break;
-      const minFree = Math.min(...eligible.map((m) => this.options.perMindConcurrency - (this.perMind.get(m) ?? 0)));
-      const limit = Math.max(1, Math.min(this.options.concurrency - this.inFlight.size, minFree, 100));
+      // Handlers that end in this turn of the event loop free their slots (and queue their
+      // completions) first: one claim then fills them all and carries those completions.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (!this.running) break;
+      const limit = Math.min(this.options.concurrency - this.busy, 100);
+      const perMind: Record<string, number> = {};
+      let eligible = 0;
+      let bounded = false;
+      for (const mindId of this.options.minds()) {
+        const free = this.options.perMindConcurrency - (this.perMind.get(mindId) ?? 0);
+        if (free <= 0) continue;
+        perMind[mindId] = free;
+        eligible++;
+        if (free < limit) bounded = true;
+      }
+      if (eligible === 0) break;
       this.woken = false;
-      const claimed = await this.tasks.claim({
+      // Slots are only freed, never taken, while the claim runs: these limits still hold after it.
+      const claimed = await this.runner.claim({
         owner: this.options.ownerId,
         now: this.clock.now(),
         leaseMs: this.options.leaseMs,
         limit,
-        mindIds: eligible,
+        // No Mind's free slots below the batch: the per-Mind limits cannot bind, the plain claim is cheaper.
+        ...(bounded ? { perMind } : { mindIds: Object.keys(perMind) }),
       });
       for (const task of claimed) this.startAttempt(task);
       started += claimed.length;
@@ -119,20 +143,30 @@ export class TaskWorker {
   }
 
   private startAttempt(task: StoredTask): void {
+    this.busy++;
     this.perMind.set(task.mindId, (this.perMind.get(task.mindId) ?? 0) + 1);
+    let freed = false;
+    // The slot is free once the handler ended: its outcome is written (group commit) meanwhile,
+    // and the attempt stays in flight until that write is durable.
+    const free = () => {
+      if (freed) return;
+      freed = true;
+      this.busy--;
+      const left = (this.perMind.get(task.mindId) ?? 1) - 1;
+      if (left <= 0) this.perMind.delete(task.mindId);
+      else this.perMind.set(task.mindId, left);
+      // A slot is free: look for more work now.
+      if (this.running) this.wake();
+    };
     const attempt = this.runner
-      .run(task, () => this.options.loadMind(task.mindId))
+      .run(task, () => this.options.loadMind(task.mindId), free)
       .then(
         (outcome) => this.options.onOutcome?.(task, outcome),
         (error: unknown) => this.log.error({ err: error, taskId: task.id }, 'an attempt failed outside its handler'),
       )
       .finally(() => {
-        const left = (this.perMind.get(task.mindId) ?? 1) - 1;
-        if (left <= 0) this.perMind.delete(task.mindId);
-        else this.perMind.set(task.mindId, left);
+        free();
         this.inFlight.delete(attempt);
-        // A slot is free: look for more work now.
-        if (this.running) this.wake();
       });
     this.inFlight.add(attempt);
   }

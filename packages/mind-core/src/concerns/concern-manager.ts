@@ -1,6 +1,7 @@
 import type { Clock } from '../ports/clock';
 import { CONCERN_STATUSES, CONCERN_TYPES, CONCERN_URGENCIES } from '../ports/concern-store';
-import type { ConcernStatus, ConcernStore, ConcernType, ConcernUrgency, StoredConcern } from '../ports/concern-store';
+import type { ConcernFilter, ConcernStatus, ConcernStore, ConcernType, ConcernUrgency } from '../ports/concern-store';
+import type { ConcernFire, DuePosition, NewConcern, StoredConcern } from '../ports/concern-store';
 import type { Page } from '../ports/page';
 import { GenesisError, invalidInput } from '../shared/errors';
 import { jsonObject, nonEmptyText, oneOf, parseEmail, parseLimit, toEpochMs, unitInterval } from '../shared/validation';
@@ -19,14 +20,34 @@ export interface CreateConcernInput {
   metadata?: Record<string, unknown>;
 }
 
-export interface ListConcernsInput {
+/** Which concerns to count (or list): all of the Mind's when empty. */
+export interface ConcernFilterInput {
   status?: ConcernStatus | ConcernStatus[];
   userEmail?: string;
+  /** next check before this time */
   dueBefore?: TimeInput;
+  /** next check at or after this time */
   dueAfter?: TimeInput;
+}
+
+export interface ListConcernsInput extends ConcernFilterInput {
   limit: number;
   cursor?: string | null;
 }
+
+export interface DueConcernsInput {
+  /** default: the clock's now */
+  now?: TimeInput;
+  /** the batch size: default 100, at most 1,000 */
+  limit?: number;
+  /** continue after this concern (the last of the previous batch): its nextCheckAt and id */
+  after?: DuePosition | null;
+}
+
+/** At most this many concerns per `due` batch; `after` pages through the rest. */
+export const MAX_DUE_LIMIT = 1000;
+/** At most this many concerns per `createMany` call (one transaction). */
+export const MAX_CREATE_MANY = 10_000;
 
 /** Which statuses each status may move to. resolved, dismissed and expired are final. */
 const TRANSITIONS: Record<ConcernStatus, readonly ConcernStatus[]> = {
@@ -47,10 +68,41 @@ export class ConcernManager {
   ) {}
 
   async create(input: CreateConcernInput): Promise<StoredConcern> {
+    return this.store.insert(this.newConcern(input));
+  }
+
+  /**
+   * Creates every concern in one transaction: each input is checked first, and one invalid input
+   * writes none (the error names it: `inputs[3].type …`). At most 10,000 per call.
+   */
+  async createMany(inputs: readonly CreateConcernInput[]): Promise<StoredConcern[]> {
+    if (!Array.isArray(inputs)) throw invalidInput('inputs', 'must be an array of concerns');
+    if (inputs.length > MAX_CREATE_MANY)
+      throw invalidInput('inputs', `must hold at most ${MAX_CREATE_MANY} concerns per call, got ${inputs.length}`);
+    const rows = inputs.map((input, i) => {
+      try {
+        return this.newConcern(input);
+      } catch (error) {
+        if (error instanceof GenesisError && error.code === 'INVALID_INPUT') {
+          const field = `inputs[${i}]${error.field && error.field !== 'input' ? `.${error.field}` : ''}`;
+          const detail =
+            error.field && error.message.startsWith(error.field)
+              ? error.message.slice(error.field.length + 1)
+              : error.message;
+          throw invalidInput(field, detail, error);
+        }
+        throw error;
+      }
+    });
+    return rows.length === 0 ? [] : this.store.insertMany(rows);
+  }
+
+  private newConcern(input: CreateConcernInput): NewConcern {
+    if (input === null || typeof input !== 'object') throw invalidInput('input', 'must be an object');
     const concernType = oneOf(input.type, CONCERN_TYPES, 'type');
     const description = nonEmptyText(input.description, 'description', 10_000);
     const severity = unitInterval(input.severity ?? 0.5, 'severity');
-    return this.store.insert({
+    return {
       mindId: this.mindId,
       concernType,
       description,
@@ -61,7 +113,7 @@ export class ConcernManager {
       memoryId: input.memoryId === undefined ? null : nonEmptyText(input.memoryId, 'memoryId', 200),
       expiresAt: input.expiresAt === undefined ? null : toEpochMs(input.expiresAt, 'expiresAt'),
       metadata: input.metadata === undefined ? {} : jsonObject(input.metadata, 'metadata'),
-    });
+    };
   }
 
   async get(id: string): Promise<StoredConcern | null> {
@@ -70,36 +122,40 @@ export class ConcernManager {
 
   /** Soonest follow-up first, keyset-paginated. */
   async list(input: ListConcernsInput): Promise<Page<StoredConcern>> {
-    const statuses =
-      input.status === undefined
-        ? undefined
-        : (Array.isArray(input.status) ? input.status : [input.status]).map((s) =>
-            oneOf(s, CONCERN_STATUSES, 'status'),
-          );
     return this.store.list({
-      mindId: this.mindId,
-      ...(statuses ? { status: statuses.length === 1 ? statuses[0]! : statuses } : {}),
-      ...(input.userEmail !== undefined ? { userEmail: parseEmail(input.userEmail) } : {}),
-      ...(input.dueBefore !== undefined ? { dueBefore: toEpochMs(input.dueBefore, 'dueBefore') } : {}),
-      ...(input.dueAfter !== undefined ? { dueAfter: toEpochMs(input.dueAfter, 'dueAfter') } : {}),
+      ...this.filter(input),
       limit: parseLimit(input.limit),
       cursor: input.cursor ?? null,
     });
   }
 
+  /** How many of the Mind's concerns match (one SQL COUNT; no paging). */
+  async count(filter: ConcernFilterInput = {}): Promise<number> {
+    return this.store.count(this.filter(filter));
+  }
+
   /**
-   * Active concerns whose next check has come (snoozed ones whose snooze ended become active
-   * again first; ones past their expiry become expired and are not returned).
+   * One batch of the active concerns whose next check has come, soonest first (then by id): at most
+   * `limit` (default 100, at most 1,000); pass the last one's `{ nextCheckAt, id }` as `after` for
+   * the next batch, until a batch comes back shorter than `limit`. First, in two set-based
+   * statements, snoozed concerns whose snooze ended become active and those past their expiry
+   * become expired (and are not returned).
    */
-  async due(now: TimeInput = this.clock.now(), limit = 100): Promise<StoredConcern[]> {
-    const at = toEpochMs(now, 'now');
+  async due(input: DueConcernsInput = {}): Promise<StoredConcern[]> {
+    if (input === null || typeof input !== 'object' || input instanceof Date)
+      throw invalidInput('input', 'must be { now?, limit?, after? }');
+    const at = input.now === undefined ? this.clock.now() : toEpochMs(input.now, 'now');
+    const limit = parseLimit(input.limit ?? 100, 'limit', MAX_DUE_LIMIT);
     await this.store.expire(this.mindId, at);
-    for (;;) {
-      const woken = await this.store.list({ mindId: this.mindId, status: 'snoozed', dueBefore: at + 1, limit: 100 });
-      for (const c of woken.items) await this.store.update(this.mindId, c.id, { status: 'active' }, ['snoozed']);
-      if (!woken.nextCursor) break;
-    }
-    return this.store.due(this.mindId, at, parseLimit(limit));
+    await this.store.wake(this.mindId, at);
+    return this.store.due(this.mindId, at, limit, input.after ?? null);
+  }
+
+  /** The checks of these concerns that fired (follow-ups sent), oldest first. */
+  async fires(ids: string | readonly string[]): Promise<ConcernFire[]> {
+    const list = typeof ids === 'string' ? [ids] : ids;
+    if (!Array.isArray(list)) throw invalidInput('ids', 'must be a concern id or a list of them');
+    return list.length === 0 ? [] : this.store.fires(this.mindId, list);
   }
 
   async resolve(id: string, note?: string): Promise<StoredConcern> {
@@ -129,6 +185,24 @@ export class ConcernManager {
       nextCheckAt: toEpochMs(next, 'next'),
       followUpCount: current.followUpCount + 1,
     });
+  }
+
+  private filter(input: ConcernFilterInput): ConcernFilter {
+    if (input === null || typeof input !== 'object') throw invalidInput('filter', 'must be an object');
+    const statuses =
+      input.status === undefined
+        ? undefined
+        : (Array.isArray(input.status) ? input.status : [input.status]).map((s) =>
+            oneOf(s, CONCERN_STATUSES, 'status'),
+          );
+    if (statuses?.length === 0) throw invalidInput('status', 'must name at least one status when given as a list');
+    return {
+      mindId: this.mindId,
+      ...(statuses ? { status: statuses.length === 1 ? statuses[0]! : statuses } : {}),
+      ...(input.userEmail !== undefined ? { userEmail: parseEmail(input.userEmail) } : {}),
+      ...(input.dueBefore !== undefined ? { dueBefore: toEpochMs(input.dueBefore, 'dueBefore') } : {}),
+      ...(input.dueAfter !== undefined ? { dueAfter: toEpochMs(input.dueAfter, 'dueAfter') } : {}),
+    };
   }
 
   private async require(id: string): Promise<StoredConcern> {

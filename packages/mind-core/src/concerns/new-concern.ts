@@ -1,6 +1,7 @@
 import { CONCERN_STATUSES, CONCERN_TYPES, CONCERN_URGENCIES } from '../ports/concern-store';
-import type { ConcernPatch, NewConcern, StoredConcern } from '../ports/concern-store';
+import type { ConcernFire, ConcernPatch, DuePosition, NewConcern, StoredConcern } from '../ports/concern-store';
 import type { EpochMs } from '../ports/page';
+import { invalidInput } from '../shared/errors';
 import { count, epochMs, jsonObject, nonEmptyText, oneOf, unitInterval } from '../shared/validation';
 
 /**
@@ -60,4 +61,24 @@ export function checkConcernPatch(patch: ConcernPatch): ConcernPatch {
     if (check !== undefined && value !== undefined) checked[key] = check(value);
   }
   return checked as ConcernPatch;
+}
+
+/** A fire record as every ConcernStore stores it: each field checked, a plain copy. */
+export function checkConcernFire(fire: ConcernFire): ConcernFire {
+  if (fire === null || typeof fire !== 'object') throw invalidInput('fire', 'must be an object');
+  return {
+    concernId: nonEmptyText(fire.concernId, 'concernId', 36),
+    mindId: nonEmptyText(fire.mindId, 'mindId', 64),
+    userEmail: fire.userEmail == null ? null : nonEmptyText(fire.userEmail, 'userEmail', 320),
+    checkAt: epochMs(fire.checkAt, 'checkAt'),
+    firedAt: epochMs(fire.firedAt, 'firedAt'),
+    taskId: fire.taskId == null ? null : nonEmptyText(fire.taskId, 'taskId', 36),
+  };
+}
+
+/** The `after` position of a `due` page, checked (null when not given). */
+export function checkDueAfter(after: DuePosition | null | undefined): DuePosition | null {
+  if (after == null) return null;
+  if (typeof after !== 'object') throw invalidInput('after', 'must be { nextCheckAt, id }');
+  return { nextCheckAt: epochMs(after.nextCheckAt, 'after.nextCheckAt'), id: nonEmptyText(after.id, 'after.id', 36) };
 }

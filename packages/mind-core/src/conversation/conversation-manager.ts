@@ -1,6 +1,8 @@
 import type { Clock } from '../ports/clock';
 import { MESSAGE_ROLES, type MessageRole, type MessageStore, type StoredMessage } from '../ports/message-store';
+import type { NewMessage } from '../ports/message-store';
 import type { Page } from '../ports/page';
+import type { TransactionStores, UnitOfWork } from '../ports/unit-of-work';
 import { GenesisError, invalidInput } from '../shared/errors';
 import { jsonObject, nonEmptyText, oneOf, parseEmail, parseLimit, toEpochMs } from '../shared/validation';
 import type { TimeInput } from '../shared/validation';
@@ -31,18 +33,32 @@ export interface MessageCountFilter {
   role?: MessageRole;
 }
 
-/** A Mind's conversations, stored in SQL (never in its JSON file). */
+/** A message as validated for the store: who said it, where and when are always set. */
+type ValidMessage = NewMessage & { userEmail: string | null; environmentId: string | null; createdAt: number };
+
+/**
+ * A Mind's conversations, stored in SQL (never in its JSON file). With a unit of work, a message
+ * from a user (role `user` with a userEmail) also records an interaction with that user, and a
+ * message with an environmentId marks that environment active (when it exists), both in the
+ * transaction of the message; other messages are one plain insert.
+ */
 export class ConversationManager {
   constructor(
     private readonly mindId: string,
     private readonly store: MessageStore,
     private readonly clock: Clock,
     private readonly maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES,
+    private readonly unitOfWork?: UnitOfWork,
   ) {}
 
   /** Validates everything before writing: bad input writes nothing. */
   async addMessage(input: AddMessageInput): Promise<StoredMessage> {
-    return this.store.append(this.toNew(input));
+    const row = this.toNew(input);
+    if (!this.unitOfWork || !touchesPeople(row)) return this.store.append(row);
+    return this.unitOfWork.run(async (stores) => {
+      await this.recordPeople(stores, [row]);
+      return stores.messages.append(row);
+    });
   }
 
   /** Adds many messages in one transaction, in order (all or nothing). */
@@ -56,10 +72,38 @@ export class ConversationManager {
         throw invalidInput(`messages.${i}.${error.field}`, error.message.slice(error.field.length + 1));
       }
     });
-    return (await this.store.appendMany(rows)).inserted;
+    if (!this.unitOfWork || !rows.some(touchesPeople)) return (await this.store.appendMany(rows)).inserted;
+    return this.unitOfWork.run(async (stores) => {
+      await this.recordPeople(stores, rows);
+      return (await stores.messages.appendMany(rows)).inserted;
+    });
   }
 
-  private toNew(input: AddMessageInput) {
+  /**
+   * Inside the messages' unit of work: one interaction per user with the number of their messages
+   * and the time of their latest, and each environment named marked active at its latest message.
+   */
+  private async recordPeople(stores: TransactionStores, rows: readonly ValidMessage[]): Promise<void> {
+    const users = new Map<string, { count: number; at: number }>();
+    const environments = new Map<string, number>();
+    for (const row of rows) {
+      if (row.role === 'user' && row.userEmail !== null) {
+        const seen = users.get(row.userEmail);
+        users.set(row.userEmail, {
+          count: (seen?.count ?? 0) + 1,
+          at: Math.max(seen?.at ?? 0, row.createdAt),
+        });
+      }
+      if (row.environmentId !== null)
+        environments.set(row.environmentId, Math.max(environments.get(row.environmentId) ?? 0, row.createdAt));
+    }
+    for (const [email, { count, at }] of users)
+      await stores.relationships.recordInteraction(this.mindId, email, at, count);
+    // An environmentId that names no environment of this Mind is kept on the message and changes nothing.
+    for (const [id, at] of environments) await stores.environments.markActive(this.mindId, id, at);
+  }
+
+  private toNew(input: AddMessageInput): ValidMessage {
     if (typeof input !== 'object' || input === null)
       throw invalidInput('message', 'must be an object with role and content');
     const role = oneOf(input.role, MESSAGE_ROLES, 'role');
@@ -138,3 +182,7 @@ export class ConversationManager {
     };
   }
 }
+
+/** Whether a message records an interaction (from a user) or marks an environment active. */
+const touchesPeople = (row: ValidMessage): boolean =>
+  (row.role === 'user' && row.userEmail !== null) || row.environmentId !== null;

@@ -15,6 +15,9 @@ import type { ScheduleStore } from '../ports/schedule-store';
 import type { TaskStore } from '../ports/task-store';
 import { CLOCK, CONCERN_STORE, LOGGER, MEMORY_BACKEND, MESSAGE_STORE, MIND_DOCUMENT_STORE } from '../ports/tokens';
 import { MIND_OPTIONS, MIND_REGISTRY, RECORD_STORE, SCHEDULE_STORE, TASK_STORE, UNIT_OF_WORK } from '../ports/tokens';
+import { ENVIRONMENT_STORE, RELATIONSHIP_STORE } from '../ports/tokens';
+import type { EnvironmentStore } from '../ports/environment-store';
+import type { RelationshipStore } from '../ports/relationship-store';
 import type { UnitOfWork } from '../ports/unit-of-work';
 import { GenesisError } from '../shared/errors';
 import { isGmid, newGmid, parseGmid } from '../shared/gmid';
@@ -59,6 +62,8 @@ export class MindStores {
     @inject(TASK_STORE) readonly tasks: TaskStore,
     @inject(RECORD_STORE) readonly records: RecordStore,
     @inject(SCHEDULE_STORE) readonly schedules: ScheduleStore,
+    @inject(RELATIONSHIP_STORE) readonly relationships: RelationshipStore,
+    @inject(ENVIRONMENT_STORE) readonly environments: EnvironmentStore,
   ) {}
 }
 
@@ -210,6 +215,9 @@ export class MindService {
       memoryOptions: { ...this.options.memory, logger: this.log },
       tasks: this.stores.tasks,
       schedules: this.stores.schedules,
+      relationships: this.stores.relationships,
+      environments: this.stores.environments,
+      unitOfWork: this.unitOfWork,
       logger: this.log,
       ...(this.options.onTaskEnqueued ? { onTaskEnqueued: this.options.onTaskEnqueued } : {}),
       ...(this.options.handledTaskTypes ? { handledTaskTypes: this.options.handledTaskTypes } : {}),

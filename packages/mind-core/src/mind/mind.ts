@@ -5,7 +5,13 @@ import type { Logger } from '../ports/logger';
 import type { ScheduleStore } from '../ports/schedule-store';
 import type { TaskStore } from '../ports/task-store';
 import { ScheduleManager } from '../schedules/schedule-manager';
+import { MindRetention } from '../retention/mind-retention';
 import { TaskManager } from '../tasks/task-manager';
+import { EnvironmentManager } from '../environments/environment-manager';
+import { RelationshipManager } from '../relationships/relationship-manager';
+import type { EnvironmentStore } from '../ports/environment-store';
+import type { RelationshipStore } from '../ports/relationship-store';
+import type { UnitOfWork } from '../ports/unit-of-work';
 import type { Clock } from '../ports/clock';
 import type { ConcernStore } from '../ports/concern-store';
 import type { MemoryBackend } from '../ports/memory-store';
@@ -32,6 +38,12 @@ export interface MindDependencies {
   onTaskEnqueued?: (mindId: string) => void;
   /** The task types with a handler in this process. */
   handledTaskTypes?: () => readonly string[];
+  /** The people this Mind knows (interactions are recorded with their messages). */
+  relationships: RelationshipStore;
+  /** Where this Mind lives and talks. */
+  environments: EnvironmentStore;
+  /** Writes that commit together: a message and the interaction it records. */
+  unitOfWork: UnitOfWork;
 }
 
 export interface SaveResult {
@@ -67,6 +79,12 @@ export class Mind {
   readonly tasks: TaskManager;
   /** Recurring schedules: each cron slot enqueues one task. */
   readonly schedules: ScheduleManager;
+  /** This Mind's retention policy: an override of the home's defaults, kept in its file. */
+  readonly retention: MindRetention;
+  /** The people this Mind knows, by email: every message from a user counts an interaction. */
+  readonly relationships: RelationshipManager;
+  /** Where this Mind lives and talks, by id or name: messages mark them active, `visit` counts visits. */
+  readonly environments: EnvironmentManager;
   readonly file: string;
   private doc: MindDocument;
   /** The document as last read from or written to disk: the base for conflict detection. */
@@ -86,7 +104,15 @@ export class Mind {
     this.doc = clone(document);
     this.base = clone(base);
     this.file = deps.documents.pathFor(this.gmid);
-    this.conversation = new ConversationManager(this.gmid, deps.messages, deps.clock, deps.maxMessageBytes);
+    this.conversation = new ConversationManager(
+      this.gmid,
+      deps.messages,
+      deps.clock,
+      deps.maxMessageBytes,
+      deps.unitOfWork,
+    );
+    this.relationships = new RelationshipManager(this.gmid, deps.relationships);
+    this.environments = new EnvironmentManager(this.gmid, deps.environments, deps.unitOfWork, deps.clock);
     this.concerns = new ConcernManager(this.gmid, deps.concerns, deps.clock);
     this.tasks = new TaskManager(
       this.gmid,
@@ -97,6 +123,7 @@ export class Mind {
       deps.onTaskEnqueued,
     );
     this.schedules = new ScheduleManager(this.gmid, deps.schedules, deps.clock);
+    this.retention = new MindRetention(this);
     // The Mind file keeps counts of its memories (never the memories): saved with the next save().
     this.memory = new MemoryManager(this.gmid, deps.memory, deps.clock, {
       ...deps.memoryOptions,

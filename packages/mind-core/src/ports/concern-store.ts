@@ -74,11 +74,31 @@ export interface ConcernQuery extends ConcernFilter {
   cursor?: string | null;
 }
 
+/** A check of a concern that fired: one per (concernId, checkAt), whoever fired it. */
+export interface ConcernFire {
+  concernId: string;
+  mindId: string;
+  userEmail: string | null;
+  /** the check time that fired (the concern's nextCheckAt when it fired) */
+  checkAt: EpochMs;
+  firedAt: EpochMs;
+  /** the follow-up task enqueued for it, if any */
+  taskId: string | null;
+}
+
+/** Where `due` continues: strictly after this (nextCheckAt, id). */
+export interface DuePosition {
+  nextCheckAt: EpochMs;
+  id: string;
+}
+
 /** The statuses a concern must be in for an update to apply (empty or absent: any). */
 export type StatusGuard = readonly ConcernStatus[];
 
 export interface ConcernStore {
   insert(concern: NewConcern): Promise<StoredConcern>;
+  /** All in one transaction; every concern validated before anything is written (one invalid: none written). */
+  insertMany(concerns: readonly NewConcern[]): Promise<StoredConcern[]>;
   get(mindId: string, id: string): Promise<StoredConcern | null>;
   /** A concern by its id alone (ids are unique across minds). */
   findById(id: string): Promise<StoredConcern | null>;
@@ -90,8 +110,26 @@ export interface ConcernStore {
   /** Ordered by (nextCheckAt, id) ascending. */
   list(query: ConcernQuery): Promise<Page<StoredConcern>>;
   count(filter: ConcernFilter): Promise<number>;
-  /** Active concerns of a mind whose next check is at or before `now`, soonest first. */
-  due(mindId: string, now: EpochMs, limit: number): Promise<StoredConcern[]>;
-  /** Marks active or snoozed concerns whose expiresAt has passed as expired; returns how many. */
+  /**
+   * Active concerns of a mind whose next check is at or before `now`, ordered by (nextCheckAt, id)
+   * ascending, at most `limit`; strictly after `after` when given (keyset paging through all of them).
+   */
+  due(mindId: string, now: EpochMs, limit: number, after?: DuePosition | null): Promise<StoredConcern[]>;
+  /** Set-based: snoozed concerns of a mind whose nextCheckAt <= now become active; returns how many. */
+  wake(mindId: string, now: EpochMs): Promise<number>;
+  /** Set-based: active or snoozed concerns whose expiresAt <= now become expired; returns how many. */
   expire(mindId: string, now: EpochMs): Promise<number>;
+  /**
+   * Records that check `checkAt` of the concern fired. Unique per (concernId, checkAt): returns false
+   * and writes nothing when that check was recorded already. Call it in the same unit of work as the
+   * concern's update and the follow-up task.
+   */
+  recordFire(fire: ConcernFire): Promise<boolean>;
+  /** The fires of these concerns (of one mind), oldest check first (then by concern id). */
+  fires(mindId: string, concernIds: readonly string[]): Promise<ConcernFire[]>;
+  /**
+   * How many fires for (mind, user) happened at or after `since` (the per-user hourly rate limit).
+   * userEmail null counts the fires of concerns with no user.
+   */
+  countFires(mindId: string, userEmail: string | null, since: EpochMs): Promise<number>;
 }

@@ -15,6 +15,8 @@ export interface EnvironmentRecord {
   createdAt: EpochMs;
   updatedAt: EpochMs;
   lastActiveAt: EpochMs | null;
+  /** How many times the Mind visited it (`recordVisit`); messages mark it active without counting. */
+  visitCount: number;
 }
 
 export interface EnvironmentInput {
@@ -33,6 +35,9 @@ export interface EnvironmentStore {
   findByName(mindId: string, name: string): Promise<EnvironmentRecord | null>;
   /** Most recently active first. */
   list(mindId: string): Promise<EnvironmentRecord[]>;
+  /** Sets lastActiveAt (and updatedAt) to `at`; false when there is no such environment. */
   markActive(mindId: string, id: string, at: EpochMs): Promise<boolean>;
+  /** A visit: marks it active at `at` (as markActive) and adds one to visitCount; null when there is none. */
+  recordVisit(mindId: string, id: string, at: EpochMs): Promise<EnvironmentRecord | null>;
   remove(mindId: string, id: string): Promise<boolean>;
 }

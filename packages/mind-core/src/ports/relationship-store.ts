@@ -34,8 +34,12 @@ export interface RelationshipInput {
 export interface RelationshipStore {
   upsert(rel: RelationshipInput): Promise<RelationshipRecord>;
   get(mindId: string, userEmail: string): Promise<RelationshipRecord | null>;
-  /** Increments interactionCount and sets first/last interaction times (creates the row if new). */
-  recordInteraction(mindId: string, userEmail: string, at: EpochMs): Promise<RelationshipRecord>;
+  /**
+   * Adds `count` interactions (default 1, a positive integer) that happened up to `at`: increments
+   * interactionCount by `count`, moves firstInteractionAt back and lastInteractionAt forward to `at`
+   * when it is earlier / later (creates the row, as a `user` with trust 0.5, if new).
+   */
+  recordInteraction(mindId: string, userEmail: string, at: EpochMs, count?: number): Promise<RelationshipRecord>;
   /** Most recent interaction first (never-interacted last). */
   list(query: { mindId: string; limit: number; cursor?: string | null }): Promise<Page<RelationshipRecord>>;
   remove(mindId: string, userEmail: string): Promise<boolean>;

@@ -71,6 +71,12 @@ export interface ClaimOptions {
   mindIds?: readonly string[];
   /** Only tasks of these types (the ones with a handler). Absent: any type. */
   types?: readonly string[];
+  /**
+   * Per-Mind limits: only tasks of these Minds, and at most this many of each (the Mind's free
+   * slots), so a busy Mind never takes the others' share of one claim. A Mind given 0 takes
+   * nothing. With `mindIds` too, only the Minds in both. Absent: no per-Mind limit.
+   */
+  perMind?: Readonly<Record<string, number>>;
 }
 
 /** The proof of a running attempt: the task and the token its claim received. */
@@ -99,7 +105,8 @@ export interface TaskStore {
    * Leases up to `limit` runnable tasks in one atomic step: pending ones whose runAt has come, and
    * running ones whose lease expired (their worker died; that attempt counted — a task out of
    * attempts becomes `dead` instead). Each gets status running, a fresh lease token,
-   * leaseExpiresAt = now + leaseMs and attempts + 1. Highest priority first, then oldest runAt, then id.
+   * leaseExpiresAt = now + leaseMs and attempts + 1. Highest priority first, then oldest runAt, then id;
+   * with `perMind`, the first ones in that order that keep each Mind within its limit.
    */
   claim(options: ClaimOptions): Promise<StoredTask[]>;
   /** Extends a lease; false (and nothing written) if the token no longer holds the task. */
@@ -111,6 +118,16 @@ export interface TaskStore {
    * (nothing written) where its token no longer held the task. See `completeTask` for one.
    */
   completeMany(items: readonly TaskCompletion[], now: EpochMs): Promise<Array<StoredTask | null>>;
+  /**
+   * `completeMany(items, now)` and then `claim(claim)`, in one transaction: a worker that finished
+   * some tasks and takes the next ones pays one commit for both. All is checked before anything is
+   * written; if either fails, nothing is written.
+   */
+  completeAndClaim(
+    items: readonly TaskCompletion[],
+    now: EpochMs,
+    claim: ClaimOptions,
+  ): Promise<{ completed: Array<StoredTask | null>; claimed: StoredTask[] }>;
   /**
    * Records a failed attempt: back to pending at `retryAt`, or `dead` once attempts reached
    * maxAttempts. Null (nothing written) if the token no longer holds the task.

@@ -15,6 +15,8 @@ export type GenesisErrorCode =
   | 'SAVE_CONFLICT'
   | 'CONCERN_NOT_FOUND'
   | 'MEMORY_NOT_FOUND'
+  | 'RELATIONSHIP_NOT_FOUND'
+  | 'ENVIRONMENT_NOT_FOUND'
   | 'INVALID_TRANSITION'
   | 'INVALID_CONFIG'
   // tasks and the daemon

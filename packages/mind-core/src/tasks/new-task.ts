@@ -102,9 +102,32 @@ export interface CheckedClaim {
   mindIds: string[] | undefined;
   /** Only tasks of these types, or of any type when absent. */
   types: string[] | undefined;
+  /**
+   * Per-Mind limits, each from 1 to `limit` (Minds given 0, or left out by `mindIds`, dropped), in
+   * the order given; `mindIds` is then their Minds. Undefined: no per-Mind limit.
+   */
+  perMind: Array<{ mindId: string; limit: number }> | undefined;
 }
 
-/** Claim options as every TaskStore checks them; null when the claim can take nothing (no Minds or no types). */
+/** The per-Mind limits of a claim: a plain object of Mind id → non-negative integer. */
+function perMindLimits(value: unknown, limit: number, mindIds: string[] | undefined): CheckedClaim['perMind'] {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalidInput('perMind', `must be an object of Mind id → tasks at most, got ${shown(value)}`);
+  }
+  const only = mindIds === undefined ? undefined : new Set(mindIds);
+  const limits: Array<{ mindId: string; limit: number }> = [];
+  for (const [mindId, most] of Object.entries(value as Record<string, unknown>)) {
+    const n = count(most, `perMind.${mindId}`);
+    if (n > 0 && (only === undefined || only.has(mindId))) limits.push({ mindId, limit: Math.min(n, limit) });
+  }
+  return limits;
+}
+
+/**
+ * Claim options as every TaskStore checks them; null when the claim can take nothing (no Minds, no
+ * types, or no Mind with a free slot).
+ */
 export function checkClaim(options: ClaimOptions): CheckedClaim | null {
   const owner = nonEmptyText(options.owner, 'owner', 200);
   const now = epochMs(options.now, 'now');
@@ -112,8 +135,28 @@ export function checkClaim(options: ClaimOptions): CheckedClaim | null {
   const leaseUntil = now + count(options.leaseMs, 'leaseMs');
   const mindIds = options.mindIds === undefined ? undefined : stringList(options.mindIds, 'mindIds');
   const types = options.types === undefined ? undefined : stringList(options.types, 'types');
-  if (mindIds?.length === 0 || types?.length === 0) return null;
-  return { owner, now, limit, leaseUntil, mindIds, types };
+  const perMind = perMindLimits(options.perMind, limit, mindIds);
+  if (mindIds?.length === 0 || types?.length === 0 || perMind?.length === 0) return null;
+  return { owner, now, limit, leaseUntil, mindIds: perMind ? perMind.map((m) => m.mindId) : mindIds, types, perMind };
+}
+
+/**
+ * The batch of a claim out of its runnable tasks, given in claim order: the first `limit` of them
+ * that keep each Mind within its per-Mind limit (when the claim has them).
+ */
+export function withinClaimLimits<T extends { mindId: string }>(ordered: readonly T[], claim: CheckedClaim): T[] {
+  const room = claim.perMind ? new Map(claim.perMind.map((m) => [m.mindId, m.limit])) : undefined;
+  const batch: T[] = [];
+  for (const task of ordered) {
+    if (batch.length >= claim.limit) break;
+    if (room) {
+      const left = room.get(task.mindId) ?? 0;
+      if (left <= 0) continue;
+      room.set(task.mindId, left - 1);
+    }
+    batch.push(task);
+  }
+  return batch;
 }
 
 /** A lease as every TaskStore checks it: the `{ id, token }` a claim returned. */

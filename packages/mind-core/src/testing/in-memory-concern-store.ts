@@ -1,9 +1,10 @@
 import { checkConcernPatch, newConcernRow } from '../concerns/new-concern';
-import { CONCERN_STATUSES, type StatusGuard } from '../ports/concern-store';
+import { CONCERN_STATUSES, type ConcernFire, type DuePosition, type StatusGuard } from '../ports/concern-store';
 import type { ConcernFilter, ConcernPatch, ConcernQuery, ConcernStore } from '../ports/concern-store';
 import type { NewConcern, StoredConcern } from '../ports/concern-store';
 import type { EpochMs, Page } from '../ports/page';
 import { invalidInput } from '../shared/errors';
+import { checkConcernFire, checkDueAfter } from '../concerns/new-concern';
 import { epochMs, nonEmptyText, oneOf, parseLimit } from '../shared/validation';
 import { copy, jsonCopy, keysetPage, metadataCopy, newId, InMemoryStore } from './in-memory-state';
 
@@ -19,6 +20,19 @@ export class InMemoryConcernStore extends InMemoryStore implements ConcernStore 
     row.metadata = metadataCopy(row.metadata);
     this.state.concerns.push(row);
     return copy(row);
+  }
+
+  async insertMany(concerns: readonly NewConcern[]): Promise<StoredConcern[]> {
+    if (!Array.isArray(concerns)) throw invalidInput('concerns', 'must be an array');
+    // Every row is built and checked before any is stored: one invalid concern and none is written.
+    const now = this.clock.now();
+    const rows = concerns.map((c) => {
+      const row = newConcernRow(c, newId(), now);
+      row.metadata = metadataCopy(row.metadata);
+      return row;
+    });
+    this.state.concerns.push(...rows);
+    return rows.map(copy);
   }
 
   async get(mindId: string, id: string): Promise<StoredConcern | null> {
@@ -55,15 +69,36 @@ export class InMemoryConcernStore extends InMemoryStore implements ConcernStore 
     return this.matching(filter).length;
   }
 
-  async due(mindId: string, now: EpochMs, limit: number): Promise<StoredConcern[]> {
+  async due(mindId: string, now: EpochMs, limit: number, after?: DuePosition | null): Promise<StoredConcern[]> {
     nonEmptyText(mindId, 'mindId');
     epochMs(now, 'now');
     parseLimit(limit);
+    const from = checkDueAfter(after);
     return this.state.concerns
-      .filter((c) => c.mindId === mindId && c.status === 'active' && c.nextCheckAt <= now)
+      .filter(
+        (c) =>
+          c.mindId === mindId &&
+          c.status === 'active' &&
+          c.nextCheckAt <= now &&
+          (from === null || c.nextCheckAt > from.nextCheckAt || (c.nextCheckAt === from.nextCheckAt && c.id > from.id)),
+      )
       .sort((a, b) => a.nextCheckAt - b.nextCheckAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
       .slice(0, limit)
       .map(copy);
+  }
+
+  async wake(mindId: string, now: EpochMs): Promise<number> {
+    nonEmptyText(mindId, 'mindId');
+    epochMs(now, 'now');
+    let changed = 0;
+    for (const c of this.state.concerns) {
+      if (c.mindId === mindId && c.status === 'snoozed' && c.nextCheckAt <= now) {
+        c.status = 'active';
+        c.updatedAt = now;
+        changed++;
+      }
+    }
+    return changed;
   }
 
   async expire(mindId: string, now: EpochMs): Promise<number> {
@@ -82,6 +117,31 @@ export class InMemoryConcernStore extends InMemoryStore implements ConcernStore 
       }
     }
     return changed;
+  }
+
+  async recordFire(fire: ConcernFire): Promise<boolean> {
+    const row = checkConcernFire(fire);
+    if (this.state.concernFires.some((f) => f.concernId === row.concernId && f.checkAt === row.checkAt)) return false;
+    this.state.concernFires.push(row);
+    return true;
+  }
+
+  async fires(mindId: string, concernIds: readonly string[]): Promise<ConcernFire[]> {
+    nonEmptyText(mindId, 'mindId');
+    if (!Array.isArray(concernIds)) throw invalidInput('concernIds', 'must be an array');
+    const wanted = new Set(concernIds.map((id) => nonEmptyText(id, 'concernIds')));
+    return this.state.concernFires
+      .filter((f) => f.mindId === mindId && wanted.has(f.concernId))
+      .sort((a, b) => a.checkAt - b.checkAt || (a.concernId < b.concernId ? -1 : a.concernId > b.concernId ? 1 : 0))
+      .map(copy);
+  }
+
+  async countFires(mindId: string, userEmail: string | null, since: EpochMs): Promise<number> {
+    nonEmptyText(mindId, 'mindId');
+    epochMs(since, 'since');
+    if (userEmail !== null) nonEmptyText(userEmail, 'userEmail');
+    return this.state.concernFires.filter((f) => f.mindId === mindId && f.userEmail === userEmail && f.firedAt >= since)
+      .length;
   }
 
   private matching(filter: ConcernFilter): StoredConcern[] {

@@ -35,6 +35,7 @@ export class InMemoryEnvironmentStore extends InMemoryStore implements Environme
       createdAt: now,
       updatedAt: now,
       lastActiveAt: null,
+      visitCount: 0,
     };
     this.state.environments.push(row);
     return copy(row);
@@ -71,6 +72,14 @@ export class InMemoryEnvironmentStore extends InMemoryStore implements Environme
     if (!row) return false;
     Object.assign(row, { lastActiveAt: at, updatedAt: at });
     return true;
+  }
+
+  async recordVisit(mindId: string, id: string, at: EpochMs): Promise<EnvironmentRecord | null> {
+    epochMs(at, 'at');
+    const row = this.state.environments.find((e) => e.id === id && e.mindId === mindId);
+    if (!row) return null;
+    Object.assign(row, { lastActiveAt: at, updatedAt: at, visitCount: row.visitCount + 1 });
+    return copy(row);
   }
 
   async remove(mindId: string, id: string): Promise<boolean> {

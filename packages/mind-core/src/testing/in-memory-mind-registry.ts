@@ -6,6 +6,7 @@ import { copy, keysetPage, InMemoryStore } from './in-memory-state';
 /** The tables whose rows belong to a mind through mindId (deleted with it; the fires of its schedules go too). */
 const OWNED = [
   'messages',
+  'concernFires',
   'concerns',
   'tasks',
   'environments',

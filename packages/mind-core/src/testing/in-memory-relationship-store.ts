@@ -1,7 +1,7 @@
 import type { EpochMs, Page } from '../ports/page';
 import { RELATIONSHIP_TYPES } from '../ports/relationship-store';
 import type { RelationshipRecord, RelationshipStore, RelationshipInput } from '../ports/relationship-store';
-import { epochMs, nonEmptyText, oneOf, unitInterval } from '../shared/validation';
+import { epochMs, nonEmptyText, oneOf, parseLimit, unitInterval } from '../shared/validation';
 import { copy, keysetPage, metadataCopy, newId, InMemoryStore } from './in-memory-state';
 
 /**
@@ -27,10 +27,11 @@ export class InMemoryRelationshipStore extends InMemoryStore implements Relation
     return row ? copy(row) : null;
   }
 
-  async recordInteraction(mindId: string, userEmail: string, at: EpochMs): Promise<RelationshipRecord> {
+  async recordInteraction(mindId: string, userEmail: string, at: EpochMs, count = 1): Promise<RelationshipRecord> {
     epochMs(at, 'at');
+    parseLimit(count, 'count', Number.MAX_SAFE_INTEGER);
     const { row, now } = this.ensure(mindId, userEmail);
-    row.interactionCount += 1;
+    row.interactionCount += count;
     if (row.firstInteractionAt === null || row.firstInteractionAt > at) row.firstInteractionAt = at;
     if (row.lastInteractionAt === null || row.lastInteractionAt < at) row.lastInteractionAt = at;
     row.updatedAt = now;

@@ -1,5 +1,5 @@
 import type { Clock } from '../ports/clock';
-import type { StoredConcern } from '../ports/concern-store';
+import type { ConcernFire, StoredConcern } from '../ports/concern-store';
 import type { EnvironmentRecord } from '../ports/environment-store';
 import type { StoredMessage } from '../ports/message-store';
 import type { MindLease } from '../ports/mind-lease-store';
@@ -20,6 +20,8 @@ import { jsonValue, parseLimit } from '../shared/validation';
 export interface InMemoryState {
   messages: StoredMessage[];
   concerns: StoredConcern[];
+  /** The concern checks fired, one per (concernId, checkAt). */
+  concernFires: ConcernFire[];
   tasks: StoredTask[];
   minds: RegisteredMind[];
   environments: EnvironmentRecord[];
@@ -42,6 +44,7 @@ export function createInMemoryState(): InMemoryState {
   return {
     messages: [],
     concerns: [],
+    concernFires: [],
     tasks: [],
     minds: [],
     environments: [],

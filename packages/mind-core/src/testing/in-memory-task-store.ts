@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { checkClaim, checkCompletions, checkLease, newTaskRows } from '../tasks/new-task';
+import { checkClaim, checkCompletions, checkLease, newTaskRows, withinClaimLimits } from '../tasks/new-task';
 import type { EpochMs, Page } from '../ports/page';
 import { TASK_STATUSES } from '../ports/task-store';
 import type { ClaimOptions, NewTask, StoredTask, TaskFilter, TaskLease, TaskQuery } from '../ports/task-store';
@@ -71,7 +71,7 @@ export class InMemoryTaskStore extends InMemoryStore implements TaskStore {
   async claim(options: ClaimOptions): Promise<StoredTask[]> {
     const claim = checkClaim(options);
     if (claim === null) return [];
-    const { owner, now, limit, leaseUntil, mindIds, types } = claim;
+    const { owner, now, leaseUntil, mindIds, types } = claim;
     const eligible = (t: StoredTask) =>
       (mindIds === undefined || mindIds.includes(t.mindId)) && (types === undefined || types.includes(t.type));
     const expired = (t: StoredTask) => t.status === 'running' && t.leaseExpiresAt !== null && t.leaseExpiresAt <= now;
@@ -80,10 +80,12 @@ export class InMemoryTaskStore extends InMemoryStore implements TaskStore {
     for (const t of this.state.tasks.filter((x) => eligible(x) && expired(x) && x.attempts >= x.maxAttempts)) {
       Object.assign(t, { status: 'dead', ...NO_LEASE, finishedAt: now, updatedAt: now, lastError: LEASE_EXPIRED });
     }
-    const claimed = this.state.tasks
-      .filter((t) => eligible(t) && ((t.status === 'pending' && t.runAt <= now) || expired(t)))
-      .sort(byPriority)
-      .slice(0, limit);
+    const claimed = withinClaimLimits(
+      this.state.tasks
+        .filter((t) => eligible(t) && ((t.status === 'pending' && t.runAt <= now) || expired(t)))
+        .sort(byPriority),
+      claim,
+    );
     for (const t of claimed) {
       Object.assign(t, {
         status: 'running',
@@ -117,6 +119,18 @@ export class InMemoryTaskStore extends InMemoryStore implements TaskStore {
   async completeMany(items: readonly TaskCompletion[], now: EpochMs): Promise<Array<StoredTask | null>> {
     // Checked before anything is written: one bad item and none is completed.
     return this.succeed(checkCompletions(items, now, jsonCopy), now);
+  }
+
+  async completeAndClaim(
+    items: readonly TaskCompletion[],
+    now: EpochMs,
+    claim: ClaimOptions,
+  ): Promise<{ completed: Array<StoredTask | null>; claimed: StoredTask[] }> {
+    // Checked before anything is written, then both at once (nothing else runs in between).
+    const completions = checkCompletions(items, now, jsonCopy);
+    checkClaim(claim);
+    const completed = this.succeed(completions, now);
+    return { completed, claimed: await this.claim(claim) };
   }
 
   async fail(lease: TaskLease, error: string, now: EpochMs, retryAt: EpochMs): Promise<StoredTask | null> {

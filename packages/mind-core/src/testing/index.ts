@@ -16,6 +16,8 @@ export { InMemoryRelationshipStore } from './in-memory-relationship-store';
 export { InMemoryRecordStore } from './in-memory-record-store';
 export { InMemoryScheduleStore } from './in-memory-schedule-store';
 export { InMemoryMindLeaseStore } from './in-memory-mind-lease-store';
+export { InMemoryRetentionStore } from './in-memory-retention-store';
+export { InMemoryMessageArchive } from './in-memory-message-archive';
 export { InMemoryUnitOfWork, createInMemoryStores } from './in-memory-unit-of-work';
 export { InMemoryMemoryStore, createInMemoryMemoryBackend, cosineSimilarity } from './in-memory-memory-store';
 export { InMemoryMindDocumentStore } from './in-memory-document-store';

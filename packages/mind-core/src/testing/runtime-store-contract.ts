@@ -1,6 +1,7 @@
 import type { LeaseClaim } from '../ports/mind-lease-store';
 import type { Page } from '../ports/page';
 import type { ScheduleInput, StoredSchedule } from '../ports/schedule-store';
+import type { StoredTask } from '../ports/task-store';
 import type { FakeClock } from './fake-clock';
 import { allPages, keysetOrder, MIND, OTHER, storesOf } from './store-contract-support';
 import type { StoreContractTarget } from './store-contract-support';
@@ -40,7 +41,7 @@ const byNextRun = (rows: StoredSchedule[]): string[] =>
  * The behaviour every implementation of the runtime's SQL-tier ports (schedules with their fire
  * slots, Mind leases) must have, including how they take part in a unit of work and in a Mind's
  * removal: run it on the in-memory stores, SQLite and PostgreSQL. Uses jest's `describe`/`it`/`expect`.
- * Of the task port it uses `enqueue` only.
+ * Of the task port: claims with per-Mind limits (the rest of it is in the store contract).
  */
 export function defineRuntimeStoreContract(target: StoreContractTarget): void {
   const withStores = storesOf(target);
@@ -406,6 +407,205 @@ export function defineRuntimeStoreContract(target: StoreContractTarget): void {
           ).rejects.toBe(boom);
           expect(await s.mindLeases.get(MIND)).toBeNull();
           expect((await s.mindLeases.acquire(claimOf('daemon-b'), clock.now(), LEASE)).acquired).toBe(true);
+        }),
+      );
+    });
+
+    describe('task claims with per-Mind limits', () => {
+      const THIRD = 'GMD-2026-0000-0003';
+      const claimer = (now: number, owner = 'w') => ({ owner, now, leaseMs: 1000 });
+      const ids = (tasks: StoredTask[]) => tasks.map((t) => t.id);
+      const per = (tasks: StoredTask[]) =>
+        tasks.reduce<Record<string, number>>((n, t) => ({ ...n, [t.mindId]: (n[t.mindId] ?? 0) + 1 }), {});
+
+      it(
+        'takes at most the given number of tasks of each Mind: a busy Mind never takes the slots of the others',
+        withStores(async ({ s, clock }) => {
+          const now = clock.now();
+          // The busy Mind's tasks all come first in claim order (higher priority, older).
+          const busy = await s.tasks.enqueueMany(
+            Array.from({ length: 10 }, (_, i) => ({ mindId: MIND, type: 'busy', priority: 5, runAt: now - 100 + i })),
+          );
+          const other = await s.tasks.enqueueMany(
+            Array.from({ length: 3 }, (_, i) => ({ mindId: OTHER, type: 'quiet', runAt: now - 50 + i })),
+          );
+          await s.tasks.enqueue({ mindId: THIRD, type: 'quiet', runAt: now });
+
+          const first = await s.tasks.claim({ ...claimer(now), limit: 8, perMind: { [MIND]: 2, [OTHER]: 2 } });
+          // Each Mind's first tasks in claim order, the batch in claim order; THIRD was not asked for.
+          expect(ids(first)).toEqual([busy[0]!.task.id, busy[1]!.task.id, other[0]!.task.id, other[1]!.task.id]);
+          for (const t of first) expect(t).toMatchObject({ status: 'running', attempts: 1, leaseOwner: 'w' });
+
+          // One slot left for MIND, none for OTHER: one more of MIND, however many the claim may take.
+          const second = await s.tasks.claim({ ...claimer(now), limit: 8, perMind: { [MIND]: 1, [OTHER]: 0 } });
+          expect(ids(second)).toEqual([busy[2]!.task.id]);
+          // Without limits the busy Mind takes the whole batch (the reason for them).
+          const plain = await s.tasks.claim({ ...claimer(now), limit: 3, mindIds: [MIND, OTHER, THIRD] });
+          expect(per(plain)).toEqual({ [MIND]: 3 });
+          // Every Mind full: nothing is claimed and nothing changes.
+          expect(await s.tasks.claim({ ...claimer(now), limit: 8, perMind: { [MIND]: 0, [OTHER]: 0 } })).toEqual([]);
+          expect(await s.tasks.claim({ ...claimer(now), limit: 8, perMind: {} })).toEqual([]);
+          expect(await s.tasks.counts()).toMatchObject({ running: 8, pending: 6 });
+        }),
+      );
+
+      it(
+        'keeps the overall limit and the claim order across Minds, and each Mind within its own limit',
+        withStores(async ({ s, clock }) => {
+          const now = clock.now();
+          // Priorities interleave the Minds: MIND 9, 7, 5, 3; OTHER 8, 6, 4; THIRD 1.
+          for (const [mindId, priorities] of [
+            [MIND, [9, 7, 5, 3]],
+            [OTHER, [8, 6, 4]],
+            [THIRD, [1]],
+          ] as const) {
+            await s.tasks.enqueueMany(priorities.map((priority) => ({ mindId, type: 't', priority, runAt: now })));
+          }
+          const perMind = { [MIND]: 2, [OTHER]: 3, [THIRD]: 5 };
+          const batch = await s.tasks.claim({ ...claimer(now), limit: 4, perMind });
+          expect(batch.map((t) => t.priority)).toEqual([9, 8, 7, 6]);
+          const next = await s.tasks.claim({
+            ...claimer(now),
+            limit: 10,
+            perMind: { [MIND]: 1, [OTHER]: 1, [THIRD]: 5 },
+          });
+          expect(next.map((t) => [t.mindId, t.priority])).toEqual([
+            [MIND, 5],
+            [OTHER, 4],
+            [THIRD, 1],
+          ]);
+          // A limit above the batch size is the batch size; only due tasks count.
+          await s.tasks.enqueue({ mindId: OTHER, type: 't', priority: 99, runAt: now + 60_000 });
+          const rest = await s.tasks.claim({ ...claimer(now), limit: 1, perMind: { [MIND]: 50, [OTHER]: 50 } });
+          expect(rest.map((t) => [t.mindId, t.priority])).toEqual([[MIND, 3]]);
+          expect(await s.tasks.claim({ ...claimer(now), limit: 5, perMind: { [OTHER]: 5 } })).toEqual([]);
+        }),
+      );
+
+      it(
+        'counts the expired leases of a Mind within its limit, and buries those out of attempts',
+        withStores(async ({ s, clock }) => {
+          const now = clock.now();
+          const { task: lost } = await s.tasks.enqueue({ mindId: MIND, type: 'crashy', priority: 9, runAt: now });
+          const { task: spent } = await s.tasks.enqueue({
+            mindId: MIND,
+            type: 'crashy',
+            priority: 9,
+            runAt: now,
+            maxAttempts: 1,
+          });
+          const { task: theirs } = await s.tasks.enqueue({ mindId: OTHER, type: 'crashy', priority: 9, runAt: now });
+          expect(await s.tasks.claim({ owner: 'dead', now, leaseMs: 100, limit: 3 })).toHaveLength(3);
+          const pending = await s.tasks.enqueueMany(
+            Array.from({ length: 3 }, () => ({ mindId: MIND, type: 'fresh', runAt: now })),
+          );
+
+          const later = now + 100;
+          const [retaken, ...more] = await s.tasks.claim({ ...claimer(later, 'w2'), limit: 5, perMind: { [MIND]: 2 } });
+          // MIND's expired lease with attempts left first (priority 9), then one due task: 2 in all.
+          expect(retaken).toMatchObject({ id: lost.id, status: 'running', attempts: 2, leaseOwner: 'w2' });
+          expect(ids(more)).toEqual([pending[0]!.task.id]);
+          expect(await s.tasks.get(spent.id)).toMatchObject({ status: 'dead', attempts: 1, leaseToken: null });
+          // OTHER's expired lease is not this claim's: untouched.
+          expect(await s.tasks.get(theirs.id)).toMatchObject({ status: 'running', leaseOwner: 'dead' });
+        }),
+      );
+
+      it(
+        'applies mindIds and types together with the limits',
+        withStores(async ({ s, clock }) => {
+          const now = clock.now();
+          for (const mindId of [MIND, OTHER]) {
+            await s.tasks.enqueueMany(['a', 'b', 'a', 'b'].map((type) => ({ mindId, type, runAt: now })));
+          }
+          const perMind = { [MIND]: 2, [OTHER]: 2 };
+          const onlyOther = await s.tasks.claim({ ...claimer(now), limit: 10, perMind, mindIds: [OTHER, THIRD] });
+          expect(per(onlyOther)).toEqual({ [OTHER]: 2 });
+          // OTHER's first two (a, b) are running: of type b, MIND has two left and OTHER one.
+          const onlyB = await s.tasks.claim({ ...claimer(now), limit: 10, perMind, types: ['b'] });
+          expect(onlyB.map((t) => [t.mindId, t.type])).toEqual([
+            [MIND, 'b'],
+            [MIND, 'b'],
+            [OTHER, 'b'],
+          ]);
+          expect(await s.tasks.claim({ ...claimer(now), limit: 10, perMind, mindIds: [] })).toEqual([]);
+        }),
+      );
+
+      it(
+        'hands each task to one claimer when several claim with limits at once',
+        withStores(async ({ s, clock }) => {
+          const now = clock.now();
+          for (const mindId of [MIND, OTHER, THIRD]) {
+            await s.tasks.enqueueMany(Array.from({ length: 8 }, (_, i) => ({ mindId, type: `t${i}`, runAt: now })));
+          }
+          const perMind = { [MIND]: 2, [OTHER]: 2, [THIRD]: 2 };
+          const batches = await Promise.all(
+            Array.from({ length: 5 }, (_, i) => s.tasks.claim({ ...claimer(now, `w${i}`), limit: 6, perMind })),
+          );
+          for (const batch of batches) for (const n of Object.values(per(batch))) expect(n).toBeLessThanOrEqual(2);
+          const claimed = batches.flat();
+          expect(new Set(ids(claimed)).size).toBe(claimed.length);
+          expect(await s.tasks.count({ status: 'running' })).toBe(claimed.length);
+          expect(claimed.length).toBeGreaterThanOrEqual(6);
+        }),
+      );
+
+      it(
+        'completes and claims in one step: refused completions change nothing, and bad input writes nothing',
+        withStores(async ({ s, clock }) => {
+          const now = clock.now();
+          await s.tasks.enqueueMany(
+            Array.from({ length: 5 }, (_, i) => ({ mindId: MIND, type: 't', runAt: now - 10 + i })),
+          );
+          const [a, b] = await s.tasks.claim({ ...claimer(now), limit: 2, perMind: { [MIND]: 2 } });
+          const lease = (t: StoredTask) => ({ id: t.id, token: t.leaseToken! });
+          const stale = { id: b!.id, token: 'not-the-token' };
+          const later = now + 10;
+          const { completed, claimed } = await s.tasks.completeAndClaim(
+            [
+              { lease: lease(a!), result: { ok: 1 } },
+              { lease: stale, result: null },
+            ],
+            later,
+            { ...claimer(later, 'w2'), limit: 5, perMind: { [MIND]: 2 } },
+          );
+          expect(completed).toEqual([
+            expect.objectContaining({ id: a!.id, status: 'succeeded', result: { ok: 1 } }),
+            null,
+          ]);
+          // The claim comes after the completions, with its own limits: 2 of MIND, in claim order.
+          expect(claimed.map((t) => t.runAt)).toEqual([now - 8, now - 7]);
+          expect(await s.tasks.get(b!.id)).toMatchObject({ status: 'running', leaseToken: b!.leaseToken });
+
+          // Bad claim options: the completion is not written either.
+          await expect(
+            s.tasks.completeAndClaim([{ lease: lease(b!), result: null }], later, { ...claimer(later), limit: 0 }),
+          ).rejects.toMatchObject({ field: 'limit' });
+          await expect(
+            s.tasks.completeAndClaim([{ lease: lease(b!), result: () => 1 }], later, { ...claimer(later), limit: 1 }),
+          ).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+          expect(await s.tasks.get(b!.id)).toMatchObject({ status: 'running' });
+          expect(await s.tasks.counts(MIND)).toMatchObject({ succeeded: 1, running: 3, pending: 1 });
+        }),
+      );
+
+      it(
+        'refuses per-Mind limits that are not an object of non-negative integers, naming the field',
+        withStores(async ({ s, clock }) => {
+          const opts = { ...claimer(clock.now()), limit: 5 };
+          for (const perMind of [[MIND], 'x', null]) {
+            await expect(s.tasks.claim({ ...opts, perMind: perMind as never })).rejects.toMatchObject({
+              code: 'INVALID_INPUT',
+              field: 'perMind',
+            });
+          }
+          for (const bad of [-1, 1.5, '2']) {
+            await expect(s.tasks.claim({ ...opts, perMind: { [MIND]: bad as never } })).rejects.toMatchObject({
+              code: 'INVALID_INPUT',
+              field: `perMind.${MIND}`,
+            });
+          }
         }),
       );
     });

@@ -1,3 +1,4 @@
+import type { StoredConcern } from '../ports/concern-store';
 import type { Page } from '../ports/page';
 import type { TransactionStores } from '../ports/unit-of-work';
 import { completeTask } from '../tasks/new-task';
@@ -555,6 +556,260 @@ export function defineStoreContract(target: StoreContractTarget): void {
               'asc',
             ),
           );
+        }),
+      );
+
+      it(
+        'insertMany stores every concern in one go, and none when one of them is invalid',
+        withStores(async ({ s, clock }) => {
+          const made = await s.concerns.insertMany(
+            Array.from({ length: 3 }, (_, i) => ({
+              mindId: MIND,
+              concernType: 'task' as const,
+              description: `c${i}`,
+              nextCheckAt: t(i),
+              userEmail: i === 1 ? 'a@x.io' : null,
+              metadata: { i },
+            })),
+          );
+          expect(made.map((c) => c.description)).toEqual(['c0', 'c1', 'c2']);
+          expect(made[1]).toMatchObject({
+            status: 'active',
+            userEmail: 'a@x.io',
+            metadata: { i: 1 },
+            createdAt: clock.now(),
+          });
+          expect(new Set(made.map((c) => c.id)).size).toBe(3);
+          for (const c of made) expect(await s.concerns.get(MIND, c.id)).toEqual(c);
+          expect(await s.concerns.insertMany([])).toEqual([]);
+
+          const bad = [
+            { mindId: MIND, concernType: 'task' as const, description: 'fine', nextCheckAt: t(1) },
+            { mindId: MIND, concernType: 'task' as const, description: 'fine too', nextCheckAt: t(2) },
+            { mindId: MIND, concernType: 'task' as const, description: 'bad', nextCheckAt: t(3), severity: 7 },
+          ];
+          await expect(s.concerns.insertMany(bad)).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'severity' });
+          const cyclic: Record<string, unknown> = {};
+          cyclic.self = cyclic;
+          await expect(
+            s.concerns.insertMany([
+              { mindId: MIND, concernType: 'task', description: 'fine', nextCheckAt: t(1) },
+              { mindId: MIND, concernType: 'task', description: 'cyclic', nextCheckAt: t(1), metadata: cyclic },
+            ]),
+          ).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+          expect(await s.concerns.count({ mindId: MIND })).toBe(3);
+        }),
+      );
+
+      it(
+        'due pages through 250 due concerns with `after`: each once, in (nextCheckAt, id) order',
+        withStores(async ({ s }) => {
+          // Many share a check time, so that pages end inside runs of equal nextCheckAt.
+          const rows = await s.concerns.insertMany(
+            Array.from({ length: 260 }, (_, i) => ({
+              mindId: MIND,
+              concernType: 'task' as const,
+              description: `c${i}`,
+              nextCheckAt: i < 250 ? t(i % 7) : t(30),
+              status: i % 50 === 49 ? ('snoozed' as const) : ('active' as const),
+            })),
+          );
+          const due = rows.filter((c) => c.nextCheckAt <= t(10) && c.status === 'active');
+          expect(due).toHaveLength(245);
+          const seen: string[] = [];
+          let after: { nextCheckAt: number; id: string } | null = null;
+          for (let batches = 0; ; batches++) {
+            expect(batches).toBeLessThan(100);
+            const batch: Awaited<ReturnType<typeof s.concerns.due>> = await s.concerns.due(MIND, t(10), 40, after);
+            seen.push(...batch.map((c) => c.id));
+            if (batch.length < 40) break;
+            const last = batch[batch.length - 1]!;
+            after = { nextCheckAt: last.nextCheckAt, id: last.id };
+          }
+          expect(seen).toEqual(
+            keysetOrder(
+              due,
+              (c) => c.nextCheckAt,
+              (c) => c.id,
+              'asc',
+            ),
+          );
+          // Woken, the 5 snoozed ones are due too: all 250, each once.
+          expect(await s.concerns.wake(MIND, t(10))).toBe(5);
+          const all: string[] = [];
+          after = null;
+          for (;;) {
+            const batch: Awaited<ReturnType<typeof s.concerns.due>> = await s.concerns.due(MIND, t(10), 100, after);
+            all.push(...batch.map((c) => c.id));
+            if (batch.length < 100) break;
+            after = { nextCheckAt: batch[99]!.nextCheckAt, id: batch[99]!.id };
+          }
+          expect(all).toHaveLength(250);
+          expect(new Set(all).size).toBe(250);
+          await expect(s.concerns.due(MIND, t(10), 5, { nextCheckAt: -1, id: 'x' })).rejects.toMatchObject({
+            code: 'INVALID_INPUT',
+            field: 'after.nextCheckAt',
+          });
+        }),
+      );
+
+      it(
+        'wake and expire are set-based: they change exactly the rows whose time has come and say how many',
+        withStores(async ({ s, clock }) => {
+          const insert = (description: string, extra: Partial<Parameters<typeof s.concerns.insert>[0]>) =>
+            s.concerns.insert({ mindId: MIND, concernType: 'task', description, nextCheckAt: t(5), ...extra });
+          const early = await insert('snoozed until 2', { status: 'snoozed', nextCheckAt: t(2) });
+          const exact = await insert('snoozed until 4', { status: 'snoozed', nextCheckAt: t(4) });
+          const late = await insert('snoozed until 9', { status: 'snoozed', nextCheckAt: t(9) });
+          const dismissed = await insert('dismissed', { status: 'dismissed', nextCheckAt: t(1) });
+          const other = await s.concerns.insert({
+            mindId: OTHER,
+            concernType: 'task',
+            description: 'other',
+            nextCheckAt: t(1),
+            status: 'snoozed',
+          });
+          const expiring = await insert('expires 3', { expiresAt: t(3) });
+          const snoozedExpiring = await insert('snoozed, expires 4', {
+            status: 'snoozed',
+            nextCheckAt: t(9),
+            expiresAt: t(4),
+          });
+          await insert('expires 20', { expiresAt: t(20) });
+          await insert('resolved, expired', { status: 'resolved', expiresAt: t(1) });
+
+          clock.set(t(4));
+          expect(await s.concerns.expire(MIND, t(4))).toBe(2);
+          expect(await s.concerns.wake(MIND, t(4))).toBe(2);
+          const status = async (mindId: string, id: string) => (await s.concerns.get(mindId, id))?.status;
+          expect(await status(MIND, early.id)).toBe('active');
+          expect(await s.concerns.get(MIND, exact.id)).toMatchObject({ status: 'active', updatedAt: t(4) });
+          expect(await status(MIND, late.id)).toBe('snoozed');
+          expect(await status(MIND, dismissed.id)).toBe('dismissed');
+          expect(await status(OTHER, other.id)).toBe('snoozed');
+          expect(await status(MIND, expiring.id)).toBe('expired');
+          expect(await status(MIND, snoozedExpiring.id)).toBe('expired');
+          // Again at the same time: nothing left to change.
+          expect(await s.concerns.expire(MIND, t(4))).toBe(0);
+          expect(await s.concerns.wake(MIND, t(4))).toBe(0);
+          expect(await s.concerns.count({ mindId: MIND, status: 'expired' })).toBe(2);
+          expect(await s.concerns.count({ mindId: MIND, status: ['active', 'snoozed'] })).toBe(4);
+        }),
+      );
+
+      it(
+        'recordFire records each (concern, check) once; fires lists them oldest first; countFires counts a window',
+        withStores(async ({ s }) => {
+          const [a, b, c] = await s.concerns.insertMany(
+            ['a', 'b', 'c'].map((d) => ({
+              mindId: MIND,
+              concernType: 'health' as const,
+              description: d,
+              nextCheckAt: t(1),
+              userEmail: d === 'c' ? null : 'ann@x.io',
+            })),
+          );
+          const fire = (concern: StoredConcern, checkAt: number, firedAt: number, taskId: string | null = null) => ({
+            concernId: concern.id,
+            mindId: MIND,
+            userEmail: concern.userEmail,
+            checkAt,
+            firedAt,
+            taskId,
+          });
+          expect(await s.concerns.recordFire(fire(a!, t(1), t(1) + 5, 'task-1'))).toBe(true);
+          // The same check again (a second daemon, a restart): refused, nothing written.
+          expect(await s.concerns.recordFire(fire(a!, t(1), t(2), 'task-2'))).toBe(false);
+          expect(await s.concerns.recordFire(fire(a!, t(4), t(4)))).toBe(true);
+          expect(await s.concerns.recordFire(fire(b!, t(2), t(2) + 1))).toBe(true);
+          expect(await s.concerns.recordFire(fire(c!, t(3), t(3)))).toBe(true);
+          await s.concerns.recordFire({ ...fire(a!, t(1), t(1)), mindId: OTHER, concernId: 'elsewhere' });
+
+          expect(await s.concerns.fires(MIND, [a!.id, b!.id])).toEqual([
+            fire(a!, t(1), t(1) + 5, 'task-1'),
+            fire(b!, t(2), t(2) + 1),
+            fire(a!, t(4), t(4)),
+          ]);
+          expect(await s.concerns.fires(MIND, [c!.id, 'no-such-id'])).toEqual([fire(c!, t(3), t(3))]);
+          expect(await s.concerns.fires(OTHER, [a!.id])).toEqual([]);
+          expect(await s.concerns.fires(MIND, [])).toEqual([]);
+
+          expect(await s.concerns.countFires(MIND, 'ann@x.io', t(1))).toBe(3);
+          expect(await s.concerns.countFires(MIND, 'ann@x.io', t(1) + 6)).toBe(2);
+          expect(await s.concerns.countFires(MIND, 'ann@x.io', t(2) + 1)).toBe(2);
+          expect(await s.concerns.countFires(MIND, 'ann@x.io', t(2) + 2)).toBe(1);
+          expect(await s.concerns.countFires(MIND, 'ann@x.io', t(5))).toBe(0);
+          expect(await s.concerns.countFires(MIND, null, 0)).toBe(1);
+          expect(await s.concerns.countFires(MIND, 'bob@x.io', 0)).toBe(0);
+          expect(await s.concerns.countFires(OTHER, 'ann@x.io', 0)).toBe(1);
+
+          await expect(s.concerns.recordFire({ ...fire(a!, t(9), t(9)), checkAt: -5 })).rejects.toMatchObject({
+            code: 'INVALID_INPUT',
+            field: 'checkAt',
+          });
+          await expect(s.concerns.recordFire({ ...fire(a!, t(9), t(9)), concernId: '' })).rejects.toMatchObject({
+            field: 'concernId',
+          });
+          expect(await s.concerns.fires(MIND, [a!.id])).toHaveLength(2);
+        }),
+      );
+
+      it(
+        'a fire recorded in a unit of work that fails is rolled back with the concern update, and can fire then',
+        withStores(async ({ s, unitOfWork }) => {
+          const c = await s.concerns.insert({
+            mindId: MIND,
+            concernType: 'task',
+            description: 'taxes',
+            nextCheckAt: t(1),
+            userEmail: 'ann@x.io',
+          });
+          const fire = {
+            concernId: c.id,
+            mindId: MIND,
+            userEmail: 'ann@x.io',
+            checkAt: t(1),
+            firedAt: t(1),
+            taskId: null,
+          };
+          const boom = new Error('notifier task could not be enqueued');
+          await expect(
+            unitOfWork.run(async (tx) => {
+              expect(await tx.concerns.recordFire(fire)).toBe(true);
+              await tx.concerns.update(MIND, c.id, { nextCheckAt: t(4), followUpCount: 1 });
+              throw boom;
+            }),
+          ).rejects.toBe(boom);
+          expect(await s.concerns.fires(MIND, [c.id])).toEqual([]);
+          expect(await s.concerns.countFires(MIND, 'ann@x.io', 0)).toBe(0);
+          expect(await s.concerns.get(MIND, c.id)).toMatchObject({ nextCheckAt: t(1), followUpCount: 0 });
+
+          const fired = await unitOfWork.run(async (tx) => {
+            if (!(await tx.concerns.recordFire(fire))) return false;
+            await tx.concerns.update(MIND, c.id, { nextCheckAt: t(4), followUpCount: 1 });
+            return true;
+          });
+          expect(fired).toBe(true);
+          // A second run for the same check (a racing daemon): refused, and its update not made.
+          const again = await unitOfWork.run(async (tx) => {
+            if (!(await tx.concerns.recordFire({ ...fire, firedAt: t(2) }))) return false;
+            await tx.concerns.update(MIND, c.id, { nextCheckAt: t(9), followUpCount: 2 });
+            return true;
+          });
+          expect(again).toBe(false);
+          expect(await s.concerns.fires(MIND, [c.id])).toEqual([fire]);
+          expect(await s.concerns.get(MIND, c.id)).toMatchObject({ nextCheckAt: t(4), followUpCount: 1 });
+          // insertMany inside a unit of work that fails keeps none either.
+          await expect(
+            unitOfWork.run(async (tx) => {
+              await tx.concerns.insertMany([
+                { mindId: MIND, concernType: 'task', description: 'x', nextCheckAt: t(1) },
+                { mindId: MIND, concernType: 'task', description: 'y', nextCheckAt: t(1) },
+              ]);
+              throw boom;
+            }),
+          ).rejects.toBe(boom);
+          expect(await s.concerns.count({ mindId: MIND })).toBe(1);
         }),
       );
     });
@@ -1293,13 +1548,27 @@ export function defineStoreContract(target: StoreContractTarget): void {
           expect(p2.nextCursor).toBeNull();
 
           await s.messages.append({ mindId: gmid, role: 'user', content: 'hi' });
-          await s.concerns.insert({ mindId: gmid, concernType: 'task', description: 'd', nextCheckAt: 1 });
+          const concern = await s.concerns.insert({
+            mindId: gmid,
+            concernType: 'task',
+            description: 'd',
+            nextCheckAt: 1,
+          });
+          await s.concerns.recordFire({
+            concernId: concern.id,
+            mindId: gmid,
+            userEmail: null,
+            checkAt: 1,
+            firedAt: 2,
+            taskId: null,
+          });
           await s.tasks.enqueue({ mindId: gmid, type: 'x' });
           await s.environments.upsert({ mindId: gmid, name: 'cli', kind: 'cli' });
           await s.relationships.recordInteraction(gmid, 'a@x.io', 5);
           await s.records.appendMany([{ mindId: gmid, namespace: 'dreams', kind: 'dream', data: 1 }]);
           await s.messages.append({ mindId: 'GMD-2026-DDDD-0002', role: 'user', content: 'kept' });
-          expect(await s.minds.remove(gmid)).toEqual({ removed: true, rowsDeleted: 6 });
+          expect(await s.minds.remove(gmid)).toEqual({ removed: true, rowsDeleted: 7 });
+          expect(await s.concerns.fires(gmid, [concern.id])).toEqual([]);
           expect(await s.minds.get(gmid)).toBeNull();
           expect(await s.messages.count({ mindId: gmid })).toBe(0);
           expect(await s.tasks.count({ mindId: gmid })).toBe(0);
@@ -1494,6 +1763,7 @@ export function defineStoreContract(target: StoreContractTarget): void {
             createdAt: clock.now(),
             updatedAt: clock.now(),
             lastActiveAt: null,
+            visitCount: 0,
           });
           const web = await s.environments.upsert({
             mindId: MIND,
@@ -1532,6 +1802,40 @@ export function defineStoreContract(target: StoreContractTarget): void {
           await expect(s.environments.upsert({ mindId: MIND, name: 'x', kind: 'hologram' as never })).rejects.toThrow(
             /kind must be one of/,
           );
+        }),
+      );
+
+      it(
+        'counts visits: recordVisit marks the environment active and adds one; markActive and upserts keep the count',
+        withStores(async ({ s, clock }) => {
+          const env = await s.environments.upsert({ mindId: MIND, name: 'chat', kind: 'chat' });
+          const other = await s.environments.upsert({ mindId: MIND, name: 'web', kind: 'web' });
+          expect(await s.environments.recordVisit(MIND, env.id, 100)).toMatchObject({
+            id: env.id,
+            visitCount: 1,
+            lastActiveAt: 100,
+            updatedAt: 100,
+          });
+          expect(await s.environments.recordVisit(MIND, env.id, 300)).toMatchObject({
+            visitCount: 2,
+            lastActiveAt: 300,
+          });
+          expect(await s.environments.markActive(MIND, env.id, 400)).toBe(true);
+          clock.advance(1000);
+          await s.environments.upsert({ mindId: MIND, name: 'chat', kind: 'chat', description: 'the chat' });
+          expect(await s.environments.get(MIND, env.id)).toMatchObject({
+            visitCount: 2,
+            lastActiveAt: 400,
+            description: 'the chat',
+          });
+          expect(await s.environments.get(MIND, other.id)).toMatchObject({ visitCount: 0, lastActiveAt: null });
+          expect(await s.environments.recordVisit(OTHER, env.id, 500)).toBeNull();
+          expect(await s.environments.recordVisit(MIND, 'no-such-id', 500)).toBeNull();
+          expect((await s.environments.get(MIND, env.id))?.visitCount).toBe(2);
+          await expect(s.environments.recordVisit(MIND, env.id, -1)).rejects.toMatchObject({
+            code: 'INVALID_INPUT',
+            field: 'at',
+          });
         }),
       );
     });
@@ -1628,6 +1932,68 @@ export function defineStoreContract(target: StoreContractTarget): void {
             ),
           );
           expect(items.slice(-2).map((r) => r.lastInteractionAt)).toEqual([null, null]);
+        }),
+      );
+
+      it(
+        'records several interactions at once: the count adds up, first and last times only widen',
+        withStores(async ({ s, clock }) => {
+          const fresh = await s.relationships.recordInteraction(MIND, 'dee@x.io', 1000, 3);
+          expect(fresh).toMatchObject({
+            relationshipType: 'user',
+            trustLevel: 0.5,
+            interactionCount: 3,
+            firstInteractionAt: 1000,
+            lastInteractionAt: 1000,
+            createdAt: clock.now(),
+          });
+          clock.advance(10);
+          await s.relationships.upsert({ mindId: MIND, userEmail: 'dee@x.io', displayName: 'Dee', trustLevel: 0.8 });
+          expect(await s.relationships.recordInteraction(MIND, 'dee@x.io', 2000, 4)).toMatchObject({
+            displayName: 'Dee',
+            trustLevel: expect.closeTo(0.8, 5),
+            interactionCount: 7,
+            firstInteractionAt: 1000,
+            lastInteractionAt: 2000,
+            createdAt: fresh.createdAt,
+            updatedAt: clock.now(),
+          });
+          // An older batch (an import) moves only the first time back.
+          expect(await s.relationships.recordInteraction(MIND, 'dee@x.io', 500, 2)).toMatchObject({
+            interactionCount: 9,
+            firstInteractionAt: 500,
+            lastInteractionAt: 2000,
+          });
+          expect(await s.relationships.recordInteraction(MIND, 'dee@x.io', 2500)).toMatchObject({
+            interactionCount: 10,
+            lastInteractionAt: 2500,
+          });
+          expect(await s.relationships.get(OTHER, 'dee@x.io')).toBeNull();
+          for (const bad of [0, -1, 1.5])
+            await expect(s.relationships.recordInteraction(MIND, 'dee@x.io', 3000, bad)).rejects.toMatchObject({
+              code: 'INVALID_INPUT',
+              field: 'count',
+            });
+          expect((await s.relationships.get(MIND, 'dee@x.io'))?.interactionCount).toBe(10);
+        }),
+      );
+
+      it(
+        'rolls an interaction back with the unit of work it was recorded in',
+        withStores(async ({ s, unitOfWork }) => {
+          await s.relationships.recordInteraction(MIND, 'eve@x.io', 100);
+          await expect(
+            unitOfWork.run(async (tx) => {
+              await tx.relationships.recordInteraction(MIND, 'eve@x.io', 200, 5);
+              await tx.relationships.recordInteraction(MIND, 'new@x.io', 200);
+              throw new Error('abandoned');
+            }),
+          ).rejects.toThrow('abandoned');
+          expect(await s.relationships.get(MIND, 'eve@x.io')).toMatchObject({
+            interactionCount: 1,
+            lastInteractionAt: 100,
+          });
+          expect(await s.relationships.get(MIND, 'new@x.io')).toBeNull();
         }),
       );
     });

@@ -83,6 +83,43 @@ test.each([
   expectIndexed(await planOf(run as () => Promise<unknown>), 'concerns', index as string);
 });
 
+test.each([
+  ['a due batch after a position', () => s.concerns.due(mind, 5000, 10, { nextCheckAt: 10, id: 'x' })],
+  ['wake (one set-based UPDATE)', () => s.concerns.wake(mind, 5000)],
+])('concerns: %s uses idx_concerns_mind_status_next', async (_name, run) => {
+  expectIndexed(await planOf(run), 'concerns', 'idx_concerns_mind_status_next');
+});
+
+test('concerns: count in a status searches a (mind_id, status, …) index', async () => {
+  const plan = await planOf(() => s.concerns.count({ mindId: mind, status: 'active' }));
+  expect(plan).toMatch(
+    /SEARCH concerns USING (COVERING )?INDEX idx_concerns_mind_status_\w+ \(mind_id=\? AND status=\?\)/,
+  );
+  expect(plan).not.toMatch(/SCAN concerns/);
+});
+
+test('concerns: expire is one set-based UPDATE over idx_concerns_mind_status_expires', async () => {
+  expectIndexed(await planOf(() => s.concerns.expire(mind, 5000)), 'concerns', 'idx_concerns_mind_status_expires');
+});
+
+test('concern fires: the hourly count of one user uses idx_concern_fires_mind_user_fired', async () => {
+  for (const email of ['a@x.io', null]) {
+    expectIndexed(
+      await planOf(() => s.concerns.countFires(mind, email, 1000)),
+      'concern_fires',
+      'idx_concern_fires_mind_user_fired',
+    );
+  }
+});
+
+test('concern fires: the fires of some concerns are found by primary key', async () => {
+  const plan = await planOf(() => s.concerns.fires(mind, ['c1', 'c2']));
+  expect(plan).toMatch(
+    /SEARCH concern_fires USING (COVERING )?INDEX sqlite_autoindex_concern_fires_1 \(concern_id=\?\)/,
+  );
+  expect(plan).not.toMatch(/SCAN concern_fires/);
+});
+
 describe('tasks', () => {
   const minds = Array.from({ length: 8 }, (_, i) => `GMD-2026-0000-${String(i).padStart(4, '0')}`);
   const now = Date.UTC(2026, 0, 1);
@@ -162,6 +199,30 @@ describe('tasks', () => {
       expect(take!.plan).not.toMatch(/SCAN background_tasks/);
     },
   );
+
+  test('tasks: a claim with per-Mind limits reads the due tasks of each Mind in claim order, no sort of them, no table scan', async () => {
+    const perMind = Object.fromEntries(minds.slice(0, 4).map((m, i) => [m, i + 1]));
+    const [bury, take, ...more] = await plansOf(() =>
+      s.tasks.claim({ owner: 'w4', now: now + 5000, leaseMs: 1000, limit: 8, perMind, types: ['t0', 't1'] }),
+    );
+    expect(more).toEqual([]);
+    expectIndexed(bury!.plan, 'background_tasks', 'idx_tasks_status_lease');
+    expect(take!.sql).toMatch(/UPDATE background_tasks SET status = \?, lease_token = .* RETURNING /);
+    // One search of idx_tasks_mind_pending per Mind, read in claim order and stopped at its limit: no
+    // sort between the search and the LIMIT (the few rows found are sorted after, to merge them).
+    for (let j = 0; j < 4; j++) {
+      expect(take!.plan).toContain(
+        `CO-ROUTINE due${j}\nSEARCH background_tasks USING INDEX idx_tasks_mind_pending (mind_id=?)\nSCAN due${j}\n`,
+      );
+    }
+    expect(take!.plan).toMatch(
+      /SEARCH background_tasks USING INDEX idx_tasks_status_lease \(status=\? AND lease_expires_at<\?\)/,
+    );
+    expect(take!.plan).toMatch(
+      /SEARCH background_tasks USING (COVERING )?INDEX sqlite_autoindex_background_tasks_1 \(id=\?\)/,
+    );
+    expect(take!.plan).not.toMatch(/SCAN background_tasks/);
+  });
 
   test('tasks: the writes of a running attempt find their tasks by primary key', async () => {
     const claimed = await s.tasks.claim({ owner: 'w3', now: now + 9000, leaseMs: 1000, limit: 3 });

@@ -12,6 +12,9 @@ import { epochMs, TimestampedEntity } from './columns';
 // Listing the tasks of one mind: all, in one status, of one type in one status.
 @Index('idx_tasks_mind_run', ['mindId', 'runAt', 'id'])
 @Index('idx_tasks_mind_status_run', ['mindId', 'status', 'runAt', 'id'])
+// Claiming one Mind's pending tasks in claim order (per-Mind limits): built by the migration as
+// (mind_id, priority DESC, run_at, id) WHERE status = 'pending'.
+@Index('idx_tasks_mind_pending', ['mindId', 'priority', 'runAt', 'id'], { where: `"status" = 'pending'` })
 @Index('idx_tasks_mind_type_status_run', ['mindId', 'type', 'status', 'runAt', 'id'])
 @Index('uq_tasks_mind_idempotency_key', ['mindId', 'idempotencyKey'], { unique: true })
 export class BackgroundTaskEntity extends TimestampedEntity {

@@ -8,6 +8,8 @@ import { epochMs, MindOwnedEntity } from './columns';
 @Index('idx_concerns_mind_user_next', ['mindId', 'userEmail', 'nextCheckAt', 'id'])
 // All concerns of a mind by follow-up time.
 @Index('idx_concerns_mind_next', ['mindId', 'nextCheckAt', 'id'])
+// Active or snoozed concerns of a mind by expiry time (the set-based expiry).
+@Index('idx_concerns_mind_status_expires', ['mindId', 'status', 'expiresAt'])
 export class ConcernEntity extends MindOwnedEntity {
   @Column({ name: 'user_email', type: 'varchar', length: 320, nullable: true })
   userEmail: string | null;

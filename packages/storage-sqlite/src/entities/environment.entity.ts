@@ -20,4 +20,7 @@ export class EnvironmentEntity extends MindOwnedEntity {
 
   @Column({ name: 'last_active_at', type: 'bigint', nullable: true, transformer: epochMs })
   lastActiveAt: number | null;
+
+  @Column({ name: 'visit_count', type: 'integer', default: 0 })
+  visitCount: number;
 }

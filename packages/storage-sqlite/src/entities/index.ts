@@ -1,5 +1,6 @@
 import { BackgroundTaskEntity } from './background-task.entity';
 import { ConcernEntity } from './concern.entity';
+import { ConcernFireEntity } from './concern-fire.entity';
 import { ConversationMessageEntity } from './conversation-message.entity';
 import { EnvironmentEntity } from './environment.entity';
 import { MindEntity } from './mind.entity';
@@ -12,6 +13,7 @@ import { ScheduleEntity } from './schedule.entity';
 export {
   BackgroundTaskEntity,
   ConcernEntity,
+  ConcernFireEntity,
   ConversationMessageEntity,
   EnvironmentEntity,
   MindEntity,
@@ -33,4 +35,5 @@ export const ENTITIES = [
   ScheduleEntity,
   ScheduleFireEntity,
   MindLeaseEntity,
+  ConcernFireEntity,
 ] as const;

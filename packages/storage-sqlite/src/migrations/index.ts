@@ -2,6 +2,9 @@ import { InitialSchema1764000000000 } from './1764000000000-InitialSchema';
 import { MindRecords1764100000000 } from './1764100000000-MindRecords';
 import { TaskLeases1764200000000 } from './1764200000000-TaskLeases';
 import { SchedulesAndLeases1764300000000 } from './1764300000000-SchedulesAndLeases';
+import { TaskClaimIndex1764400000000 } from './1764400000000-TaskClaimIndex';
+import { ConcernFires1764500000000 } from './1764500000000-ConcernFires';
+import { EnvironmentVisits1764700000000 } from './1764700000000-EnvironmentVisits';
 
 /** Every migration, in order. Append new ones at the end with a greater timestamp. */
 export const MIGRATIONS = [
@@ -9,4 +12,7 @@ export const MIGRATIONS = [
   MindRecords1764100000000,
   TaskLeases1764200000000,
   SchedulesAndLeases1764300000000,
+  TaskClaimIndex1764400000000,
+  ConcernFires1764500000000,
+  EnvironmentVisits1764700000000,
 ];

@@ -1,6 +1,7 @@
 import { inject, injectable } from 'tsyringe';
 import { checkConcernPatch, CLOCK, newConcernRow, CONCERN_STATUSES, epochMs } from '@genesis/mind-core';
-import type { StatusGuard } from '@genesis/mind-core';
+import { checkConcernFire, checkDueAfter } from '@genesis/mind-core';
+import type { ConcernFire, DuePosition, StatusGuard } from '@genesis/mind-core';
 import { invalidInput, nonEmptyText, oneOf, parseLimit } from '@genesis/mind-core';
 import type { Clock, ConcernFilter, ConcernPatch, ConcernQuery, ConcernStore } from '@genesis/mind-core';
 import type { NewConcern, Page, StoredConcern } from '@genesis/mind-core';
@@ -30,6 +31,41 @@ const { columns: COLUMNS, read: toConcern } = rowCodec<StoredConcern>({
   updatedAt: num,
 });
 
+const { columns: FIRE_COLUMNS, read: toFire } = rowCodec<ConcernFire>({
+  concernId: text,
+  mindId: text,
+  userEmail: strOrNull,
+  checkAt: num,
+  firedAt: num,
+  taskId: strOrNull,
+});
+
+/** Parameters per INSERT at most: well under the limits of SQLite (32766) and PostgreSQL (65535). */
+const PARAMETERS_PER_INSERT = 4000;
+const CONCERN_WIDTH = COLUMNS.split(',').length;
+const CONCERN_TUPLE = `(${new Array(CONCERN_WIDTH).fill('?').join(', ')})`;
+
+/** A concern row's values, in COLUMNS order. */
+const concernValues = (row: StoredConcern): unknown[] => [
+  row.id,
+  row.mindId,
+  row.userEmail,
+  row.concernType,
+  row.description,
+  row.severity,
+  row.urgency,
+  row.status,
+  row.nextCheckAt,
+  row.followUpCount,
+  row.lastCheckedAt,
+  row.resolvedAt,
+  row.expiresAt,
+  row.memoryId,
+  toJson(row.metadata, 'metadata'),
+  row.createdAt,
+  row.updatedAt,
+];
+
 /** Patch fields → column names. */
 const PATCH_COLUMNS: Record<keyof ConcernPatch, string> = {
   description: 'description',
@@ -45,7 +81,10 @@ const PATCH_COLUMNS: Record<keyof ConcernPatch, string> = {
   metadata: 'metadata',
 };
 
-/** concerns: proactive follow-ups, paged by (next_check_at, id) ascending. */
+/**
+ * concerns: proactive follow-ups, paged by (next_check_at, id) ascending; and concern_fires: the
+ * checks that fired, one row per (concern_id, check_at), which is what makes a check fire once.
+ */
 @injectable()
 export class ConcernRepository implements ConcernStore {
   constructor(
@@ -55,27 +94,28 @@ export class ConcernRepository implements ConcernStore {
 
   async insert(c: NewConcern): Promise<StoredConcern> {
     const row = newConcernRow(c, newId(), this.clock.now());
-    const values = [
-      row.id,
-      row.mindId,
-      row.userEmail,
-      row.concernType,
-      row.description,
-      row.severity,
-      row.urgency,
-      row.status,
-      row.nextCheckAt,
-      row.followUpCount,
-      row.lastCheckedAt,
-      row.resolvedAt,
-      row.expiresAt,
-      row.memoryId,
-      toJson(row.metadata, 'metadata'),
-      row.createdAt,
-      row.updatedAt,
-    ];
-    await this.db.run(`INSERT INTO concerns (${COLUMNS}) VALUES (${values.map(() => '?').join(', ')})`, values);
+    await this.db.run(`INSERT INTO concerns (${COLUMNS}) VALUES ${CONCERN_TUPLE}`, concernValues(row));
     return row;
+  }
+
+  async insertMany(concerns: readonly NewConcern[]): Promise<StoredConcern[]> {
+    if (!Array.isArray(concerns)) throw invalidInput('concerns', 'must be an array');
+    // Every row is built and checked (JSON included) before the transaction: one invalid, none written.
+    const now = this.clock.now();
+    const rows = concerns.map((c) => newConcernRow(c, newId(), now));
+    const values = rows.map(concernValues);
+    if (rows.length === 0) return [];
+    const chunk = Math.floor(PARAMETERS_PER_INSERT / CONCERN_WIDTH);
+    await this.db.write(async (tx) => {
+      for (let i = 0; i < values.length; i += chunk) {
+        const part = values.slice(i, i + chunk);
+        await tx.run(
+          `INSERT INTO concerns (${COLUMNS}) VALUES ${part.map(() => CONCERN_TUPLE).join(', ')}`,
+          part.flat(),
+        );
+      }
+    });
+    return rows;
   }
 
   async get(mindId: string, id: string): Promise<StoredConcern | null> {
@@ -133,22 +173,94 @@ export class ConcernRepository implements ConcernStore {
     return countRows(this.db, 'concerns', this.where(filter));
   }
 
-  async due(mindId: string, now: number, limit: number): Promise<StoredConcern[]> {
+  async due(mindId: string, now: number, limit: number, after?: DuePosition | null): Promise<StoredConcern[]> {
+    const params: unknown[] = [nonEmptyText(mindId, 'mindId'), 'active', epochMs(now, 'now')];
+    const from = checkDueAfter(after);
+    const take = parseLimit(limit);
+    let keyset = '';
+    if (from) {
+      keyset = ' AND (next_check_at, id) > (?, ?)';
+      params.push(from.nextCheckAt, from.id);
+    }
+    // idx_concerns_mind_status_next (mind_id, status, next_check_at, id): a range scan of what is due.
     const rows = await this.db.all<Row>(
-      `SELECT ${COLUMNS} FROM concerns WHERE mind_id = ? AND status = ? AND next_check_at <= ? ORDER BY next_check_at ASC, id ASC LIMIT ?`,
-      [nonEmptyText(mindId, 'mindId'), 'active', epochMs(now, 'now'), parseLimit(limit)],
+      `SELECT ${COLUMNS} FROM concerns WHERE mind_id = ? AND status = ? AND next_check_at <= ?${keyset} ` +
+        'ORDER BY next_check_at ASC, id ASC LIMIT ?',
+      [...params, take],
     );
     return rows.map(toConcern);
   }
 
-  async expire(mindId: string, now: number): Promise<number> {
+  async wake(mindId: string, now: number): Promise<number> {
+    nonEmptyText(mindId, 'mindId');
     epochMs(now, 'now');
+    // One statement over idx_concerns_mind_status_next: only the snoozed rows whose snooze ended.
+    return this.db.write((tx) =>
+      tx.run('UPDATE concerns SET status = ?, updated_at = ? WHERE mind_id = ? AND status = ? AND next_check_at <= ?', [
+        'active',
+        now,
+        mindId,
+        'snoozed',
+        now,
+      ]),
+    );
+  }
+
+  async expire(mindId: string, now: number): Promise<number> {
+    nonEmptyText(mindId, 'mindId');
+    epochMs(now, 'now');
+    // One statement over idx_concerns_mind_status_expires: only the rows whose expiry has passed.
     return this.db.write((tx) =>
       tx.run(
         'UPDATE concerns SET status = ?, updated_at = ? WHERE mind_id = ? AND status IN (?, ?) AND expires_at IS NOT NULL AND expires_at <= ?',
         ['expired', now, mindId, 'active', 'snoozed', now],
       ),
     );
+  }
+
+  async recordFire(fire: ConcernFire): Promise<boolean> {
+    const f = checkConcernFire(fire);
+    // The primary key (concern_id, check_at) decides: a check fired already (also by a concurrent
+    // transaction, which this insert waits for) inserts nothing.
+    const inserted = await this.db.run(
+      `INSERT INTO concern_fires (${FIRE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (concern_id, check_at) DO NOTHING`,
+      [f.concernId, f.mindId, f.userEmail, f.checkAt, f.firedAt, f.taskId],
+    );
+    return inserted > 0;
+  }
+
+  async fires(mindId: string, concernIds: readonly string[]): Promise<ConcernFire[]> {
+    nonEmptyText(mindId, 'mindId');
+    if (!Array.isArray(concernIds)) throw invalidInput('concernIds', 'must be an array');
+    const ids = [...new Set(concernIds.map((id) => nonEmptyText(id, 'concernIds')))];
+    const fires: ConcernFire[] = [];
+    const chunk = PARAMETERS_PER_INSERT;
+    for (let i = 0; i < ids.length; i += chunk) {
+      const part = ids.slice(i, i + chunk);
+      // By primary key (concern_id, …); the mind is checked on the few rows found, so that the
+      // planner never walks all of a Mind's fires through the (mind_id, …) index instead.
+      const rows = await this.db.all<Row>(
+        `SELECT ${FIRE_COLUMNS} FROM concern_fires WHERE ${inList('concern_id', part.length)}`,
+        part,
+      );
+      fires.push(...rows.map(toFire).filter((f) => f.mindId === mindId));
+    }
+    return fires.sort(
+      (a, b) => a.checkAt - b.checkAt || (a.concernId < b.concernId ? -1 : a.concernId > b.concernId ? 1 : 0),
+    );
+  }
+
+  async countFires(mindId: string, userEmail: string | null, since: number): Promise<number> {
+    nonEmptyText(mindId, 'mindId');
+    epochMs(since, 'since');
+    if (userEmail !== null) nonEmptyText(userEmail, 'userEmail');
+    // idx_concern_fires_mind_user_fired (mind_id, user_email, fired_at).
+    const user = userEmail === null ? 'user_email IS NULL' : 'user_email = ?';
+    const [row] = await this.db.all<{ n: unknown }>(
+      `SELECT COUNT(*) AS n FROM concern_fires WHERE mind_id = ? AND ${user} AND fired_at >= ?`,
+      userEmail === null ? [mindId, since] : [mindId, userEmail, since],
+    );
+    return num(row?.n ?? 0);
   }
 
   private where(filter: ConcernFilter): WhereTerms {

@@ -17,6 +17,7 @@ const { columns: COLUMNS, read: toEnvironment } = rowCodec<EnvironmentRecord>({
   createdAt: num,
   updatedAt: num,
   lastActiveAt: numOrNull,
+  visitCount: num,
 });
 
 /** environments: where each mind lives and talks, unique by (mind, name). */
@@ -40,10 +41,11 @@ export class EnvironmentRepository implements EnvironmentStore {
       now,
       now,
       null,
+      0,
     ];
     const row = await this.db.write(async (tx) => {
       await tx.run(
-        `INSERT INTO environments (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (mind_id, name) DO UPDATE SET ` +
+        `INSERT INTO environments (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (mind_id, name) DO UPDATE SET ` +
           'kind = excluded.kind, description = COALESCE(excluded.description, environments.description), ' +
           'is_primary = excluded.is_primary, metadata = COALESCE(excluded.metadata, environments.metadata), updated_at = excluded.updated_at',
         params,
@@ -92,6 +94,20 @@ export class EnvironmentRepository implements EnvironmentStore {
       ]),
     );
     return changed > 0;
+  }
+
+  async recordVisit(mindId: string, id: string, at: number): Promise<EnvironmentRecord | null> {
+    epochMs(at, 'at');
+    const row = await this.db.write(async (tx) => {
+      const changed = await tx.run(
+        'UPDATE environments SET last_active_at = ?, updated_at = ?, visit_count = visit_count + 1 WHERE id = ? AND mind_id = ?',
+        [at, at, id, mindId],
+      );
+      if (changed === 0) return undefined;
+      const [r] = await tx.all<Row>(`SELECT ${COLUMNS} FROM environments WHERE id = ? AND mind_id = ?`, [id, mindId]);
+      return r;
+    });
+    return row ? toEnvironment(row) : null;
   }
 
   async remove(mindId: string, id: string): Promise<boolean> {

@@ -21,6 +21,7 @@ const OWNED_TABLES = [
   ['schedule_fires', 'schedule_id IN (SELECT id FROM schedules WHERE mind_id = ?)'],
   ...[
     'conversation_messages',
+    'concern_fires',
     'concerns',
     'background_tasks',
     'environments',

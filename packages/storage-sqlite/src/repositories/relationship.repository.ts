@@ -1,5 +1,5 @@
 import { inject, injectable } from 'tsyringe';
-import { CLOCK, epochMs, nonEmptyText, oneOf, RELATIONSHIP_TYPES, unitInterval } from '@genesis/mind-core';
+import { CLOCK, epochMs, nonEmptyText, oneOf, parseLimit, RELATIONSHIP_TYPES, unitInterval } from '@genesis/mind-core';
 import type { RelationshipInput } from '@genesis/mind-core';
 import type { Clock, Page, RelationshipRecord, RelationshipStore } from '@genesis/mind-core';
 import { keysetPage } from './keyset';
@@ -66,16 +66,33 @@ export class RelationshipRepository implements RelationshipStore {
     return row ? toRelationship(row) : null;
   }
 
-  async recordInteraction(mindId: string, userEmail: string, at: number): Promise<RelationshipRecord> {
+  async recordInteraction(mindId: string, userEmail: string, at: number, count = 1): Promise<RelationshipRecord> {
     epochMs(at, 'at');
+    parseLimit(count, 'count', Number.MAX_SAFE_INTEGER);
     const row = await this.db.write(async (tx) => {
-      const now = await this.ensure(tx, mindId, userEmail);
+      const now = this.clock.now();
+      // One statement: a new row starts with these interactions, an existing one adds them.
       await tx.run(
-        'UPDATE relationships SET interaction_count = interaction_count + 1, ' +
-          'first_interaction_at = CASE WHEN first_interaction_at IS NULL OR first_interaction_at > ? THEN ? ELSE first_interaction_at END, ' +
-          'last_interaction_at = CASE WHEN last_interaction_at IS NULL OR last_interaction_at < ? THEN ? ELSE last_interaction_at END, ' +
-          'updated_at = ? WHERE mind_id = ? AND user_email = ?',
-        [at, at, at, at, now, mindId, userEmail],
+        `INSERT INTO relationships (${COLUMNS}) VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, NULL, NULL, ?, ?) ` +
+          'ON CONFLICT (mind_id, user_email) DO UPDATE SET ' +
+          'interaction_count = relationships.interaction_count + excluded.interaction_count, ' +
+          'first_interaction_at = CASE WHEN relationships.first_interaction_at IS NULL OR relationships.first_interaction_at > excluded.first_interaction_at ' +
+          'THEN excluded.first_interaction_at ELSE relationships.first_interaction_at END, ' +
+          'last_interaction_at = CASE WHEN relationships.last_interaction_at IS NULL OR relationships.last_interaction_at < excluded.last_interaction_at ' +
+          'THEN excluded.last_interaction_at ELSE relationships.last_interaction_at END, ' +
+          'updated_at = excluded.updated_at',
+        [
+          newId(),
+          nonEmptyText(mindId, 'mindId', 64),
+          nonEmptyText(userEmail, 'userEmail', 320),
+          'user',
+          0.5,
+          count,
+          at,
+          at,
+          now,
+          now,
+        ],
       );
       return this.select(tx, mindId, userEmail);
     });

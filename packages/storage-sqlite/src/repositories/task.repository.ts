@@ -42,6 +42,13 @@ const CLAIM_ORDER = 'priority DESC, run_at ASC, id ASC';
 const NO_LEASE = 'lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL';
 /** Only the attempt the token was handed to may write. */
 const HELD = 'id = ? AND lease_token = ? AND status = ?';
+/**
+ * Minds per statement of a claim with per-Mind limits (a UNION ALL branch each: SQLite allows 500
+ * terms in a compound SELECT); more Minds are claimed group after group in the same transaction.
+ */
+const CLAIM_MINDS = 200;
+/** Rows per INSERT of enqueueMany (20 parameters each: 5,000, under SQLite's 32,766 and PostgreSQL's 65,535). */
+const ENQUEUE_GROUP = 250;
 /** Completions per UPDATE of completeMany (5 parameters each: well under every driver's limit). */
 const COMPLETE_GROUP = 500;
 
@@ -77,6 +84,15 @@ function toValues(row: StoredTask): unknown[] {
     row.updatedAt,
     row.finishedAt,
   ];
+}
+
+/** The ids of the rows an `INSERT …` (without RETURNING) wrote, read back as a query (see updateReturning). */
+async function insertReturningIds(tx: SqlExecutor, insert: string, params: readonly unknown[]): Promise<string[]> {
+  const rows =
+    tx.dialect === 'postgres'
+      ? await tx.all<Row>(`WITH added AS (${insert} RETURNING id) SELECT id FROM added`, params)
+      : await tx.all<Row>(`/* rows */ ${insert} RETURNING id`, params);
+  return rows.map((row) => String(row.id));
 }
 
 /** Claim order, for rows an UPDATE … RETURNING handed back in no particular order. */
@@ -142,13 +158,22 @@ export class TaskRepository implements TaskStore {
     const rows = newTaskRows(tasks, newId, this.clock.now()).map((row) => ({ row, values: toValues(row) }));
     if (rows.length === 0) return [];
     return this.db.write(async (tx) => {
-      const results: Array<{ task: StoredTask; created: boolean }> = [];
-      for (const { row, values } of rows) {
-        const created = await tx.run(
-          `INSERT INTO background_tasks (${COLUMNS}) VALUES (${PLACEHOLDERS}) ON CONFLICT (mind_id, idempotency_key) DO NOTHING`,
-          values,
+      // One multi-row INSERT per group; a row whose (mind, idempotency key) is taken (before, or by
+      // an earlier row of this call) is skipped and answered with the task that holds the key.
+      const created = new Set<string>();
+      for (let i = 0; i < rows.length; i += ENQUEUE_GROUP) {
+        const group = rows.slice(i, i + ENQUEUE_GROUP);
+        const inserted = await insertReturningIds(
+          tx,
+          `INSERT INTO background_tasks (${COLUMNS}) VALUES ${group.map(() => `(${PLACEHOLDERS})`).join(', ')} ` +
+            'ON CONFLICT (mind_id, idempotency_key) DO NOTHING',
+          group.flatMap((r) => r.values),
         );
-        if (created > 0) {
+        for (const id of inserted) created.add(id);
+      }
+      const results: Array<{ task: StoredTask; created: boolean }> = [];
+      for (const { row } of rows) {
+        if (created.has(row.id)) {
           results.push({ task: row, created: true });
           continue;
         }
@@ -208,18 +233,12 @@ export class TaskRepository implements TaskStore {
   async claim(options: ClaimOptions): Promise<StoredTask[]> {
     const claim = checkClaim(options);
     if (claim === null) return [];
-    const { owner, now, limit, leaseUntil, mindIds, types } = claim;
+    const { owner, now, limit, leaseUntil, mindIds, types, perMind } = claim;
 
-    let only = '';
-    const onlyParams: unknown[] = [];
-    if (mindIds !== undefined) {
-      only += ` AND ${inList('mind_id', mindIds.length)}`;
-      onlyParams.push(...mindIds);
-    }
-    if (types !== undefined) {
-      only += ` AND ${inList('type', types.length)}`;
-      onlyParams.push(...types);
-    }
+    const mindsOnly = mindIds === undefined ? '' : ` AND ${inList('mind_id', mindIds.length)}`;
+    const typesOnly = types === undefined ? '' : ` AND ${inList('type', types.length)}`;
+    const only = mindsOnly + typesOnly;
+    const onlyParams: unknown[] = [...(mindIds ?? []), ...(types ?? [])];
     const pg = this.db.dialect === 'postgres';
     // PostgreSQL: concurrent claimers skip the rows another one is taking. SQLite: the write
     // transaction serializes claimers, and each subquery is pinned to the index that reads it in
@@ -227,9 +246,16 @@ export class TaskRepository implements TaskStore {
     const lock = pg ? ' FOR UPDATE SKIP LOCKED' : '';
     const from = (index: string) => (pg ? 'background_tasks' : `background_tasks INDEXED BY ${index}`);
     const expired = `status = ? AND lease_expires_at <= ?${only}`;
-    const firstIn = (where: string, index: string) =>
-      `SELECT id, priority, run_at FROM (SELECT id, priority, run_at FROM ${from(index)} ` +
+    const firstIn = (where: string, index: string, columns = 'id, priority, run_at') =>
+      `SELECT ${columns} FROM (SELECT ${columns} FROM ${from(index)} ` +
       `WHERE ${where} ORDER BY ${CLAIM_ORDER} LIMIT ?${lock})`;
+    const take = (tx: SqlExecutor, runnable: string, params: unknown[]) =>
+      updateReturning(
+        tx,
+        `UPDATE background_tasks SET status = ?, lease_token = ${NEW_TOKEN[tx.dialect]}, lease_owner = ?, ` +
+          `lease_expires_at = ?, attempts = attempts + 1, updated_at = ? WHERE id IN (${runnable})`,
+        ['running', owner, leaseUntil, now, ...params],
+      );
 
     const rows = await this.db.write(async (tx) => {
       // Leases of crashed workers whose task is out of attempts: dead.
@@ -238,25 +264,52 @@ export class TaskRepository implements TaskStore {
           `WHERE id IN (SELECT id FROM ${from('idx_tasks_status_lease')} WHERE ${expired} AND attempts >= max_attempts${lock})`,
         ['dead', now, now, LEASE_EXPIRED, 'running', now, ...onlyParams],
       );
-      // The first `limit` due pending tasks and the first `limit` expired leases (all with attempts
-      // left now), and of those together the first `limit`, in claim order.
-      return updateReturning(
-        tx,
-        `UPDATE background_tasks SET status = ?, lease_token = ${NEW_TOKEN[tx.dialect]}, lease_owner = ?, ` +
-          'lease_expires_at = ?, attempts = attempts + 1, updated_at = ? WHERE id IN (SELECT id FROM (' +
-          `${firstIn(`status = ? AND run_at <= ?${only}`, 'idx_tasks_claim')} AS due UNION ALL ` +
-          `${firstIn(expired, 'idx_tasks_status_lease')} AS lost` +
-          `) AS runnable ORDER BY ${CLAIM_ORDER} LIMIT ?)`,
-        [
-          'running',
-          owner,
-          leaseUntil,
-          now,
-          ...['pending', now, ...onlyParams, limit],
-          ...['running', now, ...onlyParams, limit],
-          limit,
-        ],
-      );
+      if (perMind === undefined) {
+        // The first `limit` due pending tasks and the first `limit` expired leases (all with
+        // attempts left now), and of those together the first `limit`, in claim order.
+        return take(
+          tx,
+          'SELECT id FROM (' +
+            `${firstIn(`status = ? AND run_at <= ?${only}`, 'idx_tasks_claim')} AS due UNION ALL ` +
+            `${firstIn(expired, 'idx_tasks_status_lease')} AS lost` +
+            `) AS runnable ORDER BY ${CLAIM_ORDER} LIMIT ?`,
+          [...['pending', now, ...onlyParams, limit], ...['running', now, ...onlyParams, limit], limit],
+        );
+      }
+      // Per-Mind limits, in groups of Minds (a statement has a bounded number of terms): for each
+      // Mind its first k due pending tasks, read from idx_tasks_mind_pending in claim order and
+      // stopped at k; with the first expired leases of those Minds; of those, the first k of each
+      // Mind (a window over these few rows), and of all the first `limit`, in claim order.
+      const taken: Row[] = [];
+      for (let i = 0; i < perMind.length && taken.length < limit; i += CLAIM_MINDS) {
+        const group = perMind.slice(i, i + CLAIM_MINDS);
+        const columns = 'id, mind_id, priority, run_at';
+        const groupOnly = ` AND ${inList('mind_id', group.length)}${typesOnly}`;
+        // 'pending' as a literal: the planners use the partial index only for a query that names its condition.
+        const branches = group.map(
+          (_, j) =>
+            `${firstIn(`mind_id = ? AND status = 'pending' AND run_at <= ?${typesOnly}`, 'idx_tasks_mind_pending', columns)} AS due${j}`,
+        );
+        branches.push(
+          `${firstIn(`status = ? AND lease_expires_at <= ?${groupOnly}`, 'idx_tasks_status_lease', columns)} AS lost`,
+        );
+        const most = `CASE mind_id ${group.map(() => 'WHEN ? THEN CAST(? AS INTEGER)').join(' ')} END`;
+        const left = limit - taken.length;
+        const rows = await take(
+          tx,
+          `SELECT id FROM (SELECT id, mind_id, priority, run_at, ROW_NUMBER() OVER ` +
+            `(PARTITION BY mind_id ORDER BY ${CLAIM_ORDER}) AS nth FROM (${branches.join(' UNION ALL ')}) AS runnable) ` +
+            `AS ranked WHERE nth <= ${most} ORDER BY ${CLAIM_ORDER} LIMIT ?`,
+          [
+            ...group.flatMap((m) => [m.mindId, now, ...(types ?? []), Math.min(m.limit, left)]),
+            ...['running', now, ...group.map((m) => m.mindId), ...(types ?? []), left],
+            ...group.flatMap((m) => [m.mindId, m.limit]),
+            left,
+          ],
+        );
+        taken.push(...rows);
+      }
+      return taken;
     });
     return rows.map(toTask).sort(byClaimOrder);
   }
@@ -288,6 +341,22 @@ export class TaskRepository implements TaskStore {
   async completeMany(items: readonly TaskCompletion[], now: number): Promise<Array<StoredTask | null>> {
     // Checked before anything is written: one bad item and none is completed.
     return this.succeed(checkCompletions(items, now, toJson), now);
+  }
+
+  async completeAndClaim(
+    items: readonly TaskCompletion[],
+    now: number,
+    claim: ClaimOptions,
+  ): Promise<{ completed: Array<StoredTask | null>; claimed: StoredTask[] }> {
+    // Checked before anything is written: a bad item or bad claim options and nothing is written.
+    const completions = checkCompletions(items, now, toJson);
+    checkClaim(claim);
+    return this.db.write(async (tx) => {
+      // The same statements as completeMany and claim, inside this one transaction.
+      const inTx = new TaskRepository(tx, this.clock);
+      const completed = await inTx.succeed(completions, now);
+      return { completed, claimed: await inTx.claim(claim) };
+    });
   }
 
   async fail(lease: TaskLease, error: string, now: number, retryAt: number): Promise<StoredTask | null> {

@@ -1,7 +1,15 @@
-import { CONCERN_STATUSES, CONCERN_TYPES, CONCERN_URGENCIES, oneOf } from '@genesis/mind-core';
+import {
+  CONCERN_STATUSES,
+  CONCERN_TYPES,
+  CONCERN_URGENCIES,
+  MAX_DUE_LIMIT,
+  invalidInput,
+  oneOf,
+} from '@genesis/mind-core';
+import type { StoredConcern } from '@genesis/mind-core';
 import type { CommandContext } from '../program';
 import { parseLimitOption, timeOption, unitIntervalOption } from '../options';
-import { addedConcernView, concernPageView, resolvedConcernView } from '../views';
+import { addedConcernView, concernPageView, dueConcernsView, resolvedConcernView } from '../views';
 
 /** The follow-up of a concern added without `--follow-up`: a day from now. */
 const DEFAULT_FOLLOW_UP_MS = 24 * 3600 * 1000;
@@ -16,6 +24,7 @@ interface AddOptions {
 }
 
 interface ListOptions {
+  due?: boolean;
   status?: string;
   dueBefore?: number;
   user?: string;
@@ -66,14 +75,41 @@ export function registerConcernCommands({
       }),
     );
 
-  mindCommand(program, 'concerns', "list a Mind's concerns, soonest follow-up first")
+  mindCommand(program, 'concerns', "list a Mind's concerns, soonest follow-up first, with the checks that fired")
+    .option(
+      '--due',
+      'only those whose next check has come: all of them, soonest first (wakes snoozed ones whose time has come and expires old ones first)',
+    )
     .option('--status <s>', CONCERN_STATUSES.join(', '))
     .option('--due-before <iso>', 'only those whose follow-up is before this time', timeOption('--due-before'))
     .option('--user <email>', 'only those about this user')
-    .option('--limit <n>', 'page size (1..1000)', parseLimitOption, 50)
+    .option('--limit <n>', 'page size (1..1000; --due lists every due concern)', parseLimitOption, 50)
     .option('--cursor <c>', 'the nextCursor of the previous page')
     .action(async (gmid: string, opts: ListOptions) =>
       withMind(gmid, async (mind) => {
+        if (opts.due) {
+          for (const [given, flag] of [
+            [opts.status, '--status'],
+            [opts.dueBefore, '--due-before'],
+            [opts.user, '--user'],
+            [opts.cursor, '--cursor'],
+          ] as const)
+            if (given !== undefined) throw invalidInput(flag, 'cannot be combined with --due');
+          // Every due concern, batch after batch of the largest size (no cap).
+          const now = clock.now();
+          const due: StoredConcern[] = [];
+          const batch = MAX_DUE_LIMIT;
+          let after: { nextCheckAt: number; id: string } | null = null;
+          for (;;) {
+            const items: StoredConcern[] = await mind.concerns.due({ now, limit: batch, after });
+            due.push(...items);
+            const last = items[items.length - 1];
+            if (items.length < batch || last === undefined) break;
+            after = { nextCheckAt: last.nextCheckAt, id: last.id };
+          }
+          print(dueConcernsView(due, await mind.concerns.fires(due.map((c) => c.id)), now));
+          return;
+        }
         const page = await mind.concerns.list({
           limit: opts.limit,
           cursor: opts.cursor ?? null,
@@ -81,7 +117,7 @@ export function registerConcernCommands({
           ...(opts.dueBefore !== undefined ? { dueBefore: opts.dueBefore } : {}),
           ...(opts.user !== undefined ? { userEmail: opts.user } : {}),
         });
-        print(concernPageView(page));
+        print(concernPageView(page, await mind.concerns.fires(page.items.map((c) => c.id))));
       }),
     );
 }

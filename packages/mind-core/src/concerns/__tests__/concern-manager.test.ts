@@ -82,7 +82,125 @@ describe('ConcernManager', () => {
     expect((await concerns.get(expiring.id))?.status).toBe('expired');
     expect((await concerns.get(snoozed.id))?.status).toBe('active');
     clock.advance(2 * H);
-    expect((await concerns.due(clock.now(), 10)).map((x) => x.id)).toContain(later.id);
+    expect((await concerns.due({ now: clock.now(), limit: 10 })).map((x) => x.id)).toContain(later.id);
+  });
+
+  test('due is a batch: default 100, at most 1,000; `after` pages through all 250 due, each once', async () => {
+    await concerns.createMany(
+      Array.from({ length: 250 }, (_, i) => ({
+        type: 'task' as const,
+        description: `c${i}`,
+        followUpAt: clock.now() - ((i % 4) + 1) * H,
+      })),
+    );
+    expect(await concerns.due()).toHaveLength(100);
+    expect(await concerns.due({ limit: 1000 })).toHaveLength(250);
+    const seen: string[] = [];
+    let after: { nextCheckAt: number; id: string } | null = null;
+    for (let batches = 1; ; batches++) {
+      const batch: Awaited<ReturnType<typeof concerns.due>> = await concerns.due({ limit: 60, after });
+      seen.push(...batch.map((c) => c.id));
+      if (batch.length < 60) {
+        expect(batches).toBe(5);
+        break;
+      }
+      after = { nextCheckAt: batch[59]!.nextCheckAt, id: batch[59]!.id };
+    }
+    expect(seen).toHaveLength(250);
+    expect(new Set(seen).size).toBe(250);
+    for (const limit of [0, 1001, 1.5, '10']) {
+      await expect(concerns.due({ limit: limit as number })).rejects.toMatchObject({
+        code: 'INVALID_INPUT',
+        field: 'limit',
+        message: expect.stringContaining('from 1 to 1000'),
+      });
+    }
+    await expect(concerns.due({ now: 'soon' })).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'now' });
+    await expect(concerns.due(new Date() as never)).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'input' });
+  });
+
+  test('due wakes and expires with one set-based call each, never a write per concern', async () => {
+    for (let i = 0; i < 20; i++) {
+      const c = await add(-1);
+      await concerns.snooze(c.id, clock.now() + H);
+    }
+    await add(-1, { expiresAt: clock.now() + H });
+    clock.advance(2 * H);
+    const wake = jest.spyOn(store, 'wake');
+    const expire = jest.spyOn(store, 'expire');
+    const update = jest.spyOn(store, 'update');
+    const list = jest.spyOn(store, 'list');
+    expect(await concerns.due({ limit: 1000 })).toHaveLength(20);
+    expect(wake).toHaveBeenCalledTimes(1);
+    expect(expire).toHaveBeenCalledTimes(1);
+    expect(update).not.toHaveBeenCalled();
+    expect(list).not.toHaveBeenCalled();
+    expect(await concerns.count({ status: 'expired' })).toBe(1);
+  });
+
+  test('count counts with the list filters, without paging', async () => {
+    await add(1, { userEmail: 'a@x.io' });
+    const b = await add(2);
+    await add(9, { userEmail: 'A@x.io' });
+    await concerns.dismiss(b.id);
+    const list = jest.spyOn(store, 'list');
+    expect(await concerns.count()).toBe(3);
+    expect(await concerns.count({ status: 'active' })).toBe(2);
+    expect(await concerns.count({ status: ['active', 'dismissed'] })).toBe(3);
+    expect(await concerns.count({ userEmail: 'a@X.io' })).toBe(2);
+    expect(await concerns.count({ dueBefore: clock.now() + 5 * H })).toBe(2);
+    expect(await concerns.count({ dueAfter: clock.now() + 5 * H, status: 'active' })).toBe(1);
+    expect(list).not.toHaveBeenCalled();
+    await expect(concerns.count({ status: 'open' as never })).rejects.toThrow(/status must be one of/);
+    await expect(concerns.count({ status: [] })).rejects.toMatchObject({ field: 'status' });
+  });
+
+  test('createMany creates all in one call to the store, or none and names the bad input', async () => {
+    const insertMany = jest.spyOn(store, 'insertMany');
+    const made = await concerns.createMany([
+      { type: 'health', description: 'knee', followUpAt: '2030-01-02T00:00:00Z', userEmail: 'Ann@X.io' },
+      { type: 'emotion', description: 'sad', followUpAt: clock.now() + H, severity: 0.9, urgency: 'high' },
+    ]);
+    expect(insertMany).toHaveBeenCalledTimes(1);
+    expect(made.map((c) => [c.concernType, c.userEmail, c.severity])).toEqual([
+      ['health', 'ann@x.io', 0.5],
+      ['emotion', null, 0.9],
+    ]);
+    expect(await concerns.createMany([])).toEqual([]);
+    await expect(
+      concerns.createMany([
+        { type: 'task', description: 'ok', followUpAt: 1 },
+        { type: 'task', description: 'ok', followUpAt: 1, severity: 3 },
+      ]),
+    ).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      field: 'inputs[1].severity',
+      message: 'inputs[1].severity must be a number from 0 to 1, got 3',
+    });
+    await expect(concerns.createMany('x' as never)).rejects.toMatchObject({ field: 'inputs' });
+    await expect(
+      concerns.createMany(Array.from({ length: 10_001 }, () => ({ type: 'task', description: 'd', followUpAt: 1 }))),
+    ).rejects.toMatchObject({ field: 'inputs', message: expect.stringContaining('at most 10000') });
+    expect(store.rows).toHaveLength(2);
+  });
+
+  test('fires lists the checks that fired for one concern or several, oldest first', async () => {
+    const a = await add(1, { userEmail: 'a@x.io' });
+    const b = await add(2);
+    const fire = (c: typeof a, checkAt: number) => ({
+      concernId: c.id,
+      mindId: MIND,
+      userEmail: c.userEmail,
+      checkAt,
+      firedAt: checkAt + 10,
+      taskId: null,
+    });
+    await store.recordFire(fire(a, 300));
+    await store.recordFire(fire(b, 200));
+    await store.recordFire(fire(a, 100));
+    expect((await concerns.fires(a.id)).map((f) => f.checkAt)).toEqual([100, 300]);
+    expect((await concerns.fires([a.id, b.id])).map((f) => f.checkAt)).toEqual([100, 200, 300]);
+    expect(await concerns.fires([])).toEqual([]);
   });
 
   test('resolve records the time and note; a resolved concern cannot be snoozed or dismissed', async () => {

@@ -16,7 +16,16 @@ export function buildMindService(
   const { backend: memory = backend, ...rest } = options;
   const service = new MindService(
     { home: '/genesis', ...rest },
-    new MindStores(stores.minds, stores.messages, stores.concerns, stores.tasks, stores.records, stores.schedules),
+    new MindStores(
+      stores.minds,
+      stores.messages,
+      stores.concerns,
+      stores.tasks,
+      stores.records,
+      stores.schedules,
+      stores.relationships,
+      stores.environments,
+    ),
     clock,
     memory,
     documents,

@@ -74,7 +74,7 @@ export function defineStoreSuite(target: TestTarget): void {
         expect(await database.pendingMigrations()).toEqual(MIGRATION_NAMES);
         expect(await database.migrate()).toEqual(MIGRATION_NAMES);
         expect(await tableNames(database)).toEqual(expect.arrayContaining([...TABLES, 'genesis_migrations']));
-        expect(TABLES).toHaveLength(10);
+        expect(TABLES).toHaveLength(11);
         expect(Object.values(await database.tableCounts())).toEqual(TABLES.map(() => 0));
         expect(await database.migrate()).toEqual([]);
         expect(await database.pendingMigrations()).toEqual([]);

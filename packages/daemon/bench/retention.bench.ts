@@ -1,0 +1,238 @@
+/**
+ * Benchmark of retention: one Mind with 1,000,000 messages (bulk-inserted through
+ * `mind.conversation.addMessages`, i.e. the message store's multi-row INSERTs), then
+ * `genesis.retention.apply` with the default policy (365 days, newest 100,000 kept, archived to
+ * gzip JSONL first) while a concurrent loop adds a message through `mind.conversation.addMessage`
+ * every few ms. Reports the retention throughput and the addMessage latency during the run
+ * (p50 / p99 / max; the target is never blocked over 50 ms), against a baseline taken just before.
+ *
+ *   pnpm bench                                    # SQLite, and PostgreSQL at postgres://postgres@127.0.0.1:5432/test
+ *   BENCH_RETENTION_MESSAGES=100000 BENCH_RETENTION_KEEP=10000 node dist-bench/bench/retention.bench.js
+ *
+ * Options: BENCH_DATABASES=sqlite,postgres  BENCH_POSTGRES_URL=postgres://…
+ * BENCH_RETENTION_MESSAGES=1000000  BENCH_RETENTION_KEEP=100000  BENCH_RETENTION_BATCH=500
+ * BENCH_ADD_EVERY_MS=5  BENCH_BASELINE_MS=3000
+ */
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import type { Mind } from '@genesis/mind-core';
+import { openGenesis, type Genesis } from '../src';
+import { CountingLogger } from './support';
+
+const numberFrom = (name: string, fallback: number) => {
+  const value = Number(process.env[name] || fallback);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
+  return value;
+};
+const MESSAGES = numberFrom('BENCH_RETENTION_MESSAGES', 1_000_000);
+const KEEP = numberFrom('BENCH_RETENTION_KEEP', 100_000);
+const BATCH = numberFrom('BENCH_RETENTION_BATCH', 500);
+const ADD_EVERY_MS = numberFrom('BENCH_ADD_EVERY_MS', 5);
+const BASELINE_MS = numberFrom('BENCH_BASELINE_MS', 3000);
+const INSERT_CHUNK = 10_000;
+const DATABASES = (process.env.BENCH_DATABASES || 'sqlite,postgres').split(',').map((d) => d.trim());
+const DEFAULT_POSTGRES = 'postgres://postgres@127.0.0.1:5432/test';
+const DAY = 86_400_000;
+
+const progress = (line: string) => process.stderr.write(`${line}\n`);
+const fmt = (n: number, digits = 1) => n.toLocaleString('en-US', { maximumFractionDigits: digits });
+
+interface PgClient {
+  connect(): Promise<void>;
+  query(sql: string): Promise<unknown>;
+  end(): Promise<void>;
+}
+type PgClientClass = new (options: { connectionString: string; connectionTimeoutMillis: number }) => PgClient;
+function pgClient(url: string): PgClient {
+  const fromStorage = createRequire(require.resolve('@genesis/storage-sqlite'));
+  const { Client } = fromStorage('pg') as { Client: PgClientClass };
+  return new Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+}
+
+/** A fresh PostgreSQL database next to the one in the URL (dropped after), or why not. */
+async function postgresDatabase(): Promise<{ url: string; drop(): Promise<void> } | { skipped: string }> {
+  const url = process.env.BENCH_POSTGRES_URL || DEFAULT_POSTGRES;
+  const name = `genesis_bench_retention_${process.pid}_${randomBytes(3).toString('hex')}`;
+  const admin = pgClient(url);
+  try {
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+  } catch (error) {
+    return { skipped: `PostgreSQL skipped: ${(error as Error).message}` };
+  } finally {
+    await admin.end().catch(() => undefined);
+  }
+  const parsed = new URL(url);
+  parsed.pathname = `/${name}`;
+  return {
+    url: parsed.toString(),
+    async drop() {
+      const c = pgClient(url);
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Adds a message every ADD_EVERY_MS until stopped; returns each call's latency (ms). */
+function writerLoop(mind: Mind): { stop(): Promise<number[]> } {
+  const latencies: number[] = [];
+  let running = true;
+  const done = (async () => {
+    let n = 0;
+    while (running) {
+      const started = performance.now();
+      await mind.conversation.addMessage({ role: 'user', content: `live ${n++}`, userEmail: 'ann@example.com' });
+      latencies.push(performance.now() - started);
+      await new Promise((r) => setTimeout(r, ADD_EVERY_MS));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await done;
+      return latencies;
+    },
+  };
+}
+
+function latencyLine(label: string, latencies: number[]): Record<string, string> {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return {
+    phase: label,
+    calls: fmt(sorted.length, 0),
+    'p50 ms': fmt(percentile(sorted, 50), 2),
+    'p99 ms': fmt(percentile(sorted, 99), 2),
+    'max ms': fmt(sorted[sorted.length - 1] ?? 0, 2),
+    'over 50 ms': fmt(sorted.filter((l) => l > 50).length, 0),
+  };
+}
+
+async function run(backend: 'SQLite' | 'PostgreSQL', databaseUrl: string | undefined) {
+  const home = mkdtempSync(join(tmpdir(), 'genesis-bench-retention-'));
+  const logger = new CountingLogger(backend);
+  const genesis: Genesis = await openGenesis({
+    home,
+    env: {},
+    logger,
+    ...(databaseUrl ? { databaseUrl } : {}),
+    retention: { messages: { maxAgeDays: 365, maxPerMind: KEEP, archive: true }, batchSize: BATCH },
+  });
+  try {
+    const mind = await genesis.createMind({ name: 'Chatty' });
+    // Messages over two years, oldest first: retention removes all but the newest KEEP.
+    const now = Date.now();
+    const step = Math.max(1, Math.floor((730 * DAY) / MESSAGES));
+    let started = performance.now();
+    for (let i = 0; i < MESSAGES; i += INSERT_CHUNK) {
+      const n = Math.min(INSERT_CHUNK, MESSAGES - i);
+      await mind.conversation.addMessages(
+        Array.from({ length: n }, (_, j) => ({
+          role: (j % 2 ? 'assistant' : 'user') as 'user' | 'assistant',
+          content: `message ${i + j}: the quick brown fox jumps over the lazy dog`,
+          userEmail: 'ann@example.com',
+          createdAt: now - (MESSAGES - (i + j)) * step - 60_000,
+        })),
+      );
+      if ((i / INSERT_CHUNK) % 20 === 0) progress(`[${backend}] inserted ${fmt(i + n, 0)} / ${fmt(MESSAGES, 0)}`);
+    }
+    const insertSeconds = (performance.now() - started) / 1000;
+    progress(`[${backend}] inserted ${fmt(MESSAGES, 0)} messages in ${fmt(insertSeconds)} s`);
+    if (databaseUrl) {
+      // As autovacuum would after a bulk load (the test server runs without it): without planner
+      // statistics PostgreSQL sorts the whole range for each batch instead of walking the index.
+      const client = pgClient(databaseUrl);
+      await client.connect();
+      await client.query('ANALYZE conversation_messages');
+      await client.end();
+    }
+
+    // Baseline: the same writer loop with nothing else running.
+    const baselineWriter = writerLoop(mind);
+    await new Promise((r) => setTimeout(r, BASELINE_MS));
+    const baseline = await baselineWriter.stop();
+
+    const dry = await genesis.retention.apply({ gmid: mind.gmid, dryRun: true });
+    const writer = writerLoop(mind);
+    const loop = monitorEventLoopDelay({ resolution: 5 });
+    loop.enable();
+    started = performance.now();
+    const result = await genesis.retention.apply({ gmid: mind.gmid });
+    const runSeconds = (performance.now() - started) / 1000;
+    loop.disable();
+    const during = await writer.stop();
+
+    const report = result.minds[0]!;
+    if ('error' in report) throw new Error(report.error.message);
+    const left = await mind.conversation.countMessages();
+    const archiveDir = join(home, 'archive', mind.gmid);
+    const files = readdirSync(archiveDir).filter((n) => n.endsWith('.jsonl.gz'));
+    const archiveBytes = files.reduce((sum, n) => sum + statSync(join(archiveDir, n)).size, 0);
+    const wouldRemove = 'error' in dry.minds[0]! ? -1 : dry.minds[0]!.messages.removed;
+
+    progress(`\n[${backend}] retention over ${fmt(MESSAGES, 0)} messages (keep ${fmt(KEEP, 0)}, batch ${BATCH})`);
+    console.table([
+      {
+        backend,
+        messages: fmt(MESSAGES, 0),
+        'insert msg/s': fmt(MESSAGES / insertSeconds, 0),
+        'dry run said': fmt(wouldRemove, 0),
+        removed: fmt(report.messages.removed, 0),
+        archived: fmt(report.messages.archived, 0),
+        files: files.length,
+        'archive MB': fmt(archiveBytes / 1e6),
+        'run s': fmt(runSeconds),
+        'removed msg/s': fmt(report.messages.removed / runSeconds, 0),
+        left: fmt(left, 0),
+      },
+    ]);
+    console.table([latencyLine('addMessage, idle', baseline), latencyLine('addMessage, during retention', during)]);
+    progress(
+      `[${backend}] event-loop delay during the run: p99 ${fmt(loop.percentile(99) / 1e6, 2)} ms, max ${fmt(loop.max / 1e6, 2)} ms`,
+    );
+    // Every message is either still there or in the archive, once.
+    const total = MESSAGES + baseline.length + during.length;
+    if (left + report.messages.archived !== total)
+      progress(
+        `[${backend}] WARNING: ${fmt(left, 0)} left + ${fmt(report.messages.archived, 0)} archived != ${fmt(total, 0)}`,
+      );
+    if (logger.warnings + logger.errors > 0)
+      progress(`[${backend}] ${logger.warnings} warnings, ${logger.errors} errors`);
+  } finally {
+    await genesis.close();
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+async function main() {
+  progress(
+    `Retention benchmark: ${fmt(MESSAGES, 0)} messages, keep ${fmt(KEEP, 0)}, batch ${BATCH}, addMessage every ${ADD_EVERY_MS} ms`,
+  );
+  if (DATABASES.includes('sqlite')) await run('SQLite', undefined);
+  if (DATABASES.includes('postgres')) {
+    const pg = await postgresDatabase();
+    if ('skipped' in pg) progress(pg.skipped);
+    else
+      try {
+        await run('PostgreSQL', pg.url);
+      } finally {
+        await pg.drop();
+      }
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`retention bench failed: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});
