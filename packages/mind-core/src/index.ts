@@ -167,6 +167,7 @@ export {
   type ListConcernsInput,
   type ConcernFilterInput,
   type DueConcernsInput,
+  type ConcernFollowUpOptions,
 } from './concerns/concern-manager';
 export { newConcernRow, checkConcernPatch, checkConcernFire, checkDueAfter } from './concerns/new-concern';
 export {

@@ -8,6 +8,7 @@ import { BUILT_IN_HANDLERS } from '../runtime/handlers';
 import { createRetentionApplyHandler, RETENTION_APPLY_TASK } from '../runtime/handlers';
 import { FileMessageArchive, MESSAGE_ARCHIVE, RetentionService } from '@genesis/mind-core';
 import type { GenesisConfig } from './config';
+import { followUpSettings } from './follow-up-config';
 
 /** What the process supplies besides the configuration. */
 export interface GenesisRuntime {
@@ -81,6 +82,7 @@ export async function composeGenesis(config: GenesisConfig, runtime: GenesisRunt
     home: config.home,
     maxMessageBytes: config.maxMessageBytes,
     memory: config.memory,
+    followUps: (({ policy, timezone }) => ({ policy, timezone }))(followUpSettings(config.followUps)),
   };
   container.registerInstance(MIND_OPTIONS, mindOptions);
   container.registerInstance(TASK_HANDLERS, builtIns);

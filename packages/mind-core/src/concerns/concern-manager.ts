@@ -6,11 +6,15 @@ import type { Page } from '../ports/page';
 import { GenesisError, invalidInput } from '../shared/errors';
 import { jsonObject, nonEmptyText, oneOf, parseEmail, parseLimit, toEpochMs, unitInterval } from '../shared/validation';
 import type { TimeInput } from '../shared/validation';
+import { parseTimezone } from '../schedules/cron';
+import { DEFAULT_FOLLOW_UP_POLICY, firstCheckAt } from './follow-up-policy';
+import type { FollowUpPolicyConfig } from './follow-up-policy';
 
 export interface CreateConcernInput {
   type: ConcernType;
   description: string;
-  followUpAt: TimeInput;
+  /** When to check first. Default: the follow-up policy's first check for this type, urgency and time. */
+  followUpAt?: TimeInput;
   userEmail?: string;
   /** 0..1, default 0.5 */
   severity?: number;
@@ -28,6 +32,12 @@ export interface ConcernFilterInput {
   dueBefore?: TimeInput;
   /** next check at or after this time */
   dueAfter?: TimeInput;
+}
+
+/** The follow-up policy and the Mind's time zone, for concerns created without a `followUpAt`. */
+export interface ConcernFollowUpOptions {
+  policy?: FollowUpPolicyConfig;
+  timezone?: string | null;
 }
 
 export interface ListConcernsInput extends ConcernFilterInput {
@@ -65,6 +75,7 @@ export class ConcernManager {
     private readonly mindId: string,
     private readonly store: ConcernStore,
     private readonly clock: Clock,
+    private readonly followUps: ConcernFollowUpOptions = {},
   ) {}
 
   async create(input: CreateConcernInput): Promise<StoredConcern> {
@@ -102,18 +113,42 @@ export class ConcernManager {
     const concernType = oneOf(input.type, CONCERN_TYPES, 'type');
     const description = nonEmptyText(input.description, 'description', 10_000);
     const severity = unitInterval(input.severity ?? 0.5, 'severity');
+    const urgency = oneOf(input.urgency ?? 'normal', CONCERN_URGENCIES, 'urgency');
+    const metadata = input.metadata === undefined ? {} : jsonObject(input.metadata, 'metadata');
     return {
       mindId: this.mindId,
       concernType,
       description,
-      nextCheckAt: toEpochMs(input.followUpAt, 'followUpAt'),
+      nextCheckAt:
+        input.followUpAt !== undefined
+          ? toEpochMs(input.followUpAt, 'followUpAt')
+          : this.firstCheck(concernType, urgency, severity, metadata),
       userEmail: input.userEmail === undefined ? null : parseEmail(input.userEmail),
       severity,
-      urgency: oneOf(input.urgency ?? 'normal', CONCERN_URGENCIES, 'urgency'),
+      urgency,
       memoryId: input.memoryId === undefined ? null : nonEmptyText(input.memoryId, 'memoryId', 200),
       expiresAt: input.expiresAt === undefined ? null : toEpochMs(input.expiresAt, 'expiresAt'),
-      metadata: input.metadata === undefined ? {} : jsonObject(input.metadata, 'metadata'),
+      metadata,
     };
+  }
+
+  /** The policy's first check (the user's zone from metadata.timezone, else the Mind's). */
+  private firstCheck(
+    concernType: ConcernType,
+    urgency: ConcernUrgency,
+    severity: number,
+    metadata: Record<string, unknown>,
+  ): number {
+    const zone = metadata.timezone;
+    return firstCheckAt(
+      { concernType, urgency, severity, metadata },
+      {
+        now: this.clock.now(),
+        userTimeZone: typeof zone === 'string' && zone !== '' ? parseTimezone(zone, 'metadata.timezone') : null,
+        mindTimeZone: this.followUps.timezone ?? null,
+      },
+      this.followUps.policy ?? DEFAULT_FOLLOW_UP_POLICY,
+    ).at;
   }
 
   async get(id: string): Promise<StoredConcern | null> {

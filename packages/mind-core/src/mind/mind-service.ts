@@ -3,6 +3,7 @@ import { convertLegacyMind } from '../legacy/convert';
 import { isLegacyMindFile } from '../legacy/detect';
 import { legacyMemories } from '../legacy/memories';
 import type { MemoryOptions } from '../memory/memory-manager';
+import type { ConcernFollowUpOptions } from '../concerns/concern-manager';
 import type { Clock } from '../ports/clock';
 import type { ConcernStore, StoredConcern } from '../ports/concern-store';
 import type { Logger } from '../ports/logger';
@@ -36,6 +37,8 @@ export interface MindOptions {
   onTaskEnqueued?: (mindId: string) => void;
   /** The task types this process has handlers for: enqueueing another type logs a warning. */
   handledTaskTypes?: () => readonly string[];
+  /** The follow-up policy and the Minds' time zone, for concerns created without a `followUpAt`. */
+  followUps?: ConcernFollowUpOptions;
 }
 
 export interface MindStats {
@@ -222,6 +225,7 @@ export class MindService {
       ...(this.options.onTaskEnqueued ? { onTaskEnqueued: this.options.onTaskEnqueued } : {}),
       ...(this.options.handledTaskTypes ? { handledTaskTypes: this.options.handledTaskTypes } : {}),
       ...(this.options.maxMessageBytes !== undefined ? { maxMessageBytes: this.options.maxMessageBytes } : {}),
+      ...(this.options.followUps ? { followUps: this.options.followUps } : {}),
     });
   }
 

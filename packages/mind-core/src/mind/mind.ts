@@ -1,4 +1,4 @@
-import { ConcernManager } from '../concerns/concern-manager';
+import { ConcernManager, type ConcernFollowUpOptions } from '../concerns/concern-manager';
 import { ConversationManager } from '../conversation/conversation-manager';
 import { MemoryManager, type MemoryOptions } from '../memory/memory-manager';
 import type { Logger } from '../ports/logger';
@@ -44,6 +44,8 @@ export interface MindDependencies {
   environments: EnvironmentStore;
   /** Writes that commit together: a message and the interaction it records. */
   unitOfWork: UnitOfWork;
+  /** The follow-up policy and time zone for concerns created without a `followUpAt`. */
+  followUps?: ConcernFollowUpOptions;
 }
 
 export interface SaveResult {
@@ -113,7 +115,7 @@ export class Mind {
     );
     this.relationships = new RelationshipManager(this.gmid, deps.relationships);
     this.environments = new EnvironmentManager(this.gmid, deps.environments, deps.unitOfWork, deps.clock);
-    this.concerns = new ConcernManager(this.gmid, deps.concerns, deps.clock);
+    this.concerns = new ConcernManager(this.gmid, deps.concerns, deps.clock, deps.followUps);
     this.tasks = new TaskManager(
       this.gmid,
       deps.tasks,

@@ -11,9 +11,6 @@ import type { CommandContext } from '../program';
 import { parseLimitOption, timeOption, unitIntervalOption } from '../options';
 import { addedConcernView, concernPageView, dueConcernsView, resolvedConcernView } from '../views';
 
-/** The follow-up of a concern added without `--follow-up`: a day from now. */
-const DEFAULT_FOLLOW_UP_MS = 24 * 3600 * 1000;
-
 interface AddOptions {
   type: string;
   description: string;
@@ -45,7 +42,7 @@ export function registerConcernCommands({
   mindCommand(concern, 'add', 'add a concern to follow up on')
     .requiredOption('--type <type>', CONCERN_TYPES.join(', '))
     .requiredOption('--description <text>', 'what to follow up on')
-    .option('--follow-up <iso>', 'when to check again (default: in 24 hours)', timeOption('--follow-up'))
+    .option('--follow-up <iso>', 'when to check first (default: the follow-up policy decides, from type, urgency and time)', timeOption('--follow-up'))
     .option('--user <email>', 'the user it is about')
     .option('--severity <x>', 'how serious, 0..1 (default 0.5)', unitIntervalOption('--severity'))
     .option('--urgency <u>', `${CONCERN_URGENCIES.join(', ')} (default normal)`)
@@ -54,7 +51,7 @@ export function registerConcernCommands({
         const created = await mind.concerns.create({
           type: oneOf(opts.type, CONCERN_TYPES, 'type'),
           description: opts.description,
-          followUpAt: opts.followUp ?? clock.now() + DEFAULT_FOLLOW_UP_MS,
+          ...(opts.followUp !== undefined ? { followUpAt: opts.followUp } : {}),
           ...(opts.user !== undefined ? { userEmail: opts.user } : {}),
           ...(opts.severity !== undefined ? { severity: opts.severity } : {}),
           ...(opts.urgency !== undefined ? { urgency: oneOf(opts.urgency, CONCERN_URGENCIES, 'urgency') } : {}),

@@ -1,4 +1,5 @@
 import { ConcernManager } from '../concern-manager';
+import { DEFAULT_FOLLOW_UP_POLICY } from '../follow-up-policy';
 import { FakeClock, InMemoryConcernStore } from '../../testing';
 
 const MIND = 'GMD-2026-4A7F-9B23';
@@ -17,6 +18,32 @@ const add = (hours: number, extra: Record<string, unknown> = {}) =>
   concerns.create({ type: 'health', description: `in ${hours}h`, followUpAt: clock.now() + hours * H, ...extra });
 
 describe('ConcernManager', () => {
+  test('without followUpAt the follow-up policy sets the first check (type, urgency, the user\'s zone)', async () => {
+    clock.set(Date.UTC(2026, 5, 1, 9, 0)); // 09:00 UTC, a morning
+    const critical = await concerns.create({ type: 'task', description: 'c', urgency: 'critical' });
+    expect(critical.nextCheckAt).toBe(clock.now());
+    const emotion = await concerns.create({ type: 'emotion', description: 'e' });
+    expect(emotion.nextCheckAt).toBe(clock.now() + 2.5 * H);
+    const health = await concerns.create({ type: 'health', description: 'h' });
+    expect(health.nextCheckAt).toBe(Date.UTC(2026, 5, 1, 14, 30));
+    // 09:00 UTC is 02:00 in Los Angeles: quiet hours there, so a normal check waits for 06:30 local.
+    const night = await concerns.create({
+      type: 'personal',
+      description: 'n',
+      metadata: { timezone: 'America/Los_Angeles' },
+    });
+    expect(night.nextCheckAt).toBe(Date.UTC(2026, 5, 1, 13, 30));
+    await expect(
+      concerns.create({ type: 'personal', description: 'n', metadata: { timezone: 'Mars/Olympus' } }),
+    ).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'metadata.timezone' });
+    // A Mind with its own zone and policy.
+    const oslo = new ConcernManager(MIND, store, clock, {
+      timezone: 'Europe/Oslo',
+      policy: { ...DEFAULT_FOLLOW_UP_POLICY, defaultDelayMs: H },
+    });
+    expect((await oslo.create({ type: 'personal', description: 'o' })).nextCheckAt).toBe(clock.now() + H);
+  });
+
   test('create stores a concern with defaults, get reads it back', async () => {
     const c = await concerns.create({
       type: 'financial',
