@@ -171,7 +171,18 @@ test('minds, messages, concerns and stats through the CLI', () => {
   expect(stats.jsonBytes).toBeLessThan(50 * 1024);
   expect(json('stats').minds).toHaveLength(1);
 
-  expect(json('mind', 'delete', gmid)).toMatchObject({ gmid, rowsDeleted: 8, fileRemoved: true });
+  // The user messages recorded who the Mind talks to: ann (3 messages from her) and bob (1).
+  const people = json('relationships', gmid).items.map((r: { userEmail: string; interactionCount: number }) => [
+    r.userEmail,
+    r.interactionCount,
+  ]);
+  expect(people.sort()).toEqual([
+    ['ann@example.com', 3],
+    ['bob@example.com', 1],
+  ]);
+
+  // 6 messages, 2 concerns, 2 relationships.
+  expect(json('mind', 'delete', gmid)).toMatchObject({ gmid, rowsDeleted: 10, fileRemoved: true });
   expect(json('mind', 'list').items).toEqual([]);
 });
 
