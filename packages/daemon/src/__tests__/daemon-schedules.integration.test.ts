@@ -62,3 +62,37 @@ test('ensure() leaves an unchanged schedule where it is, so a slot missed during
     await genesis.close();
   }
 });
+
+test('a daemon keeps the configured maintenance schedules: defaults, a changed cron, a disabled one removed', async () => {
+  const clock = new FakeClock(Date.UTC(2026, 0, 1, 12));
+  const first = await openGenesis({ home: home.path, env: {}, clock });
+  try {
+    await (await first.startDaemon({ pollMs: 60_000 })).stop({ timeoutMs: 100 });
+    const names = (await first.schedules.list()).map((s) => [s.name, s.cron, s.payload]);
+    expect(names.sort()).toEqual([
+      ['memory.reindex', '0 5 * * 0', { onlyIfStale: true }],
+      ['mind.compact', '0 4 * * *', null],
+      ['retention.apply', '30 3 * * *', null],
+    ]);
+  } finally {
+    await first.close();
+  }
+  const second = await openGenesis({
+    home: home.path,
+    env: {},
+    clock,
+    schedules: { compact: { enabled: false }, retention: { cron: '0 2 * * *', timezone: 'Europe/Oslo' } },
+  });
+  try {
+    await (await second.startDaemon({ pollMs: 60_000 })).stop({ timeoutMs: 100 });
+    const schedules = await second.schedules.list();
+    expect(schedules.map((s) => s.name).sort()).toEqual(['memory.reindex', 'retention.apply']);
+    // 02:00 in Oslo (UTC+1 in January) is 01:00 UTC, the next day.
+    expect(schedules.find((s) => s.name === 'retention.apply')).toMatchObject({
+      timezone: 'Europe/Oslo',
+      nextRunAt: Date.UTC(2026, 0, 2, 1),
+    });
+  } finally {
+    await second.close();
+  }
+});

@@ -13,6 +13,7 @@ import { GenesisDaemon, type DaemonOptions } from '../runtime/genesis-daemon';
 import { CONCERN_STORE, MESSAGE_STORE, RELATIONSHIP_STORE } from '@genesis/mind-core';
 import { FOLLOW_UP_TASK } from '../runtime/follow-ups';
 import { followUpSettings } from './follow-up-config';
+import { MAINTENANCE_TASKS } from './retention-config';
 
 export interface OpenGenesisOptions extends GenesisConfigInput {
   /** A configuration already resolved (by `resolveConfig`): used as it is, nothing else is read. */
@@ -146,6 +147,11 @@ export async function openGenesis(options: OpenGenesisOptions = {}): Promise<Gen
   });
   const { db } = composed;
   const minds = composed.container.resolve(MindService);
+  const daemonSchedules = new ScheduleManager(
+    null,
+    composed.container.resolve(SCHEDULE_STORE),
+    composed.container.resolve(CLOCK),
+  );
   return {
     home: config.home,
     database: db.location,
@@ -163,7 +169,7 @@ export async function openGenesis(options: OpenGenesisOptions = {}): Promise<Gen
       listMinds: () => minds.listMinds(),
       now: () => composed.container.resolve(CLOCK).now(),
     }),
-    schedules: new ScheduleManager(null, composed.container.resolve(SCHEDULE_STORE), composed.container.resolve(CLOCK)),
+    schedules: daemonSchedules,
     async findTask(id) {
       const task = await composed.container.resolve(TASK_STORE).get(nonEmptyText(id, 'id', 64));
       if (!task)
@@ -214,6 +220,7 @@ export async function openGenesis(options: OpenGenesisOptions = {}): Promise<Gen
     },
     async startDaemon(options = {}) {
       const c = composed.container;
+      await ensureMaintenanceSchedules(daemonSchedules, config.schedules);
       composed.addHandledTypes([...Object.keys(options.handlers ?? {}), FOLLOW_UP_TASK]);
       return GenesisDaemon.start(
         {
@@ -241,4 +248,28 @@ export async function openGenesis(options: OpenGenesisOptions = {}): Promise<Gen
     memoryServerUrl: () => composed.memory.serverUrl(),
     close: () => composed.close(),
   };
+}
+
+/**
+ * The maintenance schedules of the configuration (`schedules`: retention, compact, reindex) as
+ * daemon schedules, each running its task on every Mind: an unchanged one keeps its next slot, a
+ * disabled one is removed. The scheduled reindex only re-embeds memories of another provider.
+ */
+async function ensureMaintenanceSchedules(
+  schedules: ScheduleManager,
+  configured: GenesisConfig['schedules'],
+): Promise<void> {
+  for (const entry of Object.values(configured)) {
+    if (!entry.enabled) {
+      await schedules.remove(entry.type);
+      continue;
+    }
+    await schedules.ensure({
+      name: entry.type,
+      cron: entry.cron,
+      timezone: entry.timezone,
+      type: entry.type,
+      ...(entry.type === MAINTENANCE_TASKS.reindex ? { payload: { onlyIfStale: true } } : {}),
+    });
+  }
 }

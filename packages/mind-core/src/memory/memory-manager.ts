@@ -281,11 +281,18 @@ export class MemoryManager {
     return [...this.working];
   }
 
-  /** Re-embeds every memory with the configured provider (e.g. after changing it). */
-  async reindex(onProgress?: (done: number, total: number) => void): Promise<number> {
+  /**
+   * Re-embeds every memory with the configured provider (e.g. after changing it). With
+   * `onlyIfStale`, a collection already built by that provider is left alone (returns 0).
+   */
+  async reindex(
+    onProgress?: (done: number, total: number) => void,
+    options: { onlyIfStale?: boolean } = {},
+  ): Promise<number> {
     const { store, embedder } = await this.backend.connect();
     const info = { provider: embedder.name, dimension: embedder.dimension };
-    await store.open(this.mindId, info, { allowMismatch: true });
+    const stored = await store.open(this.mindId, info, { allowMismatch: true });
+    if (options.onlyIfStale && stored.provider === info.provider && stored.dimension === info.dimension) return 0;
     const n = await store.reindex(this.mindId, {
       embedding: info,
       embed: (docs) => embedder.embed(docs),
