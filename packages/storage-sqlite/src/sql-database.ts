@@ -5,6 +5,7 @@ import { Client } from 'pg';
 import { DataSource, QueryFailedError } from 'typeorm';
 import type { QueryRunner } from 'typeorm';
 import { FileLock, GenesisError, silentLogger, type Logger } from '@genesis/mind-core';
+import { FALLBACK_AUTOCHECKPOINT_PAGES, WalCheckpointer } from './wal-checkpointer';
 import { ENTITIES } from './entities';
 import { driverCode, StorageError } from './errors';
 import { MIGRATIONS } from './migrations';
@@ -18,6 +19,8 @@ export interface SqlDatabaseOptions {
    * The daemon passes `GENESIS_DATABASE_URL` here, else `<home>/genesis.db`.
    */
   url: string;
+  /** SQLite: how often the WAL is checkpointed (from a connection of its own) after writes. Default 1000. */
+  checkpointIntervalMs?: number;
   /** SQLite: how long one statement waits for another connection's lock (PRAGMA busy_timeout). Default 5000. */
   busyTimeoutMs?: number;
   /** SQLite: how many more times a write that still met SQLITE_BUSY is tried. Default 4. */
@@ -95,6 +98,8 @@ export class SqlDatabase implements SqlExecutor {
 
   /** The PostgreSQL URL as given (with its password), for LISTEN connections; null on SQLite. */
   private postgresUrl: string | null = null;
+  /** SQLite: checkpoints the WAL from its own connection, off the writers' path. */
+  private checkpointer: WalCheckpointer | undefined;
 
   private constructor(
     private readonly dataSource: DataSource,
@@ -163,6 +168,7 @@ export class SqlDatabase implements SqlExecutor {
     try {
       await dataSource.initialize();
       await dataSource.query('PRAGMA synchronous = NORMAL');
+      await dataSource.query(`PRAGMA wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
     } catch (cause) {
       if (dataSource.isInitialized) {
         await dataSource
@@ -177,7 +183,14 @@ export class SqlDatabase implements SqlExecutor {
         { cause },
       );
     }
-    return new SqlDatabase(dataSource, 'sqlite', file, retry);
+    const db = new SqlDatabase(dataSource, 'sqlite', file, retry);
+    try {
+      db.checkpointer = await WalCheckpointer.start(file, options.checkpointIntervalMs ?? 1000, options.logger);
+    } catch (error) {
+      // Without it, the writing connection checkpoints by itself (at the fallback size): slower, not wrong.
+      options.logger?.warn({ file, err: error }, 'cannot open the WAL checkpoint connection');
+    }
+    return db;
   }
 
   /**
@@ -352,6 +365,8 @@ export class SqlDatabase implements SqlExecutor {
   async close(): Promise<void> {
     if (!this.dataSource.isInitialized) return;
     await this.writeLock.waitForUnlock();
+    await this.checkpointer?.close();
+    this.checkpointer = undefined;
     await this.dataSource.destroy();
   }
 
@@ -378,6 +393,7 @@ export class SqlDatabase implements SqlExecutor {
     try {
       const result = await work(this.transaction(runner));
       await runner.query('COMMIT');
+      this.checkpointer?.written();
       return result;
     } catch (error) {
       await runner

@@ -12,7 +12,7 @@ import { retentionPolicyInputSchema, type RetentionPolicy, type RetentionPolicyI
  * { "retention": { "messages": { "maxAgeDays": 365, "maxPerMind": 100000, "archive": true },
  *                  "concerns": { "closedMaxAgeDays": 90 }, "tasks": { "finishedMaxAgeDays": 30 },
  *                  "concernFires": { "maxAgeDays": 90 }, "scheduleFires": { "maxAgeDays": 30 },
- *                  "batchSize": 500 },
+ *                  "batchSize": 250 },
  *   "schedules": { "retention": { "cron": "30 3 * * *" }, "compact": { "enabled": false } } }
  * ```
  */

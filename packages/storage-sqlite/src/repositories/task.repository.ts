@@ -249,29 +249,40 @@ export class TaskRepository implements TaskStore {
     const firstIn = (where: string, index: string, columns = 'id, priority, run_at') =>
       `SELECT ${columns} FROM (SELECT ${columns} FROM ${from(index)} ` +
       `WHERE ${where} ORDER BY ${CLAIM_ORDER} LIMIT ?${lock})`;
-    const take = (tx: SqlExecutor, runnable: string, params: unknown[]) =>
-      updateReturning(
-        tx,
-        `UPDATE background_tasks SET status = ?, lease_token = ${NEW_TOKEN[tx.dialect]}, lease_owner = ?, ` +
-          `lease_expires_at = ?, attempts = attempts + 1, updated_at = ? WHERE id IN (${runnable})`,
-        ['running', owner, leaseUntil, now, ...params],
-      );
+    // Leases of crashed workers whose task is out of attempts: dead. (The claims below take only
+    // expired leases with attempts left, so the two never touch the same task.)
+    const bury =
+      `UPDATE background_tasks SET status = ?, ${NO_LEASE}, finished_at = ?, updated_at = ?, last_error = ? ` +
+      `WHERE id IN (SELECT id FROM ${from('idx_tasks_status_lease')} WHERE ${expired} AND attempts >= max_attempts${lock})`;
+    const buryParams = ['dead', now, now, LEASE_EXPIRED, 'running', now, ...onlyParams];
+    const retake = `${expired} AND attempts < max_attempts`;
 
     const rows = await this.db.write(async (tx) => {
-      // Leases of crashed workers whose task is out of attempts: dead.
-      await tx.run(
-        `UPDATE background_tasks SET status = ?, ${NO_LEASE}, finished_at = ?, updated_at = ?, last_error = ? ` +
-          `WHERE id IN (SELECT id FROM ${from('idx_tasks_status_lease')} WHERE ${expired} AND attempts >= max_attempts${lock})`,
-        ['dead', now, now, LEASE_EXPIRED, 'running', now, ...onlyParams],
-      );
+      let buried = false;
+      const take = (runnable: string, params: unknown[]) => {
+        const update =
+          `UPDATE background_tasks SET status = ?, lease_token = ${NEW_TOKEN[tx.dialect]}, lease_owner = ?, ` +
+          `lease_expires_at = ?, attempts = attempts + 1, updated_at = ? WHERE id IN (${runnable})`;
+        const updateParams = ['running', owner, leaseUntil, now, ...params];
+        if (buried) return updateReturning(tx, update, updateParams);
+        buried = true;
+        // PostgreSQL: the burial rides in the claiming statement (one round trip less per claim).
+        return tx.all<Row>(
+          `WITH buried AS (${bury} RETURNING id), changed AS (${update} RETURNING ${COLUMNS}) SELECT ${COLUMNS} FROM changed`,
+          [...buryParams, ...updateParams],
+        );
+      };
+      if (!pg) {
+        await tx.run(bury, buryParams);
+        buried = true;
+      }
       if (perMind === undefined) {
         // The first `limit` due pending tasks and the first `limit` expired leases (all with
         // attempts left now), and of those together the first `limit`, in claim order.
         return take(
-          tx,
           'SELECT id FROM (' +
             `${firstIn(`status = ? AND run_at <= ?${only}`, 'idx_tasks_claim')} AS due UNION ALL ` +
-            `${firstIn(expired, 'idx_tasks_status_lease')} AS lost` +
+            `${firstIn(retake, 'idx_tasks_status_lease')} AS lost` +
             `) AS runnable ORDER BY ${CLAIM_ORDER} LIMIT ?`,
           [...['pending', now, ...onlyParams, limit], ...['running', now, ...onlyParams, limit], limit],
         );
@@ -291,12 +302,11 @@ export class TaskRepository implements TaskStore {
             `${firstIn(`mind_id = ? AND status = 'pending' AND run_at <= ?${typesOnly}`, 'idx_tasks_mind_pending', columns)} AS due${j}`,
         );
         branches.push(
-          `${firstIn(`status = ? AND lease_expires_at <= ?${groupOnly}`, 'idx_tasks_status_lease', columns)} AS lost`,
+          `${firstIn(`status = ? AND lease_expires_at <= ?${groupOnly} AND attempts < max_attempts`, 'idx_tasks_status_lease', columns)} AS lost`,
         );
         const most = `CASE mind_id ${group.map(() => 'WHEN ? THEN CAST(? AS INTEGER)').join(' ')} END`;
         const left = limit - taken.length;
         const rows = await take(
-          tx,
           `SELECT id FROM (SELECT id, mind_id, priority, run_at, ROW_NUMBER() OVER ` +
             `(PARTITION BY mind_id ORDER BY ${CLAIM_ORDER}) AS nth FROM (${branches.join(' UNION ALL ')}) AS runnable) ` +
             `AS ranked WHERE nth <= ${most} ORDER BY ${CLAIM_ORDER} LIMIT ?`,

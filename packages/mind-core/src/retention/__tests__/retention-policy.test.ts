@@ -19,7 +19,7 @@ describe('retention policy', () => {
       tasks: { finishedMaxAgeDays: 30 },
       concernFires: { maxAgeDays: 90 },
       scheduleFires: { maxAgeDays: 30 },
-      batchSize: 500,
+      batchSize: 250,
     });
   });
 
