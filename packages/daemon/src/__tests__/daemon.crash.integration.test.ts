@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempHome } from '@genesis/mind-core/testing';
+import { SqlDatabase } from '@genesis/storage-sqlite';
 import { openGenesis, type Genesis } from '../composition/open-genesis';
 import { countLines, crashSeed, readJsonLines, requireBuilt, seededRandom, sleep } from './fixtures/children';
 import { allTasks, startChild, until, workerStatus } from './fixtures/children';
@@ -169,8 +170,22 @@ test('a daemon paused past its leases (SIGSTOP) finds, once resumed, its complet
   // Paused in the middle of its handlers: alive (so not taken over at once), renewing nothing. Paused
   // at a quiet moment — no handler ended in the last 40 ms, so no completion or claim is being
   // written: on SQLite a process frozen inside a write transaction would block every other writer.
-  await until(() => Date.now() - statSync(log).mtimeMs >= 40, 'a quiet moment to pause', 10_000, 2);
-  process.kill(a.pid, 'SIGSTOP');
+  // The log cannot see every write (heartbeats, lease renewals, WAL checkpoints): a pause that
+  // froze one mid-way is undone (SIGCONT) and tried again at the next quiet moment.
+  const probe = await SqlDatabase.open({ url: join(home.path, 'genesis.db'), busyTimeoutMs: 300, busyRetries: 0 });
+  try {
+    for (let attempt = 0; ; attempt++) {
+      await until(() => Date.now() - statSync(log).mtimeMs >= 40, 'a quiet moment to pause', 10_000, 2);
+      process.kill(a.pid, 'SIGSTOP');
+      const free = await probe.write(async () => true).catch(() => false);
+      if (free) break;
+      process.kill(a.pid, 'SIGCONT');
+      if (attempt >= 20) throw new Error('the first daemon always held a lock when paused');
+      await sleep(50);
+    }
+  } finally {
+    await probe.close();
+  }
   const pausedLease = (await genesis.runtimeStatus()).leases.find((l) => l.mindId === mind.gmid)!;
   expect(pausedLease.pid).toBe(a.pid);
   const stranded = (await allTasks(mind)).filter((t) => t.status === 'running').map((t) => t.id);

@@ -163,13 +163,16 @@ export class TaskRepository implements TaskStore {
       const created = new Set<string>();
       for (let i = 0; i < rows.length; i += ENQUEUE_GROUP) {
         const group = rows.slice(i, i + ENQUEUE_GROUP);
-        const inserted = await insertReturningIds(
-          tx,
+        const insert =
           `INSERT INTO background_tasks (${COLUMNS}) VALUES ${group.map(() => `(${PLACEHOLDERS})`).join(', ')} ` +
-            'ON CONFLICT (mind_id, idempotency_key) DO NOTHING',
-          group.flatMap((r) => r.values),
-        );
-        for (const id of inserted) created.add(id);
+          'ON CONFLICT (mind_id, idempotency_key) DO NOTHING';
+        const values = group.flatMap((r) => r.values);
+        // One row: the count of rows written says it all (no RETURNING to read back).
+        if (group.length === 1) {
+          if ((await tx.run(insert, values)) > 0) created.add(group[0]!.row.id);
+          continue;
+        }
+        for (const id of await insertReturningIds(tx, insert, values)) created.add(id);
       }
       const results: Array<{ task: StoredTask; created: boolean }> = [];
       for (const { row } of rows) {

@@ -26,10 +26,13 @@ async function json(...args: string[]) {
   return JSON.parse(res.out);
 }
 
-test('concern add without --follow-up follows up a day after the clock', async () => {
+test("concern add without --follow-up takes the follow-up policy's first check, from the clock", async () => {
   const { gmid } = await json('mind', 'create', '--name', 'Timely');
   const concern = await json('concern', 'add', gmid, '--type', 'task', '--description', 'call back');
-  expect(concern).toMatchObject({ nextCheckAt: '2030-01-02T12:00:00.000Z', createdAt: '2030-01-01T12:00:00.000Z' });
+  // A normal task concern at noon: three hours later (the policy's default delay).
+  expect(concern).toMatchObject({ nextCheckAt: '2030-01-01T15:00:00.000Z', createdAt: '2030-01-01T12:00:00.000Z' });
+  const emotion = await json('concern', 'add', gmid, '--type', 'emotion', '--description', 'sad', '--urgency', 'high');
+  expect(emotion).toMatchObject({ nextCheckAt: '2030-01-01T12:10:00.000Z' });
 });
 
 test('message add --content - reads the content from the io', async () => {

@@ -42,7 +42,11 @@ export function registerConcernCommands({
   mindCommand(concern, 'add', 'add a concern to follow up on')
     .requiredOption('--type <type>', CONCERN_TYPES.join(', '))
     .requiredOption('--description <text>', 'what to follow up on')
-    .option('--follow-up <iso>', 'when to check first (default: the follow-up policy decides, from type, urgency and time)', timeOption('--follow-up'))
+    .option(
+      '--follow-up <iso>',
+      'when to check first (default: the follow-up policy decides, from type, urgency and time)',
+      timeOption('--follow-up'),
+    )
     .option('--user <email>', 'the user it is about')
     .option('--severity <x>', 'how serious, 0..1 (default 0.5)', unitIntervalOption('--severity'))
     .option('--urgency <u>', `${CONCERN_URGENCIES.join(', ')} (default normal)`)

@@ -18,7 +18,7 @@ const add = (hours: number, extra: Record<string, unknown> = {}) =>
   concerns.create({ type: 'health', description: `in ${hours}h`, followUpAt: clock.now() + hours * H, ...extra });
 
 describe('ConcernManager', () => {
-  test('without followUpAt the follow-up policy sets the first check (type, urgency, the user\'s zone)', async () => {
+  test("without followUpAt the follow-up policy sets the first check (type, urgency, the user's zone)", async () => {
     clock.set(Date.UTC(2026, 5, 1, 9, 0)); // 09:00 UTC, a morning
     const critical = await concerns.create({ type: 'task', description: 'c', urgency: 'critical' });
     expect(critical.nextCheckAt).toBe(clock.now());
