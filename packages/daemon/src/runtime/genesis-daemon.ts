@@ -63,6 +63,9 @@ export interface DaemonStatus {
   handlers: string[];
 }
 
+/** Follow-ups are looked for every this many polls. */
+export const FOLLOW_UP_POLLS = 5;
+
 export const DAEMON_DEFAULTS = { concurrency: 8, perMindConcurrency: 2, leaseMs: 30_000, pollMs: 1_000 } as const;
 
 /**
@@ -275,7 +278,9 @@ export class GenesisDaemon {
       .catch((error: unknown) => this.deps.logger.error({ err: error }, 'firing schedules failed'));
     const followUps = this.followUps;
     if (followUps) {
-      every(this.settings.pollMs, () => followUps.tick(), 'firing follow-ups');
+      // Follow-ups need no second's precision: every fifth poll (5 s by default) keeps an idle
+      // daemon's cost down; a due critical concern still fires within seconds.
+      every(this.settings.pollMs * FOLLOW_UP_POLLS, () => followUps.tick(), 'firing follow-ups');
       void followUps
         .tick()
         .catch((error: unknown) => this.deps.logger.error({ err: error }, 'firing follow-ups failed'));

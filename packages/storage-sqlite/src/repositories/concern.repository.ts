@@ -195,14 +195,12 @@ export class ConcernRepository implements ConcernStore {
     nonEmptyText(mindId, 'mindId');
     epochMs(now, 'now');
     // One statement over idx_concerns_mind_status_next: only the snoozed rows whose snooze ended.
+    // A daemon asks every poll: a read first, so that nothing to wake costs no write transaction.
+    const where = 'mind_id = ? AND status = ? AND next_check_at <= ?';
+    const params = [mindId, 'snoozed', now];
+    if (!(await this.any(where, params))) return 0;
     return this.db.write((tx) =>
-      tx.run('UPDATE concerns SET status = ?, updated_at = ? WHERE mind_id = ? AND status = ? AND next_check_at <= ?', [
-        'active',
-        now,
-        mindId,
-        'snoozed',
-        now,
-      ]),
+      tx.run(`UPDATE concerns SET status = ?, updated_at = ? WHERE ${where}`, ['active', now, ...params]),
     );
   }
 
@@ -210,12 +208,17 @@ export class ConcernRepository implements ConcernStore {
     nonEmptyText(mindId, 'mindId');
     epochMs(now, 'now');
     // One statement over idx_concerns_mind_status_expires: only the rows whose expiry has passed.
+    const where = 'mind_id = ? AND status IN (?, ?) AND expires_at IS NOT NULL AND expires_at <= ?';
+    const params = [mindId, 'active', 'snoozed', now];
+    if (!(await this.any(where, params))) return 0;
     return this.db.write((tx) =>
-      tx.run(
-        'UPDATE concerns SET status = ?, updated_at = ? WHERE mind_id = ? AND status IN (?, ?) AND expires_at IS NOT NULL AND expires_at <= ?',
-        ['expired', now, mindId, 'active', 'snoozed', now],
-      ),
+      tx.run(`UPDATE concerns SET status = ?, updated_at = ? WHERE ${where}`, ['expired', now, ...params]),
     );
+  }
+
+  /** Whether a concern matches (the same index as the update that would follow). */
+  private async any(where: string, params: unknown[]): Promise<boolean> {
+    return (await this.db.all(`SELECT 1 AS one FROM concerns WHERE ${where} LIMIT 1`, params)).length > 0;
   }
 
   async recordFire(fire: ConcernFire): Promise<boolean> {
