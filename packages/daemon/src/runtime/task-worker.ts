@@ -34,6 +34,8 @@ export class TaskWorker {
   private wakeUp: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   private woken = false;
+  /** The last claim found nothing: the next one looks before it takes. */
+  private idle = false;
 
   constructor(
     // Claims go through the runner (they carry its queued completions); the store is not used here.
@@ -134,7 +136,10 @@ export class TaskWorker {
         limit,
         // No Mind's free slots below the batch: the per-Mind limits cannot bind, the plain claim is cheaper.
         ...(bounded ? { perMind } : { mindIds: Object.keys(perMind) }),
+        // After an empty claim, most likely still nothing: look before taking a write lock.
+        ...(this.idle ? { probeFirst: true } : {}),
       });
+      this.idle = claimed.length === 0;
       for (const task of claimed) this.startAttempt(task);
       started += claimed.length;
       if (claimed.length < limit) break;

@@ -77,6 +77,11 @@ export interface ClaimOptions {
    * nothing. With `mindIds` too, only the Minds in both. Absent: no per-Mind limit.
    */
   perMind?: Readonly<Record<string, number>>;
+  /**
+   * Looks (a read) before taking (a write transaction): cheaper when there is likely nothing to
+   * claim — an idle worker's poll — dearer when there is. Same result either way.
+   */
+  probeFirst?: boolean;
 }
 
 /** The proof of a running attempt: the task and the token its claim received. */

@@ -107,6 +107,8 @@ export interface CheckedClaim {
    * the order given; `mindIds` is then their Minds. Undefined: no per-Mind limit.
    */
   perMind: Array<{ mindId: string; limit: number }> | undefined;
+  /** Read before taking the write lock (an idle poll). */
+  probeFirst: boolean;
 }
 
 /** The per-Mind limits of a claim: a plain object of Mind id → non-negative integer. */
@@ -137,7 +139,16 @@ export function checkClaim(options: ClaimOptions): CheckedClaim | null {
   const types = options.types === undefined ? undefined : stringList(options.types, 'types');
   const perMind = perMindLimits(options.perMind, limit, mindIds);
   if (mindIds?.length === 0 || types?.length === 0 || perMind?.length === 0) return null;
-  return { owner, now, limit, leaseUntil, mindIds: perMind ? perMind.map((m) => m.mindId) : mindIds, types, perMind };
+  return {
+    owner,
+    now,
+    limit,
+    leaseUntil,
+    mindIds: perMind ? perMind.map((m) => m.mindId) : mindIds,
+    types,
+    perMind,
+    probeFirst: options.probeFirst === true,
+  };
 }
 
 /**

@@ -419,6 +419,24 @@ export function defineRuntimeStoreContract(target: StoreContractTarget): void {
         tasks.reduce<Record<string, number>>((n, t) => ({ ...n, [t.mindId]: (n[t.mindId] ?? 0) + 1 }), {});
 
       it(
+        'probeFirst (an idle poll) claims exactly what a plain claim would: nothing, a due task, an expired lease',
+        withStores(async ({ s, clock }) => {
+          const now = clock.now();
+          const probe = (at: number) => s.tasks.claim({ ...claimer(at), limit: 5, probeFirst: true });
+          expect(await probe(now)).toEqual([]);
+          await s.tasks.enqueue({ mindId: MIND, type: 'later', runAt: now + 10_000 });
+          expect(await probe(now)).toEqual([]);
+          const { task } = await s.tasks.enqueue({ mindId: OTHER, type: 'due', runAt: now });
+          const [claimed] = await probe(now);
+          expect(claimed).toMatchObject({ id: task.id, status: 'running', attempts: 1 });
+          // Its lease expires: the probe sees the lost lease and takes it again (the later task too by then).
+          const again = await probe(now + 20_000);
+          expect(again.map((t) => t.type).sort()).toEqual(['due', 'later']);
+          expect(again.find((t) => t.id === task.id)).toMatchObject({ attempts: 2 });
+        }),
+      );
+
+      it(
         'takes at most the given number of tasks of each Mind: a busy Mind never takes the slots of the others',
         withStores(async ({ s, clock }) => {
           const now = clock.now();

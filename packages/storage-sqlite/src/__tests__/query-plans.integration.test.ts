@@ -170,16 +170,25 @@ describe('tasks', () => {
     expectIndexed(await planOf(run as () => Promise<unknown>), 'background_tasks', index as string);
   });
 
+  /** The read that lets an idle claim skip its write transaction: on the claim's indexes, no scan. */
+  function expectProbe(probe: { sql: string; plan: string }): void {
+    expect(probe.sql).toMatch(/^SELECT CASE WHEN EXISTS/);
+    expect(probe.plan).toMatch(/SEARCH background_tasks USING (COVERING )?INDEX idx_tasks_claim \(status=\?\)/);
+    expect(probe.plan).toMatch(/SEARCH background_tasks USING (COVERING )?INDEX idx_tasks_status_lease/);
+    expect(probe.plan).not.toMatch(/SCAN background_tasks/);
+  }
+
   test.each([
     ['any mind and type', {}],
     ['the minds and types a daemon handles', { mindIds: minds.slice(0, 3), types: ['t0', 't1', 't2'] }],
   ])(
     'tasks: claim (%s) reads due tasks in claim order and expired leases by expiry, no table scan',
     async (_n, only) => {
-      const [bury, take, ...more] = await plansOf(() =>
-        s.tasks.claim({ owner: 'w2', now: now + 5000, leaseMs: 1000, limit: 20, ...only }),
+      const [probe, bury, take, ...more] = await plansOf(() =>
+        s.tasks.claim({ owner: 'w2', now: now + 5000, leaseMs: 1000, limit: 20, probeFirst: true, ...only }),
       );
       expect(more).toEqual([]);
+      expectProbe(probe!);
       expect(bury!.sql).toMatch(/SET status = \?/);
       expectIndexed(bury!.plan, 'background_tasks', 'idx_tasks_status_lease');
       // One statement takes the batch: due pending tasks straight from idx_tasks_claim in claim order
@@ -202,10 +211,19 @@ describe('tasks', () => {
 
   test('tasks: a claim with per-Mind limits reads the due tasks of each Mind in claim order, no sort of them, no table scan', async () => {
     const perMind = Object.fromEntries(minds.slice(0, 4).map((m, i) => [m, i + 1]));
-    const [bury, take, ...more] = await plansOf(() =>
-      s.tasks.claim({ owner: 'w4', now: now + 5000, leaseMs: 1000, limit: 8, perMind, types: ['t0', 't1'] }),
+    const [probe, bury, take, ...more] = await plansOf(() =>
+      s.tasks.claim({
+        owner: 'w4',
+        now: now + 5000,
+        leaseMs: 1000,
+        limit: 8,
+        perMind,
+        types: ['t0', 't1'],
+        probeFirst: true,
+      }),
     );
     expect(more).toEqual([]);
+    expectProbe(probe!);
     expectIndexed(bury!.plan, 'background_tasks', 'idx_tasks_status_lease');
     expect(take!.sql).toMatch(/UPDATE background_tasks SET status = \?, lease_token = .* RETURNING /);
     // One search of idx_tasks_mind_pending per Mind, read in claim order and stopped at its limit: no

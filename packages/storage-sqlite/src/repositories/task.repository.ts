@@ -236,7 +236,7 @@ export class TaskRepository implements TaskStore {
   async claim(options: ClaimOptions): Promise<StoredTask[]> {
     const claim = checkClaim(options);
     if (claim === null) return [];
-    const { owner, now, limit, leaseUntil, mindIds, types, perMind } = claim;
+    const { owner, now, limit, leaseUntil, mindIds, types, perMind, probeFirst } = claim;
 
     const mindsOnly = mindIds === undefined ? '' : ` AND ${inList('mind_id', mindIds.length)}`;
     const typesOnly = types === undefined ? '' : ` AND ${inList('type', types.length)}`;
@@ -259,6 +259,18 @@ export class TaskRepository implements TaskStore {
       `WHERE id IN (SELECT id FROM ${from('idx_tasks_status_lease')} WHERE ${expired} AND attempts >= max_attempts${lock})`;
     const buryParams = ['dead', now, now, LEASE_EXPIRED, 'running', now, ...onlyParams];
     const retake = `${expired} AND attempts < max_attempts`;
+
+    if (probeFirst) {
+      // An idle daemon's poll: a read on the same indexes first, so that nothing to claim costs no
+      // write transaction. (A task enqueued meanwhile wakes the worker or waits one poll.)
+      const probe = (where: string, index: string) => `EXISTS (SELECT 1 FROM ${from(index)} WHERE ${where})`;
+      const [anything] = await this.db.all<{ found: unknown }>(
+        `SELECT CASE WHEN ${probe(`status = ? AND run_at <= ?${only}`, 'idx_tasks_claim')} OR ` +
+          `${probe(expired, 'idx_tasks_status_lease')} THEN 1 ELSE 0 END AS found`,
+        ['pending', now, ...onlyParams, 'running', now, ...onlyParams],
+      );
+      if (Number(anything?.found) !== 1) return [];
+    }
 
     const rows = await this.db.write(async (tx) => {
       let buried = false;
