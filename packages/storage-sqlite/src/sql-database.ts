@@ -164,9 +164,23 @@ export class SqlDatabase implements SqlExecutor {
         { cause },
       );
     }
-    const dataSource = new DataSource({ ...common, type: 'sqlite', database: file, enableWAL: true, busyTimeout });
+    let dataSource = new DataSource({ ...common, type: 'sqlite', database: file, enableWAL: true, busyTimeout });
     try {
-      await dataSource.initialize();
+      // TypeORM sets journal_mode before busy_timeout: a connection opened while another one turns
+      // the file to WAL (two processes opening a new home) meets SQLITE_BUSY at once. Tried again.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await dataSource.initialize();
+          break;
+        } catch (cause) {
+          if (driverCode(cause) !== 'SQLITE_BUSY' || attempt >= 6) throw cause;
+          // The driver may hold the connection it opened before the pragma failed: closed first.
+          if (dataSource.isInitialized) await dataSource.destroy();
+          else await dataSource.driver.disconnect().catch(() => undefined); // nothing open: nothing to close
+          await new Promise((r) => setTimeout(r, 25 * 2 ** attempt));
+          dataSource = new DataSource({ ...common, type: 'sqlite', database: file, enableWAL: true, busyTimeout });
+        }
+      }
       await dataSource.query('PRAGMA synchronous = NORMAL');
       await dataSource.query(`PRAGMA wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
     } catch (cause) {
@@ -184,12 +198,8 @@ export class SqlDatabase implements SqlExecutor {
       );
     }
     const db = new SqlDatabase(dataSource, 'sqlite', file, retry);
-    try {
-      db.checkpointer = await WalCheckpointer.start(file, options.checkpointIntervalMs ?? 1000, options.logger);
-    } catch (error) {
-      // Without it, the writing connection checkpoints by itself (at the fallback size): slower, not wrong.
-      options.logger?.warn({ file, err: error }, 'cannot open the WAL checkpoint connection');
-    }
+    // Should it fail to connect, the writing connection checkpoints by itself (the fallback size).
+    db.checkpointer = WalCheckpointer.start(file, options.checkpointIntervalMs ?? 1000, options.logger);
     return db;
   }
 

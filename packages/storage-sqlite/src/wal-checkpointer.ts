@@ -15,22 +15,36 @@ export class WalCheckpointer {
   private dirty = false;
   private running = false;
   private timer: NodeJS.Timeout | undefined;
+  private connection: Promise<sqlite3.Database> | undefined;
 
   private constructor(
-    private readonly connection: sqlite3.Database,
+    private readonly file: string,
     private readonly log: Logger | undefined,
   ) {}
 
-  /** Opens the checkpoint connection on `file` (already in WAL mode) and starts its timer. */
-  static async start(file: string, intervalMs: number, log?: Logger): Promise<WalCheckpointer> {
-    const connection = await new Promise<sqlite3.Database>((resolve, reject) => {
-      const db = new sqlite3.Database(file, sqlite3.OPEN_READWRITE, (error) => (error ? reject(error) : resolve(db)));
-    });
-    connection.configure('busyTimeout', 1000);
-    const checkpointer = new WalCheckpointer(connection, log);
+  /**
+   * Starts the timer on `file` (already in WAL mode). The connection is opened at the first
+   * checkpoint, not now: opening a database while another process converts it to WAL can fail.
+   */
+  static start(file: string, intervalMs: number, log?: Logger): WalCheckpointer {
+    const checkpointer = new WalCheckpointer(file, log);
     checkpointer.timer = setInterval(() => void checkpointer.checkpoint(), intervalMs);
     checkpointer.timer.unref();
     return checkpointer;
+  }
+
+  private open(): Promise<sqlite3.Database> {
+    this.connection ??= new Promise<sqlite3.Database>((resolve, reject) => {
+      const db = new sqlite3.Database(this.file, sqlite3.OPEN_READWRITE, (error) => {
+        if (error) return reject(error);
+        db.configure('busyTimeout', 1000);
+        resolve(db);
+      });
+    }).catch((error: unknown) => {
+      this.connection = undefined; // tried again at the next checkpoint
+      throw error;
+    });
+    return this.connection;
   }
 
   /** Something was committed: the next tick checkpoints. */
@@ -44,8 +58,9 @@ export class WalCheckpointer {
     this.dirty = false;
     this.running = true;
     try {
+      const connection = await this.open();
       await new Promise<void>((resolve, reject) =>
-        this.connection.run('PRAGMA wal_checkpoint(PASSIVE)', (error) => (error ? reject(error) : resolve())),
+        connection.run('PRAGMA wal_checkpoint(PASSIVE)', (error) => (error ? reject(error) : resolve())),
       );
     } catch (error) {
       // The writer's own automatic checkpoint (FALLBACK_AUTOCHECKPOINT_PAGES) still bounds the WAL.
@@ -58,6 +73,7 @@ export class WalCheckpointer {
 
   async close(): Promise<void> {
     clearInterval(this.timer);
-    await new Promise<void>((resolve) => this.connection.close(() => resolve()));
+    const connection = await this.connection?.catch(() => undefined);
+    if (connection) await new Promise<void>((resolve) => connection.close(() => resolve()));
   }
 }
