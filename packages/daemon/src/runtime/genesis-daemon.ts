@@ -137,7 +137,7 @@ export class GenesisDaemon {
       leaseMs: this.settings.leaseMs,
       backoff: this.settings.backoff ?? {},
     });
-    this.worker = new TaskWorker(deps.tasks, this.runner, deps.clock, log, {
+    this.worker = new TaskWorker(this.runner, deps.clock, log, {
       ownerId: this.ownerId,
       leaseMs: this.settings.leaseMs,
       concurrency: this.settings.concurrency,

@@ -1,4 +1,4 @@
-import type { Clock, Logger, Mind, StoredTask, TaskStore } from '@genesis/mind-core';
+import type { Clock, Logger, Mind, StoredTask } from '@genesis/mind-core';
 import type { AttemptOutcome, TaskRunner } from './task-runner';
 
 export interface TaskWorkerOptions {
@@ -39,7 +39,6 @@ export class TaskWorker {
 
   constructor(
     // Claims go through the runner (they carry its queued completions); the store is not used here.
-    _tasks: TaskStore,
     private readonly runner: TaskRunner,
     private readonly clock: Clock,
     private readonly log: Logger,

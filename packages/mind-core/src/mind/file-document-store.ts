@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import type { DocumentFile, MindDocumentStore } from '../ports/mind-document-store';
 import { silentLogger, type Logger } from '../ports/logger';
 import { GenesisError } from '../shared/errors';
+import { pathExists, syncFolder } from '../shared/files';
 import { parseGmid } from '../shared/gmid';
 import { FileLock } from '../shared/file-lock';
 import { processAlive } from '../shared/process';
@@ -65,7 +66,7 @@ export class FileMindDocumentStore implements MindDocumentStore {
   }
 
   async exists(gmid: string): Promise<boolean> {
-    return fileExists(this.pathFor(gmid));
+    return pathExists(this.pathFor(gmid));
   }
 
   async size(gmid: string): Promise<number> {
@@ -77,7 +78,7 @@ export class FileMindDocumentStore implements MindDocumentStore {
 
   async read(gmid: string): Promise<DocumentFile | null> {
     const file = this.pathFor(gmid);
-    if (!(await fileExists(file))) return null;
+    if (!(await pathExists(file))) return null;
     return this.readFile(file);
   }
 
@@ -130,7 +131,7 @@ export class FileMindDocumentStore implements MindDocumentStore {
   async backup(gmid: string, raw: Buffer): Promise<string> {
     const digest = createHash('sha256').update(raw).digest('hex').slice(0, 16);
     const file = join(this.backupDir, `${parseGmid(gmid)}.${digest}.json`);
-    if (!(await fileExists(file))) {
+    if (!(await pathExists(file))) {
       await mkdir(this.backupDir, { recursive: true, mode: 0o700 });
       await this.writeAtomic(file, raw, 0o600);
     }
@@ -139,7 +140,7 @@ export class FileMindDocumentStore implements MindDocumentStore {
 
   async readSecrets(gmid: string): Promise<Record<string, unknown>> {
     const file = this.secretsPathFor(gmid);
-    if (!(await fileExists(file))) return {};
+    if (!(await pathExists(file))) return {};
     return (await this.readFile(file)).value as Record<string, unknown>;
   }
 
@@ -152,7 +153,7 @@ export class FileMindDocumentStore implements MindDocumentStore {
 
   async remove(gmid: string): Promise<{ fileRemoved: boolean }> {
     const file = this.pathFor(gmid);
-    const existed = await fileExists(file);
+    const existed = await pathExists(file);
     await rm(file, { force: true });
     await rm(this.secretsPathFor(gmid), { force: true });
     return { fileRemoved: existed };
@@ -204,26 +205,6 @@ export class FileMindDocumentStore implements MindDocumentStore {
         { cause },
       );
     }
-    await this.syncDir(dir);
+    await syncFolder(dir, this.log);
   }
-
-  private async syncDir(dir: string): Promise<void> {
-    let handle;
-    try {
-      handle = await open(dir, constants.O_RDONLY);
-      await handle.sync();
-    } catch (error) {
-      // Some file systems cannot fsync a folder; the rename above is already done.
-      this.log.debug({ dir, err: error }, 'folder fsync not supported');
-    } finally {
-      await handle?.close();
-    }
-  }
-}
-
-async function fileExists(file: string): Promise<boolean> {
-  return stat(file).then(
-    () => true,
-    () => false,
-  );
 }

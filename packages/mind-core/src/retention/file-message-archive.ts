@@ -8,6 +8,7 @@ import type { ArchiveBatch, ArchiveEntry, MessageArchive, PendingArchive } from 
 import type { StoredMessage } from '../ports/message-store';
 import { silentLogger, type Logger } from '../ports/logger';
 import { GenesisError } from '../shared/errors';
+import { pathExists, syncFolder } from '../shared/files';
 import { FileLock } from '../shared/file-lock';
 import { parseGmid } from '../shared/gmid';
 
@@ -120,7 +121,7 @@ export class FileMessageArchive implements MessageArchive {
         { cause },
       );
     }
-    await this.syncDir(dir);
+    await syncFolder(dir, this.log);
     return { name, messages: messages.length, bytes: body.length };
   }
 
@@ -128,13 +129,13 @@ export class FileMessageArchive implements MessageArchive {
     const dir = this.dirOf(mindId);
     const pendingPath = join(dir, `${this.checkName(name)}.pending`);
     const finalPath = join(dir, name);
-    if (await exists(finalPath))
+    if (await pathExists(finalPath))
       throw new GenesisError(
         'MIND_FILE_WRITE_FAILED',
         `The message archive ${finalPath} exists already; ${pendingPath} was left for a person to look at.`,
       );
     await rename(pendingPath, finalPath);
-    await this.syncDir(dir);
+    await syncFolder(dir, this.log);
   }
 
   async list(mindId: string): Promise<ArchiveEntry[]> {
@@ -150,7 +151,7 @@ export class FileMessageArchive implements MessageArchive {
   async read(mindId: string, name: string): Promise<StoredMessage[]> {
     const dir = this.dirOf(mindId);
     const path = join(dir, this.checkName(name));
-    return this.readFile((await exists(path)) ? path : `${path}.pending`);
+    return this.readFile((await pathExists(path)) ? path : `${path}.pending`);
   }
 
   private checkName(name: string): string {
@@ -175,24 +176,4 @@ export class FileMessageArchive implements MessageArchive {
       throw error;
     });
   }
-
-  private async syncDir(dir: string): Promise<void> {
-    let handle;
-    try {
-      handle = await open(dir, constants.O_RDONLY);
-      await handle.sync();
-    } catch (error) {
-      // Some file systems cannot fsync a folder; the rename is done.
-      this.log.debug({ dir, err: error }, 'folder fsync not supported');
-    } finally {
-      await handle?.close();
-    }
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
 }

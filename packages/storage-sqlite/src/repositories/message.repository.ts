@@ -10,7 +10,8 @@ import { countRows, keysetPage, type WhereTerms } from './keyset';
 import { asIs, bool, json, newId, num, rowCodec, strOrNull, text, toJson } from './values';
 import type { Row } from './values';
 
-const { columns: COLUMNS, read: toMessage } = rowCodec<StoredMessage>({
+/** conversation_messages rows as StoredMessage (also read by retention). */
+export const MESSAGE_CODEC = rowCodec<StoredMessage>({
   id: text,
   mindId: text,
   role: asIs,
@@ -22,6 +23,7 @@ const { columns: COLUMNS, read: toMessage } = rowCodec<StoredMessage>({
   archived: bool,
   sourceKey: strOrNull,
 });
+const { columns: COLUMNS, read: toMessage } = MESSAGE_CODEC;
 const DELETE_CHUNK = 5000;
 
 /** conversation_messages, read newest-first with keyset pages on (created_at, id). */

@@ -3,21 +3,11 @@ import { epochMs, GenesisError, nonEmptyText, parseLimit } from '@genesis/mind-c
 import type { EpochMs, MessagePosition, RetentionBatch, RetentionStore, StoredMessage } from '@genesis/mind-core';
 import type { SqlExecutor } from '../sql-database';
 import { SQL_EXECUTOR } from '../tokens';
-import { asIs, bool, inList, json, num, rowCodec, strOrNull, text } from './values';
+import { inList, num } from './values';
 import type { Row } from './values';
+import { MESSAGE_CODEC } from './message.repository';
 
-const { columns: MESSAGE_COLUMNS, read: toMessage } = rowCodec<StoredMessage>({
-  id: text,
-  mindId: text,
-  role: asIs,
-  content: text,
-  userEmail: strOrNull,
-  environmentId: strOrNull,
-  metadata: json<Record<string, unknown>>({}),
-  createdAt: num,
-  archived: bool,
-  sourceKey: strOrNull,
-});
+const { columns: MESSAGE_COLUMNS, read: toMessage } = MESSAGE_CODEC;
 
 const CLOSED_CONCERNS = ['resolved', 'dismissed', 'expired'] as const;
 const FINISHED_TASKS = ['succeeded', 'dead', 'cancelled'] as const;
