@@ -12,3 +12,4 @@ export type { StorageErrorCode } from './errors';
 export { MIGRATIONS } from './migrations';
 export { legacyTables, LEGACY_PREFIX } from './migrations/python-tables';
 export type { LegacyTable } from './migrations/python-tables';
+export { preserveForeignFile, isForeignSqliteFile } from './foreign-file';

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Mutex } from 'async-mutex';
+import sqlite3 from 'sqlite3';
 import { Client } from 'pg';
 import { DataSource, QueryFailedError } from 'typeorm';
 import type { QueryRunner } from 'typeorm';
@@ -10,6 +11,7 @@ import { ENTITIES } from './entities';
 import { driverCode, StorageError } from './errors';
 import { MIGRATIONS } from './migrations';
 import { movePythonTablesAside } from './migrations/python-tables';
+import { preserveForeignFile } from './foreign-file';
 
 export type SqlDialect = 'sqlite' | 'postgres';
 
@@ -35,6 +37,11 @@ export interface SqlDatabaseOptions {
   logger?: Logger;
   /** Called with every statement this database runs (its text as given, with `?` placeholders). */
   onQuery?: (sql: string, params: readonly unknown[]) => void;
+  /**
+   * SQLite: where to keep a byte-identical copy of a file written by another program (an earlier
+   * Genesis) before opening it changes it (see `preserveForeignFile`). Default: no copy.
+   */
+  foreignFileCopy?: string;
 }
 
 /**
@@ -74,6 +81,13 @@ export function isPostgresUrl(url: string): boolean {
 export function redactUrl(url: string): string {
   return url.replace(/(\/\/[^:/@]+):[^@]*@/, '$1:***@');
 }
+
+/**
+ * The sqlite3 module as TypeORM's driver, minus its verbose mode: TypeORM calls `verbose()` on the
+ * driver it loads, which wraps every statement to capture a stack trace (measured: 9–16 % of a busy
+ * daemon's CPU). Errors still carry the driver's code and message.
+ */
+const QUIET_SQLITE3 = { verbose: () => sqlite3 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The advisory lock key migrations hold on PostgreSQL ("gene" in ASCII). */
@@ -164,7 +178,16 @@ export class SqlDatabase implements SqlExecutor {
         { cause },
       );
     }
-    let dataSource = new DataSource({ ...common, type: 'sqlite', database: file, enableWAL: true, busyTimeout });
+    if (options.foreignFileCopy) await preserveForeignFile(file, options.foreignFileCopy, options.logger);
+    const sqliteOptions = {
+      ...common,
+      type: 'sqlite',
+      database: file,
+      enableWAL: true,
+      busyTimeout,
+      driver: QUIET_SQLITE3,
+    } as const;
+    let dataSource = new DataSource(sqliteOptions);
     try {
       // TypeORM sets journal_mode before busy_timeout: a connection opened while another one turns
       // the file to WAL (two processes opening a new home) meets SQLITE_BUSY at once. Tried again.
@@ -178,7 +201,7 @@ export class SqlDatabase implements SqlExecutor {
           if (dataSource.isInitialized) await dataSource.destroy();
           else await dataSource.driver.disconnect().catch(() => undefined); // nothing open: nothing to close
           await new Promise((r) => setTimeout(r, 25 * 2 ** attempt));
-          dataSource = new DataSource({ ...common, type: 'sqlite', database: file, enableWAL: true, busyTimeout });
+          dataSource = new DataSource(sqliteOptions);
         }
       }
       await dataSource.query('PRAGMA synchronous = NORMAL');

@@ -1,4 +1,4 @@
-import type { GenesisStats, GenesisStatus, RuntimeStatus } from '@genesis/daemon';
+import type { GenesisStats, GenesisStatus, HomeMigrationReport, RuntimeStatus } from '@genesis/daemon';
 import type { Memory, MemorySearchHit, Mind, MindStats, Page, RegisteredMind, StoredConcern } from '@genesis/mind-core';
 import type { ConcernFire } from '@genesis/mind-core';
 import type { StoredMessage, StoredSchedule, StoredTask } from '@genesis/mind-core';
@@ -21,7 +21,7 @@ const more = (page: Page<unknown>): string[] => (page.nextCursor ? [`(more: --cu
 
 /** What `status` says when an earlier (Python) Genesis left its tables in the database. */
 export const LEGACY_HINT =
-  'this home has data from an earlier Genesis, kept under python_* tables; importing them is not yet supported — see the README';
+  'this home has data from an earlier Genesis (kept under python_* tables): run `genesis migrate` to import it';
 
 export function statusView(status: GenesisStatus): View {
   const { applied, pending, appliedNow } = status.migrations;
@@ -43,17 +43,6 @@ export function statusView(status: GenesisStatus): View {
           ]
         : []),
     ].join('\n'),
-  };
-}
-
-export function migrateView(result: { home: string; database: string; applied: string[] }): View {
-  const { home, database, applied } = result;
-  return {
-    json: { home, database, applied, appliedCount: applied.length },
-    text:
-      applied.length === 0
-        ? `Schema of ${database} is up to date.`
-        : `Applied ${applied.length} migration(s) to ${database}: ${applied.join(', ')}`,
   };
 }
 
@@ -344,4 +333,57 @@ export function runtimeStatusView(status: RuntimeStatus, now: number): View {
         : []),
     ].join('\n'),
   };
+}
+
+// genesis migrate (an earlier home)
+
+const size = (bytes: number): string =>
+  bytes < 1024
+    ? `${bytes} B`
+    : bytes < 1024 * 1024
+      ? `${(bytes / 1024).toFixed(1)} KB`
+      : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+export function homeMigrationView(report: HomeMigrationReport): View {
+  const schema =
+    report.schemaApplied.length === 0
+      ? `Schema of ${report.database} is up to date.`
+      : `Applied ${report.schemaApplied.length} migration(s) to ${report.database}: ${report.schemaApplied.join(', ')}`;
+  if (report.minds.length === 0)
+    return { json: report, text: `${schema}\nNothing from an earlier Genesis to import in ${report.home}.` };
+  const lines = [schema];
+  const t = report.totals;
+  lines.push(
+    `${report.dryRun ? 'Would import' : 'Imported'} ${report.minds.length} Mind(s) from an earlier Genesis in ${report.home}` +
+      (report.backup
+        ? report.dryRun
+          ? ` (backup to be made in ${report.backup.dir}: ${report.backup.files} files, ${size(report.backup.bytes)})`
+          : ` (originals kept in ${report.backup.dir}: ${report.backup.files} files, ${size(report.backup.bytes)}, checked)`
+        : ''),
+  );
+  for (const mind of report.minds) {
+    lines.push(
+      '',
+      `${mind.gmid}  ${mind.name ?? '(no name)'}  ${mind.status}` +
+        (mind.oldBytes > 0 || mind.newBytes > 0 ? `  file ${size(mind.oldBytes)} → ${size(mind.newBytes)}` : ''),
+    );
+    if (mind.error) lines.push(`  error: ${mind.error.code}: ${mind.error.message}`);
+    for (const c of mind.counts) {
+      if (c.read === 0 && c.skipped.length === 0) continue;
+      lines.push(
+        `  ${c.item.padEnd(14)} ${c.source.padEnd(16)} ${c.read} read, ${c.moved} ${report.dryRun ? 'to move' : 'moved'}, ${c.alreadyThere} already there` +
+          (c.skipped.length > 0 ? `, ${c.skipped.length} skipped` : ''),
+      );
+      for (const s of c.skipped.slice(0, 5)) lines.push(`    skipped ${s.id}: ${s.reason}`);
+      if (c.skipped.length > 5) lines.push(`    … and ${c.skipped.length - 5} more (see --json)`);
+    }
+    if (mind.movedSections.length > 0)
+      lines.push(`  moved to records to keep the file small: ${mind.movedSections.join(', ')}`);
+    for (const p of mind.problems) lines.push(`  note: ${p}`);
+  }
+  lines.push(
+    '',
+    `Total: ${t.read} read, ${t.moved} ${report.dryRun ? 'to move' : 'moved'}, ${t.alreadyThere} already there, ${t.skipped} skipped; ${t.failedMinds} Mind(s) failed.`,
+  );
+  return { json: report, text: lines.join('\n') };
 }

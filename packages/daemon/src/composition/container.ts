@@ -8,6 +8,8 @@ import { BUILT_IN_HANDLERS } from '../runtime/handlers';
 import { createRetentionApplyHandler, RETENTION_APPLY_TASK } from '../runtime/handlers';
 import { FileMessageArchive, MESSAGE_ARCHIVE, RetentionService } from '@genesis/mind-core';
 import type { GenesisConfig } from './config';
+import { LEGACY_BACKUP_FOLDER } from '../home-migration/backup';
+import { join } from 'node:path';
 import { followUpSettings } from './follow-up-config';
 
 /** What the process supplies besides the configuration. */
@@ -45,6 +47,8 @@ export async function composeGenesis(config: GenesisConfig, runtime: GenesisRunt
   const { db, applied } = await SqlDatabase.openMigrated({
     url: config.databaseUrl,
     logger,
+    // A genesis.db written by the Python Genesis is kept byte for byte before anything opens it.
+    foreignFileCopy: join(config.home, LEGACY_BACKUP_FOLDER, 'genesis.db'),
     ...(runtime.migrate === false ? { migrate: false } : {}),
   });
   if (applied.length > 0) logger.info({ database: db.location, applied }, 'migrations applied');

@@ -1,4 +1,6 @@
 import { CLOCK, LOGGER, MIND_LEASE_STORE, MIND_REGISTRY, MindService, SCHEDULE_STORE } from '@genesis/mind-core';
+import { migrateHome, type MigrateHomeOptions } from '../home-migration/home-migrator';
+import type { HomeMigrationReport } from '../home-migration/report';
 import { ScheduleManager } from '@genesis/mind-core';
 import { GenesisError, nonEmptyText, TASK_HANDLERS, TASK_NOTIFIER, TASK_STORE, UNIT_OF_WORK } from '@genesis/mind-core';
 import type { MindLease, StoredSchedule, StoredTask, TaskStatus } from '@genesis/mind-core';
@@ -102,6 +104,12 @@ export interface Genesis {
   startDaemon(options?: DaemonOptions): Promise<GenesisDaemon>;
   /** The Chroma server in use, once the memory tier was used. */
   memoryServerUrl(): Promise<string | null>;
+  /**
+   * `genesis migrate`: applies pending schema migrations, then imports what an earlier (Python)
+   * Genesis left in this home — its old tables, Mind files and Chroma stores — per Mind, exactly
+   * once (run it again, or after a crash, and nothing is duplicated), after a checked backup.
+   */
+  migrateHome(options?: MigrateHomeOptions): Promise<HomeMigrationReport>;
   close(): Promise<void>;
 }
 
@@ -246,6 +254,10 @@ export async function openGenesis(options: OpenGenesisOptions = {}): Promise<Gen
       );
     },
     memoryServerUrl: () => composed.memory.serverUrl(),
+    async migrateHome(options) {
+      const schemaApplied = [...composed.migrationsApplied, ...(await db.migrate())];
+      return migrateHome(composed, { database: db.location, schemaApplied }, options);
+    },
     close: () => composed.close(),
   };
 }

@@ -38,6 +38,13 @@ export type GenesisErrorCode =
   | 'EMBEDDING_MISMATCH'
   | 'EMBEDDING_UNAVAILABLE'
   | 'MEMORY_QUERY_FAILED'
+  // migrating an earlier Genesis home
+  | 'BACKUP_FAILED'
+  | 'MIGRATE_BUSY'
+  | 'MIGRATE_INCOMPLETE'
+  | 'LEGACY_STORE_UNREADABLE'
+  // moving a Mind between homes (genesis mind export / import)
+  | 'INVALID_EXPORT_FILE'
   // anything not foreseen
   | 'INTERNAL_ERROR';
 

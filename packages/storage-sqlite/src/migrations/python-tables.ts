@@ -229,7 +229,7 @@ export async function movePythonTablesAside(
     (options.logger ?? silentLogger).warn(
       { database: options.location, tables: moved.map((m) => m.to) },
       `this home has data from an earlier Genesis: its ${moved.length} tables were moved aside as python_* ` +
-        '(rows untouched); importing them is not yet supported — see the README',
+        '(rows untouched): run `genesis migrate` to import them',
     );
   }
   return moved;
