@@ -30,10 +30,5 @@ export { isRetentionFailure } from './composition/retention';
 export type { GenesisRetention, RetentionRun, RetentionRunOptions, RetentionFailure } from './composition/retention';
 export { RETENTION_APPLY_TASK, MIND_COMPACT_TASK, retentionSummary } from './runtime/handlers';
 export { migrateHome, findLegacyMinds, type MigrateHomeOptions } from './home-migration/home-migrator';
-export type {
-  HomeMigrationReport,
-  MindMigrationReport,
-  ItemCount,
-  MigrationProgress,
-} from './home-migration/report';
+export type { HomeMigrationReport, MindMigrationReport, ItemCount, MigrationProgress } from './home-migration/report';
 export { backupLegacyHome, LEGACY_BACKUP_FOLDER, type HomeBackup, type BackupEntry } from './home-migration/backup';

@@ -279,3 +279,79 @@ export { FileMessageArchive, type FileMessageArchiveOptions } from './retention/
 // old-format files
 export { isLegacyMindFile } from './legacy/detect';
 export { convertLegacyMind, type LegacyConversion } from './legacy/convert';
+
+// moving a Mind between homes (genesis mind export / import)
+export {
+  MIND_EXPORT_FORMAT,
+  MIND_EXPORT_VERSION,
+  MIND_EXPORT_TYPES,
+  type MindExportType,
+  type MindExportCounts,
+  type MindExportHeader,
+  type MindExportItem,
+  type MindExportMind,
+} from './transfer/format';
+export type { MindTransferPorts } from './transfer/transfer-ports';
+export {
+  MindExporter,
+  type ExportMindOptions,
+  type ExportTarget,
+  type MindExportSummary,
+} from './transfer/mind-exporter';
+export { MindImporter, type ImportMindOptions, type MindImportReport } from './transfer/mind-importer';
+export {
+  checkImportedMessage,
+  checkImportedRecord,
+  checkImportedRelationship,
+  checkImportedEnvironment,
+  checkImportedSchedule,
+  checkImportedMemory,
+} from './transfer/imported-rows';
+
+// rows of an earlier (Python) Genesis database
+export {
+  type LegacyRowSource,
+  type LegacyTableInfo,
+  type LegacyRow,
+  type LegacyRowQuery,
+} from './ports/legacy-row-source';
+export {
+  mapPythonRow,
+  pythonTimeMs,
+  pythonJson,
+  pythonBool,
+  readablePythonRow,
+  stableId,
+  pythonNamespace,
+  pythonSourceKey,
+  PYTHON_IMPORT_ORDER,
+  PYTHON_HOME_TABLES,
+  PYTHON_TASK_TYPE,
+  type PythonMindIdentity,
+  type PythonRowContext,
+  type PythonRowMapping,
+} from './legacy/python-rows';
+export {
+  importPythonRows,
+  type ImportPythonRowsOptions,
+  type PythonImportReport,
+  type PythonTableReport,
+} from './legacy/python-import';
+export { checkImportedTask } from './tasks/imported-task';
+export { checkImportedConcern } from './concerns/imported-concern';
+export { legacyMemories, legacyMemory, legacyList, type LegacyMemoryImport } from './legacy/memories';
+export {
+  importLegacyChroma,
+  legacyChromaMemory,
+  type ImportLegacyChromaOptions,
+  type LegacyChromaMapping,
+  type LegacyChromaRecord,
+  type LegacyChromaReport,
+  type LegacyChromaSkip,
+} from './legacy/chroma-memories';
+// Old-format Mind files: the per-file import report (MindService.importLegacyMind)
+export type { ImportLegacyOptions } from './mind/mind-service';
+export type { LegacyFileReport, MovedCount } from './legacy/report';
+export { mergeHistories, historyTimes } from './legacy/history';
+export { isGrowing as isGrowingPluginState, GROWING_ITEMS, GROWING_BYTES } from './legacy/plugins';
+export { LEGACY_TARGET_BYTES } from './legacy/fit';

@@ -6,7 +6,8 @@ export type MemoryTierErrorCode =
   | 'CHROMA_START_TIMEOUT'
   | 'EMBEDDING_MISMATCH'
   | 'EMBEDDING_UNAVAILABLE'
-  | 'MEMORY_QUERY_FAILED';
+  | 'MEMORY_QUERY_FAILED'
+  | 'LEGACY_STORE_UNREADABLE';
 
 /** A failure of the memory tier (Chroma or an embedding provider): a GenesisError with a memory code. */
 export class MemoryTierError extends GenesisError {

@@ -15,3 +15,15 @@ export {
   MINILM_MODEL,
   type TransformersEmbeddingOptions,
 } from './embeddings/transformers';
+export {
+  findLegacyChromaStores,
+  openLegacyChromaStore,
+  LEGACY_CHROMA_FILE,
+  type LegacyChromaCollection,
+  type LegacyChromaRecord,
+  type LegacyChromaStore,
+  type LegacyChromaStoreLocation,
+  type LegacyMetadataScalar,
+  type LegacyMetadataValue,
+  type OpenLegacyChromaOptions,
+} from './legacy/legacy-chroma-store';

@@ -13,3 +13,4 @@ export { MIGRATIONS } from './migrations';
 export { legacyTables, LEGACY_PREFIX } from './migrations/python-tables';
 export type { LegacyTable } from './migrations/python-tables';
 export { preserveForeignFile, isForeignSqliteFile } from './foreign-file';
+export { PythonRowSource } from './legacy/python-row-source';

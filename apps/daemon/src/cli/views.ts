@@ -371,7 +371,7 @@ export function homeMigrationView(report: HomeMigrationReport): View {
     for (const c of mind.counts) {
       if (c.read === 0 && c.skipped.length === 0) continue;
       lines.push(
-        `  ${c.item.padEnd(14)} ${c.source.padEnd(16)} ${c.read} read, ${c.moved} ${report.dryRun ? 'to move' : 'moved'}, ${c.alreadyThere} already there` +
+        `  ${c.item.padEnd(14)} ${c.source.padEnd(34)} ${c.read} read, ${c.moved} ${report.dryRun ? 'to move' : 'moved'}, ${c.alreadyThere} already there` +
           (c.skipped.length > 0 ? `, ${c.skipped.length} skipped` : ''),
       );
       for (const s of c.skipped.slice(0, 5)) lines.push(`    skipped ${s.id}: ${s.reason}`);

@@ -34,14 +34,14 @@ test('a full old file loads with nothing lost; loading it twice imports once; sa
   expect(second.gmid).toBe(gmid);
   expect(await first.conversation.countMessages()).toBe(2000);
 
-  // Order kept, items without timestamps share the birth time and are marked as imported.
+  // Order kept: items without timestamps get the birth time + 1 ms per item, and are marked as imported.
   const all: string[] = [];
   let cursor: string | null = null;
   do {
     const page = await first.conversation.listMessages({ limit: 1000, cursor });
     all.push(...page.items.map((m) => m.content.split(':')[0]!));
     for (const m of page.items) {
-      expect(m.createdAt).toBe(Date.UTC(2025, 0, 10, 9));
+      expect(m.createdAt).toBe(Date.UTC(2025, 0, 10, 9) + Number(/^turn (\d+)/.exec(m.content)![1]));
       expect(m.metadata).toMatchObject({ imported: true, timestampMissing: true });
     }
     cursor = page.nextCursor;
@@ -117,7 +117,7 @@ test('an empty history and missing optional sections load with defaults', async 
   expect(saved.bytes).toBeLessThan(2_000);
 });
 
-test('duplicate and missing timestamps keep the original order and the given times', async () => {
+test('duplicate and missing timestamps keep the original order, by strictly increasing times', async () => {
   const t = '2025-04-01T12:00:00Z';
   const history = [
     { role: 'user', content: 'a', timestamp: t },
@@ -137,13 +137,14 @@ test('duplicate and missing timestamps keep the original order and the given tim
   const chronological = page.items.reverse();
   expect(chronological.map((m) => [m.content, new Date(m.createdAt).toISOString()])).toEqual([
     ['a', '2025-04-01T12:00:00.000Z'],
-    ['b', '2025-04-01T12:00:00.000Z'],
-    ['c', '2025-04-01T12:00:00.000Z'],
-    ['d', '2025-04-01T12:00:00.000Z'],
+    ['b', '2025-04-01T12:00:00.001Z'],
+    ['c', '2025-04-01T12:00:00.002Z'],
+    ['d', '2025-04-01T12:00:00.003Z'],
     ['e', '2025-04-01T12:00:01.000Z'],
-    ['f', '2025-04-01T12:00:01.000Z'],
+    ['f', '2025-04-01T12:00:01.001Z'],
   ]);
   expect(chronological[2]!.metadata).toMatchObject({ imported: true, timestampMissing: true });
+  expect(chronological[3]!.metadata).toMatchObject({ legacyTimestamp: t });
   expect(chronological[5]).toMatchObject({ role: 'system', metadata: { legacyRole: 'narrator' } });
   expect(chronological[4]!.userEmail).toBe('ann@example.com');
   expect(await mind.conversation.countMessages({ userEmail: 'ann@example.com' })).toBe(1);

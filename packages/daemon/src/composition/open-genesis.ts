@@ -14,6 +14,11 @@ import { createGenesisRetention, type GenesisRetention } from './retention';
 import { GenesisDaemon, type DaemonOptions } from '../runtime/genesis-daemon';
 import { CONCERN_STORE, MESSAGE_STORE, RELATIONSHIP_STORE } from '@genesis/mind-core';
 import { FOLLOW_UP_TASK } from '../runtime/follow-ups';
+import { ENVIRONMENT_STORE, MEMORY_BACKEND, MIND_DOCUMENT_STORE, MindExporter, MindImporter } from '@genesis/mind-core';
+import { RECORD_STORE } from '@genesis/mind-core';
+import type { ExportMindOptions, ExportTarget, ImportMindOptions, MindExportSummary } from '@genesis/mind-core';
+import type { MindImportReport, MindTransferPorts } from '@genesis/mind-core';
+import type { ComposedGenesis } from './container';
 import { followUpSettings } from './follow-up-config';
 import { MAINTENANCE_TASKS } from './retention-config';
 
@@ -104,6 +109,17 @@ export interface Genesis {
   startDaemon(options?: DaemonOptions): Promise<GenesisDaemon>;
   /** The Chroma server in use, once the memory tier was used. */
   memoryServerUrl(): Promise<string | null>;
+  /**
+   * Writes the portable document of a Mind (JSON Lines: identity, messages, concerns, tasks,
+   * schedules, records, relationships, environments, memories with their text) to a file or a
+   * stream, a page at a time. Its secrets only with `includeSecrets`.
+   */
+  exportMind(gmid: string, target: ExportTarget, options?: ExportMindOptions): Promise<MindExportSummary>;
+  /**
+   * Reads a Mind's portable document into this home: ids kept, memories embedded by this home's
+   * provider, each batch of lines in one transaction; importing the same file again changes nothing.
+   */
+  importMind(file: string, options?: ImportMindOptions): Promise<MindImportReport>;
   /**
    * `genesis migrate`: applies pending schema migrations, then imports what an earlier (Python)
    * Genesis left in this home — its old tables, Mind files and Chroma stores — per Mind, exactly
@@ -258,6 +274,12 @@ export async function openGenesis(options: OpenGenesisOptions = {}): Promise<Gen
       const schemaApplied = [...composed.migrationsApplied, ...(await db.migrate())];
       return migrateHome(composed, { database: db.location, schemaApplied }, options);
     },
+    async exportMind(gmid, target, options) {
+      // Loading first converts an old-format file and moves memories still waiting in it.
+      await minds.loadMind(gmid);
+      return new MindExporter(transferPorts(composed)).export(gmid, target, options);
+    },
+    importMind: (file, options) => new MindImporter(transferPorts(composed)).import(file, options),
     close: () => composed.close(),
   };
 }
@@ -284,4 +306,26 @@ async function ensureMaintenanceSchedules(
       ...(entry.type === MAINTENANCE_TASKS.reindex ? { payload: { onlyIfStale: true } } : {}),
     });
   }
+}
+
+/** The ports moving a Mind between homes works with, from the composed container. */
+function transferPorts(composed: ComposedGenesis): MindTransferPorts {
+  const c = composed.container;
+  return {
+    stores: {
+      messages: c.resolve(MESSAGE_STORE),
+      concerns: c.resolve(CONCERN_STORE),
+      tasks: c.resolve(TASK_STORE),
+      minds: c.resolve(MIND_REGISTRY),
+      environments: c.resolve(ENVIRONMENT_STORE),
+      relationships: c.resolve(RELATIONSHIP_STORE),
+      records: c.resolve(RECORD_STORE),
+      schedules: c.resolve(SCHEDULE_STORE),
+    },
+    unitOfWork: c.resolve(UNIT_OF_WORK),
+    memory: c.resolve(MEMORY_BACKEND),
+    documents: c.resolve(MIND_DOCUMENT_STORE),
+    clock: c.resolve(CLOCK),
+    logger: c.resolve(LOGGER),
+  };
 }

@@ -1,11 +1,13 @@
 import { MIND_SCHEMA_VERSION, type MindDocument } from '../mind/mind-document';
-import { stripSecrets } from '../shared/secrets';
 import { isRecord } from '../shared/validation';
-import { RecordCollector, convertConsciousness, convertEmotionalState, convertHistory } from './sections';
-import { convertIdentity, convertMemorySummary, convertPlugins } from './sections';
+import { fitDocument } from './fit';
+import { convertHistory, mergeHistories } from './history';
+import { convertPlugins, type LegacyPerson, type LegacyPlace } from './plugins';
+import { RecordCollector, convertConsciousness, convertEmotionalState } from './sections';
+import { convertIdentity, convertMemorySummary } from './sections';
 import type { LegacyMessage, LegacyRecord } from './sections';
 import { legacyTime } from './time';
-import { pick } from './values';
+import { pick, withoutSecrets } from './values';
 
 export interface LegacyConversion {
   document: MindDocument;
@@ -14,6 +16,21 @@ export interface LegacyConversion {
   /** Secret values found in the file (API keys…), by dotted path. */
   secrets: Record<string, unknown>;
   inlineMemories: number;
+  /** People of the relationships plugin (→ relationship store). */
+  people: LegacyPerson[];
+  /** Places of the environments plugin (→ environment store). */
+  places: LegacyPlace[];
+  /** The own time of each message (null: none): to place them again around times already taken. */
+  ownTimes: (number | null)[];
+  /** The time messages without one start from (the Mind's birth). */
+  historyBase: number;
+  /** `.bak` messages recognised as messages of the file. */
+  historyDuplicates: number;
+  /** Plugin collections moved to records by the generic rule or a named mapping, with their counts. */
+  movedCollections: Array<{ path: string; count: number }>;
+  /** Sections moved to records to keep the document under the size limit (dotted paths). */
+  movedSections: string[];
+  problems: string[];
 }
 
 export interface LegacyContext {
@@ -23,6 +40,8 @@ export interface LegacyContext {
   sourceFile: string;
   backupFile: string;
   now: number;
+  /** The `conversation_history` of the file's `.bak` (the previous save), merged with the file's. */
+  backupHistory?: readonly unknown[];
 }
 
 const KNOWN = new Set([
@@ -46,7 +65,7 @@ const section = (v: unknown): Record<string, unknown> => (isRecord(v) ? v : {});
  */
 export function convertLegacyMind(raw: Record<string, unknown>, context: LegacyContext): LegacyConversion {
   const secrets: Record<string, unknown> = {};
-  const clean = stripSecrets(raw, '$', secrets) as Record<string, unknown>;
+  const clean = withoutSecrets(raw, '$', secrets) as Record<string, unknown>;
   const out = new RecordCollector(context.fallbackTime);
 
   const oldIdentity = section(clean.identity);
@@ -58,7 +77,13 @@ export function convertLegacyMind(raw: Record<string, unknown>, context: LegacyC
   if (Array.isArray(clean.dreams)) out.moveList('dreams', 'dream', clean.dreams);
   const consciousness = isRecord(clean.consciousness) ? convertConsciousness(clean.consciousness, out) : {};
   const plugins = convertPlugins(section(clean.plugins), out);
-  const messages = convertHistory(Array.isArray(clean.conversation_history) ? clean.conversation_history : [], birth);
+  const history = mergeHistories(
+    Array.isArray(clean.conversation_history) ? clean.conversation_history : [],
+    context.backupHistory
+      ? (withoutSecrets(context.backupHistory, '$bak.conversation_history', secrets) as unknown[])
+      : [],
+  );
+  const { messages, ownTimes } = convertHistory(history.items, birth);
 
   const unknown = Object.fromEntries(Object.entries(clean).filter(([k]) => !KNOWN.has(k)));
   const document: MindDocument = {
@@ -72,15 +97,31 @@ export function convertLegacyMind(raw: Record<string, unknown>, context: LegacyC
     state: section(clean.state),
     emotionalState,
     memory,
-    plugins,
+    plugins: plugins.plugins,
     config: section(clean.config),
     legacyImport: {
       sourceFile: context.sourceFile,
       backupFile: context.backupFile,
       importedAt: new Date(context.now).toISOString(),
       messagesImported: messages.length,
-      recordsImported: out.records.length,
+      recordsImported: 0,
     },
   };
-  return { document, messages, records: out.records, secrets, inlineMemories: inline };
+  const movedSections = fitDocument(document, out);
+  document.legacyImport!.recordsImported = out.records.length;
+  return {
+    document,
+    messages,
+    records: out.records,
+    secrets,
+    inlineMemories: inline,
+    people: plugins.people,
+    places: plugins.places,
+    ownTimes,
+    historyBase: birth,
+    historyDuplicates: history.duplicates,
+    movedCollections: plugins.moved,
+    movedSections,
+    problems: plugins.problems,
+  };
 }

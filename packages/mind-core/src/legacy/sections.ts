@@ -2,7 +2,7 @@ import { MAX_EMOTIONS, neutralEmotionalState, type EmotionalState, type MindIden
 import type { MessageRole } from '../ports/message-store';
 import { isEmail, isRecord } from '../shared/validation';
 import { itemTime, legacyTime } from './time';
-import { clamp, digest, pick, text } from './values';
+import { clamp, digest, fitKey, hashText, pick, text } from './values';
 
 /** One old list item on its way to `mind_records`. */
 export interface LegacyRecord {
@@ -25,21 +25,45 @@ export interface LegacyMessage {
 /** Collects the lists that leave the document; items without a time share the previous one. */
 export class RecordCollector {
   readonly records: LegacyRecord[] = [];
-  constructor(private readonly fallbackTime: number) {}
+  constructor(readonly fallbackTime: number) {}
 
-  moveList(namespace: string, kind: string, list: unknown[]): void {
+  /** One record per list item: `data` is the item (or `{ owner, item }` inside a mapped entity). */
+  moveList(namespace: string, kind: string, list: unknown[], owner?: string): void {
     let last = this.fallbackTime;
+    const ns = fitKey(namespace, 100);
+    const k = fitKey(kind, 100);
     list.forEach((item, i) => {
       const t = itemTime(item);
       if (t !== null) last = t;
+      const data = owner === undefined ? item : { owner, item };
+      const where = owner === undefined ? `${i}` : `${keyPart(owner)}:${i}`;
       this.records.push({
-        namespace,
-        kind,
-        data: item,
+        namespace: ns,
+        kind: k,
+        data,
         createdAt: last,
-        sourceKey: `legacy:${namespace}:${kind}:${i}:${digest(item)}`,
+        sourceKey: fitKey(`legacy:${namespace}:${kind}:${where}:${digest(item)}`, 200),
       });
     });
+  }
+
+  /** One record per dict entry: `data` is `{ key, value }` (plus `owner` inside a mapped entity). */
+  moveDict(namespace: string, kind: string, dict: Record<string, unknown>, owner?: string): void {
+    let last = this.fallbackTime;
+    const ns = fitKey(namespace, 100);
+    const k = fitKey(kind, 100);
+    for (const [key, value] of Object.entries(dict)) {
+      const t = itemTime(value);
+      if (t !== null) last = t;
+      const where = owner === undefined ? `k=${keyPart(key)}` : `${keyPart(owner)}:k=${keyPart(key)}`;
+      this.records.push({
+        namespace: ns,
+        kind: k,
+        data: owner === undefined ? { key, value } : { owner, key, value },
+        createdAt: last,
+        sourceKey: fitKey(`legacy:${namespace}:${kind}:${where}:${digest(value)}`, 200),
+      });
+    }
   }
 
   add(record: LegacyRecord): void {
@@ -47,19 +71,9 @@ export class RecordCollector {
   }
 }
 
-const GROWING_KEY = /(history|log|logs|transactions|events|records|entries|stream|journal)$/i;
-const GROWING_LENGTH = 20;
-const ROLE_MAP: Record<string, MessageRole> = {
-  user: 'user',
-  human: 'user',
-  assistant: 'assistant',
-  ai: 'assistant',
-  bot: 'assistant',
-  mind: 'assistant',
-  system: 'system',
-  tool: 'tool',
-  function: 'tool',
-};
+/** A dict key or owner inside a source key: short keys as they are, long ones by digest. */
+const keyPart = (key: string): string => (key.length <= 48 ? key : `#${hashText(key).slice(0, 16)}`);
+
 const IDENTITY_KEYS = [
   'gmid',
   'name',
@@ -168,52 +182,4 @@ export function convertConsciousness(old: Record<string, unknown>, out: RecordCo
     else kept[key] = value;
   }
   return kept;
-}
-
-/** Plugin configuration stays; growing state (history-like names, or long lists) moves to SQL. */
-export function convertPlugins(old: Record<string, unknown>, out: RecordCollector): Record<string, unknown> {
-  const plugins: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(old)) {
-    if (!isRecord(value)) {
-      plugins[name] = value;
-      continue;
-    }
-    const kept: Record<string, unknown> = {};
-    for (const [key, v] of Object.entries(value)) {
-      if (Array.isArray(v) && (GROWING_KEY.test(key) || v.length > GROWING_LENGTH))
-        out.moveList(`plugin:${name}`, key, v);
-      else kept[key] = v;
-    }
-    plugins[name] = kept;
-  }
-  return plugins;
-}
-
-/** Conversation history → messages, in order; items without a time share the previous one. */
-export function convertHistory(history: unknown[], birth: number): LegacyMessage[] {
-  let last = birth;
-  return history.map((item, i): LegacyMessage => {
-    const o: Record<string, unknown> = isRecord(item) ? item : { content: item };
-    const t = itemTime(o);
-    if (t !== null) last = t;
-    const rawRole = String(o.role ?? 'user').toLowerCase();
-    const { role: _r, content: _c, timestamp: _ts, user_email: _ue, userEmail: _ue2, ...extra } = o;
-    return {
-      role: ROLE_MAP[rawRole] ?? 'system',
-      content: typeof o.content === 'string' ? o.content : JSON.stringify(o.content ?? ''),
-      createdAt: last,
-      userEmail:
-        text(pick(o, 'user_email', 'userEmail'))
-          ?.trim()
-          .toLowerCase() ?? null,
-      metadata: {
-        ...extra,
-        imported: true,
-        legacyIndex: i,
-        ...(t === null ? { timestampMissing: true } : {}),
-        ...(ROLE_MAP[rawRole] ? {} : { legacyRole: o.role }),
-      },
-      sourceKey: `legacy:history:${i}:${digest(item)}`,
-    };
-  });
 }

@@ -2,7 +2,7 @@ import type { Clock } from '../ports/clock';
 import { silentLogger, type Logger } from '../ports/logger';
 import type { EmbeddingProvider, MemoryBackend, MemoryStore, StoredVector, VectorClause } from '../ports/memory-store';
 import { GenesisError, invalidInput } from '../shared/errors';
-import { nonEmptyText, oneOf, parseEmail, parseLimit, toEpochMs, unitInterval } from '../shared/validation';
+import { count, nonEmptyText, oneOf, parseEmail, parseLimit, toEpochMs, unitInterval } from '../shared/validation';
 import type { TimeInput } from '../shared/validation';
 import { fromStoredVector, toVectorMetadata } from './memory-codec';
 import { buildMemory, memoryToInput, MEMORY_TYPES } from './memory-input';
@@ -304,15 +304,23 @@ export class MemoryManager {
 
   /**
    * Adds memories that keep their own ids (imports): ones whose id is already stored are skipped,
-   * so running an import twice stores each memory once. No near-duplicate merging.
+   * so running an import twice stores each memory once. No near-duplicate merging. An import may
+   * carry the access count and last access time it had where it comes from.
    */
   async importMemories(
-    memories: ReadonlyArray<AddMemoryInput & { id: string }>,
+    memories: ReadonlyArray<AddMemoryInput & { id: string; accessCount?: number; lastAccessed?: TimeInput | null }>,
   ): Promise<{ imported: number; skipped: number }> {
     const { store, embedder } = await this.ready();
     let imported = 0;
     for (let i = 0; i < memories.length; i += 256) {
-      const batch = memories.slice(i, i + 256).map((m) => ({ ...buildMemory(m, this.clock.now()), id: m.id }));
+      const batch = memories.slice(i, i + 256).map((m) => ({
+        ...buildMemory(m, this.clock.now()),
+        id: m.id,
+        ...(m.accessCount === undefined ? {} : { accessCount: count(m.accessCount, 'accessCount') }),
+        ...(m.lastAccessed === undefined || m.lastAccessed === null
+          ? {}
+          : { lastAccessed: toEpochMs(m.lastAccessed, 'lastAccessed') }),
+      }));
       const existing = new Set(
         (
           await store.get(
@@ -331,6 +339,14 @@ export class MemoryManager {
       imported += fresh.length;
     }
     return { imported, skipped: memories.length - imported };
+  }
+
+  /** Which of `ids` are stored (at most 1,000 at a time): what an import would skip. */
+  async existingIds(ids: readonly string[]): Promise<string[]> {
+    if (!Array.isArray(ids) || ids.length > 1000) throw invalidInput('ids', 'must be a list of at most 1000 ids');
+    if (ids.length === 0) return [];
+    const { store } = await this.ready();
+    return (await store.get(this.mindId, [...ids])).map((v) => v.id);
   }
 
   private async all(): Promise<Memory[]> {

@@ -1,7 +1,13 @@
 import { inject, injectable } from 'tsyringe';
-import { convertLegacyMind } from '../legacy/convert';
+import { applyPeople, applyPlaces } from '../legacy/apply';
+import { convertLegacyMind, type LegacyConversion } from '../legacy/convert';
 import { isLegacyMindFile } from '../legacy/detect';
+import { documentBytes } from '../legacy/fit';
+import { retimeHistory } from '../legacy/history';
 import { legacyMemories } from '../legacy/memories';
+import { emptyReport, type LegacyFileReport } from '../legacy/report';
+import type { LegacyMessage } from '../legacy/sections';
+import { isRecord } from '../shared/validation';
 import type { MemoryOptions } from '../memory/memory-manager';
 import type { ConcernFollowUpOptions } from '../concerns/concern-manager';
 import type { Clock } from '../ports/clock';
@@ -54,6 +60,31 @@ export interface MindStats {
   /** Memories still inline in an old-format backup, not yet moved to the memory tier. */
   memoriesNotYetMoved: number;
 }
+
+/** Options of {@link MindService.importLegacyMind}. */
+export interface ImportLegacyOptions {
+  /** Compute the report without writing anything (no backup, no rows, no file, no secrets). */
+  dryRun?: boolean;
+  /** Told after every batch of rows written (messages, records, people, places), with the total. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+interface ImportRun extends ImportLegacyOptions {
+  /** Filled in when the caller wants a report (importLegacyMind); loadMind only logs problems. */
+  report?: LegacyFileReport;
+  /** The path whose `.bak` / `.tmp` belong to this file (default: the file's own path). */
+  origin?: string;
+  /** Look for history in the `.bak` (default true). */
+  useBak?: boolean;
+  /** The Mind is compact already: keep this document, only add what the old files hold and SQL lacks. */
+  keep?: MindDocument;
+}
+
+/** Rows per appendMany inside an import's unit of work (progress is reported per batch). */
+const IMPORT_BATCH = 1000;
+
+/** Thrown inside a dry run's unit of work so that nothing it wrote is kept. */
+class DryRunRollback extends Error {}
 
 /** The SQL-tier ports a MindService works with outside units of work (resolved as one parameter). */
 @injectable()
@@ -230,10 +261,96 @@ export class MindService {
   }
 
   /**
-   * Imports an old-format file: its messages, records and registry row commit in one unit of work
-   * (a crash leaves all of them or none); importing again adds nothing (source keys).
+   * Imports the old-format Mind `<home>/minds/{gmid}.json` and reports what moved where: messages
+   * (from the file and its `.bak`, merged, each once), plugin collections (records), people
+   * (relationships), places (environments), inline memories, sections moved to keep the document
+   * under 50 KB, secrets. The original (and the `.bak` when history came from it) is kept
+   * byte-identical in `<home>/minds/backup/` and verified first; everything SQL gets commits in
+   * one unit of work; the compact document is then written. Running it again adds nothing (every
+   * item has a source key), and for a Mind already compacted it checks the original and the `.bak`
+   * again and adds only what is missing.
+   *
+   * Never throws for a bad file: a file that is not valid JSON (e.g. truncated by a crash) is
+   * reported (`status: 'failed'`) and left untouched, and its `.bak` is NOT imported instead: the
+   * damaged file may hold newer state than the `.bak`, so it is for the owner to repair or remove
+   * it (a missing file with a `.bak` is imported from the `.bak`). A `.tmp` left by a crash
+   * mid-write is reported and never used. `dryRun` computes the same report without writing
+   * anything (the SQL writes run and are rolled back, so the counts are exact).
    */
-  private async importLegacy(file: DocumentFile, value: Record<string, unknown>): Promise<Mind> {
+  async importLegacyMind(gmid: string, options: ImportLegacyOptions = {}): Promise<LegacyFileReport> {
+    parseGmid(gmid);
+    const path = this.documents.pathFor(gmid);
+    const report = emptyReport(gmid, path, options.dryRun === true);
+    const run: ImportRun = { ...options, report };
+    await this.noteTemp(path, report.problems);
+    try {
+      const main = await this.readOptional(path, report.problems);
+      if (main === 'invalid') {
+        report.status = 'failed';
+        report.problems.push(
+          `${path} was not imported: its .bak was not used instead, since the damaged file may hold newer state; repair or remove ${path} and run again`,
+        );
+        return report;
+      }
+      if (main === null) {
+        const bak = await this.readOptional(`${path}.bak`, report.problems);
+        if (bak === null || bak === 'invalid' || !isLegacyMindFile(bak.value))
+          throw new GenesisError('MIND_NOT_FOUND', `No Mind ${gmid} in ${this.options.home} (no file ${path})`, {
+            field: 'gmid',
+          });
+        report.problems.push(`${path} is missing: imported from its .bak ${bak.path} (the previous save)`);
+        report.file = bak.path;
+        await this.importLegacy(bak, bak.value, { ...run, origin: path, useBak: false, gmid });
+        return report;
+      }
+      if (isLegacyMindFile(main.value)) {
+        await this.importLegacy(main, main.value, { ...run, gmid });
+        return report;
+      }
+      const document = validateMindDocument(main.value, path);
+      report.oldBytes = report.newBytes = main.raw.length;
+      if (!document.legacyImport) {
+        report.status = 'not-legacy';
+        return report;
+      }
+      // Compacted earlier: the original and the .bak again, adding only what is missing.
+      const original = await this.readOptional(document.legacyImport.backupFile, report.problems);
+      if (original === null || original === 'invalid' || !isLegacyMindFile(original.value)) {
+        report.status = 'already-imported';
+        report.problems.push(
+          `the backup ${document.legacyImport.backupFile} of the old file cannot be read: not checked again`,
+        );
+        return report;
+      }
+      await this.importLegacy(original, original.value, {
+        ...run,
+        origin: document.legacyImport.sourceFile,
+        keep: document,
+        gmid,
+      });
+      report.status = 'already-imported';
+      report.oldBytes = original.raw.length;
+      return report;
+    } catch (error) {
+      if (!(error instanceof GenesisError) || !['INVALID_MIND_FILE', 'INVALID_GMID'].includes(error.code)) throw error;
+      report.status = 'failed';
+      report.problems.push(error.message);
+      return report;
+    }
+  }
+
+  /**
+   * Imports an old-format file: its messages (with its `.bak`'s), records, people, places and
+   * registry row commit in one unit of work (a crash leaves all of them or none); importing again
+   * adds nothing (source keys). The document is made to fit the size limit, so `save()` works.
+   */
+  private async importLegacy(
+    file: DocumentFile,
+    value: Record<string, unknown>,
+    run: ImportRun & { gmid?: string } = {},
+  ): Promise<Mind> {
+    const report = run.report ?? emptyReport('', file.path, false);
+    const dryRun = run.dryRun === true;
     const identity = value.identity as Record<string, unknown> | undefined;
     if (!identity || typeof identity !== 'object') {
       throw new GenesisError(
@@ -250,6 +367,13 @@ export class MindService {
       );
     }
     const gmid = identity.gmid as string;
+    if (run.gmid !== undefined && gmid !== run.gmid) {
+      throw new GenesisError(
+        'INVALID_MIND_FILE',
+        `Mind file ${file.path} is invalid at field "identity.gmid": it says ${gmid}, the file name says ${run.gmid}. The file was left untouched.`,
+        { field: 'identity.gmid' },
+      );
+    }
     if (typeof identity.name !== 'string' || identity.name.trim() === '') {
       throw new GenesisError(
         'INVALID_MIND_FILE',
@@ -257,43 +381,221 @@ export class MindService {
         { field: 'identity.name' },
       );
     }
-    const backupFile = await this.documents.backup(gmid, file.raw);
+    report.gmid = gmid;
+    report.oldBytes = file.raw.length;
+    const origin = run.origin ?? file.path;
+    if (!run.report) await this.noteTemp(origin, report.problems);
+
+    // The previous save: it may hold history the file lost.
+    let bak: DocumentFile | null = null;
+    if (run.useBak !== false) {
+      const found = await this.readOptional(`${origin}.bak`, report.problems);
+      if (found !== null && found !== 'invalid') {
+        const bakGmid = isRecord(found.value) && isRecord(found.value.identity) ? found.value.identity.gmid : undefined;
+        if (!isRecord(found.value) || !Array.isArray(found.value.conversation_history)) bak = null;
+        else if (bakGmid !== undefined && bakGmid !== gmid)
+          report.problems.push(`${found.path} belongs to Mind ${String(bakGmid)}, not ${gmid}: not used`);
+        else bak = found;
+      }
+    }
+
+    let backupFile = '';
+    if (!dryRun) {
+      backupFile = await this.documents.backup(gmid, file.raw);
+      if (run.report) await this.verifyBackup(backupFile, file);
+      report.backupFile = backupFile;
+    }
     const conversion = convertLegacyMind(value, {
       gmid,
       fallbackTime: Math.floor(file.modifiedAt),
-      sourceFile: file.path,
-      backupFile,
+      sourceFile: origin,
+      backupFile: backupFile || `${this.documents.location}/backup/(dry run)`,
       now: this.clock.now(),
+      ...(bak ? { backupHistory: (bak.value as { conversation_history: unknown[] }).conversation_history } : {}),
     });
+    const fromBackup = conversion.messages.filter((m) => m.metadata.fromBackup === true).length;
+    if (bak && fromBackup > 0 && !dryRun) report.backupOfBak = await this.documents.backup(gmid, bak.raw);
+    bak = null;
+    await this.avoidTakenTimes(gmid, conversion);
+    report.messages.fromBackup = fromBackup;
+    report.messages.duplicatesInBackup = conversion.historyDuplicates;
+    report.movedCollections = conversion.movedCollections;
+    report.movedSections = conversion.movedSections;
+    report.secrets = Object.keys(conversion.secrets);
+    report.problems.push(...conversion.problems);
+    if (conversion.movedSections.length > 0)
+      report.problems.push(
+        `the document would pass ${Math.round(documentBytes(conversion.document) / 1024)} KB: moved ${conversion.movedSections.join(', ')} to records`,
+      );
+
     const canonical = this.documents.pathFor(gmid);
     // Secrets first: writing them again is harmless, and a crash after the commit must not lose them.
-    await this.documents.writeSecrets(gmid, conversion.secrets);
-    await this.unitOfWork.run(async (stores) => {
-      await stores.messages.appendMany(conversion.messages.map((m) => ({ ...m, mindId: gmid })));
-      await stores.records.appendMany(conversion.records.map((r) => ({ ...r, mindId: gmid })));
-      await stores.minds.upsert({
-        gmid,
-        name: conversion.document.identity.name,
-        jsonPath: canonical,
-        status: 'active',
-        lastSeenAt: this.clock.now(),
-      });
-    });
+    if (!dryRun) await this.documents.writeSecrets(gmid, conversion.secrets);
+    await this.writeImport(gmid, canonical, conversion, run, report);
+
+    if (dryRun) {
+      report.newBytes = run.keep ? report.newBytes : documentBytes({ ...conversion.document, revision: 1 });
+      report.memories = { inline: conversion.inlineMemories, moved: 0, pending: conversion.inlineMemories };
+      if (!run.report) throw new Error('a dry run needs a report');
+      return null as unknown as Mind;
+    }
 
     let mind: Mind;
-    const current = canonical !== file.path ? await this.documents.read(gmid) : null;
-    if (current && !isLegacyMindFile(current.value)) {
+    const current = run.keep ? null : canonical !== file.path ? await this.documents.read(gmid) : null;
+    if (run.keep) {
+      mind = this.mind(run.keep, run.keep);
+    } else if (current && !isLegacyMindFile(current.value)) {
       // Already compacted earlier: the compact file is the Mind; the import above was a no-op or a top-up.
       const document = validateMindDocument(current.value, canonical);
       mind = this.mind(document, document);
     } else {
       mind = this.mind(conversion.document, { ...conversion.document, revision: 0 });
       // The registry now names <home>/minds/{gmid}.json: write it, so the Mind loads by its GMID. (An
-      // old file that already sits there is replaced by the compact one on the first save instead.)
-      if (canonical !== file.path) await mind.save();
+      // old file that already sits there is replaced by the compact one on the first save, or now
+      // when importLegacyMind asked for it: its original is in the backup, verified.)
+      if (canonical !== file.path || run.report) await mind.save();
     }
-    await this.movePendingMemories(mind, value);
+    const before = mind.document.memory.notYetMoved;
+    const moved = await this.movePendingMemories(mind, value);
+    report.memories = { inline: conversion.inlineMemories, moved: moved ? before : 0, pending: moved ? 0 : before };
+    if (moved && run.report && before > 0) await mind.save();
+    report.newBytes = await this.documents.size(gmid);
+    if (!run.report && report.problems.length > 0)
+      this.log.warn({ gmid, file: file.path, problems: report.problems }, 'old Mind file imported with remarks');
     return mind;
+  }
+
+  /** Messages, records, people, places and the registry row of an import, in one unit of work. */
+  private async writeImport(
+    gmid: string,
+    canonical: string,
+    conversion: LegacyConversion,
+    run: ImportRun,
+    report: LegacyFileReport,
+  ): Promise<void> {
+    const { messages, records, people, places } = conversion;
+    const total = messages.length + records.length + people.length + places.length;
+    let done = 0;
+    const progress = (n: number) => {
+      done += n;
+      run.onProgress?.(done, total);
+    };
+    try {
+      await this.unitOfWork.run(async (stores) => {
+        report.messages.moved = report.messages.alreadyThere = 0;
+        report.records.moved = report.records.alreadyThere = 0;
+        for (let i = 0; i < messages.length; i += IMPORT_BATCH) {
+          const batch = messages.slice(i, i + IMPORT_BATCH);
+          const r = await stores.messages.appendMany(batch.map((m) => ({ ...m, mindId: gmid })));
+          report.messages.moved += r.inserted;
+          report.messages.alreadyThere += r.skipped;
+          progress(batch.length);
+        }
+        for (let i = 0; i < records.length; i += IMPORT_BATCH) {
+          const batch = records.slice(i, i + IMPORT_BATCH);
+          const r = await stores.records.appendMany(batch.map((m) => ({ ...m, mindId: gmid })));
+          report.records.moved += r.inserted;
+          report.records.alreadyThere += r.skipped;
+          progress(batch.length);
+        }
+        report.relationships = await applyPeople(
+          stores,
+          gmid,
+          people,
+          Date.parse(conversion.document.identity.birthTimestamp),
+        );
+        progress(people.length);
+        report.environments = await applyPlaces(stores, gmid, places);
+        progress(places.length);
+        if (!run.keep)
+          await stores.minds.upsert({
+            gmid,
+            name: conversion.document.identity.name,
+            jsonPath: canonical,
+            status: 'active',
+            lastSeenAt: this.clock.now(),
+          });
+        if (run.dryRun) throw new DryRunRollback();
+      });
+    } catch (error) {
+      if (!(error instanceof DryRunRollback)) throw error;
+    }
+    if (total === 0) run.onProgress?.(0, 0);
+  }
+
+  /**
+   * Imported history never shares a time with a message of this Mind from another source (the old
+   * SQL rows, live messages): times in the imported range that are taken are skipped (see
+   * `historyTimes`). Usually one query finds nothing.
+   */
+  private async avoidTakenTimes(gmid: string, conversion: LegacyConversion): Promise<void> {
+    const { messages } = conversion;
+    if (messages.length === 0) return;
+    const taken = new Set<number>();
+    let to = messages[messages.length - 1]!.createdAt;
+    await this.collectTimes(gmid, messages[0]!.createdAt, to, taken);
+    if (!messages.some((m: LegacyMessage) => taken.has(m.createdAt))) return;
+    for (;;) {
+      retimeHistory(messages, conversion.ownTimes, conversion.historyBase, taken);
+      const last = messages[messages.length - 1]!.createdAt;
+      if (last <= to) return;
+      const before = taken.size;
+      await this.collectTimes(gmid, to + 1, last, taken);
+      to = last;
+      if (taken.size === before) return;
+    }
+  }
+
+  private async collectTimes(gmid: string, since: number, to: number, taken: Set<number>): Promise<void> {
+    let cursor: string | null = null;
+    do {
+      const page = await this.stores.messages.list({
+        mindId: gmid,
+        since,
+        until: to + 1,
+        includeArchived: true,
+        order: 'asc',
+        limit: 1000,
+        cursor,
+      });
+      for (const m of page.items) if (!m.sourceKey?.startsWith('legacy:history')) taken.add(m.createdAt);
+      cursor = page.nextCursor;
+    } while (cursor);
+  }
+
+  /** A file, or null when it does not exist, or 'invalid' (noted in `problems`) when it is not JSON. */
+  private async readOptional(path: string, problems: string[]): Promise<DocumentFile | null | 'invalid'> {
+    try {
+      return await this.documents.readFile(path);
+    } catch (error) {
+      if (error instanceof GenesisError && error.code === 'MIND_NOT_FOUND') return null;
+      if (error instanceof GenesisError && error.code === 'INVALID_MIND_FILE') {
+        problems.push(error.message);
+        return 'invalid';
+      }
+      throw error;
+    }
+  }
+
+  /** A `.tmp` beside a Mind file is what a crash mid-write left: reported, never used. */
+  private async noteTemp(path: string, problems: string[]): Promise<void> {
+    const tmp = `${path}.tmp`;
+    const found = await this.readOptional(tmp, []);
+    if (found === null) return;
+    problems.push(
+      `${tmp} was left by a crash mid-write (${found === 'invalid' ? 'incomplete JSON' : 'complete JSON'}): never used instead of ${path}; remove it once you have checked it`,
+    );
+  }
+
+  /** The backup holds the old file's exact bytes (else nothing is imported). */
+  private async verifyBackup(backupFile: string, file: DocumentFile): Promise<void> {
+    const copy = await this.documents.readFile(backupFile);
+    if (!copy.raw.equals(file.raw))
+      throw new GenesisError(
+        'MIND_FILE_WRITE_FAILED',
+        `The backup ${backupFile} of ${file.path} does not hold its exact bytes; nothing was imported. Remove the backup and run again.`,
+        { field: 'backup' },
+      );
   }
 
   /**
@@ -301,12 +603,12 @@ export class MindService {
    * memory tier, once. If the memory tier cannot be reached they stay pending (the Mind still loads,
    * and `memory.notYetMoved` keeps counting them) and the next load tries again.
    */
-  private async movePendingMemories(mind: Mind, source?: unknown): Promise<void> {
+  private async movePendingMemories(mind: Mind, source?: unknown): Promise<boolean> {
     const doc = mind.document;
-    if (doc.memory.notYetMoved <= 0) return;
+    if (doc.memory.notYetMoved <= 0) return true;
     let raw = source;
     if (raw === undefined) {
-      if (!doc.legacyImport?.backupFile) return;
+      if (!doc.legacyImport?.backupFile) return false;
       raw = (await this.documents.readFile(doc.legacyImport.backupFile)).value;
     }
     const pending = legacyMemories(raw, Date.parse(doc.identity.birthTimestamp));
@@ -318,10 +620,11 @@ export class MindService {
         { gmid: mind.gmid, pending: pending.length, err: error },
         'old inline memories not moved to the memory tier yet; will retry on next load',
       );
-      return;
+      return false;
     }
     mind.update((d) => {
       d.memory.notYetMoved = 0;
     });
+    return true;
   }
 }

@@ -1,3 +1,4 @@
+import type { AppendResult } from './message-store';
 import type { EpochMs, Page } from './page';
 
 export const CONCERN_TYPES = ['health', 'emotion', 'task', 'relationship', 'financial', 'personal'] as const;
@@ -132,4 +133,11 @@ export interface ConcernStore {
    * userEmail null counts the fires of concerns with no user.
    */
   countFires(mindId: string, userEmail: string | null, since: EpochMs): Promise<number>;
+  /**
+   * Imports whole rows (an earlier Genesis, another home): ids, statuses, check counts and times
+   * kept, in one transaction, every row checked before anything is written (see
+   * `checkImportedConcern`). A row whose id is there already is skipped and left as it is, so
+   * importing twice stores each concern once.
+   */
+  importMany(rows: readonly StoredConcern[]): Promise<AppendResult>;
 }

@@ -1,3 +1,4 @@
+import type { AppendResult } from './message-store';
 import type { EpochMs } from './page';
 
 export const ENVIRONMENT_KINDS = ['cli', 'chat', 'email', 'web', 'api', 'voice', 'game', 'other'] as const;
@@ -40,4 +41,9 @@ export interface EnvironmentStore {
   /** A visit: marks it active at `at` (as markActive) and adds one to visitCount; null when there is none. */
   recordVisit(mindId: string, id: string, at: EpochMs): Promise<EnvironmentRecord | null>;
   remove(mindId: string, id: string): Promise<boolean>;
+  /**
+   * Imports whole rows (ids, visits and times kept) in one transaction; a row already there (by id,
+   * or by mind and name) is skipped and left as it is.
+   */
+  importMany(rows: readonly EnvironmentRecord[]): Promise<AppendResult>;
 }

@@ -65,4 +65,10 @@ export interface MessageStore {
   archiveBefore(mindId: string, before: EpochMs): Promise<number>;
   /** Retention: deletes messages older than `before` (only archived ones unless `all`). */
   deleteBefore(mindId: string, before: EpochMs, options?: { all?: boolean }): Promise<number>;
+  /**
+   * Imports whole rows (a Mind moved from another home), ids, times, archived flags and source keys
+   * kept, in one transaction: a row whose id (or mind and source key) is there already is skipped,
+   * so importing twice stores each message once. Validated before anything is written.
+   */
+  importMany(messages: readonly StoredMessage[]): Promise<AppendResult>;
 }

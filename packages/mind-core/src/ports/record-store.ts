@@ -40,4 +40,8 @@ export interface RecordStore {
   /** Oldest first, keyset-paginated on (createdAt, id). */
   list(query: RecordQuery): Promise<Page<StoredRecord>>;
   count(filter: { mindId: string; namespace?: string }): Promise<number>;
+  /** Every record of a Mind, whatever its namespace: oldest first, keyset-paginated on (createdAt, id). */
+  listAll(query: { mindId: string; limit: number; cursor?: string | null }): Promise<Page<StoredRecord>>;
+  /** Imports whole rows (ids and source keys kept) in one transaction; a row already there (by id or source key) is skipped. */
+  importMany(records: readonly StoredRecord[]): Promise<AppendResult>;
 }

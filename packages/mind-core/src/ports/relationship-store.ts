@@ -1,3 +1,4 @@
+import type { AppendResult } from './message-store';
 import type { EpochMs, Page } from './page';
 
 export const RELATIONSHIP_TYPES = ['creator', 'owner', 'family', 'friend', 'colleague', 'user', 'other'] as const;
@@ -43,4 +44,9 @@ export interface RelationshipStore {
   /** Most recent interaction first (never-interacted last). */
   list(query: { mindId: string; limit: number; cursor?: string | null }): Promise<Page<RelationshipRecord>>;
   remove(mindId: string, userEmail: string): Promise<boolean>;
+  /**
+   * Imports whole rows (ids, counts and times kept) in one transaction; a row already there (by id,
+   * or by mind and email) is skipped and left as it is.
+   */
+  importMany(rows: readonly RelationshipRecord[]): Promise<AppendResult>;
 }

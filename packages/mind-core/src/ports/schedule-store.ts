@@ -1,3 +1,4 @@
+import type { AppendResult } from './message-store';
 import type { EpochMs, Page } from './page';
 
 /** A recurring schedule: at each cron slot it enqueues a task of `type` with `payload`. */
@@ -56,4 +57,9 @@ export interface ScheduleStore {
    * the same unit of work as the task it enqueues.
    */
   fireSlot(scheduleId: string, slotAt: EpochMs, nextRunAt: EpochMs, now: EpochMs): Promise<boolean>;
+  /**
+   * Imports whole rows (ids, next run and last slot kept) in one transaction; a row already there
+   * (by id, or by Mind and name) is skipped and left as it is.
+   */
+  importMany(rows: readonly StoredSchedule[]): Promise<AppendResult>;
 }

@@ -1,3 +1,4 @@
+import type { AppendResult } from './message-store';
 import type { EpochMs, Page } from './page';
 
 export const TASK_STATUSES = ['pending', 'running', 'succeeded', 'failed', 'dead', 'cancelled'] as const;
@@ -146,4 +147,12 @@ export interface TaskStore {
   retry(id: string, now: EpochMs): Promise<StoredTask | null>;
   /** Retention: deletes finished tasks (succeeded, dead, cancelled) finished before `before`. */
   deleteFinishedBefore(before: EpochMs): Promise<number>;
+  /**
+   * Imports whole rows (an earlier Genesis, another home): ids, statuses, attempts, results and
+   * times kept, in one transaction, every row checked before anything is written (see
+   * `checkImportedTask`). A row whose id, or (mindId, idempotencyKey), is there already is skipped
+   * and left as it is, so importing twice stores each task once. Nothing is announced to workers:
+   * an imported task runs only if it is pending (or once `retry` makes it so).
+   */
+  importMany(rows: readonly StoredTask[]): Promise<AppendResult>;
 }

@@ -2,6 +2,8 @@ import { checkConcernPatch, newConcernRow } from '../concerns/new-concern';
 import { CONCERN_STATUSES, type ConcernFire, type DuePosition, type StatusGuard } from '../ports/concern-store';
 import type { ConcernFilter, ConcernPatch, ConcernQuery, ConcernStore } from '../ports/concern-store';
 import type { NewConcern, StoredConcern } from '../ports/concern-store';
+import { checkImportedConcern } from '../concerns/imported-concern';
+import type { AppendResult } from '../ports/message-store';
 import type { EpochMs, Page } from '../ports/page';
 import { invalidInput } from '../shared/errors';
 import { checkConcernFire, checkDueAfter } from '../concerns/new-concern';
@@ -142,6 +144,23 @@ export class InMemoryConcernStore extends InMemoryStore implements ConcernStore 
     if (userEmail !== null) nonEmptyText(userEmail, 'userEmail');
     return this.state.concernFires.filter((f) => f.mindId === mindId && f.userEmail === userEmail && f.firedAt >= since)
       .length;
+  }
+
+  async importMany(rows: readonly StoredConcern[]): Promise<AppendResult> {
+    if (!Array.isArray(rows)) throw invalidInput('concerns', 'must be an array of concern rows');
+    // Every row is checked before any is stored: one invalid row and none is written.
+    const checked = rows.map((row, i) => {
+      const concern = checkImportedConcern(row, `concerns.${i}`);
+      concern.metadata = metadataCopy(concern.metadata);
+      return concern;
+    });
+    let inserted = 0;
+    for (const row of checked) {
+      if (this.state.concerns.some((c) => c.id === row.id)) continue;
+      this.state.concerns.push(row);
+      inserted++;
+    }
+    return { inserted, skipped: checked.length - inserted };
   }
 
   private matching(filter: ConcernFilter): StoredConcern[] {

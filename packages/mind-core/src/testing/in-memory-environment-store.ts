@@ -2,6 +2,8 @@ import { ENVIRONMENT_KINDS } from '../ports/environment-store';
 import type { EnvironmentRecord, EnvironmentStore, EnvironmentInput } from '../ports/environment-store';
 import type { EpochMs } from '../ports/page';
 import { epochMs, nonEmptyText, oneOf } from '../shared/validation';
+import type { AppendResult } from '../ports/message-store';
+import { checkImportedEnvironment } from '../transfer/imported-rows';
 import { copy, metadataCopy, newId, InMemoryStore } from './in-memory-state';
 
 /** The EnvironmentStore port in memory, behaving like the SQL one: unique by (mindId, name). */
@@ -80,6 +82,20 @@ export class InMemoryEnvironmentStore extends InMemoryStore implements Environme
     if (!row) return null;
     Object.assign(row, { lastActiveAt: at, updatedAt: at, visitCount: row.visitCount + 1 });
     return copy(row);
+  }
+
+  async importMany(rows: readonly EnvironmentRecord[]): Promise<AppendResult> {
+    const checked = rows.map((e, i) => checkImportedEnvironment(e, `environments.${i}`));
+    let inserted = 0;
+    for (const row of checked) {
+      const there = this.state.environments.some(
+        (e) => e.id === row.id || (e.mindId === row.mindId && e.name === row.name),
+      );
+      if (there) continue;
+      this.state.environments.push(row);
+      inserted++;
+    }
+    return { inserted, skipped: checked.length - inserted };
   }
 
   async remove(mindId: string, id: string): Promise<boolean> {

@@ -4,6 +4,7 @@ import type { StoredMessage } from '../ports/message-store';
 import type { EpochMs, Page } from '../ports/page';
 import { invalidInput } from '../shared/errors';
 import { epochMs, nonEmptyText, oneOf } from '../shared/validation';
+import { checkImportedMessage } from '../transfer/imported-rows';
 import { copy, keysetPage, metadataCopy, newId, InMemoryStore } from './in-memory-state';
 
 /** The MessageStore port in memory, behaving like the SQL one: newest first, keyset pages on (createdAt, id). */
@@ -71,6 +72,17 @@ export class InMemoryMessageStore extends InMemoryStore implements MessageStore 
     const deleted = this.state.messages.length - kept.length;
     this.state.messages = kept;
     return deleted;
+  }
+
+  async importMany(messages: readonly StoredMessage[]): Promise<AppendResult> {
+    const rows = messages.map((m, i) => checkImportedMessage(m, `messages.${i}`));
+    let inserted = 0;
+    for (const row of rows) {
+      if (this.state.messages.some((m) => m.id === row.id) || this.bySourceKey(row.mindId, row.sourceKey)) continue;
+      this.state.messages.push(row);
+      inserted++;
+    }
+    return { inserted, skipped: rows.length - inserted };
   }
 
   private bySourceKey(mindId: string, sourceKey: string | null): StoredMessage | undefined {

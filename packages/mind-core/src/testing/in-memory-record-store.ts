@@ -2,6 +2,7 @@ import type { AppendResult } from '../ports/message-store';
 import type { Page } from '../ports/page';
 import type { NewRecord, RecordStore, StoredRecord, RecordQuery } from '../ports/record-store';
 import { epochMs, nonEmptyText } from '../shared/validation';
+import { checkImportedRecord } from '../transfer/imported-rows';
 import { jsonCopy, keysetPage, newId, InMemoryStore } from './in-memory-state';
 
 /** The RecordStore port in memory, behaving like the SQL one: oldest first, idempotent by (mindId, sourceKey). */
@@ -39,6 +40,28 @@ export class InMemoryRecordStore extends InMemoryStore implements RecordStore {
       ),
       { limit: query.limit, cursor: query.cursor, direction: 'asc', position: (r) => ({ key: r.createdAt, id: r.id }) },
     );
+  }
+
+  async listAll(query: { mindId: string; limit: number; cursor?: string | null }): Promise<Page<StoredRecord>> {
+    const mindId = nonEmptyText(query.mindId, 'mindId');
+    return keysetPage(
+      this.state.records.filter((r) => r.mindId === mindId),
+      { limit: query.limit, cursor: query.cursor, direction: 'asc', position: (r) => ({ key: r.createdAt, id: r.id }) },
+    );
+  }
+
+  async importMany(records: readonly StoredRecord[]): Promise<AppendResult> {
+    const rows = records.map((r, i) => checkImportedRecord(r, `records.${i}`));
+    let inserted = 0;
+    for (const row of rows) {
+      const there = this.state.records.some(
+        (r) => r.id === row.id || (row.sourceKey !== null && r.mindId === row.mindId && r.sourceKey === row.sourceKey),
+      );
+      if (there) continue;
+      this.state.records.push(row);
+      inserted++;
+    }
+    return { inserted, skipped: rows.length - inserted };
   }
 
   async count(filter: { mindId: string; namespace?: string }): Promise<number> {

@@ -2,6 +2,8 @@ import type { EpochMs, Page } from '../ports/page';
 import { RELATIONSHIP_TYPES } from '../ports/relationship-store';
 import type { RelationshipRecord, RelationshipStore, RelationshipInput } from '../ports/relationship-store';
 import { epochMs, nonEmptyText, oneOf, parseLimit, unitInterval } from '../shared/validation';
+import type { AppendResult } from '../ports/message-store';
+import { checkImportedRelationship } from '../transfer/imported-rows';
 import { copy, keysetPage, metadataCopy, newId, InMemoryStore } from './in-memory-state';
 
 /**
@@ -58,6 +60,17 @@ export class InMemoryRelationshipStore extends InMemoryStore implements Relation
       (r) => !(r.mindId === mindId && r.userEmail === userEmail),
     );
     return this.state.relationships.length < before;
+  }
+
+  async importMany(rows: readonly RelationshipRecord[]): Promise<AppendResult> {
+    const checked = rows.map((r, i) => checkImportedRelationship(r, `relationships.${i}`));
+    let inserted = 0;
+    for (const row of checked) {
+      if (this.state.relationships.some((r) => r.id === row.id) || this.find(row.mindId, row.userEmail)) continue;
+      this.state.relationships.push(row);
+      inserted++;
+    }
+    return { inserted, skipped: checked.length - inserted };
   }
 
   private find(mindId: string, userEmail: string): RelationshipRecord | undefined {

@@ -1,6 +1,8 @@
 import type { EpochMs, Page } from '../ports/page';
 import type { ScheduleInput, ScheduleQuery, ScheduleStore, StoredSchedule } from '../ports/schedule-store';
 import { checkDue, checkFire, scheduleFields, scheduleMind } from '../schedules/new-schedule';
+import type { AppendResult } from '../ports/message-store';
+import { checkImportedSchedule } from '../transfer/imported-rows';
 import { copy, jsonCopy, keysetPage, newId, InMemoryStore } from './in-memory-state';
 
 /**
@@ -61,6 +63,17 @@ export class InMemoryScheduleStore extends InMemoryStore implements ScheduleStor
     row.lastSlotAt = slotAt;
     row.nextRunAt = nextRunAt;
     return true;
+  }
+
+  async importMany(rows: readonly StoredSchedule[]): Promise<AppendResult> {
+    const checked = rows.map((s, i) => checkImportedSchedule(s, `schedules.${i}`));
+    let inserted = 0;
+    for (const row of checked) {
+      if (this.state.schedules.some((s) => s.id === row.id) || this.find(row.mindId, row.name)) continue;
+      this.state.schedules.push(row);
+      inserted++;
+    }
+    return { inserted, skipped: checked.length - inserted };
   }
 
   private find(mindId: string | null, name: string): StoredSchedule | undefined {

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { checkClaim, checkCompletions, checkLease, newTaskRows, withinClaimLimits } from '../tasks/new-task';
+import type { AppendResult } from '../ports/message-store';
 import type { EpochMs, Page } from '../ports/page';
+import { invalidInput } from '../shared/errors';
+import { checkImportedTask } from '../tasks/imported-task';
 import { TASK_STATUSES } from '../ports/task-store';
 import type { ClaimOptions, NewTask, StoredTask, TaskFilter, TaskLease, TaskQuery } from '../ports/task-store';
 import type { TaskCompletion, TaskStatus, TaskStore } from '../ports/task-store';
@@ -181,6 +184,32 @@ export class InMemoryTaskStore extends InMemoryStore implements TaskStore {
     const deleted = this.state.tasks.length - kept.length;
     this.state.tasks = kept;
     return deleted;
+  }
+
+  async importMany(rows: readonly StoredTask[]): Promise<AppendResult> {
+    if (!Array.isArray(rows)) throw invalidInput('tasks', 'must be an array of task rows');
+    // Every row is checked before any is stored: one invalid row and none is written.
+    const checked = rows.map((row, i) => {
+      const task = checkImportedTask(row, `tasks.${i}`);
+      return {
+        ...task,
+        payload: jsonCopy(task.payload, 'payload'),
+        progress: jsonCopy(task.progress, 'progress'),
+        result: jsonCopy(task.result, 'result'),
+      };
+    });
+    let inserted = 0;
+    for (const row of checked) {
+      const taken = this.state.tasks.some(
+        (t) =>
+          t.id === row.id ||
+          (row.idempotencyKey !== null && t.mindId === row.mindId && t.idempotencyKey === row.idempotencyKey),
+      );
+      if (taken) continue;
+      this.state.tasks.push(row);
+      inserted++;
+    }
+    return { inserted, skipped: checked.length - inserted };
   }
 
   /** Marks each task its lease still holds succeeded; null where the lease no longer holds. */

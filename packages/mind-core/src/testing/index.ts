@@ -29,3 +29,11 @@ export type { StoreContractTarget } from './store-contract-support';
 export { defineRuntimeStoreContract } from './runtime-store-contract';
 export { defineMemoryStoreContract, type MemoryStoreContractTarget } from './memory-store-contract';
 export { defineDocumentStoreContract, type DocumentStoreContractTarget } from './document-store-contract';
+
+// Moving a Mind between homes: a Mind with every kind of item, and every item read back
+export { fillMindForTransfer, snapshotMind, type MindSnapshot } from './mind-transfer-fixture';
+export { defineTransferImportContract } from './transfer-import-contract';
+export { defineImportStoreContract } from './import-store-contract';
+
+// Old-format (Python Genesis) Mind files
+export { legacyMindFile, type LegacyMindShape } from './legacy-mind-file';

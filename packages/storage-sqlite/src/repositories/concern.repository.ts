@@ -1,6 +1,7 @@
 import { inject, injectable } from 'tsyringe';
 import { checkConcernPatch, CLOCK, newConcernRow, CONCERN_STATUSES, epochMs } from '@genesis/mind-core';
 import { checkConcernFire, checkDueAfter } from '@genesis/mind-core';
+import { checkImportedConcern, type AppendResult } from '@genesis/mind-core';
 import type { ConcernFire, DuePosition, StatusGuard } from '@genesis/mind-core';
 import { invalidInput, nonEmptyText, oneOf, parseLimit } from '@genesis/mind-core';
 import type { Clock, ConcernFilter, ConcernPatch, ConcernQuery, ConcernStore } from '@genesis/mind-core';
@@ -116,6 +117,26 @@ export class ConcernRepository implements ConcernStore {
       }
     });
     return rows;
+  }
+
+  async importMany(rows: readonly StoredConcern[]): Promise<AppendResult> {
+    if (!Array.isArray(rows)) throw invalidInput('concerns', 'must be an array of concern rows');
+    // Every row is checked (JSON included) before the transaction: one invalid, none written.
+    const values = rows.map((row, i) => concernValues(checkImportedConcern(row, `concerns.${i}`)));
+    if (values.length === 0) return { inserted: 0, skipped: 0 };
+    const chunk = Math.floor(PARAMETERS_PER_INSERT / CONCERN_WIDTH);
+    const inserted = await this.db.write(async (tx) => {
+      let count = 0;
+      for (let i = 0; i < values.length; i += chunk) {
+        const part = values.slice(i, i + chunk);
+        count += await tx.run(
+          `INSERT INTO concerns (${COLUMNS}) VALUES ${part.map(() => CONCERN_TUPLE).join(', ')} ON CONFLICT (id) DO NOTHING`,
+          part.flat(),
+        );
+      }
+      return count;
+    });
+    return { inserted, skipped: values.length - inserted };
   }
 
   async get(mindId: string, id: string): Promise<StoredConcern | null> {

@@ -1,8 +1,10 @@
 import { inject, injectable } from 'tsyringe';
 import { CLOCK, ENVIRONMENT_KINDS, epochMs, nonEmptyText, oneOf, type EnvironmentInput } from '@genesis/mind-core';
-import type { Clock, EnvironmentRecord, EnvironmentStore } from '@genesis/mind-core';
+import { checkImportedEnvironment } from '@genesis/mind-core';
+import type { AppendResult, Clock, EnvironmentRecord, EnvironmentStore } from '@genesis/mind-core';
 import type { SqlExecutor } from '../sql-database';
 import { SQL_EXECUTOR } from '../tokens';
+import { importRows } from './import-rows';
 import { asIs, bool, json, newId, num, numOrNull, rowCodec, strOrNull, text, toJson } from './values';
 import type { Row } from './values';
 
@@ -108,6 +110,26 @@ export class EnvironmentRepository implements EnvironmentStore {
       return r;
     });
     return row ? toEnvironment(row) : null;
+  }
+
+  async importMany(rows: readonly EnvironmentRecord[]): Promise<AppendResult> {
+    const values = rows.map((row, i) => {
+      const e = checkImportedEnvironment(row, `environments.${i}`);
+      return [
+        e.id,
+        e.mindId,
+        e.name,
+        e.kind,
+        e.description,
+        e.isPrimary,
+        toJson(e.metadata, 'metadata'),
+        e.createdAt,
+        e.updatedAt,
+        e.lastActiveAt,
+        e.visitCount,
+      ];
+    });
+    return importRows(this.db, 'environments', COLUMNS, values);
   }
 
   async remove(mindId: string, id: string): Promise<boolean> {

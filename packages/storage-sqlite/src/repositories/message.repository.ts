@@ -1,11 +1,13 @@
 import { inject, injectable } from 'tsyringe';
 import { CLOCK, epochMs, invalidInput, MESSAGE_ROLES, nonEmptyText, oneOf } from '@genesis/mind-core';
+import { checkImportedMessage } from '@genesis/mind-core';
 import type { AppendResult, Clock, MessageFilter, MessageQuery, MessageStore, NewMessage } from '@genesis/mind-core';
 import type { Page, StoredMessage } from '@genesis/mind-core';
 
 import type { SqlExecutor } from '../sql-database';
 import { SQL_EXECUTOR } from '../tokens';
 import { appendRows } from './append-rows';
+import { importRows } from './import-rows';
 import { countRows, keysetPage, type WhereTerms } from './keyset';
 import { asIs, bool, json, newId, num, rowCodec, strOrNull, text, toJson } from './values';
 import type { Row } from './values';
@@ -107,6 +109,26 @@ export class MessageRepository implements MessageStore {
       total += deleted;
       if (deleted < DELETE_CHUNK) return total;
     }
+  }
+
+  async importMany(messages: readonly StoredMessage[]): Promise<AppendResult> {
+    // Validate everything before writing anything.
+    const rows = messages.map((m, i) => {
+      const r = checkImportedMessage(m, `messages.${i}`);
+      return [
+        r.id,
+        r.mindId,
+        r.role,
+        r.content,
+        r.userEmail,
+        r.environmentId,
+        toJson(r.metadata, 'metadata'),
+        r.createdAt,
+        r.archived,
+        r.sourceKey,
+      ];
+    });
+    return importRows(this.db, 'conversation_messages', COLUMNS, rows);
   }
 
   private where(filter: MessageFilter): WhereTerms {

@@ -1,9 +1,10 @@
 import { inject, injectable } from 'tsyringe';
-import { CLOCK, epochMs, nonEmptyText, type RecordQuery } from '@genesis/mind-core';
+import { checkImportedRecord, CLOCK, epochMs, nonEmptyText, type RecordQuery } from '@genesis/mind-core';
 import type { AppendResult, Clock, NewRecord, Page, RecordStore, StoredRecord } from '@genesis/mind-core';
 import type { SqlExecutor } from '../sql-database';
 import { SQL_EXECUTOR } from '../tokens';
 import { appendRows } from './append-rows';
+import { importRows } from './import-rows';
 import { countRows, keysetPage } from './keyset';
 import { json, newId, num, rowCodec, strOrNull, text, toJson } from './values';
 
@@ -57,6 +58,28 @@ export class RecordRepository implements RecordStore {
       map: toRecord,
       position: (r) => ({ key: r.createdAt, id: r.id }),
     });
+  }
+
+  async listAll(query: { mindId: string; limit: number; cursor?: string | null }): Promise<Page<StoredRecord>> {
+    return keysetPage({
+      db: this.db,
+      columns: COLUMNS,
+      table: 'mind_records',
+      where: ['mind_id = ?'],
+      params: [nonEmptyText(query.mindId, 'mindId')],
+      key: 'created_at',
+      page: query,
+      map: toRecord,
+      position: (r) => ({ key: r.createdAt, id: r.id }),
+    });
+  }
+
+  async importMany(records: readonly StoredRecord[]): Promise<AppendResult> {
+    const rows = records.map((record, i) => {
+      const r = checkImportedRecord(record, `records.${i}`);
+      return [r.id, r.mindId, r.namespace, r.kind, toJson(r.data, 'data'), r.createdAt, r.sourceKey];
+    });
+    return importRows(this.db, 'mind_records', COLUMNS, rows);
   }
 
   async count(filter: { mindId: string; namespace?: string }): Promise<number> {

@@ -1,7 +1,8 @@
 import { inject, injectable } from 'tsyringe';
 import { CLOCK, epochMs, nonEmptyText, oneOf, parseLimit, RELATIONSHIP_TYPES, unitInterval } from '@genesis/mind-core';
-import type { RelationshipInput } from '@genesis/mind-core';
+import { checkImportedRelationship, type AppendResult, type RelationshipInput } from '@genesis/mind-core';
 import type { Clock, Page, RelationshipRecord, RelationshipStore } from '@genesis/mind-core';
+import { importRows } from './import-rows';
 import { keysetPage } from './keyset';
 import type { SqlExecutor } from '../sql-database';
 import { SQL_EXECUTOR } from '../tokens';
@@ -121,6 +122,28 @@ export class RelationshipRepository implements RelationshipStore {
         tx.run('DELETE FROM relationships WHERE mind_id = ? AND user_email = ?', [mindId, userEmail]),
       )) > 0
     );
+  }
+
+  async importMany(rows: readonly RelationshipRecord[]): Promise<AppendResult> {
+    const values = rows.map((row, i) => {
+      const r = checkImportedRelationship(row, `relationships.${i}`);
+      return [
+        r.id,
+        r.mindId,
+        r.userEmail,
+        r.displayName,
+        r.relationshipType,
+        r.trustLevel,
+        r.interactionCount,
+        r.firstInteractionAt,
+        r.lastInteractionAt,
+        r.notes,
+        toJson(r.metadata, 'metadata'),
+        r.createdAt,
+        r.updatedAt,
+      ];
+    });
+    return importRows(this.db, 'relationships', COLUMNS, values);
   }
 
   /** Creates the row with defaults if it is missing; returns "now". */

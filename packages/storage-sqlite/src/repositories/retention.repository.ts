@@ -199,9 +199,15 @@ export class RetentionRepository implements RetentionStore {
 
   /**
    * Fire records are few per Mind (at most a few an hour per user): each call reads the first
-   * `limit` old ones of the Mind (index mind_id, user_email, fired_at) and deletes them by key.
+   * `limit` old ones of the Mind (index mind_id, user_email, fired_at) and deletes them by key, so
+   * the next call starts from the front again and needs no cursor.
    */
-  async deleteConcernFires(mindId: string, before: EpochMs, limit: number): Promise<RetentionBatch> {
+  async deleteConcernFires(
+    mindId: string,
+    before: EpochMs,
+    limit: number,
+    _cursor?: string | null,
+  ): Promise<RetentionBatch> {
     nonEmptyText(mindId, 'mindId');
     const at = epochMs(before, 'before');
     const max = parseLimit(limit, 'limit', MAX_BATCH);

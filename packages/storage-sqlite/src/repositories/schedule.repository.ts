@@ -1,7 +1,8 @@
 import { inject, injectable } from 'tsyringe';
 import { CLOCK, checkDue, checkFire, scheduleFields, scheduleMind } from '@genesis/mind-core';
 import type { Clock, EpochMs, Page, ScheduleInput, ScheduleQuery, ScheduleStore } from '@genesis/mind-core';
-import type { StoredSchedule } from '@genesis/mind-core';
+import { checkImportedSchedule, type AppendResult, type StoredSchedule } from '@genesis/mind-core';
+import { importRows } from './import-rows';
 import { keysetPage } from './keyset';
 import type { SqlExecutor } from '../sql-database';
 import { SQL_EXECUTOR } from '../tokens';
@@ -142,6 +143,27 @@ export class ScheduleRepository implements ScheduleStore {
       ]);
       return true;
     });
+  }
+
+  async importMany(rows: readonly StoredSchedule[]): Promise<AppendResult> {
+    const values = rows.map((row, i) => {
+      const s = checkImportedSchedule(row, `schedules.${i}`);
+      return [
+        s.id,
+        s.mindId ?? DAEMON,
+        s.name,
+        s.cron,
+        s.timezone,
+        s.type,
+        toJson(s.payload, 'payload'),
+        s.enabled,
+        s.nextRunAt,
+        s.lastSlotAt,
+        s.createdAt,
+        s.updatedAt,
+      ];
+    });
+    return importRows(this.db, 'schedules', COLUMNS, values);
   }
 
   private async select(db: SqlExecutor, mindId: string, name: string): Promise<Row | undefined> {

@@ -1,6 +1,7 @@
 import { inject, injectable } from 'tsyringe';
 import { CLOCK, TASK_STATUSES, count as assertCount, epochMs, newTaskRows, TASK_CHANNEL } from '@genesis/mind-core';
 import { checkClaim, checkCompletions, checkLease, oneOf } from '@genesis/mind-core';
+import { checkImportedTask, invalidInput, type AppendResult } from '@genesis/mind-core';
 import type { ClaimOptions, Clock, NewTask, Page, StoredTask, TaskFilter, TaskLease } from '@genesis/mind-core';
 import type { TaskCompletion, TaskQuery, TaskStatus, TaskStore } from '@genesis/mind-core';
 import { countRows, keysetPage, type WhereTerms } from './keyset';
@@ -428,6 +429,27 @@ export class TaskRepository implements TaskStore {
       ...FINISHED,
       before,
     ]);
+  }
+
+  async importMany(rows: readonly StoredTask[]): Promise<AppendResult> {
+    if (!Array.isArray(rows)) throw invalidInput('tasks', 'must be an array of task rows');
+    // Every row is checked (JSON included) before the transaction: one invalid, none written.
+    const values = rows.map((row, i) => toValues(checkImportedTask(row, `tasks.${i}`)));
+    if (values.length === 0) return { inserted: 0, skipped: 0 };
+    const inserted = await this.db.write(async (tx) => {
+      let count = 0;
+      for (let i = 0; i < values.length; i += ENQUEUE_GROUP) {
+        const group = values.slice(i, i + ENQUEUE_GROUP);
+        // No conflict target: a row whose id or (mind, idempotency key) is taken is skipped.
+        count += await tx.run(
+          `INSERT INTO background_tasks (${COLUMNS}) VALUES ${group.map(() => `(${PLACEHOLDERS})`).join(', ')} ` +
+            'ON CONFLICT DO NOTHING',
+          group.flat(),
+        );
+      }
+      return count;
+    });
+    return { inserted, skipped: values.length - inserted };
   }
 
   /**

@@ -1,4 +1,4 @@
 // @genesis/storage-sqlite/testing — fixtures for tests of the SQL tier and of what builds on it.
 
 export { PYTHON_TABLES, pythonRows, pythonTableDdl, pythonTime, readSqliteTable, writePythonHome } from './python-home';
-export type { PythonHome, PythonHomeOptions, PythonTableName } from './python-home';
+export type { PythonBadRow, PythonHome, PythonHomeOptions, PythonTableName } from './python-home';

@@ -51,6 +51,19 @@ export interface PythonHomeOptions {
   mindFiles?: boolean;
   /** The time of the first row (epoch ms); rows follow a minute apart. Default 2025-03-01T08:00Z. */
   startAt?: number;
+  /**
+   * Also write rows no importer can take, for the first Mind (listed in `badRows`): a message whose
+   * timestamp is not a time, a concern with empty content, a background task created on 30 February
+   * and a thought with no time. Default false.
+   */
+  badRows?: boolean;
+}
+
+/** A row written on purpose so that an import must skip it: its table, id and what is wrong. */
+export interface PythonBadRow {
+  table: PythonTableName;
+  id: string;
+  problem: string;
 }
 
 export interface PythonHome {
@@ -67,6 +80,8 @@ export interface PythonHome {
   rows: Record<string, Array<Record<string, unknown>>>;
   /** The Mind files written: path → the document. */
   files: Record<string, unknown>;
+  /** The rows written to be skipped (with `badRows`), also in `rows`; empty otherwise. */
+  badRows: PythonBadRow[];
 }
 
 /** `type` is the SQLAlchemy DDL type; flags: pk, nn (NOT NULL), ix (index=True), uq (unique), new (newer versions only). */
@@ -844,7 +859,7 @@ function closeDb(db: Database): Promise<void> {
  */
 export function pythonRows(
   options: Omit<PythonHomeOptions, 'mindFiles'> = {},
-): Pick<PythonHome, 'minds' | 'tables' | 'rows'> & { start: number } {
+): Pick<PythonHome, 'minds' | 'tables' | 'rows' | 'badRows'> & { start: number } {
   const variant = options.variant ?? 'current';
   const minds =
     typeof options.minds === 'object'
@@ -865,13 +880,49 @@ export function pythonRows(
       Object.fromEntries(Object.entries(row).filter(([col]) => present.has(col))),
     );
   }
-  return { minds, tables, rows, start };
+  const badRows = options.badRows ? addBadRows(rows, minds[0]) : [];
+  return { minds, tables, rows, start, badRows };
+}
+
+/** Rows of the first Mind that no importer can take, appended to their tables (those present and with rows). */
+function addBadRows(rows: PythonHome['rows'], gmid: string | undefined): PythonBadRow[] {
+  const bad: PythonBadRow[] = [];
+  const add = (
+    table: PythonTableName,
+    idColumn: string,
+    id: string | number,
+    patch: Record<string, unknown>,
+    problem: string,
+  ) => {
+    const model = rows[table]?.find((r) => r.mind_gmid === gmid);
+    if (!model) return;
+    rows[table]!.push({ ...model, [idColumn]: id, ...patch });
+    bad.push({ table, id: String(id), problem });
+  };
+  const nextId = (table: string) => Math.max(0, ...(rows[table] ?? []).map((r) => Number(r.id))) + 1;
+  add(
+    'conversation_messages',
+    'id',
+    nextId('conversation_messages'),
+    { timestamp: 'not a time' },
+    'timestamp is not a time',
+  );
+  add('concerns', 'concern_id', 'concern_bad', { content: '' }, 'content is empty');
+  add(
+    'background_tasks',
+    'task_id',
+    'bg_bad',
+    { created_at: '2025-02-30 08:00:00.000000' },
+    'created_at is 30 February',
+  );
+  add('thoughts', 'id', nextId('thoughts'), { timestamp: '' }, 'timestamp is empty');
+  return bad;
 }
 
 /** Writes a Python Genesis home at `home` (created if missing) and returns what it wrote. */
 export async function writePythonHome(home: string, options: PythonHomeOptions = {}): Promise<PythonHome> {
   const variant = options.variant ?? 'current';
-  const { minds: gmids, tables, rows, start } = pythonRows(options);
+  const { minds: gmids, tables, rows, start, badRows } = pythonRows(options);
 
   mkdirSync(home, { recursive: true });
   const database = join(home, 'genesis.db');
@@ -909,7 +960,7 @@ export async function writePythonHome(home: string, options: PythonHomeOptions =
       files[`${file}.bak`] = previous;
     });
   }
-  return { home, database, minds: gmids, tables, rows, files };
+  return { home, database, minds: gmids, tables, rows, files, badRows };
 }
 
 /** Every row of a table of a SQLite file, in rowid order (for comparing with {@link PythonHome.rows}). */

@@ -60,9 +60,9 @@ describe('old-format Mind files', () => {
 
     expect(messages.map((m) => [m.role, m.content, m.createdAt])).toEqual([
       ['user', 'hello', Date.UTC(2025, 1, 1, 8)],
-      ['assistant', 'hi!', Date.UTC(2025, 1, 1, 8)],
+      ['assistant', 'hi!', Date.UTC(2025, 1, 1, 8) + 1],
       ['user', 'how are you', Date.UTC(2025, 2, 2, 10)],
-      ['assistant', 'fine', Date.UTC(2025, 2, 2, 10)],
+      ['assistant', 'fine', Date.UTC(2025, 2, 2, 10) + 1],
     ]);
     expect(messages[0]!.metadata).toEqual({ imported: true, legacyIndex: 0, timestampMissing: true });
     expect(messages[2]!.metadata).toEqual({ imported: true, legacyIndex: 2 });
