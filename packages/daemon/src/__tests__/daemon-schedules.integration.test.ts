@@ -1,5 +1,5 @@
 import { FakeClock, RecordingLogger, tempHome } from '@genesis/mind-core/testing';
-import { MindService, SCHEDULE_STORE, UNIT_OF_WORK } from '@genesis/mind-core';
+import { MindService, SCHEDULE_STORE, UNIT_OF_WORK, type Mind } from '@genesis/mind-core';
 import { resolveConfig } from '../composition/config';
 import { composeGenesis } from '../composition/container';
 import { openGenesis } from '../composition/open-genesis';
@@ -20,7 +20,7 @@ test('a daemon schedule slot enqueues one task per Mind, once, with two schedule
   const [a, b] = [await composeGenesis(config, { clock }), await composeGenesis(config, { clock })];
   try {
     const service = a.container.resolve(MindService);
-    const minds = [];
+    const minds: Mind[] = [];
     for (let i = 0; i < 3; i++) minds.push(await service.createMind({ name: `M${i}` }));
     const genesis = await openGenesis({ home: home.path, env: {}, clock });
     await genesis.schedules.upsert({ name: 'nightly', cron: '30 3 * * *', type: 'retention.apply' });

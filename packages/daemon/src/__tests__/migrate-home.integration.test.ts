@@ -9,7 +9,7 @@ import { resolveConfig } from '../composition/config';
 import { LEGACY_BACKUP_FOLDER } from '../home-migration/backup';
 import { migrateHome } from '../home-migration/home-migrator';
 import type { HomeMigrationReport, MindMigrationReport } from '../home-migration/report';
-import { expectEveryRowImported } from '../../../storage-sqlite/src/__tests__/support/python-import-check';
+import { expectEveryRowImported } from '@genesis/storage-sqlite/testing';
 import { BROKEN, FILE_ONLY, SQL_MINDS, writeOldHome, type OldHome } from './support/old-home';
 
 /**
@@ -92,7 +92,7 @@ test('every row of the old genesis.db is in our stores, checked one by one', asy
       list.filter((row) => !bad.has(`${table}:${idOf(table, row)}`)),
     ]),
   );
-  const checked = await expectEveryRowImported(stores, { minds: [...SQL_MINDS], rows });
+  const checked = await expectEveryRowImported(stores, { minds: [...SQL_MINDS], rows }, expect);
   expect(checked).toBeGreaterThan(100);
   for (const bad of old.python.badRows) {
     const skipped = first.minds.flatMap((m) => m.counts).flatMap((c) => c.skipped.map((s) => s.id));

@@ -7,7 +7,7 @@ import { SqlDatabase } from '../sql-database';
 import { createSqlStores } from '../sql-stores';
 import { SqlUnitOfWork } from '../sql-unit-of-work';
 import { writePythonHome } from '../testing';
-import { expectEveryRowImported, ourRows } from './support/python-import-check';
+import { expectEveryRowImported, ourRows } from '../testing';
 
 /**
  * The import in a child process (the built packages): every Mind of the home in batches of 3,
@@ -81,7 +81,7 @@ test('killed with SIGKILL at many points and run again, the import ends with eve
   const { db } = await SqlDatabase.openMigrated({ url: fixture.database });
   try {
     const clock = new FakeClock(Date.UTC(2030, 0, 1));
-    await expectEveryRowImported(createSqlStores(db, clock), fixture);
+    await expectEveryRowImported(createSqlStores(db, clock), fixture, expect);
     const before = await ourRows(db);
     const source = new PythonRowSource(db);
     for (const gmid of fixture.minds) {

@@ -5,7 +5,7 @@ import { SqlDatabase } from '../sql-database';
 import { createSqlStores } from '../sql-stores';
 import { SqlUnitOfWork } from '../sql-unit-of-work';
 import { readSqliteTable, writePythonHome, type PythonHomeOptions } from '../testing';
-import { expectEveryRowImported, ourRows } from './support/python-import-check';
+import { expectEveryRowImported, ourRows } from '../testing';
 
 const NOW = Date.UTC(2030, 0, 1, 12);
 
@@ -72,7 +72,7 @@ test('every row of every table of a real Python home is imported once, and a sec
       ['relationships', 2],
       ['mind_files', 2],
     ]);
-    expect(await expectEveryRowImported(stores, fixture)).toBe(reports.reduce((n, r) => n + r.totals.moved, 0));
+    expect(await expectEveryRowImported(stores, fixture, expect)).toBe(reports.reduce((n, r) => n + r.totals.moved, 0));
 
     // The Python tables were only read.
     for (const table of fixture.tables) {
@@ -100,7 +100,7 @@ test('an older Python home (no newer columns) imports every row too', async () =
       const report = await importPythonRows({ source, unitOfWork, gmid });
       expect(report.totals).toMatchObject({ skipped: 0, alreadyThere: 0 });
     }
-    await expectEveryRowImported(stores, fixture);
+    await expectEveryRowImported(stores, fixture, expect);
   } finally {
     await db.close();
   }
@@ -164,7 +164,7 @@ test('the rows written to be bad are skipped, each with its reason, and all the 
         list.filter((r) => !bad.has(`${table}:${String(r[idColumn[table] ?? 'id'])}`)),
       ]),
     );
-    await expectEveryRowImported(stores, { minds: fixture.minds, rows });
+    await expectEveryRowImported(stores, { minds: fixture.minds, rows }, expect);
   } finally {
     await db.close();
   }

@@ -6,7 +6,7 @@ import { SqlDatabase } from '../sql-database';
 import { createSqlStores } from '../sql-stores';
 import { SqlUnitOfWork } from '../sql-unit-of-work';
 import { pythonRows, pythonTableDdl } from '../testing';
-import { expectEveryRowImported, ourRows } from './support/python-import-check';
+import { expectEveryRowImported, ourRows } from '../testing';
 import { postgresTarget, withPostgres } from './support/targets';
 
 /** The Python Genesis tables written into a PostgreSQL database, as create_all made them there. */
@@ -53,7 +53,7 @@ withPostgres('Python rows import on PostgreSQL', () => {
           reports.push(report);
         }
         const moved = reports.reduce((n, r) => n + r.totals.moved, 0);
-        expect(await expectEveryRowImported(createSqlStores(db, clock), fixture)).toBe(moved);
+        expect(await expectEveryRowImported(createSqlStores(db, clock), fixture, expect)).toBe(moved);
 
         const before = await ourRows(db);
         for (const gmid of fixture.minds) {

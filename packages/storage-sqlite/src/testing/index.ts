@@ -2,3 +2,4 @@
 
 export { PYTHON_TABLES, pythonRows, pythonTableDdl, pythonTime, readSqliteTable, writePythonHome } from './python-home';
 export type { PythonBadRow, PythonHome, PythonHomeOptions, PythonTableName } from './python-home';
+export { expectEveryRowImported, ourRows, naive as pythonNaiveTime, type ExpectLike } from './python-import-check';

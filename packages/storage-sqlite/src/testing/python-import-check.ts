@@ -6,8 +6,8 @@ import {
   type StoredTask,
 } from '@genesis/mind-core';
 import type { TransactionStores } from '@genesis/mind-core';
-import type { PythonHome } from '../../testing';
-import type { SqlDatabase } from '../../sql-database';
+import type { PythonHome } from './python-home';
+import type { SqlDatabase } from '../sql-database';
 
 /** A naive Python time as epoch ms (UTC, microseconds dropped), computed apart from the importer's parser. */
 export const naive = (text: unknown): number | null =>
@@ -28,6 +28,24 @@ async function all<T>(fetch: (cursor: string | null) => Promise<{ items: T[]; ne
 
 type Rows = PythonHome['rows'];
 
+/** The matchers used here, as jest's `expect` has them (passed in: this module is built without jest's types). */
+interface BaseMatchers {
+  toBe(expected: unknown): void;
+  toEqual(expected: unknown): void;
+  toHaveLength(length: number): void;
+  toMatchObject(expected: object): void;
+  toBeCloseTo(expected: number, digits?: number): void;
+  toBeNull(): void;
+}
+interface Matchers extends BaseMatchers {
+  not: BaseMatchers;
+}
+export interface ExpectLike {
+  (actual: unknown): Matchers;
+  any(type: unknown): unknown;
+  objectContaining(expected: object): unknown;
+}
+
 /**
  * Checks every row of every per-Mind table of the fixture, one by one, against what the import
  * stored for its Mind: messages, concerns, tasks, environments (with their visits) and records.
@@ -36,6 +54,7 @@ type Rows = PythonHome['rows'];
 export async function expectEveryRowImported(
   stores: TransactionStores,
   fixture: { minds: string[]; rows: Rows },
+  expect: ExpectLike,
 ): Promise<number> {
   const rows = fixture.rows;
   const of = (table: string, column: string, gmid: string) => (rows[table] ?? []).filter((r) => r[column] === gmid);
