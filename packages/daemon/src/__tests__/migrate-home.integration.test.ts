@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { MindService } from '@genesis/mind-core';
+import { MIND_LEASE_STORE, MindService } from '@genesis/mind-core';
 import { FakeClock, tempHome } from '@genesis/mind-core/testing';
 import { createSqlStores } from '@genesis/storage-sqlite';
 import { composeGenesis, type ComposedGenesis } from '../composition/container';
@@ -188,3 +189,17 @@ test('a dry run on a fresh copy reports what would move and writes nothing', asy
     other.cleanup();
   }
 }, 120_000);
+
+test('a live daemon holding one of the Minds makes migrate refuse, naming it', async () => {
+  const leases = composed.container.resolve(MIND_LEASE_STORE);
+  const claim = { mindId: FILE_ONLY, ownerId: 'daemon-under-test', host: hostname(), pid: process.pid };
+  expect((await leases.acquire(claim, clock.now(), 60_000)).acquired).toBe(true);
+  try {
+    await expect(migrateHome(composed, { database: composed.db.location, schemaApplied: [] })).rejects.toMatchObject({
+      code: 'MIGRATE_BUSY',
+      message: expect.stringContaining(`pid ${process.pid}`),
+    });
+  } finally {
+    await leases.release(FILE_ONLY, claim.ownerId);
+  }
+});
