@@ -1,8 +1,7 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FakeClock, tempHome } from '@genesis/mind-core/testing';
-import type { Io } from '../cli/io';
-import { runCli } from '../cli/program';
+import { inProcessCli } from './support/cli';
 
 /** `genesis mind export` and `genesis mind import`, in-process, between two temp homes (SQLite + their own Chroma). */
 const clock = new FakeClock(Date.UTC(2030, 0, 1, 12));
@@ -17,24 +16,7 @@ afterEach(() => {
   to.cleanup();
 });
 
-async function genesis(home: string, ...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    readStdin: async () => Buffer.alloc(0),
-    progress: process.stderr,
-  };
-  const code = await runCli(['--home', home, ...args], { io, clock });
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-}
-async function ok(home: string, ...args: string[]): Promise<string> {
-  const res = await genesis(home, ...args);
-  if (res.code !== 0) throw new Error(`genesis ${args.join(' ')} failed (${res.code}): ${res.stderr}`);
-  return res.stdout;
-}
-const json = async (home: string, ...args: string[]) => JSON.parse(await ok(home, '--json', ...args));
+const { run: genesis, ok, json } = inProcessCli(clock);
 
 test('export to a file, import into another home, import again: every item there once', async () => {
   const { gmid } = await json(from.path, 'mind', 'create', '--name', 'Ada');

@@ -1,6 +1,5 @@
 import { FakeClock, tempHome } from '@genesis/mind-core/testing';
-import type { Io } from '../cli/io';
-import { runCli } from '../cli/program';
+import { inProcessCli } from './support/cli';
 
 /** `genesis relationships|relationship …` and `genesis environments|environment …`, in-process on a temp home. */
 const clock = new FakeClock(Date.UTC(2030, 0, 1, 12));
@@ -11,24 +10,10 @@ beforeEach(() => {
 });
 afterEach(() => cleanup());
 
-async function genesis(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    readStdin: async () => Buffer.alloc(0),
-    progress: process.stderr,
-  };
-  const code = await runCli(['--home', home, ...args], { io, clock });
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-}
-async function ok(...args: string[]): Promise<string> {
-  const res = await genesis(...args);
-  if (res.code !== 0) throw new Error(`genesis ${args.join(' ')} failed (${res.code}): ${res.stderr}`);
-  return res.stdout;
-}
-const json = async (...args: string[]) => JSON.parse(await ok('--json', ...args));
+const cli = inProcessCli(clock);
+const genesis = (...args: string[]) => cli.run(home, ...args);
+const ok = (...args: string[]) => cli.ok(home, ...args);
+const json = (...args: string[]) => cli.json(home, ...args);
 const iso = (ms: number) => new Date(ms).toISOString();
 
 test('relationships: messages from a user count, set changes the fields given, remove forgets', async () => {

@@ -309,7 +309,7 @@ async function ensureMaintenanceSchedules(
 }
 
 /** The ports moving a Mind between homes works with, from the composed container. */
-function transferPorts(composed: ComposedGenesis): MindTransferPorts {
+export function transferPorts(composed: ComposedGenesis): MindTransferPorts {
   const c = composed.container;
   return {
     stores: {

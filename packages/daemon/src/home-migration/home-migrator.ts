@@ -66,8 +66,11 @@ export async function migrateHome(
       totals: totalsOf(minds),
     };
   };
-  if (dryRun) return run();
-  return lock.run(run);
+  try {
+    return dryRun ? await run() : await lock.run(run);
+  } finally {
+    await steps.close();
+  }
 }
 
 async function migrateMind(

@@ -9,7 +9,7 @@ import {
   UNIT_OF_WORK,
 } from '@genesis/mind-core';
 import type { PythonMindIdentity, PythonTableReport } from '@genesis/mind-core';
-import { PythonRowSource } from '@genesis/storage-sqlite';
+import { legacyTables, PythonRowSource, SqlDatabase } from '@genesis/storage-sqlite';
 import { findLegacyChromaStores, openLegacyChromaStore } from '@genesis/storage-chroma';
 import { LEGACY_BACKUP_FOLDER } from './backup';
 import type { ComposedGenesis } from '../composition/container';
@@ -34,13 +34,34 @@ export interface LegacySteps {
   chromaStore: Step;
   /** Loads the Mind and saves it: its file is compact and under 50 KB. */
   finish: Step;
+  /** Closes what the steps opened (the old SQLite file of a PostgreSQL home). */
+  close(): Promise<void>;
 }
 
 export function legacySteps(composed: ComposedGenesis): LegacySteps {
   const { container, config } = composed;
   const minds = container.resolve(MindService);
   const documents = container.resolve(MIND_DOCUMENT_STORE);
-  const source = new PythonRowSource(composed.db);
+  let opened: SqlDatabase | null = null;
+  let picked: Promise<PythonRowSource> | null = null;
+  /**
+   * Where the old rows are: the home's database — or, for a home that now runs on PostgreSQL, the
+   * Python `genesis.db` still in the home folder (opened like any SQLite home: kept byte for byte
+   * first, its tables moved aside under python_*).
+   */
+  const source = () =>
+    (picked ??= (async () => {
+      const file = join(config.home, 'genesis.db');
+      if (composed.db.dialect === 'sqlite' || (await legacyTables(composed.db)).length > 0 || !(await exists(file)))
+        return new PythonRowSource(composed.db);
+      opened = (
+        await SqlDatabase.openMigrated({
+          url: file,
+          foreignFileCopy: join(config.home, LEGACY_BACKUP_FOLDER, 'genesis.db'),
+        })
+      ).db;
+      return new PythonRowSource(opened);
+    })());
   const unitOfWork = container.resolve(UNIT_OF_WORK);
   /** The old `minds` row of each Mind (for a Mind that has rows but no file). */
   const identities = new Map<string, PythonMindIdentity | null>();
@@ -50,10 +71,13 @@ export function legacySteps(composed: ComposedGenesis): LegacySteps {
       () => 0,
     );
   return {
-    sqlGmids: () => source.gmids(),
+    sqlGmids: async () => (await source()).gmids(),
+    async close() {
+      await opened?.close();
+    },
     async sqlRows(gmid, report, context) {
       const result = await importPythonRows({
-        source,
+        source: await source(),
         unitOfWork,
         gmid,
         dryRun: context.dryRun,

@@ -125,6 +125,16 @@ const TIME_COLUMNS = ['created_at', 'timestamp', 'occurred_at', 'started_at', 'e
 const textOr = (value: unknown, fallback: string): string =>
   typeof value === 'string' && value.trim() !== '' ? value.slice(0, 100) : fallback;
 
+/** A text column trimmed, in lower case ('' when it is not text): what a lookup of its values takes. */
+const lowerText = (value: unknown): string => (typeof value === 'string' ? value.trim().toLowerCase() : '');
+
+/** A text column's value; null when it is not text or empty. */
+const textOrNull = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
+
+/** `value` when it is one of `allowed`, else `fallback`. */
+const memberOr = <T extends string>(value: string, allowed: readonly T[], fallback: T): T =>
+  (allowed as readonly string[]).includes(value) ? (value as T) : fallback;
+
 /**
  * A time as the Python Genesis stored it, as epoch ms: naive `YYYY-MM-DD HH:MM:SS[.ffffff]` (UTC),
  * ISO with a zone, a Date, or epoch seconds/ms (a number or digits). Sub-millisecond digits are
@@ -289,10 +299,10 @@ function mapMessage(row: Record<string, unknown>, ctx: PythonRowContext): Python
   if (typeof row.content !== 'string') return skip(id, 'content is missing');
   const createdAt = requiredTime(row, 'timestamp');
   if (typeof createdAt === 'string') return skip(id, createdAt);
-  const rawRole = typeof row.role === 'string' ? row.role.trim().toLowerCase() : '';
+  const rawRole = lowerText(row.role);
   // A role of no meaning to us stays a note of the system, its name kept in legacy.role.
   const role = ROLES[rawRole] ?? 'system';
-  const env = typeof row.environment_id === 'string' && row.environment_id !== '' ? row.environment_id : null;
+  const env = textOrNull(row.environment_id);
   const environmentId = env === null ? null : (ctx.environmentIds?.get(env) ?? (env.length <= 64 ? env : null));
   const key = pythonSourceKey(table, id);
   return {
@@ -302,7 +312,7 @@ function mapMessage(row: Record<string, unknown>, ctx: PythonRowContext): Python
       mindId: ctx.gmid,
       role,
       content: row.content,
-      userEmail: typeof row.user_email === 'string' && row.user_email !== '' ? row.user_email : null,
+      userEmail: textOrNull(row.user_email),
       environmentId,
       metadata: metadataOf(table, row, ['mind_gmid', 'content', 'user_email']),
       createdAt,
@@ -341,17 +351,13 @@ function mapConcern(row: Record<string, unknown>, ctx: PythonRowContext): Python
   const lastCheckedAt = optionalTime(row.last_checked_at);
   const resolvedAt = optionalTime(row.resolved_at);
   const nextCheck = optionalTime(row.next_check_at);
-  const rawType = typeof row.concern_type === 'string' ? row.concern_type.trim().toLowerCase() : '';
-  const concernType: ConcernType = (CONCERN_TYPES as readonly string[]).includes(rawType)
-    ? (rawType as ConcernType)
-    : 'personal';
-  const rawStatus = typeof row.status === 'string' ? row.status.trim().toLowerCase() : '';
-  const status: ConcernStatus =
-    CONCERN_STATUS_MAP[rawStatus] ??
-    ((CONCERN_STATUSES as readonly string[]).includes(rawStatus) ? (rawStatus as ConcernStatus) : 'active');
+  const rawType = lowerText(row.concern_type);
+  const concernType = memberOr<ConcernType>(rawType, CONCERN_TYPES, 'personal');
+  const rawStatus = lowerText(row.status);
+  const status = CONCERN_STATUS_MAP[rawStatus] ?? memberOr<ConcernStatus>(rawStatus, CONCERN_STATUSES, 'active');
   const priority = finite(row.priority);
   const checks = finite(row.check_count);
-  const userEmail = typeof row.user_email === 'string' && row.user_email !== '' ? row.user_email : null;
+  const userEmail = textOrNull(row.user_email);
   return {
     kind: 'concern',
     key: pythonSourceKey(table, id),
@@ -401,9 +407,9 @@ function mapBackgroundTask(row: Record<string, unknown>, ctx: PythonRowContext):
   if (typeof createdAt === 'string') return skip(id, createdAt);
   const startedAt = optionalTime(row.started_at);
   const completedAt = optionalTime(row.completed_at);
-  const rawStatus = typeof row.status === 'string' ? row.status.trim().toLowerCase() : '';
+  const rawStatus = lowerText(row.status);
   const finished = FINISHED_TASKS[rawStatus];
-  const error = typeof row.error === 'string' && row.error !== '' ? row.error : null;
+  const error = textOrNull(row.error);
   const retries = finite(row.retry_count);
   const maxRetries = finite(row.max_retries);
   const attempts = Math.max(0, Math.floor(retries ?? 0)) + (startedAt !== null ? 1 : 0);
@@ -428,7 +434,7 @@ function mapBackgroundTask(row: Record<string, unknown>, ctx: PythonRowContext):
       type: PYTHON_TASK_TYPE,
       payload: {
         userRequest: typeof row.user_request === 'string' ? row.user_request : null,
-        userEmail: typeof row.user_email === 'string' && row.user_email !== '' ? row.user_email : null,
+        userEmail: textOrNull(row.user_email),
         ...(context.ok && context.value !== null ? { context: context.value } : {}),
         ...(extra.ok && extra.value !== null ? { extraData: extra.value } : {}),
         legacy: {
@@ -467,10 +473,8 @@ function mapEnvironment(row: Record<string, unknown>, ctx: PythonRowContext): Py
   const id = idOf(row, 'env_id');
   if (id === null) return skip(row.env_id, 'env_id is missing');
   const rawName = typeof row.name === 'string' && row.name.trim() !== '' ? row.name : id;
-  const rawKind = typeof row.env_type === 'string' ? row.env_type.trim().toLowerCase() : '';
-  const kind: EnvironmentKind = (ENVIRONMENT_KINDS as readonly string[]).includes(rawKind)
-    ? (rawKind as EnvironmentKind)
-    : 'other';
+  const rawKind = lowerText(row.env_type);
+  const kind = memberOr<EnvironmentKind>(rawKind, ENVIRONMENT_KINDS, 'other');
   const metadata = metadataOf(table, row, ['owner_gmid', 'description'], 'extra_metadata');
   (metadata.legacy as Record<string, unknown>).env_id = id;
   return {
@@ -565,7 +569,7 @@ export function mapPythonRow(table: string, row: Record<string, unknown>, ctx: P
       case 'environment_visits': {
         const mapped = mapRecord(table, row, ctx, 'id', 'visit', 'entered_at');
         if ('kind' in mapped) return mapped;
-        const env = typeof row.env_id === 'string' && row.env_id !== '' ? row.env_id : null;
+        const env = textOrNull(row.env_id);
         return { kind: 'visit', key: mapped.key, record: mapped.record, environment: env, at: mapped.at! };
       }
       default: {

@@ -53,16 +53,10 @@ export interface MindImportReport {
 }
 
 type SqlType = Exclude<MindExportType, 'mind' | 'secrets' | 'memory'>;
-const SQL_TYPES: readonly SqlType[] = [
-  'environment',
-  'relationship',
-  'message',
-  'concern',
-  'concernFire',
-  'task',
-  'schedule',
-  'record',
-];
+/** The item types written in units of work, in the order of the file. */
+const SQL_TYPES: readonly SqlType[] = MIND_EXPORT_TYPES.filter(
+  (t): t is SqlType => t !== 'mind' && t !== 'secrets' && t !== 'memory',
+);
 
 /** A line of the file as checked by the first pass. */
 interface CheckedLine {

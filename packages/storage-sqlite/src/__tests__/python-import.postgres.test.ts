@@ -1,35 +1,12 @@
-import { Client } from 'pg';
 import { importPythonRows, type PythonImportReport } from '@genesis/mind-core';
 import { FakeClock } from '@genesis/mind-core/testing';
 import { PythonRowSource } from '../legacy/python-row-source';
 import { SqlDatabase } from '../sql-database';
 import { createSqlStores } from '../sql-stores';
 import { SqlUnitOfWork } from '../sql-unit-of-work';
-import { pythonRows, pythonTableDdl } from '../testing';
 import { expectEveryRowImported, ourRows } from '../testing';
+import { writePythonTablesOnPostgres } from './support/python-tables-postgres';
 import { postgresTarget, withPostgres } from './support/targets';
-
-/** The Python Genesis tables written into a PostgreSQL database, as create_all made them there. */
-async function writePythonTables(url: string, variant: 'current' | 'older') {
-  const fixture = pythonRows({ minds: 3, variant });
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    for (const table of fixture.tables) {
-      for (const statement of pythonTableDdl(table, variant, 'postgres')) await client.query(statement);
-      for (const row of fixture.rows[table]!) {
-        const cols = Object.keys(row);
-        await client.query(
-          `INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')})`,
-          cols.map((col) => row[col]),
-        );
-      }
-    }
-  } finally {
-    await client.end();
-  }
-  return fixture;
-}
 
 withPostgres('Python rows import on PostgreSQL', () => {
   const target = postgresTarget();
@@ -39,7 +16,7 @@ withPostgres('Python rows import on PostgreSQL', () => {
     'every row of a Python database on PostgreSQL (%s) is imported once; a second run changes nothing',
     async (variant) => {
       const url = await target.create();
-      const fixture = await writePythonTables(url, variant);
+      const fixture = await writePythonTablesOnPostgres(url, variant);
       const { db } = await SqlDatabase.openMigrated({ url });
       try {
         const clock = new FakeClock(Date.UTC(2030, 0, 1));

@@ -1,34 +1,11 @@
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { FakeClock, RecordingLogger } from '@genesis/mind-core/testing';
 import { MIGRATIONS } from '../migrations';
 import { legacyTables, movePythonTablesAside } from '../migrations/python-tables';
 import { SqlDatabase } from '../sql-database';
 import { createSqlStores } from '../sql-stores';
-import { pythonRows, pythonTableDdl } from '../testing';
+import { writePythonTablesOnPostgres } from './support/python-tables-postgres';
 import { postgresTarget, withPostgres } from './support/targets';
-
-/** A PostgreSQL database holding the Python Genesis tables (as create_all made them there), with rows. */
-async function pythonDatabase(url: string): Promise<ReturnType<typeof pythonRows>> {
-  const fixture = pythonRows({ minds: 3 });
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    for (const table of fixture.tables) {
-      for (const statement of pythonTableDdl(table, 'current', 'postgres')) await client.query(statement);
-      for (const row of fixture.rows[table]!) {
-        const cols = Object.keys(row);
-        await client.query(
-          `INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')})`,
-          cols.map((col) => row[col]),
-        );
-      }
-    }
-  } finally {
-    await client.end();
-  }
-  return fixture;
-}
 
 /** Each table's row count and a digest of every row's text, by table name. */
 async function contents(db: SqlDatabase, tables: string[]): Promise<Record<string, { n: number; digest: string }>> {
@@ -48,7 +25,7 @@ withPostgres('Python tables on PostgreSQL', () => {
 
   test('a Python database on PostgreSQL: tables, indexes and sequences move aside, rows untouched', async () => {
     const url = await target.create();
-    const fixture = await pythonDatabase(url);
+    const fixture = await writePythonTablesOnPostgres(url);
     const { db: raw } = await SqlDatabase.openMigrated({ url, migrate: false });
     const before = await contents(raw, fixture.tables);
     await raw.close();
@@ -87,7 +64,7 @@ withPostgres('Python tables on PostgreSQL', () => {
 
   test('on PostgreSQL too, a failure in the middle of the move rolls every rename back', async () => {
     const url = await target.create();
-    const fixture = await pythonDatabase(url);
+    const fixture = await writePythonTablesOnPostgres(url);
     const source = new DataSource({ type: 'postgres', url });
     await source.initialize();
     try {

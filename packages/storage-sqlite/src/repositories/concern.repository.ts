@@ -7,6 +7,7 @@ import { invalidInput, nonEmptyText, oneOf, parseLimit } from '@genesis/mind-cor
 import type { Clock, ConcernFilter, ConcernPatch, ConcernQuery, ConcernStore } from '@genesis/mind-core';
 import type { NewConcern, Page, StoredConcern } from '@genesis/mind-core';
 import { countRows, keysetPage, type WhereTerms } from './keyset';
+import { insertRows } from './insert-rows';
 import type { SqlExecutor } from '../sql-database';
 import { SQL_EXECUTOR } from '../tokens';
 import { asIs, inList, json, newId, num, numOrNull, rowCodec, strOrNull, text, toJson } from './values';
@@ -123,20 +124,7 @@ export class ConcernRepository implements ConcernStore {
     if (!Array.isArray(rows)) throw invalidInput('concerns', 'must be an array of concern rows');
     // Every row is checked (JSON included) before the transaction: one invalid, none written.
     const values = rows.map((row, i) => concernValues(checkImportedConcern(row, `concerns.${i}`)));
-    if (values.length === 0) return { inserted: 0, skipped: 0 };
-    const chunk = Math.floor(PARAMETERS_PER_INSERT / CONCERN_WIDTH);
-    const inserted = await this.db.write(async (tx) => {
-      let count = 0;
-      for (let i = 0; i < values.length; i += chunk) {
-        const part = values.slice(i, i + chunk);
-        count += await tx.run(
-          `INSERT INTO concerns (${COLUMNS}) VALUES ${part.map(() => CONCERN_TUPLE).join(', ')} ON CONFLICT (id) DO NOTHING`,
-          part.flat(),
-        );
-      }
-      return count;
-    });
-    return { inserted, skipped: values.length - inserted };
+    return insertRows(this.db, 'concerns', COLUMNS, values, 'id');
   }
 
   async get(mindId: string, id: string): Promise<StoredConcern | null> {

@@ -4,7 +4,7 @@ import { checkImportedEnvironment } from '@genesis/mind-core';
 import type { AppendResult, Clock, EnvironmentRecord, EnvironmentStore } from '@genesis/mind-core';
 import type { SqlExecutor } from '../sql-database';
 import { SQL_EXECUTOR } from '../tokens';
-import { importRows } from './import-rows';
+import { ANY_UNIQUE_KEY, insertRows } from './insert-rows';
 import { asIs, bool, json, newId, num, numOrNull, rowCodec, strOrNull, text, toJson } from './values';
 import type { Row } from './values';
 
@@ -129,7 +129,7 @@ export class EnvironmentRepository implements EnvironmentStore {
         e.visitCount,
       ];
     });
-    return importRows(this.db, 'environments', COLUMNS, values);
+    return insertRows(this.db, 'environments', COLUMNS, values, ANY_UNIQUE_KEY);
   }
 
   async remove(mindId: string, id: string): Promise<boolean> {

@@ -6,8 +6,7 @@ import type { Page, StoredMessage } from '@genesis/mind-core';
 
 import type { SqlExecutor } from '../sql-database';
 import { SQL_EXECUTOR } from '../tokens';
-import { appendRows } from './append-rows';
-import { importRows } from './import-rows';
+import { ANY_UNIQUE_KEY, insertRows, SOURCE_KEY } from './insert-rows';
 import { countRows, keysetPage, type WhereTerms } from './keyset';
 import { asIs, bool, json, newId, num, rowCodec, strOrNull, text, toJson } from './values';
 import type { Row } from './values';
@@ -38,7 +37,7 @@ export class MessageRepository implements MessageStore {
 
   async append(message: NewMessage): Promise<StoredMessage> {
     const values = this.values(message);
-    const { inserted } = await appendRows(this.db, 'conversation_messages', COLUMNS, [values]);
+    const { inserted } = await insertRows(this.db, 'conversation_messages', COLUMNS, [values], SOURCE_KEY);
     if (inserted === 0 && message.sourceKey != null) {
       const [row] = await this.db.all<Row>(
         `SELECT ${COLUMNS} FROM conversation_messages WHERE mind_id = ? AND source_key = ?`,
@@ -52,7 +51,7 @@ export class MessageRepository implements MessageStore {
   async appendMany(messages: readonly NewMessage[]): Promise<AppendResult> {
     // Validate everything before writing anything.
     const rows = messages.map((m) => this.values(m));
-    return appendRows(this.db, 'conversation_messages', COLUMNS, rows);
+    return insertRows(this.db, 'conversation_messages', COLUMNS, rows, SOURCE_KEY);
   }
 
   async get(mindId: string, id: string): Promise<StoredMessage | null> {
@@ -128,7 +127,7 @@ export class MessageRepository implements MessageStore {
         r.sourceKey,
       ];
     });
-    return importRows(this.db, 'conversation_messages', COLUMNS, rows);
+    return insertRows(this.db, 'conversation_messages', COLUMNS, rows, ANY_UNIQUE_KEY);
   }
 
   private where(filter: MessageFilter): WhereTerms {

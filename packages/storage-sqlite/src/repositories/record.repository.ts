@@ -3,8 +3,7 @@ import { checkImportedRecord, CLOCK, epochMs, nonEmptyText, type RecordQuery } f
 import type { AppendResult, Clock, NewRecord, Page, RecordStore, StoredRecord } from '@genesis/mind-core';
 import type { SqlExecutor } from '../sql-database';
 import { SQL_EXECUTOR } from '../tokens';
-import { appendRows } from './append-rows';
-import { importRows } from './import-rows';
+import { ANY_UNIQUE_KEY, insertRows, SOURCE_KEY } from './insert-rows';
 import { countRows, keysetPage } from './keyset';
 import { json, newId, num, rowCodec, strOrNull, text, toJson } from './values';
 
@@ -37,7 +36,7 @@ export class RecordRepository implements RecordStore {
       r.createdAt === undefined ? this.clock.now() : epochMs(r.createdAt, 'createdAt'),
       r.sourceKey ?? null,
     ]);
-    return appendRows(this.db, 'mind_records', COLUMNS, rows);
+    return insertRows(this.db, 'mind_records', COLUMNS, rows, SOURCE_KEY);
   }
 
   async list(query: RecordQuery): Promise<Page<StoredRecord>> {
@@ -79,7 +78,7 @@ export class RecordRepository implements RecordStore {
       const r = checkImportedRecord(record, `records.${i}`);
       return [r.id, r.mindId, r.namespace, r.kind, toJson(r.data, 'data'), r.createdAt, r.sourceKey];
     });
-    return importRows(this.db, 'mind_records', COLUMNS, rows);
+    return insertRows(this.db, 'mind_records', COLUMNS, rows, ANY_UNIQUE_KEY);
   }
 
   async count(filter: { mindId: string; namespace?: string }): Promise<number> {

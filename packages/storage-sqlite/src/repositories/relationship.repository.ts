@@ -2,7 +2,7 @@ import { inject, injectable } from 'tsyringe';
 import { CLOCK, epochMs, nonEmptyText, oneOf, parseLimit, RELATIONSHIP_TYPES, unitInterval } from '@genesis/mind-core';
 import { checkImportedRelationship, type AppendResult, type RelationshipInput } from '@genesis/mind-core';
 import type { Clock, Page, RelationshipRecord, RelationshipStore } from '@genesis/mind-core';
-import { importRows } from './import-rows';
+import { ANY_UNIQUE_KEY, insertRows } from './insert-rows';
 import { keysetPage } from './keyset';
 import type { SqlExecutor } from '../sql-database';
 import { SQL_EXECUTOR } from '../tokens';
@@ -143,7 +143,7 @@ export class RelationshipRepository implements RelationshipStore {
         r.updatedAt,
       ];
     });
-    return importRows(this.db, 'relationships', COLUMNS, values);
+    return insertRows(this.db, 'relationships', COLUMNS, values, ANY_UNIQUE_KEY);
   }
 
   /** Creates the row with defaults if it is missing; returns "now". */

@@ -2,7 +2,7 @@ import { inject, injectable } from 'tsyringe';
 import { CLOCK, checkDue, checkFire, scheduleFields, scheduleMind } from '@genesis/mind-core';
 import type { Clock, EpochMs, Page, ScheduleInput, ScheduleQuery, ScheduleStore } from '@genesis/mind-core';
 import { checkImportedSchedule, type AppendResult, type StoredSchedule } from '@genesis/mind-core';
-import { importRows } from './import-rows';
+import { ANY_UNIQUE_KEY, insertRows } from './insert-rows';
 import { keysetPage } from './keyset';
 import type { SqlExecutor } from '../sql-database';
 import { SQL_EXECUTOR } from '../tokens';
@@ -163,7 +163,7 @@ export class ScheduleRepository implements ScheduleStore {
         s.updatedAt,
       ];
     });
-    return importRows(this.db, 'schedules', COLUMNS, values);
+    return insertRows(this.db, 'schedules', COLUMNS, values, ANY_UNIQUE_KEY);
   }
 
   private async select(db: SqlExecutor, mindId: string, name: string): Promise<Row | undefined> {

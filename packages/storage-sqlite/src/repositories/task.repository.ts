@@ -5,6 +5,7 @@ import { checkImportedTask, invalidInput, type AppendResult } from '@genesis/min
 import type { ClaimOptions, Clock, NewTask, Page, StoredTask, TaskFilter, TaskLease } from '@genesis/mind-core';
 import type { TaskCompletion, TaskQuery, TaskStatus, TaskStore } from '@genesis/mind-core';
 import { countRows, keysetPage, type WhereTerms } from './keyset';
+import { ANY_UNIQUE_KEY, insertRows } from './insert-rows';
 import type { SqlDialect, SqlExecutor } from '../sql-database';
 import { SQL_EXECUTOR } from '../tokens';
 import { asIs, inList, json, newId, num, numOrNull, rowCodec, strOrNull, text, toJson } from './values';
@@ -435,21 +436,8 @@ export class TaskRepository implements TaskStore {
     if (!Array.isArray(rows)) throw invalidInput('tasks', 'must be an array of task rows');
     // Every row is checked (JSON included) before the transaction: one invalid, none written.
     const values = rows.map((row, i) => toValues(checkImportedTask(row, `tasks.${i}`)));
-    if (values.length === 0) return { inserted: 0, skipped: 0 };
-    const inserted = await this.db.write(async (tx) => {
-      let count = 0;
-      for (let i = 0; i < values.length; i += ENQUEUE_GROUP) {
-        const group = values.slice(i, i + ENQUEUE_GROUP);
-        // No conflict target: a row whose id or (mind, idempotency key) is taken is skipped.
-        count += await tx.run(
-          `INSERT INTO background_tasks (${COLUMNS}) VALUES ${group.map(() => `(${PLACEHOLDERS})`).join(', ')} ` +
-            'ON CONFLICT DO NOTHING',
-          group.flat(),
-        );
-      }
-      return count;
-    });
-    return { inserted, skipped: values.length - inserted };
+    // A row whose id or (mind, idempotency key) is taken is skipped.
+    return insertRows(this.db, 'background_tasks', COLUMNS, values, ANY_UNIQUE_KEY);
   }
 
   /**

@@ -2,8 +2,7 @@ import { join } from 'node:path';
 import { openGenesis } from '@genesis/daemon';
 import { FakeClock, tempHome } from '@genesis/mind-core/testing';
 import { createSqlStores, SqlDatabase } from '@genesis/storage-sqlite';
-import type { Io } from '../io';
-import { runCli } from '../program';
+import { inProcessCli } from '../../__tests__/support/cli';
 
 /** `genesis concerns GMID [--due]`: in-process, on a temp home, with a fixed clock. */
 const NOW = Date.UTC(2030, 0, 1, 12);
@@ -19,20 +18,9 @@ beforeEach(() => {
 });
 afterEach(() => cleanup());
 
-async function run(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    readStdin: async () => Buffer.alloc(0),
-    progress: process.stderr,
-  };
-  const code = await runCli(['--home', home, ...args], { io, clock });
-  if (code !== 0) throw new Error(`genesis ${args.join(' ')} failed (${code}): ${err.join('\n')}`);
-  return out.join('\n');
-}
-const json = async (...args: string[]) => JSON.parse(await run('--json', ...args));
+const cli = inProcessCli(clock);
+const run = (...args: string[]) => cli.ok(home, ...args);
+const json = (...args: string[]) => cli.json(home, ...args);
 
 /** DUE concerns due (the last one snoozed until now, so woken first), 3 in the future, 2 fires. */
 async function seed(gmid: string): Promise<{ fired: string; due: string[] }> {

@@ -1,19 +1,30 @@
 import type { MemoryBackend } from '../../ports/memory-store';
+import type { UnitOfWork } from '../../ports/unit-of-work';
 import { FakeClock, InMemoryMindDocumentStore, RecordingLogger, createInMemoryMemoryBackend } from '../../testing';
 import { createInMemoryStores } from '../../testing';
 import { oldMind } from '../../legacy/__tests__/old-mind.fixture';
 import { MindService, MindStores, type MindOptions } from '../mind-service';
 
-/** A MindService over in-memory stores, with every dependency at hand for assertions. */
+/**
+ * A MindService over in-memory stores, with every dependency at hand for assertions. `clock`: a
+ * clock of the test's own (default a new FakeClock); `wrapUnitOfWork`: a unit of work around the
+ * stores' own (returned as `unitOfWork`).
+ */
 export function buildMindService(
-  options: Partial<MindOptions> & { memory?: MindOptions['memory']; backend?: MemoryBackend } = {},
+  options: Partial<MindOptions> & {
+    memory?: MindOptions['memory'];
+    backend?: MemoryBackend;
+    clock?: FakeClock;
+    wrapUnitOfWork?: (inner: UnitOfWork) => UnitOfWork;
+  } = {},
 ) {
-  const clock = new FakeClock();
-  const { stores, unitOfWork, state } = createInMemoryStores(clock);
+  const { backend: given, clock = new FakeClock(), wrapUnitOfWork, ...rest } = options;
+  const { stores, unitOfWork: inner, state } = createInMemoryStores(clock);
+  const unitOfWork = wrapUnitOfWork ? wrapUnitOfWork(inner) : inner;
   const documents = new InMemoryMindDocumentStore({ clock, location: '/genesis/minds' });
   const backend = createInMemoryMemoryBackend();
   const logger = new RecordingLogger();
-  const { backend: memory = backend, ...rest } = options;
+  const memory = given ?? backend;
   const service = new MindService(
     { home: '/genesis', ...rest },
     new MindStores(

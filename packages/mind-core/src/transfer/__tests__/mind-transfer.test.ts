@@ -1,15 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { MindService, MindStores } from '../../mind/mind-service';
+import { buildMindService } from '../../mind/__tests__/support';
 import type { UnitOfWork } from '../../ports/unit-of-work';
 import {
   FakeClock,
   HashEmbedder,
-  InMemoryMindDocumentStore,
-  RecordingLogger,
   createInMemoryMemoryBackend,
-  createInMemoryStores,
   fillMindForTransfer,
   snapshotMind,
   tempHome,
@@ -21,29 +18,12 @@ import type { MindTransferPorts } from '../transfer-ports';
 
 /** One home in memory: its stores, documents and memory tier, a MindService over them, and the transfer ports. */
 function home(clock: FakeClock, options: { unitOfWork?: (inner: UnitOfWork) => UnitOfWork } = {}) {
-  const { stores, unitOfWork: inner, state } = createInMemoryStores(clock);
-  const unitOfWork = options.unitOfWork ? options.unitOfWork(inner) : inner;
-  const documents = new InMemoryMindDocumentStore({ clock, location: '/genesis/minds' });
   const memory = createInMemoryMemoryBackend(new HashEmbedder(64));
-  const mindStores = new MindStores(
-    stores.minds,
-    stores.messages,
-    stores.concerns,
-    stores.tasks,
-    stores.records,
-    stores.schedules,
-    stores.relationships,
-    stores.environments,
-  );
-  const service = new MindService(
-    { home: '/genesis' },
-    mindStores,
+  const { service, stores, state, unitOfWork, documents } = buildMindService({
     clock,
-    memory,
-    documents,
-    unitOfWork,
-    new RecordingLogger(),
-  );
+    backend: memory,
+    ...(options.unitOfWork ? { wrapUnitOfWork: options.unitOfWork } : {}),
+  });
   const ports: MindTransferPorts = { stores, unitOfWork, memory, documents, clock };
   return { stores, state, documents, memory, service, ports };
 }
