@@ -12,7 +12,11 @@ import { pick, withoutSecrets } from './values';
 export interface LegacyConversion {
   document: MindDocument;
   messages: LegacyMessage[];
-  records: LegacyRecord[];
+  /** Every record at once (made on each access: an import iterates {@link LegacyConversion.eachRecord} instead). */
+  readonly records: LegacyRecord[];
+  /** The records, each made when it is reached (a batch at a time, so they are never all held). */
+  eachRecord(): Iterable<LegacyRecord>;
+  recordCount: number;
   /** Secret values found in the file (API keys…), by dotted path. */
   secrets: Record<string, unknown>;
   inlineMemories: number;
@@ -108,11 +112,15 @@ export function convertLegacyMind(raw: Record<string, unknown>, context: LegacyC
     },
   };
   const movedSections = fitDocument(document, out);
-  document.legacyImport!.recordsImported = out.records.length;
+  document.legacyImport!.recordsImported = out.count;
   return {
     document,
     messages,
-    records: out.records,
+    get records() {
+      return out.records;
+    },
+    eachRecord: () => out,
+    recordCount: out.count,
     secrets,
     inlineMemories: inline,
     people: plugins.people,

@@ -22,52 +22,86 @@ export interface LegacyMessage {
   sourceKey: string;
 }
 
-/** Collects the lists that leave the document; items without a time share the previous one. */
+type Source =
+  | { type: 'list'; namespace: string; kind: string; list: unknown[]; owner: string | undefined }
+  | { type: 'dict'; namespace: string; kind: string; dict: Record<string, unknown>; owner: string | undefined }
+  | { type: 'one'; record: LegacyRecord };
+
+/**
+ * Collects the lists that leave the document; items without a time share the previous one. It keeps
+ * only which lists and dicts move (not a record per item): the records are made as they are iterated,
+ * a batch at a time, so the import of a 50 MB file never holds all of them at once.
+ */
 export class RecordCollector {
-  readonly records: LegacyRecord[] = [];
+  private readonly sources: Source[] = [];
+  /** How many records the collected lists and dicts make. */
+  count = 0;
   constructor(readonly fallbackTime: number) {}
 
   /** One record per list item: `data` is the item (or `{ owner, item }` inside a mapped entity). */
   moveList(namespace: string, kind: string, list: unknown[], owner?: string): void {
-    let last = this.fallbackTime;
-    const ns = fitKey(namespace, 100);
-    const k = fitKey(kind, 100);
-    list.forEach((item, i) => {
-      const t = itemTime(item);
-      if (t !== null) last = t;
-      const data = owner === undefined ? item : { owner, item };
-      const where = owner === undefined ? `${i}` : `${keyPart(owner)}:${i}`;
-      this.records.push({
-        namespace: ns,
-        kind: k,
-        data,
-        createdAt: last,
-        sourceKey: fitKey(`legacy:${namespace}:${kind}:${where}:${digest(item)}`, 200),
-      });
-    });
+    this.sources.push({ type: 'list', namespace, kind, list, owner });
+    this.count += list.length;
   }
 
   /** One record per dict entry: `data` is `{ key, value }` (plus `owner` inside a mapped entity). */
   moveDict(namespace: string, kind: string, dict: Record<string, unknown>, owner?: string): void {
-    let last = this.fallbackTime;
-    const ns = fitKey(namespace, 100);
-    const k = fitKey(kind, 100);
-    for (const [key, value] of Object.entries(dict)) {
-      const t = itemTime(value);
-      if (t !== null) last = t;
-      const where = owner === undefined ? `k=${keyPart(key)}` : `${keyPart(owner)}:k=${keyPart(key)}`;
-      this.records.push({
-        namespace: ns,
-        kind: k,
-        data: owner === undefined ? { key, value } : { owner, key, value },
-        createdAt: last,
-        sourceKey: fitKey(`legacy:${namespace}:${kind}:${where}:${digest(value)}`, 200),
-      });
-    }
+    this.sources.push({ type: 'dict', namespace, kind, dict, owner });
+    this.count += Object.keys(dict).length;
   }
 
   add(record: LegacyRecord): void {
-    this.records.push(record);
+    this.sources.push({ type: 'one', record });
+    this.count++;
+  }
+
+  /** The records, in the order they were collected, each made when it is reached. */
+  *[Symbol.iterator](): Generator<LegacyRecord> {
+    for (const source of this.sources) {
+      if (source.type === 'one') {
+        yield source.record;
+        continue;
+      }
+      const { namespace, kind, owner } = source;
+      const ns = fitKey(namespace, 100);
+      const k = fitKey(kind, 100);
+      let last = this.fallbackTime;
+      if (source.type === 'list') {
+        for (let i = 0; i < source.list.length; i++) {
+          const item = source.list[i];
+          const t = itemTime(item);
+          if (t !== null) last = t;
+          const where = owner === undefined ? `${i}` : `${keyPart(owner)}:${i}`;
+          yield {
+            namespace: ns,
+            kind: k,
+            data: owner === undefined ? item : { owner, item },
+            createdAt: last,
+            sourceKey: fitKey(`legacy:${namespace}:${kind}:${where}:${digest(item)}`, 200),
+          };
+        }
+        continue;
+      }
+      for (const key in source.dict) {
+        if (!Object.prototype.hasOwnProperty.call(source.dict, key)) continue;
+        const value = source.dict[key];
+        const t = itemTime(value);
+        if (t !== null) last = t;
+        const where = owner === undefined ? `k=${keyPart(key)}` : `${keyPart(owner)}:k=${keyPart(key)}`;
+        yield {
+          namespace: ns,
+          kind: k,
+          data: owner === undefined ? { key, value } : { owner, key, value },
+          createdAt: last,
+          sourceKey: fitKey(`legacy:${namespace}:${kind}:${where}:${digest(value)}`, 200),
+        };
+      }
+    }
+  }
+
+  /** Every record at once (for small files and tests; an import iterates instead). */
+  get records(): LegacyRecord[] {
+    return [...this];
   }
 }
 

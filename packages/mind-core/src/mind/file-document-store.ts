@@ -18,6 +18,7 @@ export interface FileDocumentStoreOptions {
   logger?: Logger;
 }
 
+const COMPARE_CHUNK = 1024 * 1024;
 const TEMP_FILE = /^.+\.(\d+)\.tmp$/;
 const errno = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | undefined)?.code;
 
@@ -98,8 +99,8 @@ export class FileMindDocumentStore implements MindDocumentStore {
     }
     try {
       // A byte order mark (files saved on Windows) is not part of the JSON; `raw` keeps it for backups.
-      const text = raw.toString('utf8').replace(/^\uFEFF/, '');
-      return { path: file, raw, value: JSON.parse(text), modifiedAt };
+      const bom = raw[0] === 0xef && raw[1] === 0xbb && raw[2] === 0xbf;
+      return { path: file, raw, value: JSON.parse(raw.toString('utf8', bom ? 3 : 0)), modifiedAt };
     } catch (error) {
       // The parser's message quotes the file's first bytes: only the position is kept, never the text.
       const at = /position (\d+)/.exec((error as Error).message)?.[1];
@@ -136,6 +137,31 @@ export class FileMindDocumentStore implements MindDocumentStore {
       await this.writeAtomic(file, raw, 0o600);
     }
     return file;
+  }
+
+  async holdsBytes(path: string, raw: Buffer): Promise<boolean> {
+    let handle;
+    try {
+      handle = await open(path, 'r');
+    } catch (error) {
+      if (errno(error) === 'ENOENT') return false;
+      throw new GenesisError('INVALID_MIND_FILE', `Cannot read ${path} (${errno(error) ?? 'read error'})`, {
+        cause: error,
+      });
+    }
+    try {
+      if ((await handle.stat()).size !== raw.length) return false;
+      // 1 MB at a time: a 50 MB backup is compared without holding a second copy of it.
+      const chunk = Buffer.allocUnsafe(Math.min(raw.length, COMPARE_CHUNK) || 1);
+      for (let at = 0; at < raw.length;) {
+        const { bytesRead } = await handle.read(chunk, 0, Math.min(chunk.length, raw.length - at), at);
+        if (bytesRead === 0 || !chunk.subarray(0, bytesRead).equals(raw.subarray(at, at + bytesRead))) return false;
+        at += bytesRead;
+      }
+      return true;
+    } finally {
+      await handle.close();
+    }
   }
 
   async readSecrets(gmid: string): Promise<Record<string, unknown>> {

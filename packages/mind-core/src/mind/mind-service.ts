@@ -17,7 +17,7 @@ import type { MemoryBackend } from '../ports/memory-store';
 import type { MessageStore } from '../ports/message-store';
 import type { DocumentFile, MindDocumentStore } from '../ports/mind-document-store';
 import type { RegisteredMind, MindRegistry } from '../ports/mind-registry';
-import type { RecordStore } from '../ports/record-store';
+import type { NewRecord, RecordStore } from '../ports/record-store';
 import type { ScheduleStore } from '../ports/schedule-store';
 import type { TaskStore } from '../ports/task-store';
 import { CLOCK, CONCERN_STORE, LOGGER, MEMORY_BACKEND, MESSAGE_STORE, MIND_DOCUMENT_STORE } from '../ports/tokens';
@@ -30,7 +30,8 @@ import { GenesisError } from '../shared/errors';
 import { isGmid, newGmid, parseGmid } from '../shared/gmid';
 import { nonEmptyText, parseEmail } from '../shared/validation';
 import { Mind } from './mind';
-import { newMindDocument, validateMindDocument, type MindDocument, type NewMindInput } from './mind-document';
+import { MAX_MIND_FILE_BYTES, newMindDocument, validateMindDocument } from './mind-document';
+import type { MindDocument, NewMindInput } from './mind-document';
 
 export interface MindOptions {
   /** The Genesis home, named in messages (Mind files live in `<home>/minds/`). */
@@ -80,8 +81,11 @@ interface ImportRun extends ImportLegacyOptions {
   keep?: MindDocument;
 }
 
-/** Rows per appendMany inside an import's unit of work (progress is reported per batch). */
-const IMPORT_BATCH = 1000;
+/**
+ * Rows per appendMany inside an import's unit of work (progress is reported per batch). Small enough
+ * that a batch's rows die young: with 1000, a 50 MB file's import peaked ~70 MB higher in RSS.
+ */
+const IMPORT_BATCH = 250;
 
 /** Thrown inside a dry run's unit of work so that nothing it wrote is kept. */
 class DryRunRollback extends Error {}
@@ -239,9 +243,9 @@ export class MindService {
     };
   }
 
-  private mind(document: MindDocument, base: MindDocument): Mind {
+  private mind(document: MindDocument, base: MindDocument, documents = this.documents): Mind {
     return new Mind(document, base, {
-      documents: this.documents,
+      documents,
       messages: this.stores.messages,
       concerns: this.stores.concerns,
       clock: this.clock,
@@ -322,6 +326,7 @@ export class MindService {
         );
         return report;
       }
+      report.oldBytes = original.raw.length;
       await this.importLegacy(original, original.value, {
         ...run,
         origin: document.legacyImport.sourceFile,
@@ -329,7 +334,6 @@ export class MindService {
         gmid,
       });
       report.status = 'already-imported';
-      report.oldBytes = original.raw.length;
       return report;
     } catch (error) {
       if (!(error instanceof GenesisError) || !['INVALID_MIND_FILE', 'INVALID_GMID'].includes(error.code)) throw error;
@@ -428,20 +432,27 @@ export class MindService {
         `the document would pass ${Math.round(documentBytes(conversion.document) / 1024)} KB: moved ${conversion.movedSections.join(', ')} to records`,
       );
 
+    // What the rest needs of the old file: once the rows are written, the parsed file, its bytes and
+    // the conversion are no longer referenced, so a 50 MB file is not held through the save below.
+    const filePath = file.path;
+    const oldBytes = file.raw.length;
+    const converted = conversion.document;
+    const inlineMemories = conversion.inlineMemories;
+    const memorySource = { memory: value.memory };
     const canonical = this.documents.pathFor(gmid);
     // Secrets first: writing them again is harmless, and a crash after the commit must not lose them.
     if (!dryRun) await this.documents.writeSecrets(gmid, conversion.secrets);
     await this.writeImport(gmid, canonical, conversion, run, report);
 
     if (dryRun) {
-      report.newBytes = run.keep ? report.newBytes : documentBytes({ ...conversion.document, revision: 1 });
-      report.memories = { inline: conversion.inlineMemories, moved: 0, pending: conversion.inlineMemories };
+      report.newBytes = run.keep ? report.newBytes : documentBytes({ ...converted, revision: 1 });
+      report.memories = { inline: inlineMemories, moved: 0, pending: inlineMemories };
       if (!run.report) throw new Error('a dry run needs a report');
       return null as unknown as Mind;
     }
 
     let mind: Mind;
-    const current = run.keep ? null : canonical !== file.path ? await this.documents.read(gmid) : null;
+    const current = run.keep ? null : canonical !== filePath ? await this.documents.read(gmid) : null;
     if (run.keep) {
       mind = this.mind(run.keep, run.keep);
     } else if (current && !isLegacyMindFile(current.value)) {
@@ -449,20 +460,43 @@ export class MindService {
       const document = validateMindDocument(current.value, canonical);
       mind = this.mind(document, document);
     } else {
-      mind = this.mind(conversion.document, { ...conversion.document, revision: 0 });
+      mind = this.mind(converted, { ...converted, revision: 0 }, this.replacingOldFile(gmid, oldBytes));
       // The registry now names <home>/minds/{gmid}.json: write it, so the Mind loads by its GMID. (An
       // old file that already sits there is replaced by the compact one on the first save, or now
       // when importLegacyMind asked for it: its original is in the backup, verified.)
-      if (canonical !== file.path || run.report) await mind.save();
+      if (canonical !== filePath || run.report) await mind.save();
     }
     const before = mind.document.memory.notYetMoved;
-    const moved = await this.movePendingMemories(mind, value);
-    report.memories = { inline: conversion.inlineMemories, moved: moved ? before : 0, pending: moved ? 0 : before };
+    const moved = await this.movePendingMemories(mind, memorySource);
+    report.memories = { inline: inlineMemories, moved: moved ? before : 0, pending: moved ? 0 : before };
     if (moved && run.report && before > 0) await mind.save();
     report.newBytes = await this.documents.size(gmid);
     if (!run.report && report.problems.length > 0)
-      this.log.warn({ gmid, file: file.path, problems: report.problems }, 'old Mind file imported with remarks');
+      this.log.warn({ gmid, file: filePath, problems: report.problems }, 'old Mind file imported with remarks');
     return mind;
+  }
+
+  /**
+   * The document store as the Mind that replaces an old file at its path sees it. `save()` reads the
+   * file there only to merge with a compact document another process may have saved meanwhile; a
+   * file of exactly the old file's size, over the 50 KB limit, cannot be one (`save()` never writes
+   * one), so it is not read and parsed a second time (50 MB of bytes, text and tree for a big old
+   * file). Any other file there is read as always.
+   */
+  private replacingOldFile(gmid: string, oldBytes: number): MindDocumentStore {
+    const documents = this.documents;
+    if (oldBytes <= MAX_MIND_FILE_BYTES) return documents;
+    const read = async (id: string): Promise<DocumentFile | null> =>
+      id === gmid && (await documents.size(id)) === oldBytes
+        ? { path: documents.pathFor(id), raw: Buffer.alloc(0), value: null, modifiedAt: 0 }
+        : documents.read(id);
+    return new Proxy(documents, {
+      get(target, key) {
+        if (key === 'read') return read;
+        const value: unknown = Reflect.get(target, key, target);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
   }
 
   /** Messages, records, people, places and the registry row of an import, in one unit of work. */
@@ -473,8 +507,8 @@ export class MindService {
     run: ImportRun,
     report: LegacyFileReport,
   ): Promise<void> {
-    const { messages, records, people, places } = conversion;
-    const total = messages.length + records.length + people.length + places.length;
+    const { messages, people, places } = conversion;
+    const total = messages.length + conversion.recordCount + people.length + places.length;
     let done = 0;
     const progress = (n: number) => {
       done += n;
@@ -491,13 +525,21 @@ export class MindService {
           report.messages.alreadyThere += r.skipped;
           progress(batch.length);
         }
-        for (let i = 0; i < records.length; i += IMPORT_BATCH) {
-          const batch = records.slice(i, i + IMPORT_BATCH);
-          const r = await stores.records.appendMany(batch.map((m) => ({ ...m, mindId: gmid })));
+        const writeRecords = async (batch: NewRecord[]) => {
+          const r = await stores.records.appendMany(batch);
           report.records.moved += r.inserted;
           report.records.alreadyThere += r.skipped;
           progress(batch.length);
+        };
+        // Made a batch at a time from the old file's lists (never all records at once).
+        let batch: NewRecord[] = [];
+        for (const record of conversion.eachRecord()) {
+          batch.push({ ...record, mindId: gmid });
+          if (batch.length < IMPORT_BATCH) continue;
+          await writeRecords(batch);
+          batch = [];
         }
+        if (batch.length > 0) await writeRecords(batch);
         report.relationships = await applyPeople(
           stores,
           gmid,
@@ -589,8 +631,7 @@ export class MindService {
 
   /** The backup holds the old file's exact bytes (else nothing is imported). */
   private async verifyBackup(backupFile: string, file: DocumentFile): Promise<void> {
-    const copy = await this.documents.readFile(backupFile);
-    if (!copy.raw.equals(file.raw))
+    if (!(await this.documents.holdsBytes(backupFile, file.raw)))
       throw new GenesisError(
         'MIND_FILE_WRITE_FAILED',
         `The backup ${backupFile} of ${file.path} does not hold its exact bytes; nothing was imported. Remove the backup and run again.`,

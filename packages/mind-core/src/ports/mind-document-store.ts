@@ -27,6 +27,8 @@ export interface MindDocumentStore {
   withLock<T>(gmid: string, fn: () => Promise<T>): Promise<T>;
   /** Keeps a byte-identical, owner-only copy of an old file; returns where. */
   backup(gmid: string, raw: Buffer): Promise<string>;
+  /** Whether the file at `path` holds exactly `raw` (compared in chunks, never parsed); false when missing. */
+  holdsBytes(path: string, raw: Buffer): Promise<boolean>;
   readSecrets(gmid: string): Promise<Record<string, unknown>>;
   /** Merges `secrets` into the Mind's secrets (owner-only); nothing happens for an empty object. */
   writeSecrets(gmid: string, secrets: Record<string, unknown>): Promise<void>;

@@ -86,6 +86,21 @@ export function defineDocumentStoreContract(target: DocumentStoreContractTarget)
     );
 
     it(
+      'tells whether a file holds exactly given bytes, without parsing it',
+      withStore(async (store) => {
+        // Larger than one comparison chunk of the file store (1 MB), differing only in its last byte.
+        const raw = Buffer.from(`"${'é'.repeat(700_000)}"`, 'utf8');
+        const path = await store.backup(GMID, raw);
+        expect(await store.holdsBytes(path, Buffer.from(raw))).toBe(true);
+        const changed = Buffer.from(raw);
+        changed[changed.length - 2] = 0x41;
+        expect(await store.holdsBytes(path, changed)).toBe(false);
+        expect(await store.holdsBytes(path, raw.subarray(0, raw.length - 1))).toBe(false);
+        expect(await store.holdsBytes(`${path}.missing`, raw)).toBe(false);
+      }),
+    );
+
+    it(
       'merges secrets, keeps them out of the document, and removes them with it',
       withStore(async (store) => {
         expect(await store.readSecrets(GMID)).toEqual({});

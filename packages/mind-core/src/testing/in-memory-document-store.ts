@@ -85,6 +85,10 @@ export class InMemoryMindDocumentStore implements MindDocumentStore {
     return path;
   }
 
+  async holdsBytes(path: string, raw: Buffer): Promise<boolean> {
+    return this.files.get(path)?.raw.equals(raw) ?? false;
+  }
+
   async readSecrets(gmid: string): Promise<Record<string, unknown>> {
     return structuredClone(this.secrets.get(parseGmid(gmid)) ?? {});
   }

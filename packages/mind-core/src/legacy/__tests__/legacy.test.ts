@@ -92,6 +92,18 @@ describe('old-format Mind files', () => {
     expect(b.records.map((r) => r.sourceKey)).toEqual(a.records.map((r) => r.sourceKey));
   });
 
+  test('records are made as they are iterated, the same each time, and counted up front', () => {
+    const conversion = convertLegacyMind(oldMind(), context);
+    const iterated = [...conversion.eachRecord()];
+    expect(iterated.length).toBeGreaterThan(0);
+    expect(conversion.recordCount).toBe(iterated.length);
+    expect(conversion.document.legacyImport?.recordsImported).toBe(iterated.length);
+    expect([...conversion.eachRecord()]).toEqual(iterated);
+    expect(conversion.records).toEqual(iterated);
+    // Each record is a new object: a batch written and dropped is not kept alive by the conversion.
+    expect([...conversion.eachRecord()][0]).not.toBe(iterated[0]);
+  });
+
   test('missing optional sections get defaults', () => {
     const { document, messages } = convertLegacyMind({ identity: { gmid: 'GMID-12345678', name: 'Bare' } }, context);
     expect(validateMindDocument(document, 'x').emotionalState.primaryEmotion).toBe('neutral');
