@@ -152,6 +152,10 @@ export async function importLegacyChroma(options: ImportLegacyChromaOptions): Pr
   if (!dryRun && mind && report.moved > 0) {
     await recount(mind, movedByType);
     await mind.save();
+  } else if (!dryRun && mind && report.alreadyThere > 0 && mind.document.memory.notYetMoved === 0) {
+    // Nothing moved, the store's memories are there: a run killed after storing its last batch and
+    // before saving the counts left them behind the memory tier. Counted again, saved if they differ.
+    if (await recount(mind, {})) await mind.save();
   }
   return report;
 }
@@ -159,9 +163,9 @@ export async function importLegacyChroma(options: ImportLegacyChromaOptions): Pr
 /**
  * The Mind file's memory counts after an import. With no inline memories still pending they are
  * counted again from the memory tier (exact whatever came before); otherwise the moved ones are
- * added, as adding memories does.
+ * added, as adding memories does. True when the counts changed (the Mind then needs a save).
  */
-async function recount(mind: Mind, movedByType: Partial<Record<MemoryType, number>>): Promise<void> {
+async function recount(mind: Mind, movedByType: Partial<Record<MemoryType, number>>): Promise<boolean> {
   if (mind.document.memory.notYetMoved > 0) {
     mind.update((d) => {
       for (const [type, n] of Object.entries(movedByType)) {
@@ -169,7 +173,7 @@ async function recount(mind: Mind, movedByType: Partial<Record<MemoryType, numbe
         d.memory.totalMemories += n;
       }
     });
-    return;
+    return true;
   }
   const total = await mind.memory.countMemories();
   const byType: Record<string, number> = {};
@@ -177,8 +181,15 @@ async function recount(mind: Mind, movedByType: Partial<Record<MemoryType, numbe
     const n = await mind.memory.countMemories({ memoryType: type });
     if (n > 0) byType[type] = n;
   }
+  const { memory } = mind.document;
+  const same =
+    memory.totalMemories === total &&
+    Object.entries(memory.byType).filter(([, n]) => n > 0).length === Object.keys(byType).length &&
+    Object.entries(byType).every(([type, n]) => memory.byType[type] === n);
+  if (same) return false;
   mind.update((d) => {
     d.memory.totalMemories = total;
     d.memory.byType = byType;
   });
+  return true;
 }

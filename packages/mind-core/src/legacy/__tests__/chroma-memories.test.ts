@@ -241,6 +241,28 @@ describe('importLegacyChroma', () => {
     expect(mind.document.memory).toMatchObject({ totalMemories: 6 });
   });
 
+  test('a run killed after storing its last batch, before saving the counts: the next run (nothing to move) puts them right', async () => {
+    const { service } = buildMindService();
+    const mind = await service.createMind({ name: 'Atlas' });
+    await importLegacyChroma({ mind, records: from(records(5)) });
+    // What the killed run left: every memory in the tier, the Mind file still without their counts.
+    mind.update((d) => {
+      d.memory.totalMemories = 0;
+      d.memory.byType = {};
+    });
+    await mind.save();
+    const again = await importLegacyChroma({ mind, records: from(records(5)) });
+    expect(again).toEqual({ read: 5, moved: 0, alreadyThere: 5, skipped: [] });
+    expect((await service.loadMind(mind.gmid)).document.memory).toMatchObject({
+      totalMemories: 5,
+      byType: { semantic: 5 },
+    });
+    // Counts already right: a run that moves nothing does not save the Mind again.
+    const revision = (await service.loadMind(mind.gmid)).revision;
+    await importLegacyChroma({ mind, records: from(records(5)) });
+    expect((await service.loadMind(mind.gmid)).revision).toBe(revision);
+  });
+
   test('skips what cannot be stored, with the reason, and imports the rest', async () => {
     const { service } = buildMindService();
     const mind = await service.createMind({ name: 'Atlas' });
