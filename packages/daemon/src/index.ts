@@ -32,3 +32,7 @@ export { RETENTION_APPLY_TASK, MIND_COMPACT_TASK, retentionSummary } from './run
 export { migrateHome, findLegacyMinds, type MigrateHomeOptions } from './home-migration/home-migrator';
 export type { HomeMigrationReport, MindMigrationReport, ItemCount, MigrationProgress } from './home-migration/report';
 export { backupLegacyHome, LEGACY_BACKUP_FOLDER, type HomeBackup, type BackupEntry } from './home-migration/backup';
+export type { GenesisEvent, GenesisEventListener } from './composition/genesis-events';
+export type { GenesisHealth } from './composition/health';
+export { ApiTokens, hashApiToken, API_TOKEN_PREFIX } from './composition/api-tokens';
+export type { ApiTokenInfo } from './composition/api-tokens';

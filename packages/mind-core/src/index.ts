@@ -355,3 +355,5 @@ export type { LegacyFileReport, MovedCount } from './legacy/report';
 export { mergeHistories, historyTimes } from './legacy/history';
 export { isGrowing as isGrowingPluginState, GROWING_ITEMS, GROWING_BYTES } from './legacy/plugins';
 export { LEGACY_TARGET_BYTES } from './legacy/fit';
+export { type StoredApiToken, type NewApiToken, type ApiTokenStore } from './ports/api-token-store';
+export { API_TOKEN_STORE } from './ports/tokens';

@@ -5,6 +5,8 @@ import { RECORD_STORE, RELATIONSHIP_STORE, TASK_STORE, UNIT_OF_WORK, TASK_NOTIFI
 import { systemClock } from '@genesis/mind-core';
 import { MIND_LEASE_STORE, SCHEDULE_STORE } from '@genesis/mind-core';
 import { RETENTION_STORE } from '@genesis/mind-core';
+import { API_TOKEN_STORE } from '@genesis/mind-core';
+import { ApiTokenRepository } from './repositories/api-token.repository';
 import type { Clock, TransactionStores } from '@genesis/mind-core';
 import { ConcernRepository } from './repositories/concern.repository';
 import { EnvironmentRepository } from './repositories/environment.repository';
@@ -57,4 +59,5 @@ export function registerSqlStorage(container: DependencyContainer, db: SqlDataba
   container.register(RETENTION_STORE, { useClass: RetentionRepository }, scoped);
   container.register(UNIT_OF_WORK, { useClass: SqlUnitOfWork }, scoped);
   container.register(TASK_NOTIFIER, { useClass: SqlTaskNotifier }, scoped);
+  container.register(API_TOKEN_STORE, { useClass: ApiTokenRepository }, scoped);
 }

@@ -18,6 +18,7 @@ import { registerConfigCommands } from './commands/config';
 import { registerRetentionCommands } from './commands/retention';
 import { registerRelationshipCommands } from './commands/relationship';
 import { registerEnvironmentCommands } from './commands/environment';
+import { registerTokenCommands } from './commands/token';
 
 /** What the process hands the CLI. */
 export interface CliDependencies {
@@ -119,6 +120,7 @@ export function buildProgram(deps: CliDependencies): Command {
     registerRetentionCommands,
     registerRelationshipCommands,
     registerEnvironmentCommands,
+    registerTokenCommands,
   ]) {
     register(context);
   }

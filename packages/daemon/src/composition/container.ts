@@ -1,7 +1,7 @@
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { CLOCK, FileMindDocumentStore, LOGGER, MIND_DOCUMENT_STORE, MIND_OPTIONS } from '@genesis/mind-core';
 import { silentLogger, systemClock, TASK_HANDLERS } from '@genesis/mind-core';
-import type { Clock, EmbeddingProvider, Logger, MindOptions } from '@genesis/mind-core';
+import type { Clock, EmbeddingProvider, Logger, Memory, MindOptions } from '@genesis/mind-core';
 import { registerChromaMemory, type ChromaMemoryBackend } from '@genesis/storage-chroma';
 import { registerSqlStorage, SqlDatabase } from '@genesis/storage-sqlite';
 import { BUILT_IN_HANDLERS } from '../runtime/handlers';
@@ -11,6 +11,7 @@ import type { GenesisConfig } from './config';
 import { LEGACY_BACKUP_FOLDER } from '../home-migration/backup';
 import { join } from 'node:path';
 import { followUpSettings } from './follow-up-config';
+import { GenesisEventBus, observeStores } from './genesis-events';
 
 /** What the process supplies besides the configuration. */
 export interface GenesisRuntime {
@@ -33,6 +34,8 @@ export interface ComposedGenesis {
   migrationsApplied: string[];
   /** Hears every task enqueued through a Mind of this composition; returns the unsubscribe. */
   onTaskEnqueued(listener: (mindId: string) => void): () => void;
+  /** What happens in this process (messages, memories, searches, tasks, follow-ups): see `GenesisEvent`. */
+  events: GenesisEventBus;
   /** Adds task types a daemon of this process handles (so enqueueing them does not warn). */
   addHandledTypes(types: readonly string[]): void;
   close(): Promise<void>;
@@ -56,6 +59,8 @@ export async function composeGenesis(config: GenesisConfig, runtime: GenesisRunt
   container.registerInstance(CLOCK, runtime.clock ?? systemClock);
   container.registerInstance(LOGGER, logger);
   registerSqlStorage(container, db);
+  const events = new GenesisEventBus(logger);
+  observeStores(container, events);
   container.registerInstance(MIND_DOCUMENT_STORE, await FileMindDocumentStore.open(config.home, { logger }));
   const memory = registerChromaMemory(container, {
     home: config.home,
@@ -85,7 +90,13 @@ export async function composeGenesis(config: GenesisConfig, runtime: GenesisRunt
     },
     home: config.home,
     maxMessageBytes: config.maxMessageBytes,
-    memory: config.memory,
+    memory: {
+      ...config.memory,
+      onMemoriesAdded: (mindId, memories) => {
+        for (const memory of memories) events.emit(mindId, 'memory.added', { memory: memoryEventData(memory) });
+      },
+      onSearch: (mindId, durationMs, hits) => events.emit(mindId, 'memory.searched', { durationMs, hits }),
+    },
     followUps: (({ policy, timezone }) => ({ policy, timezone }))(followUpSettings(config.followUps)),
   };
   container.registerInstance(MIND_OPTIONS, mindOptions);
@@ -96,6 +107,7 @@ export async function composeGenesis(config: GenesisConfig, runtime: GenesisRunt
     db,
     memory,
     migrationsApplied: applied,
+    events,
     addHandledTypes(types) {
       for (const type of types) handledTypes.add(type);
     },
@@ -108,5 +120,19 @@ export async function composeGenesis(config: GenesisConfig, runtime: GenesisRunt
       await memory.close();
       await db.close();
     },
+  };
+}
+
+function memoryEventData(m: Memory): Record<string, unknown> {
+  const { id, type, content, importance, userEmail, tags, environmentId } = m;
+  return {
+    id,
+    type,
+    content,
+    importance,
+    userEmail,
+    tags,
+    environmentId,
+    timestamp: new Date(m.timestamp).toISOString(),
   };
 }

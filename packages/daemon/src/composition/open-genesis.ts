@@ -21,6 +21,10 @@ import type { MindImportReport, MindTransferPorts } from '@genesis/mind-core';
 import type { ComposedGenesis } from './container';
 import { followUpSettings } from './follow-up-config';
 import { MAINTENANCE_TASKS } from './retention-config';
+import { API_TOKEN_STORE } from '@genesis/mind-core';
+import { ApiTokens } from './api-tokens';
+import type { GenesisEventListener } from './genesis-events';
+import { genesisHealth, type GenesisHealth } from './health';
 
 export interface OpenGenesisOptions extends GenesisConfigInput {
   /** A configuration already resolved (by `resolveConfig`): used as it is, nothing else is read. */
@@ -110,6 +114,13 @@ export interface Genesis {
   /** The Chroma server in use, once the memory tier was used. */
   memoryServerUrl(): Promise<string | null>;
   /**
+   * Hears what happens in this process — messages and memories added, searches, tasks enqueued and
+   * finished by a daemon started here, follow-ups delivered (see `GenesisEvent`); returns the unsubscribe.
+   */
+  onEvent(listener: GenesisEventListener): () => void;
+  /** Whether the SQL tier answers, and the memory tier's Chroma (not started yet: it starts on first use). */
+  health(): Promise<GenesisHealth>;
+  /**
    * Writes the portable document of a Mind (JSON Lines: identity, messages, concerns, tasks,
    * schedules, records, relationships, environments, memories with their text) to a file or a
    * stream, a page at a time. Its secrets only with `includeSecrets`.
@@ -127,6 +138,8 @@ export interface Genesis {
    */
   migrateHome(options?: MigrateHomeOptions): Promise<HomeMigrationReport>;
   close(): Promise<void>;
+  /** The HTTP API's tokens: `create({ mindId, name })` (shown once, stored as a hash), `list()`, `revoke(id)`, `verify(token)`. */
+  readonly apiTokens: ApiTokens;
 }
 
 /**
@@ -259,6 +272,7 @@ export async function openGenesis(options: OpenGenesisOptions = {}): Promise<Gen
           builtInHandlers: c.resolve(TASK_HANDLERS),
           onTaskEnqueued: (listener) => composed.onTaskEnqueued(listener),
           taskNotifier: c.resolve(TASK_NOTIFIER),
+          onEvent: (mindId, type, data) => composed.events.emit(mindId, type, data),
           followUps: {
             concerns: c.resolve(CONCERN_STORE),
             messages: c.resolve(MESSAGE_STORE),
@@ -270,6 +284,8 @@ export async function openGenesis(options: OpenGenesisOptions = {}): Promise<Gen
       );
     },
     memoryServerUrl: () => composed.memory.serverUrl(),
+    onEvent: (listener) => composed.events.on(listener),
+    health: () => genesisHealth(db, composed.memory, config.chroma.url ?? null),
     async migrateHome(options) {
       const schemaApplied = [...composed.migrationsApplied, ...(await db.migrate())];
       return migrateHome(composed, { database: db.location, schemaApplied }, options);
@@ -281,6 +297,7 @@ export async function openGenesis(options: OpenGenesisOptions = {}): Promise<Gen
     },
     importMind: (file, options) => new MindImporter(transferPorts(composed)).import(file, options),
     close: () => composed.close(),
+    apiTokens: new ApiTokens(composed.container.resolve(API_TOKEN_STORE), composed.container.resolve(CLOCK)),
   };
 }
 

@@ -10,6 +10,7 @@ import { TaskRunner } from './task-runner';
 import { TaskWorker } from './task-worker';
 import { FollowUpScanner, FOLLOW_UP_TASK, type ComposeFollowUp, type FollowUpDependencies } from './follow-ups';
 import { createFollowUpHandler } from './handlers/follow-up.handler';
+import { TaskEvents, type DaemonEventListener } from './task-events';
 
 export interface DaemonOptions {
   /** The Minds to drive: every registered Mind not held elsewhere (also ones created later), or these. */
@@ -46,6 +47,8 @@ export interface DaemonDependencies {
   taskNotifier?: TaskNotifier;
   /** Concern follow-ups: the stores and settings (absent or disabled: none fire). */
   followUps?: FollowUpDependencies;
+  /** Hook `onEvent`: told of `task.finished` and `follow-up.fired` once each outcome is written. */
+  onEvent?: DaemonEventListener;
 }
 
 export interface DaemonStatus {
@@ -109,7 +112,8 @@ export class GenesisDaemon {
     };
     // The handler delivers checks already fired even when scanning is off (followUps.enabled false).
     const followUps = deps.followUps;
-    this.handlers = {
+    const taskEvents = deps.onEvent ? new TaskEvents(deps.onEvent) : undefined;
+    const handlers: TaskHandlers = {
       ...deps.builtInHandlers,
       ...(followUps
         ? {
@@ -124,6 +128,7 @@ export class GenesisDaemon {
         : {}),
       ...options.handlers,
     };
+    this.handlers = taskEvents ? taskEvents.observe(handlers) : handlers;
     this.keeper = new MindLeaseKeeper(deps.mindLeases, deps.clock, log, {
       ownerId: this.ownerId,
       leaseMs: this.settings.leaseMs,
@@ -145,6 +150,7 @@ export class GenesisDaemon {
       pollMs: this.settings.pollMs,
       minds: () => this.keeper.heldMinds(),
       loadMind: (gmid) => this.mind(gmid),
+      ...(taskEvents ? { onOutcome: (task, outcome) => taskEvents.outcome(task, outcome) } : {}),
     });
     this.scheduler = new Scheduler(deps.schedules, deps.unitOfWork, deps.clock, log, {
       minds: () => this.keeper.heldMinds(),

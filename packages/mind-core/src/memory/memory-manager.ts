@@ -37,6 +37,10 @@ export interface MemoryOptions {
   relevanceWeight?: number;
   /** Told when memories of a type are added (+n) or deleted (−n), e.g. to keep the Mind file's counts. */
   onCountChange?: (type: MemoryType, delta: number) => void;
+  /** Told once memories were added to the memory tier (not the near-duplicates strengthened instead). */
+  onMemoriesAdded?: (mindId: string, memories: readonly Memory[]) => void;
+  /** Told after each search with its duration (embedding, query and access update) and its hit count. */
+  onSearch?: (mindId: string, durationMs: number, hits: number) => void;
   logger?: Logger;
 }
 
@@ -52,6 +56,8 @@ export class MemoryManager {
   private readonly dedupThreshold: number | null;
   private readonly relevanceWeight: number;
   private readonly onCountChange: ((type: MemoryType, delta: number) => void) | undefined;
+  private readonly onMemoriesAdded: MemoryOptions['onMemoriesAdded'];
+  private readonly onSearch: MemoryOptions['onSearch'];
   private readonly log: Logger;
 
   constructor(
@@ -63,6 +69,8 @@ export class MemoryManager {
     this.dedupThreshold = options.dedupThreshold === undefined ? 0.85 : options.dedupThreshold;
     this.relevanceWeight = options.relevanceWeight ?? 0.25;
     this.onCountChange = options.onCountChange;
+    this.onMemoriesAdded = options.onMemoriesAdded;
+    this.onSearch = options.onSearch;
     this.log = options.logger ?? silentLogger;
     if (this.dedupThreshold !== null) unitInterval(this.dedupThreshold, 'dedupThreshold');
     unitInterval(this.relevanceWeight, 'relevanceWeight');
@@ -125,6 +133,10 @@ export class MemoryManager {
         })),
       );
       for (const { memory } of fresh) this.onCountChange?.(memory.type, 1);
+      this.onMemoriesAdded?.(
+        this.mindId,
+        fresh.map(({ memory }) => memory),
+      );
     }
     return result;
   }
@@ -136,6 +148,7 @@ export class MemoryManager {
    * accesses.
    */
   async searchMemories(input: SearchMemoriesInput): Promise<MemorySearchHit[]> {
+    const started = performance.now();
     nonEmptyText(input?.query, 'query');
     const limit = parseLimit(input.limit ?? 5);
     const filter: VectorClause[] = [];
@@ -183,6 +196,7 @@ export class MemoryManager {
       );
       this.working = [...new Set([...ranked.map((m) => m.id), ...this.working])].slice(0, WORKING_MEMORY_SIZE);
     }
+    this.onSearch?.(this.mindId, performance.now() - started, ranked.length);
     return ranked;
   }
 

@@ -17,6 +17,7 @@ import type { ScheduleStore } from './schedule-store';
 import type { TaskNotifier } from './task-notifier';
 import type { TaskStore } from './task-store';
 import type { UnitOfWork } from './unit-of-work';
+import type { ApiTokenStore } from './api-token-store';
 
 export const CLOCK: InjectionToken<Clock> = Symbol('Clock');
 export const LOGGER: InjectionToken<Logger> = Symbol('Logger');
@@ -36,3 +37,4 @@ export const MIND_OPTIONS: InjectionToken<MindOptions> = Symbol('MindOptions');
 export const MEMORY_BACKEND: InjectionToken<MemoryBackend> = Symbol('MemoryBackend');
 export const RETENTION_STORE: InjectionToken<RetentionStore> = Symbol('RetentionStore');
 export const MESSAGE_ARCHIVE: InjectionToken<MessageArchive> = Symbol('MessageArchive');
+export const API_TOKEN_STORE: InjectionToken<ApiTokenStore> = Symbol('ApiTokenStore');

@@ -45,6 +45,13 @@ export type GenesisErrorCode =
   | 'LEGACY_STORE_UNREADABLE'
   // moving a Mind between homes (genesis mind export / import)
   | 'INVALID_EXPORT_FILE'
+  // the daemon's HTTP API
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'API_TOKEN_NOT_FOUND'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'RATE_LIMITED'
+  | 'ROUTE_NOT_FOUND'
   // anything not foreseen
   | 'INTERNAL_ERROR';
 

@@ -9,6 +9,7 @@ import { MindRecordEntity } from './mind-record.entity';
 import { RelationshipEntity } from './relationship.entity';
 import { ScheduleFireEntity } from './schedule-fire.entity';
 import { ScheduleEntity } from './schedule.entity';
+import { ApiTokenEntity } from './api-token.entity';
 
 export {
   BackgroundTaskEntity,
@@ -22,6 +23,7 @@ export {
   RelationshipEntity,
   ScheduleEntity,
   ScheduleFireEntity,
+  ApiTokenEntity,
 };
 
 export const ENTITIES = [
@@ -36,4 +38,5 @@ export const ENTITIES = [
   ScheduleFireEntity,
   MindLeaseEntity,
   ConcernFireEntity,
+  ApiTokenEntity,
 ] as const;

@@ -5,6 +5,7 @@ import { SchedulesAndLeases1764300000000 } from './1764300000000-SchedulesAndLea
 import { TaskClaimIndex1764400000000 } from './1764400000000-TaskClaimIndex';
 import { ConcernFires1764500000000 } from './1764500000000-ConcernFires';
 import { EnvironmentVisits1764700000000 } from './1764700000000-EnvironmentVisits';
+import { ApiTokens1764800000000 } from './1764800000000-ApiTokens';
 
 /** Every migration, in order. Append new ones at the end with a greater timestamp. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   TaskClaimIndex1764400000000,
   ConcernFires1764500000000,
   EnvironmentVisits1764700000000,
+  ApiTokens1764800000000,
 ];

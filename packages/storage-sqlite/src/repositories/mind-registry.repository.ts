@@ -29,6 +29,7 @@ const OWNED_TABLES = [
     'mind_records',
     'schedules',
     'mind_leases',
+    'api_tokens',
   ].map((table) => [table, 'mind_id = ?']),
 ] as const;
 

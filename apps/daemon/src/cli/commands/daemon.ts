@@ -1,5 +1,6 @@
 import { describeHolder, type DaemonOptions } from '@genesis/daemon';
-import { GenesisError, processAlive, type TaskHandlers } from '@genesis/mind-core';
+import { GenesisError, processAlive, silentLogger, type TaskHandlers } from '@genesis/mind-core';
+import type { Command } from 'commander';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
@@ -17,6 +18,29 @@ interface StartOptions {
   leaseMs?: number;
   pollMs?: number;
   stopTimeout: number;
+  /** absent or true: the default address; text: [HOST:]PORT; false: --no-http. */
+  http?: boolean | string;
+  metricsPublic?: boolean;
+  rateLimit?: number;
+}
+
+/** `--http` with no value, and the quick start (`genesis daemon start`): loopback only. */
+const DEFAULT_HTTP = { host: '127.0.0.1', port: 7777 };
+
+/** `[HOST:]PORT` of `--http` (`7777`, `0.0.0.0:8080`, `[::1]:7777`). */
+export function parseHttpAddress(value: boolean | string | undefined): { host: string; port: number } | null {
+  if (value === false) return null;
+  if (value === undefined || value === true) return DEFAULT_HTTP;
+  const m = /^(?:(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):)?(\d{1,5})$/.exec(value.trim());
+  const port = m ? Number(m[2]) : Number.NaN;
+  if (!m || port > 65_535) {
+    throw new GenesisError(
+      'INVALID_INPUT',
+      `--http must be [HOST:]PORT like 7777 or 127.0.0.1:7777, got ${JSON.stringify(value)}`,
+      { field: '--http' },
+    );
+  }
+  return { host: m[1]?.replace(/^\[|\]$/g, '') ?? DEFAULT_HTTP.host, port };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -113,7 +137,16 @@ export function registerDaemonCommands({ program, io, clock, withGenesis, print,
       positiveIntegerOption('--stop-timeout', 86_400),
       10,
     )
-    .action(async (opts: StartOptions) =>
+    .option(
+      '--http [address]',
+      'serve the HTTP API on [HOST:]PORT (default 127.0.0.1:7777, on unless --no-http; a non-loopback HOST needs GENESIS_API_TOKEN)',
+    )
+    .option('--no-http', 'no HTTP API')
+    .option('--metrics-public', 'GET /metrics without a token')
+    .option('--rate-limit <n>', 'HTTP requests per minute per token (default 6000; 0: no limit)', (text: string) =>
+      text.trim() === '0' ? 0 : positiveIntegerOption('--rate-limit', 100_000_000)(text),
+    )
+    .action(async (opts: StartOptions, command: Command) =>
       withGenesis(
         async (genesis) => {
           if (opts.all && opts.mind)
@@ -127,10 +160,41 @@ export function registerDaemonCommands({ program, io, clock, withGenesis, print,
             ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}),
           };
           if (!deps.onShutdown) return (await genesis.startDaemon(options)).stop({ timeoutMs: 0 });
+          const address = parseHttpAddress(opts.http);
+          // Given as --http, a busy port stops the start; on by default (the quick start), it only warns.
+          const httpAsked = command.getOptionValueSource('http') === 'cli';
           const unannounce = announceDaemon(genesis.home);
           let off: (() => void) | undefined;
+          let http: { close(): Promise<void> } | undefined;
           try {
             const running = await genesis.startDaemon(options);
+            if (address) {
+              const log = deps.daemonLogger?.(genesis.config.log.level) ?? deps.logger ?? silentLogger;
+              try {
+                // Loaded only here: no other command loads Fastify.
+                const { serveDaemonHttp } = await import('@genesis/daemon/http');
+                http = await serveDaemonHttp({
+                  genesis,
+                  daemon: running,
+                  logger: log,
+                  env: deps.env ?? process.env,
+                  ...address,
+                  ...(opts.metricsPublic ? { metricsPublic: true } : {}),
+                  ...(opts.rateLimit !== undefined
+                    ? { rateLimit: opts.rateLimit === 0 ? false : { max: opts.rateLimit, timeWindowMs: 60_000 } }
+                    : {}),
+                });
+              } catch (error) {
+                if (httpAsked || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') {
+                  await running.stop({ timeoutMs: 0 });
+                  throw error;
+                }
+                log.warn(
+                  { host: address.host, port: address.port },
+                  `HTTP API not started: ${address.host}:${address.port} is in use (give --http [HOST:]PORT, or --no-http)`,
+                );
+              }
+            }
             await new Promise<void>((resolve) => {
               off = deps.onShutdown?.((_signal, count) => {
                 // First signal: finish what runs (within the stop timeout); second: give it back now.
@@ -140,6 +204,7 @@ export function registerDaemonCommands({ program, io, clock, withGenesis, print,
             });
           } finally {
             off?.();
+            await http?.close();
             unannounce();
           }
         },
