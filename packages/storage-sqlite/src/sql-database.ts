@@ -12,6 +12,7 @@ import { driverCode, StorageError } from './errors';
 import { MIGRATIONS } from './migrations';
 import { movePythonTablesAside } from './migrations/python-tables';
 import { preserveForeignFile } from './foreign-file';
+import { SqliteGroupCommit } from './sqlite-group-commit';
 
 export type SqlDialect = 'sqlite' | 'postgres';
 
@@ -29,6 +30,11 @@ export interface SqlDatabaseOptions {
   busyRetries?: number;
   /** SQLite: first back-off between those tries, doubled each time (capped at 2 s). Default 100. */
   busyBackoffMs?: number;
+  /**
+   * SQLite: how many writes waiting for the write lock one group commit takes into its transaction
+   * at most (see {@link SqlDatabase.write}). 1 turns group commit off. Default 256.
+   */
+  maxWriteGroup?: number;
   /** PostgreSQL: pool size. Default 10. */
   poolSize?: number;
   /** Log every SQL statement (TypeORM logger). Default false. */
@@ -98,14 +104,17 @@ const MIGRATION_LOCK_KEY = 0x67656e65;
  *
  * Reads go straight to the driver. Writes go through {@link SqlDatabase.write}: on SQLite they are
  * serialized in this process (one `BEGIN IMMEDIATE` transaction at a time, so a statement can never
- * slip into another caller's transaction) and retried with bounded back-off when another process
- * holds the write lock; on PostgreSQL each write is its own pooled transaction.
+ * slip into another caller's transaction), gathered into group commits, and retried with bounded
+ * back-off when another process holds the write lock; on PostgreSQL each write is its own pooled
+ * transaction.
  */
 export class SqlDatabase implements SqlExecutor {
   readonly dialect: SqlDialect;
   /** The SQLite file path, or the Postgres URL with its password hidden. */
   readonly location: string;
   private readonly writeLock = new Mutex();
+  /** SQLite: gathers the writes of concurrent callers into shared transactions. */
+  private groupCommit: SqliteGroupCommit | undefined;
   private readonly placeholderCache = new Map<string, string>();
   private readonly log: Logger;
   private readonly onQuery: SqlDatabaseOptions['onQuery'];
@@ -119,7 +128,7 @@ export class SqlDatabase implements SqlExecutor {
     private readonly dataSource: DataSource,
     dialect: SqlDialect,
     location: string,
-    private readonly options: Required<Pick<SqlDatabaseOptions, 'busyRetries' | 'busyBackoffMs'>> &
+    private readonly options: Required<Pick<SqlDatabaseOptions, 'busyRetries' | 'busyBackoffMs' | 'maxWriteGroup'>> &
       Pick<SqlDatabaseOptions, 'logger' | 'onQuery'>,
   ) {
     this.dialect = dialect;
@@ -133,6 +142,7 @@ export class SqlDatabase implements SqlExecutor {
     const retry = {
       busyRetries: options.busyRetries ?? 4,
       busyBackoffMs: options.busyBackoffMs ?? 100,
+      maxWriteGroup: Math.max(1, Math.floor(options.maxWriteGroup ?? 256)),
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.onQuery ? { onQuery: options.onQuery } : {}),
     };
@@ -335,13 +345,38 @@ export class SqlDatabase implements SqlExecutor {
   }
 
   /**
-   * Runs `work` in one write transaction and commits it; rolls back on any error. On SQLite, work
-   * from this process is serialized, and a transaction that meets SQLITE_BUSY (another process holds
-   * the lock past busy_timeout) is rolled back and tried again with bounded back-off.
+   * Runs `work` in a write transaction and resolves once that transaction committed; on any error
+   * of `work`, what it wrote is rolled back and the error thrown.
+   *
+   * On SQLite, writes from this process are serialized and share transactions (group commit): a
+   * write asked for while no transaction is in flight starts one at once; writes asked for while one
+   * is in flight wait for it, and the next transaction runs all of them (up to `maxWriteGroup`), one
+   * after the other, and commits them together. Each caller still gets its own result or its own
+   * error: a write that fails before changing anything (bad input, a constraint refusing its only
+   * statement) is simply left out; one that fails after changing rows rolls the transaction back,
+   * and the others run again without it. A transaction that meets SQLITE_BUSY (another process
+   * holds the lock past busy_timeout) is rolled back and tried again with bounded back-off. So
+   * `work` may run more than once: keep effects outside the database (HTTP calls, files) out of it.
+   *
+   * On PostgreSQL each write is its own pooled transaction (row locks and the pool let them run side
+   * by side; the server itself flushes concurrent commits together).
    */
   async write<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     if (this.dialect === 'postgres') return this.writePostgres(work);
-    return this.writeLock.runExclusive(() => this.withBusyRetry(() => this.writeSqliteOnce(work)));
+    this.groupCommit ??= new SqliteGroupCommit({
+      lock: this.writeLock,
+      connection: () => this.dataSource.createQueryRunner(),
+      maxGroup: this.options.maxWriteGroup,
+      busyRetries: this.options.busyRetries,
+      busyBackoffMs: this.options.busyBackoffMs,
+      log: this.log,
+      location: this.location,
+      ...(this.onQuery ? { onQuery: this.onQuery } : {}),
+      wrapError: (error) => this.wrapDriverError(error),
+      busyError: (tries, started, cause) => this.busyError(tries, started, cause),
+      committed: () => this.checkpointer?.written(),
+    });
+    return this.groupCommit.write(work);
   }
 
   /**
@@ -397,6 +432,7 @@ export class SqlDatabase implements SqlExecutor {
 
   async close(): Promise<void> {
     if (!this.dataSource.isInitialized) return;
+    await this.groupCommit?.idle();
     await this.writeLock.waitForUnlock();
     await this.checkpointer?.close();
     this.checkpointer = undefined;
@@ -416,25 +452,6 @@ export class SqlDatabase implements SqlExecutor {
       }
     } finally {
       await runner.release();
-    }
-  }
-
-  private async writeSqliteOnce<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    // SQLite has one connection per DataSource: this runner is that connection.
-    const runner = this.dataSource.createQueryRunner();
-    await runner.query('BEGIN IMMEDIATE');
-    try {
-      const result = await work(this.transaction(runner));
-      await runner.query('COMMIT');
-      this.checkpointer?.written();
-      return result;
-    } catch (error) {
-      await runner
-        .query('ROLLBACK')
-        .catch((rollbackError: unknown) =>
-          this.log.error({ database: this.location, err: rollbackError }, 'rollback failed'),
-        );
-      throw error;
     }
   }
 
@@ -488,20 +505,22 @@ export class SqlDatabase implements SqlExecutor {
         return await attempt();
       } catch (error) {
         if (driverCode(error) !== 'SQLITE_BUSY') throw this.wrapDriverError(error);
-        if (tries >= this.options.busyRetries) {
-          throw new StorageError(
-            'DATABASE_BUSY',
-            `The SQLite database ${this.location} is locked by another connection: a write still met SQLITE_BUSY ` +
-              `after ${tries + 1} attempts over ${Date.now() - started} ms. Another process is holding its write lock — ` +
-              'stop the other Genesis daemon or CLI using this home (one daemon per Mind), or close any tool that has ' +
-              'the database open (a DB browser, an sqlite3 shell), then retry.',
-            { cause: error },
-          );
-        }
+        if (tries >= this.options.busyRetries) throw this.busyError(tries, started, error);
         await sleep(backoff + Math.floor(Math.random() * backoff * 0.2));
         backoff = Math.min(backoff * 2, 2000);
       }
     }
+  }
+
+  private busyError(tries: number, started: number, cause: unknown): StorageError {
+    return new StorageError(
+      'DATABASE_BUSY',
+      `The SQLite database ${this.location} is locked by another connection: a write still met SQLITE_BUSY ` +
+        `after ${tries + 1} attempts over ${Date.now() - started} ms. Another process is holding its write lock — ` +
+        'stop the other Genesis daemon or CLI using this home (one daemon per Mind), or close any tool that has ' +
+        'the database open (a DB browser, an sqlite3 shell), then retry.',
+      { cause },
+    );
   }
 
   /** Driver failures become StorageErrors; anything else thrown by the work passes through unchanged. */

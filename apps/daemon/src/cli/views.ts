@@ -344,7 +344,9 @@ const size = (bytes: number): string =>
       ? `${(bytes / 1024).toFixed(1)} KB`
       : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
-export function homeMigrationView(report: HomeMigrationReport): View {
+export function homeMigrationView(migration: HomeMigrationReport): View {
+  // `applied` / `appliedCount`: the schema migrations, as `migrate --json` has always said them.
+  const report = { ...migration, applied: migration.schemaApplied, appliedCount: migration.schemaApplied.length };
   const schema =
     report.schemaApplied.length === 0
       ? `Schema of ${report.database} is up to date.`

@@ -56,8 +56,11 @@ export class ConversationManager {
     const row = this.toNew(input);
     if (!this.unitOfWork || !touchesPeople(row)) return this.store.append(row);
     return this.unitOfWork.run(async (stores) => {
+      // The message first: on SQLite the single INSERTs of concurrent callers then merge into one
+      // (see the SQL tier's group commit); the same transaction either way.
+      const stored = await stores.messages.append(row);
       await this.recordPeople(stores, [row]);
-      return stores.messages.append(row);
+      return stored;
     });
   }
 
