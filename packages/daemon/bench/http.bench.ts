@@ -28,10 +28,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { DEFAULT_POSTGRES, freshPostgresDatabase, pgClient } from './common';
 
 const numberFrom = (name: string, fallback: number) => {
   const value = Number(process.env[name] || fallback);
@@ -46,7 +46,6 @@ const CONNECTIONS = (process.env.BENCH_HTTP_CONNECTIONS || '10,100').split(',').
   return n;
 });
 const DATABASES = (process.env.BENCH_DATABASES || 'sqlite,postgres').split(',').map((d) => d.trim());
-const DEFAULT_POSTGRES = 'postgres://postgres@127.0.0.1:5432/test';
 const CLI = join(__dirname, '..', '..', '..', '..', 'apps', 'daemon', 'dist', 'main.js');
 const AUTOCANNON = require.resolve('autocannon/autocannon.js');
 const TOKEN = `bench_${randomBytes(24).toString('hex')}`;
@@ -65,43 +64,13 @@ const load = () =>
 // ---------------------------------------------------------------------------------------------
 // PostgreSQL
 
-interface PgClient {
-  connect(): Promise<void>;
-  query(sql: string): Promise<unknown>;
-  end(): Promise<void>;
-}
-type PgClientClass = new (options: { connectionString: string; connectionTimeoutMillis: number }) => PgClient;
-function pgClient(url: string): PgClient {
-  const fromStorage = createRequire(require.resolve('@genesis/storage-sqlite'));
-  const { Client } = fromStorage('pg') as { Client: PgClientClass };
-  return new Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-}
-
-async function postgresDatabase(): Promise<{ url: string; drop(): Promise<void> } | { skipped: string }> {
+/** A fresh PostgreSQL database next to the one in the URL (dropped after), or why not. */
+function postgresDatabase(): ReturnType<typeof freshPostgresDatabase> {
   const fromGenesis = process.env.GENESIS_DATABASE_URL;
-  const url =
-    process.env.BENCH_POSTGRES_URL || (fromGenesis && /^postgres/.test(fromGenesis) ? fromGenesis : DEFAULT_POSTGRES);
-  const name = `genesis_bench_http_${process.pid}_${randomBytes(3).toString('hex')}`;
-  const admin = pgClient(url);
-  try {
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-  } catch (error) {
-    return { skipped: `PostgreSQL skipped: ${(error as Error).message}` };
-  } finally {
-    await admin.end().catch(() => undefined);
-  }
-  const parsed = new URL(url);
-  parsed.pathname = `/${name}`;
-  return {
-    url: parsed.toString(),
-    async drop() {
-      const c = pgClient(url);
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
+  return freshPostgresDatabase(
+    'http',
+    process.env.BENCH_POSTGRES_URL || (fromGenesis && /^postgres/.test(fromGenesis) ? fromGenesis : DEFAULT_POSTGRES),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

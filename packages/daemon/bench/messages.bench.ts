@@ -15,15 +15,14 @@
  * concurrent callers, in all)  BENCH_CALLERS=32  BENCH_KINDS=plain,user
  */
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { AddMessageInput, Mind } from '@genesis/mind-core';
 import { openGenesis, type Genesis } from '../src';
 import { CountingLogger } from './support';
+import { DEFAULT_POSTGRES, freshPostgresDatabase, percentile } from './common';
 
 const numberFrom = (name: string, fallback: number) => {
   const value = Number(process.env[name] || fallback);
@@ -36,54 +35,15 @@ const CALLERS = numberFrom('BENCH_CALLERS', 32);
 const WARMUP = 500;
 const KINDS = (process.env.BENCH_KINDS || 'plain,user').split(',').map((k) => k.trim()) as Kind[];
 const DATABASES = (process.env.BENCH_DATABASES || 'sqlite,postgres').split(',').map((d) => d.trim());
-const DEFAULT_POSTGRES = 'postgres://postgres@127.0.0.1:5432/test';
 
 type Kind = 'plain' | 'user';
 
 const progress = (line: string) => process.stderr.write(`${line}\n`);
 const fmt = (n: number, digits = 1) => n.toLocaleString('en-US', { maximumFractionDigits: digits });
 
-interface PgClient {
-  connect(): Promise<void>;
-  query(sql: string): Promise<unknown>;
-  end(): Promise<void>;
-}
-type PgClientClass = new (options: { connectionString: string; connectionTimeoutMillis: number }) => PgClient;
-function pgClient(url: string): PgClient {
-  const fromStorage = createRequire(require.resolve('@genesis/storage-sqlite'));
-  const { Client } = fromStorage('pg') as { Client: PgClientClass };
-  return new Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-}
-
 /** A fresh PostgreSQL database next to the one in the URL (dropped after), or why not. */
-async function postgresDatabase(): Promise<{ url: string; drop(): Promise<void> } | { skipped: string }> {
-  const url = process.env.BENCH_POSTGRES_URL || DEFAULT_POSTGRES;
-  const name = `genesis_bench_messages_${process.pid}_${randomBytes(3).toString('hex')}`;
-  const admin = pgClient(url);
-  try {
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-  } catch (error) {
-    return { skipped: `PostgreSQL skipped: ${(error as Error).message}` };
-  } finally {
-    await admin.end().catch(() => undefined);
-  }
-  const parsed = new URL(url);
-  parsed.pathname = `/${name}`;
-  return {
-    url: parsed.toString(),
-    async drop() {
-      const c = pgClient(url);
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+function postgresDatabase(): ReturnType<typeof freshPostgresDatabase> {
+  return freshPostgresDatabase('messages', process.env.BENCH_POSTGRES_URL || DEFAULT_POSTGRES);
 }
 
 const message = (kind: Kind, content: string): AddMessageInput =>

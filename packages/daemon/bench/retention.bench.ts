@@ -14,15 +14,14 @@
  * BENCH_ADD_EVERY_MS=5  BENCH_BASELINE_MS=3000
  */
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { Mind } from '@genesis/mind-core';
 import { openGenesis, type Genesis } from '../src';
 import { CountingLogger } from './support';
+import { DEFAULT_POSTGRES, freshPostgresDatabase, percentile, pgClient } from './common';
 
 const numberFrom = (name: string, fallback: number) => {
   const value = Number(process.env[name] || fallback);
@@ -36,53 +35,14 @@ const ADD_EVERY_MS = numberFrom('BENCH_ADD_EVERY_MS', 5);
 const BASELINE_MS = numberFrom('BENCH_BASELINE_MS', 3000);
 const INSERT_CHUNK = 10_000;
 const DATABASES = (process.env.BENCH_DATABASES || 'sqlite,postgres').split(',').map((d) => d.trim());
-const DEFAULT_POSTGRES = 'postgres://postgres@127.0.0.1:5432/test';
 const DAY = 86_400_000;
 
 const progress = (line: string) => process.stderr.write(`${line}\n`);
 const fmt = (n: number, digits = 1) => n.toLocaleString('en-US', { maximumFractionDigits: digits });
 
-interface PgClient {
-  connect(): Promise<void>;
-  query(sql: string): Promise<unknown>;
-  end(): Promise<void>;
-}
-type PgClientClass = new (options: { connectionString: string; connectionTimeoutMillis: number }) => PgClient;
-function pgClient(url: string): PgClient {
-  const fromStorage = createRequire(require.resolve('@genesis/storage-sqlite'));
-  const { Client } = fromStorage('pg') as { Client: PgClientClass };
-  return new Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-}
-
 /** A fresh PostgreSQL database next to the one in the URL (dropped after), or why not. */
-async function postgresDatabase(): Promise<{ url: string; drop(): Promise<void> } | { skipped: string }> {
-  const url = process.env.BENCH_POSTGRES_URL || DEFAULT_POSTGRES;
-  const name = `genesis_bench_retention_${process.pid}_${randomBytes(3).toString('hex')}`;
-  const admin = pgClient(url);
-  try {
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-  } catch (error) {
-    return { skipped: `PostgreSQL skipped: ${(error as Error).message}` };
-  } finally {
-    await admin.end().catch(() => undefined);
-  }
-  const parsed = new URL(url);
-  parsed.pathname = `/${name}`;
-  return {
-    url: parsed.toString(),
-    async drop() {
-      const c = pgClient(url);
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+function postgresDatabase(): ReturnType<typeof freshPostgresDatabase> {
+  return freshPostgresDatabase('retention', process.env.BENCH_POSTGRES_URL || DEFAULT_POSTGRES);
 }
 
 /** Adds a message every ADD_EVERY_MS until stopped; returns each call's latency (ms). */

@@ -29,13 +29,13 @@ import 'reflect-metadata';
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { MIND_REGISTRY, type Mind, type TaskStatus } from '@genesis/mind-core';
 import { composeGenesis, DAEMON_DEFAULTS, openGenesis, resolveConfig, type Genesis } from '../src';
 import { CountingLogger, type ChildArgs, type ChildMessage, type Sample } from './support';
+import { pgClient } from './common';
 
 const numberFrom = (name: string, fallback: number) => {
   const value = Number(process.env[name] || fallback);
@@ -69,20 +69,6 @@ const progress = (line: string) => process.stderr.write(`[tasks bench] ${line}\n
 
 // ---------------------------------------------------------------------------------------------
 // Databases
-
-interface PgClient {
-  connect(): Promise<void>;
-  query(sql: string): Promise<unknown>;
-  end(): Promise<void>;
-}
-type PgClientClass = new (options: { connectionString: string; connectionTimeoutMillis: number }) => PgClient;
-
-/** `pg` as the SQL tier has it (this package does not depend on it itself). */
-function pgClient(url: string): PgClient {
-  const fromStorage = createRequire(require.resolve('@genesis/storage-sqlite'));
-  const { Client } = fromStorage('pg') as { Client: PgClientClass };
-  return new Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-}
 
 interface Database {
   /** undefined: the SQLite file of the phase's home. */
