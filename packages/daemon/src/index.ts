@@ -36,3 +36,4 @@ export type { GenesisEvent, GenesisEventListener } from './composition/genesis-e
 export type { GenesisHealth } from './composition/health';
 export { ApiTokens, hashApiToken, API_TOKEN_PREFIX } from './composition/api-tokens';
 export type { ApiTokenInfo } from './composition/api-tokens';
+export { iso, messageJson, concernJson, memoryJson, taskJson, scheduleJson } from './views/wire';

@@ -1,4 +1,5 @@
 import type { GenesisStats, GenesisStatus, HomeMigrationReport, RuntimeStatus } from '@genesis/daemon';
+import { concernJson, iso, memoryJson, messageJson, scheduleJson, taskJson } from '@genesis/daemon';
 import type { Memory, MemorySearchHit, Mind, MindStats, Page, RegisteredMind, StoredConcern } from '@genesis/mind-core';
 import type { ConcernFire } from '@genesis/mind-core';
 import type { StoredMessage, StoredSchedule, StoredTask } from '@genesis/mind-core';
@@ -12,7 +13,6 @@ export interface View {
   text: string;
 }
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 /** One line of at most `max` characters. */
 const oneLine = (text: string, max: number): string => text.replace(/\s+/g, ' ').slice(0, max);
 const more = (page: Page<unknown>): string[] => (page.nextCursor ? [`(more: --cursor ${page.nextCursor})`] : []);
@@ -97,8 +97,6 @@ export function deletedMindView(result: { gmid: string; rowsDeleted: number; fil
 
 // messages
 
-const messageJson = (m: StoredMessage) => ({ ...m, createdAt: iso(m.createdAt) });
-
 export function addedMessageView(message: StoredMessage): View {
   return { json: messageJson(message), text: `Added message ${message.id}` };
 }
@@ -114,16 +112,6 @@ export function messagePageView(page: Page<StoredMessage>): View {
 }
 
 // concerns
-
-const concernJson = (c: StoredConcern) => ({
-  ...c,
-  nextCheckAt: iso(c.nextCheckAt),
-  lastCheckedAt: iso(c.lastCheckedAt),
-  resolvedAt: iso(c.resolvedAt),
-  expiresAt: iso(c.expiresAt),
-  createdAt: iso(c.createdAt),
-  updatedAt: iso(c.updatedAt),
-});
 
 export function addedConcernView(concern: StoredConcern): View {
   return { json: concernJson(concern), text: `Added concern ${concern.id} (follow up ${iso(concern.nextCheckAt)})` };
@@ -179,12 +167,6 @@ export function dueConcernsView(due: readonly StoredConcern[], fires: readonly C
 
 // memories
 
-const memoryJson = <M extends Memory>(m: M) => ({
-  ...m,
-  timestamp: iso(m.timestamp),
-  lastAccessed: iso(m.lastAccessed),
-});
-
 export function addedMemoryView(memory: Memory): View {
   return { json: memoryJson(memory), text: `Stored memory ${memory.id}` };
 }
@@ -236,17 +218,6 @@ export function allStatsView(all: GenesisStats): View {
 
 // tasks, schedules, the daemon
 
-function taskJson(t: StoredTask) {
-  return {
-    ...t,
-    runAt: iso(t.runAt),
-    leaseExpiresAt: iso(t.leaseExpiresAt),
-    createdAt: iso(t.createdAt),
-    updatedAt: iso(t.updatedAt),
-    finishedAt: iso(t.finishedAt),
-  };
-}
-
 export function taskView(task: StoredTask, created?: boolean): View {
   const verb = created === false ? 'Already enqueued' : created ? 'Enqueued' : `Task`;
   return {
@@ -266,16 +237,6 @@ export function taskPageView(page: Page<StoredTask>): View {
         ),
         ...more(page),
       ].join('\n') || 'No tasks.',
-  };
-}
-
-function scheduleJson(s: StoredSchedule) {
-  return {
-    ...s,
-    nextRunAt: iso(s.nextRunAt),
-    lastSlotAt: iso(s.lastSlotAt),
-    createdAt: iso(s.createdAt),
-    updatedAt: iso(s.updatedAt),
   };
 }
 

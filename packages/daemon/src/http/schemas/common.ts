@@ -48,12 +48,7 @@ export const metadataSchema = z.record(z.string(), z.unknown());
 export const pageOf = <T extends z.ZodType>(item: T) =>
   z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 
-/** Epoch milliseconds as ISO text (null stays null). */
-export function iso(ms: number): string;
-export function iso(ms: number | null): string | null;
-export function iso(ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString();
-}
+export { iso } from '../../views/wire';
 
 /**
  * A keyset page over a list the SDK returns whole (Minds, schedules), ordered by `position`:

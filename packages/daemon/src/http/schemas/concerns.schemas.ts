@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { StoredConcern } from '@genesis/mind-core';
-import { cursorQuery, emailSchema, iso, limitQuery, metadataSchema, timeInput, timeQuery } from './common';
+import { cursorQuery, emailSchema, limitQuery, metadataSchema, timeInput, timeQuery } from './common';
 
 const status = z.enum(['active', 'snoozed', 'resolved', 'dismissed', 'expired']);
 
@@ -29,14 +28,4 @@ export const resolveBody = z.strictObject({ note: z.string().max(10_000).optiona
 export const emptyBody = z.strictObject({});
 export const snoozeBody = z.strictObject({ until: timeInput });
 
-export function concernView(c: StoredConcern) {
-  return {
-    ...c,
-    nextCheckAt: iso(c.nextCheckAt),
-    lastCheckedAt: iso(c.lastCheckedAt),
-    resolvedAt: iso(c.resolvedAt),
-    expiresAt: iso(c.expiresAt),
-    createdAt: iso(c.createdAt),
-    updatedAt: iso(c.updatedAt),
-  };
-}
+export { concernJson as concernView } from '../../views/wire';

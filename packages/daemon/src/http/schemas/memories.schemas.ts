@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { Memory, MemorySearchHit } from '@genesis/mind-core';
-import { emailSchema, iso, metadataSchema, timeInput } from './common';
+import type { MemorySearchHit } from '@genesis/mind-core';
+import { emailSchema, metadataSchema, timeInput } from './common';
 
 const memoryType = z.enum(['episodic', 'semantic', 'procedural', 'prospective', 'working']);
 
@@ -57,10 +57,9 @@ export const searchBody = z.strictObject({
   until: timeInput.optional(),
 });
 
-export function memoryView(m: Memory) {
-  return { ...m, timestamp: iso(m.timestamp), lastAccessed: iso(m.lastAccessed) };
-}
+import { memoryJson } from '../../views/wire';
+export { memoryJson as memoryView };
 
 export function hitView(h: MemorySearchHit) {
-  return memoryView(h) as ReturnType<typeof memoryView> & { similarity: number; score: number };
+  return memoryJson(h);
 }
