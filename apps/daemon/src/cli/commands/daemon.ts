@@ -22,6 +22,8 @@ interface StartOptions {
   http?: boolean | string;
   metricsPublic?: boolean;
   rateLimit?: number;
+  /** Seconds the live events of each Mind are kept (resume with Last-Event-ID). */
+  eventsRetention?: number;
 }
 
 /** `--http` with no value, and the quick start (`genesis daemon start`): loopback only. */
@@ -143,6 +145,11 @@ export function registerDaemonCommands({ program, io, clock, withGenesis, print,
     )
     .option('--no-http', 'no HTTP API')
     .option('--metrics-public', 'GET /metrics without a token')
+    .option(
+      '--events-retention <seconds>',
+      'how long the live events of each Mind are kept for clients that reconnect with Last-Event-ID (default 600)',
+      positiveIntegerOption('--events-retention', 7 * 86_400),
+    )
     .option('--rate-limit <n>', 'HTTP requests per minute per token (default 6000; 0: no limit)', (text: string) =>
       text.trim() === '0' ? 0 : positiveIntegerOption('--rate-limit', 100_000_000)(text),
     )
@@ -180,6 +187,7 @@ export function registerDaemonCommands({ program, io, clock, withGenesis, print,
                   env: deps.env ?? process.env,
                   ...address,
                   ...(opts.metricsPublic ? { metricsPublic: true } : {}),
+                  ...(opts.eventsRetention !== undefined ? { eventsRetentionMs: opts.eventsRetention * 1000 } : {}),
                   ...(opts.rateLimit !== undefined
                     ? { rateLimit: opts.rateLimit === 0 ? false : { max: opts.rateLimit, timeWindowMs: 60_000 } }
                     : {}),
