@@ -4,21 +4,24 @@ import { join } from 'node:path';
 import { silentLogger } from '@genesis/mind-core';
 import { tempHome } from '@genesis/mind-core/testing';
 import { openGenesis, type Genesis } from '../composition/open-genesis';
-import { createHttpServer, serveDaemonHttp, type DaemonHttp } from '../http/server';
+import { createHttpServer } from '../http/server';
 import { adminTokenFile, resolveAdminToken } from '../http/auth';
 import type { HttpApp, HttpContext } from '../http/context';
-import { DAEMON_DIST } from './fixtures/children';
+import { DAEMON_DIST, requireProgramBuilt, startProgram, type ProgramChild } from './fixtures/children';
 
 /**
- * The HTTP API over real HTTP on 127.0.0.1 (an in-process server on a free port), on a real SQLite
- * home and a real Chroma server: every resource route's success path and its refusals, and that a
- * refused request writes nothing.
+ * The HTTP API over real HTTP on 127.0.0.1: `genesis daemon start --http 127.0.0.1:0` as a child
+ * process (the built CLI) on a real SQLite home and a real Chroma server — every resource route's
+ * success path and its refusals, and that a refused request writes nothing (row counts read by this
+ * process). The daemon drives only a Mind of its own (`--mind`), so the tasks and concerns the tests
+ * make through the API stay as the tests left them. Servers built inside a test (rate limit, a
+ * failing route, a non-loopback address) run in this process.
  */
 
 const ADMIN = 'admin-token-for-tests-0123456789';
 const home = tempHome();
 let genesis: Genesis;
-let server: DaemonHttp;
+let daemon: ProgramChild | undefined;
 let base: string;
 
 interface Answer {
@@ -73,27 +76,30 @@ let ada: string;
 let bob: string;
 let adaToken: string;
 let adaTokenId: string;
+let idleMind: string;
 
 beforeAll(async () => {
+  requireProgramBuilt();
   genesis = await openGenesis({ home: home.path, env: {} });
-  server = await serveDaemonHttp({
-    genesis,
-    daemon: null,
-    logger: silentLogger,
+  // The daemon's own Mind: it holds only that one, so nothing runs the tests' tasks.
+  idleMind = (await genesis.createMind({ name: 'Runtime only' })).gmid;
+  await genesis.close();
+  daemon = startProgram(['--home', home.path, 'daemon', 'start', '--mind', idleMind, '--http', '127.0.0.1:0'], {
     env: { GENESIS_API_TOKEN: ADMIN },
-    host: '127.0.0.1',
-    port: 0,
   });
-  base = server.url;
+  const listening = await daemon.line((l) => typeof l.msg === 'string' && l.msg.startsWith('HTTP API on '), 60_000);
+  base = listening.url as string;
+  genesis = await openGenesis({ home: home.path, env: {} });
   ada = (await call('POST', '/v1/minds', { body: { name: 'Ada', creatorEmail: 'ann@example.com' } })).body.gmid;
   bob = (await call('POST', '/v1/minds', { body: { name: 'Bob' } })).body.gmid;
   const created = await genesis.apiTokens.create({ mindId: ada, name: 'chat front end' });
   adaToken = created.token;
   adaTokenId = created.info.id;
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
-  await server?.close();
+  daemon?.signal('SIGTERM');
+  await daemon?.exited;
   await genesis?.close();
   home.cleanup();
 });
@@ -188,11 +194,15 @@ describe('minds', () => {
     expect(created.body).toMatchObject({ name: 'Cleo', identity: { gmid: cleo, primaryPurpose: 'test' } });
     expect(created.body.identity.birthTimestamp).toMatch(/^\d{4}-\d\d-\d\dT/);
 
+    // The daemon's own Mind first (made before the server started), then Ada, Bob and Cleo.
     const first = await call('GET', '/v1/minds?limit=2');
-    expect(first.body.items.map((m: any) => m.gmid)).toEqual([ada, bob]);
+    expect(first.body.items.map((m: any) => m.gmid)).toEqual([idleMind, ada]);
     expect(first.body.items[0].createdAt).toMatch(/Z$/);
     const second = await call('GET', `/v1/minds?limit=2&cursor=${first.body.nextCursor}`);
-    expect(second.body).toEqual({ items: [expect.objectContaining({ gmid: cleo, name: 'Cleo' })], nextCursor: null });
+    expect(second.body).toEqual({
+      items: [expect.objectContaining({ gmid: bob }), expect.objectContaining({ gmid: cleo, name: 'Cleo' })],
+      nextCursor: null,
+    });
 
     expect((await call('GET', `/v1/minds/${cleo}`)).body).toMatchObject({ gmid: cleo, revision: expect.any(Number) });
     expect((await call('GET', `/v1/minds/${cleo}/stats`)).body).toMatchObject({ gmid: cleo, messages: 0, concerns: 0 });
