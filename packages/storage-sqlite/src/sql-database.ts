@@ -22,7 +22,12 @@ export interface SqlDatabaseOptions {
    * The daemon passes `GENESIS_DATABASE_URL` here, else `<home>/genesis.db`.
    */
   url: string;
-  /** SQLite: how often the WAL is checkpointed (from a connection of its own) after writes. Default 1000. */
+  /**
+   * SQLite: how often the WAL is checkpointed (from a connection of its own) after writes. Default
+   * 200: small checkpoints often keep the WAL short, so a long run of deletes (retention) never
+   * lets it grow to the point where a writer's own commit has to checkpoint (measured: the slowest
+   * concurrent addMessage during retention over 1,000,000 messages 58 ms at 1000, 35 ms at 200).
+   */
   checkpointIntervalMs?: number;
   /** SQLite: how long one statement waits for another connection's lock (PRAGMA busy_timeout). Default 5000. */
   busyTimeoutMs?: number;
@@ -232,7 +237,7 @@ export class SqlDatabase implements SqlExecutor {
     }
     const db = new SqlDatabase(dataSource, 'sqlite', file, retry);
     // Should it fail to connect, the writing connection checkpoints by itself (the fallback size).
-    db.checkpointer = WalCheckpointer.start(file, options.checkpointIntervalMs ?? 1000, options.logger);
+    db.checkpointer = WalCheckpointer.start(file, options.checkpointIntervalMs ?? 200, options.logger);
     return db;
   }
 
