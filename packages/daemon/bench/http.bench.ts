@@ -31,13 +31,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { DEFAULT_POSTGRES, freshPostgresDatabase, pgClient } from './common';
+import { DEFAULT_POSTGRES, freshPostgresDatabase, pgClient, numberFrom } from './common';
 
-const numberFrom = (name: string, fallback: number) => {
-  const value = Number(process.env[name] || fallback);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
-  return value;
-};
 const SECONDS = numberFrom('BENCH_HTTP_SECONDS', 10);
 const SEED = numberFrom('BENCH_HTTP_SEED', 1000);
 const CONNECTIONS = (process.env.BENCH_HTTP_CONNECTIONS || '10,100').split(',').map((c) => {

@@ -21,13 +21,8 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { Mind } from '@genesis/mind-core';
 import { openGenesis, type Genesis } from '../src';
 import { CountingLogger } from './support';
-import { DEFAULT_POSTGRES, freshPostgresDatabase, percentile, pgClient } from './common';
+import { DEFAULT_POSTGRES, freshPostgresDatabase, percentile, pgClient, numberFrom } from './common';
 
-const numberFrom = (name: string, fallback: number) => {
-  const value = Number(process.env[name] || fallback);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
-  return value;
-};
 const MESSAGES = numberFrom('BENCH_RETENTION_MESSAGES', 1_000_000);
 const KEEP = numberFrom('BENCH_RETENTION_KEEP', 100_000);
 const BATCH = numberFrom('BENCH_RETENTION_BATCH', 250);

@@ -35,13 +35,8 @@ import { performance } from 'node:perf_hooks';
 import { MIND_REGISTRY, type Mind, type TaskStatus } from '@genesis/mind-core';
 import { composeGenesis, DAEMON_DEFAULTS, openGenesis, resolveConfig, type Genesis } from '../src';
 import { CountingLogger, type ChildArgs, type ChildMessage, type Sample } from './support';
-import { pgClient } from './common';
+import { pgClient, numberFrom } from './common';
 
-const numberFrom = (name: string, fallback: number) => {
-  const value = Number(process.env[name] || fallback);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
-  return value;
-};
 const SINGLE_ENQUEUES = 2_000;
 const BATCH = 500;
 const BATCHED_ENQUEUES = 50_000;

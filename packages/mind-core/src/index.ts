@@ -357,3 +357,4 @@ export { isGrowing as isGrowingPluginState, GROWING_ITEMS, GROWING_BYTES } from 
 export { LEGACY_TARGET_BYTES } from './legacy/fit';
 export { type StoredApiToken, type NewApiToken, type ApiTokenStore } from './ports/api-token-store';
 export { API_TOKEN_STORE } from './ports/tokens';
+export { pathExists } from './shared/files';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { silentLogger, type Logger } from '@genesis/mind-core';
+import { pathExists, silentLogger, type Logger } from '@genesis/mind-core';
 import { StorageError } from './errors';
 
 /**
@@ -19,11 +19,11 @@ export async function preserveForeignFile(
   logger: Logger = silentLogger,
 ): Promise<{ copied: boolean; sha256?: string }> {
   if (!(await isForeignSqliteFile(file))) return { copied: false };
-  if (await exists(copyTo)) return { copied: false };
+  if (await pathExists(copyTo)) return { copied: false };
   await mkdir(dirname(copyTo), { recursive: true, mode: 0o700 });
   for (const suffix of ['-journal', '']) {
     const source = `${file}${suffix}`;
-    if (suffix !== '' && !(await exists(source))) continue;
+    if (suffix !== '' && !(await pathExists(source))) continue;
     const target = `${copyTo}${suffix}`;
     const temp = `${target}.${process.pid}.tmp`;
     try {
@@ -63,13 +63,7 @@ export async function isForeignSqliteFile(file: string): Promise<boolean> {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
-
+/** SHA-256 of a file's bytes (hex), read as a stream. */
 export async function sha256(file: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);

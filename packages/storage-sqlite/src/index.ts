@@ -15,3 +15,4 @@ export { legacyTables, LEGACY_PREFIX } from './migrations/python-tables';
 export type { LegacyTable } from './migrations/python-tables';
 export { preserveForeignFile, isForeignSqliteFile } from './foreign-file';
 export { PythonRowSource } from './legacy/python-row-source';
+export { sha256 } from './foreign-file';

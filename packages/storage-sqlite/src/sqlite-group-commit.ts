@@ -60,6 +60,8 @@ const STATEMENT_LEVEL_FAILURES = new Set([
   'SQLITE_ERROR',
 ]);
 const isRead = (text: string) => /^\s*select\b/i.test(text);
+/** Another connection holds the lock a statement needed: the whole group is tried again. */
+const lockedOut = (code: string | undefined) => code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
 
 /** `INSERT INTO t (a, b) VALUES (?, ?)`, optionally `ON CONFLICT [(…)] DO NOTHING`: one row, mergeable with its like. */
 const ONE_ROW_INSERT =
@@ -364,7 +366,7 @@ export class SqliteGroupCommit {
       affected = result.affected ?? 0;
     } catch (error) {
       const code = driverCode(error);
-      if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return { kind: 'busy', error };
+      if (lockedOut(code)) return { kind: 'busy', error };
       if (code === undefined || !STATEMENT_LEVEL_FAILURES.has(code)) return { kind: 'unmerged' };
       // One row is bad and nothing was written: each write runs on its own, so only that one fails.
       for (const [k, attempt] of train.entries()) {
@@ -399,7 +401,7 @@ export class SqliteGroupCommit {
       return result;
     } catch (error) {
       const code = driverCode(error);
-      if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') attempt.busy ??= error;
+      if (lockedOut(code)) attempt.busy ??= error;
       else if (code === undefined || !STATEMENT_LEVEL_FAILURES.has(code)) attempt.broken ??= error;
       throw error;
     }

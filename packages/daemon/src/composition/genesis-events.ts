@@ -62,13 +62,22 @@ export function messageEventData(m: StoredMessage): Record<string, unknown> {
 
 type Emit = (mindId: string, type: string, data: Record<string, unknown>) => void;
 
-/** `inner` with some methods replaced; every other member read from (and bound to) `inner`. */
+/**
+ * `inner` with some methods replaced; every other member read from (and bound to) `inner`. Each
+ * method is bound once, not on every call (these stores sit on the hot path of every write).
+ */
 function decorate<T extends object>(inner: T, overrides: Partial<T>): T {
+  const bound = new Map<PropertyKey, { of: unknown; fn: unknown }>();
   return new Proxy(inner, {
     get(target, key) {
       if (Object.prototype.hasOwnProperty.call(overrides, key)) return overrides[key as keyof T];
       const value: unknown = Reflect.get(target, key, target);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      if (typeof value !== 'function') return value;
+      const hit = bound.get(key);
+      if (hit?.of === value) return hit.fn;
+      const fn = (value as (...args: unknown[]) => unknown).bind(target);
+      bound.set(key, { of: value, fn });
+      return fn;
     },
   });
 }

@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { GenesisError, isGmid } from '@genesis/mind-core';
+import { sha256 } from '@genesis/storage-sqlite';
 
 /**
  * Before `genesis migrate` changes anything, every file it reads from an earlier Genesis home is
@@ -106,12 +105,6 @@ export async function backupLegacyHome(home: string, options: { dryRun?: boolean
 }
 
 const total = (files: BackupEntry[]) => files.reduce((n, f) => n + f.bytes, 0);
-
-async function sha256(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
 
 async function isFile(path: string): Promise<boolean> {
   return stat(path).then(

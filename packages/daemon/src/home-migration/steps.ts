@@ -6,6 +6,7 @@ import {
   importPythonRows,
   MIND_DOCUMENT_STORE,
   MindService,
+  pathExists,
   UNIT_OF_WORK,
 } from '@genesis/mind-core';
 import type { PythonMindIdentity, PythonTableReport } from '@genesis/mind-core';
@@ -52,7 +53,7 @@ export function legacySteps(composed: ComposedGenesis): LegacySteps {
   const source = () =>
     (picked ??= (async () => {
       const file = join(config.home, 'genesis.db');
-      if (composed.db.dialect === 'sqlite' || (await legacyTables(composed.db)).length > 0 || !(await exists(file)))
+      if (composed.db.dialect === 'sqlite' || (await legacyTables(composed.db)).length > 0 || !(await pathExists(file)))
         return new PythonRowSource(composed.db);
       opened = (
         await SqlDatabase.openMigrated({
@@ -89,7 +90,7 @@ export function legacySteps(composed: ComposedGenesis): LegacySteps {
     },
     async mindFile(gmid, report, context) {
       const file = documents.pathFor(gmid);
-      if (!(await exists(file)) && !(await exists(`${file}.bak`))) {
+      if (!(await pathExists(file)) && !(await pathExists(`${file}.bak`))) {
         // Rows (or an old Chroma store) but no file: the Mind is made from its old `minds` row.
         if (context.dryRun) {
           report.problems.push(
@@ -212,12 +213,6 @@ function tableCount(table: PythonTableReport): ItemCount {
     skipped: table.skipped,
   };
 }
-
-const exists = (path: string) =>
-  stat(path).then(
-    () => true,
-    () => false,
-  );
 
 async function writeAtomically(file: string, text: string): Promise<void> {
   const temp = `${file}.${process.pid}.migrate`;

@@ -6,7 +6,7 @@ import type {
   RawServerDefault,
 } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Logger } from '@genesis/mind-core';
+import type { Logger, Mind } from '@genesis/mind-core';
 import type { Genesis } from '../composition/open-genesis';
 import type { GenesisDaemon } from '../runtime/genesis-daemon';
 
@@ -62,4 +62,12 @@ export interface HttpContext {
   logger: Logger;
 }
 
-export type RoutePlugin = (app: HttpApp, context: HttpContext) => Promise<void>;
+/**
+ * What each route plugin gets: the context, and a Mind loader that reuses a loaded Mind for a second
+ * (`reused-minds.ts`; the messages routes, the hot path, use it — the others call `genesis.loadMind`).
+ */
+export interface RouteContext extends HttpContext {
+  loadMind(gmid: string): Promise<Mind>;
+}
+
+export type RoutePlugin = (app: HttpApp, context: RouteContext) => Promise<void>;

@@ -42,6 +42,8 @@ export class GenesisMetrics implements HttpMetrics {
     const registers = [this.registry];
     const counter = <L extends string>(name: string, help: string, labelNames: L[] = []) =>
       new Counter<L>({ name, help, labelNames, registers });
+    const histogram = <L extends string>(name: string, help: string, buckets: number[], labelNames: L[] = []) =>
+      new Histogram<L>({ name, help, labelNames, buckets, registers });
     this.messages = counter('genesis_messages_added_total', 'Messages appended to conversations');
     this.memories = counter('genesis_memories_added_total', 'Memories stored (near-duplicates merged not counted)');
     this.searches = counter('genesis_memory_searches_total', 'Memory searches');
@@ -57,26 +59,23 @@ export class GenesisMetrics implements HttpMetrics {
       'method',
       'status',
     ]);
-    this.latency = new Histogram({
-      name: 'genesis_http_request_duration_seconds',
-      help: 'HTTP request latency, by route pattern and method',
-      labelNames: ['route', 'method'],
-      buckets: FAST,
-      registers,
-    });
-    this.taskRun = new Histogram({
-      name: 'genesis_task_run_duration_seconds',
-      help: 'Run time of task attempts (the handler), by type and outcome',
-      labelNames: ['type', 'status'],
-      buckets: SLOW,
-      registers,
-    });
-    this.searchTime = new Histogram({
-      name: 'genesis_memory_search_duration_seconds',
-      help: 'Memory search time (embedding the query, the vector query, ranking)',
-      buckets: FAST,
-      registers,
-    });
+    this.latency = histogram(
+      'genesis_http_request_duration_seconds',
+      'HTTP request latency, by route pattern and method',
+      FAST,
+      ['route', 'method'],
+    );
+    this.taskRun = histogram(
+      'genesis_task_run_duration_seconds',
+      'Run time of task attempts (the handler), by type and outcome',
+      SLOW,
+      ['type', 'status'],
+    );
+    this.searchTime = histogram(
+      'genesis_memory_search_duration_seconds',
+      'Memory search time (embedding the query, the vector query, ranking)',
+      FAST,
+    );
     this.queue = new Gauge({
       name: 'genesis_task_queue_depth',
       help: 'Tasks of the home by status (read when scraped)',

@@ -10,6 +10,7 @@ import type { Genesis } from '../composition/open-genesis';
 import type { GenesisDaemon } from '../runtime/genesis-daemon';
 import { createObservability } from './observability';
 import { toHttpError } from './errors';
+import { reusedMinds } from './reused-minds';
 import { mindsRoutes } from './routes/minds.routes';
 import { messagesRoutes } from './routes/messages.routes';
 import { memoriesRoutes } from './routes/memories.routes';
@@ -169,8 +170,9 @@ export async function createHttpServer(context: HttpContext, options: HttpServer
   });
 
   const plugins = [...RESOURCE_ROUTES, ...(options.extraPlugins ?? [])];
+  const routeContext = { ...context, loadMind: reusedMinds(app as unknown as HttpApp, context.genesis) };
   await app.register(async (scope) => {
-    for (const plugin of plugins) await plugin(scope as unknown as HttpApp, context);
+    for (const plugin of plugins) await plugin(scope as unknown as HttpApp, routeContext);
   });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { ConcernStatus, ConcernType, ConcernUrgency, StoredConcern } from '../ports/concern-store';
 import { CONCERN_STATUSES, CONCERN_TYPES } from '../ports/concern-store';
 import type { EnvironmentInput, EnvironmentKind } from '../ports/environment-store';
@@ -7,6 +6,7 @@ import type { MessageRole, NewMessage } from '../ports/message-store';
 import type { EpochMs } from '../ports/page';
 import type { NewRecord } from '../ports/record-store';
 import type { StoredTask, TaskStatus } from '../ports/task-store';
+import { hashText } from './values';
 
 /**
  * How each row of the tables the Python Genesis wrote into `genesis.db` becomes ours — pure
@@ -215,7 +215,7 @@ export function readablePythonRow(table: string, row: Record<string, unknown>): 
 
 /** A stable UUID-shaped id derived from text (name-based, like a UUIDv5 on SHA-1). */
 export function stableId(text: string): string {
-  const hex = createHash('sha1').update(text).digest('hex');
+  const hex = hashText(text);
   const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
@@ -582,9 +582,7 @@ export function mapPythonRow(table: string, row: Record<string, unknown>, ctx: P
         else {
           // A table we know nothing of: keyed by its id, else by the digest of the whole row.
           const time = TIME_COLUMNS.find((c) => optionalTime(row[c]) !== null) ?? null;
-          const digest = createHash('sha1')
-            .update(JSON.stringify(readablePythonRow(table, row)))
-            .digest('hex');
+          const digest = hashText(JSON.stringify(readablePythonRow(table, row)));
           mapped = mapRecord(table, row, ctx, 'id', 'row', time, `sha1-${digest.slice(0, 20)}`);
         }
         if ('kind' in mapped) return mapped;

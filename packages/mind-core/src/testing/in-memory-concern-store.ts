@@ -9,6 +9,7 @@ import { invalidInput } from '../shared/errors';
 import { checkConcernFire, checkDueAfter } from '../concerns/new-concern';
 import { epochMs, nonEmptyText, oneOf, parseLimit } from '../shared/validation';
 import { copy, jsonCopy, keysetPage, metadataCopy, newId, InMemoryStore } from './in-memory-state';
+import { appendAbsent } from './append-absent';
 
 /** The ConcernStore port in memory, behaving like the SQL one: pages on (nextCheckAt, id) ascending. */
 export class InMemoryConcernStore extends InMemoryStore implements ConcernStore {
@@ -154,13 +155,7 @@ export class InMemoryConcernStore extends InMemoryStore implements ConcernStore 
       concern.metadata = metadataCopy(concern.metadata);
       return concern;
     });
-    let inserted = 0;
-    for (const row of checked) {
-      if (this.state.concerns.some((c) => c.id === row.id)) continue;
-      this.state.concerns.push(row);
-      inserted++;
-    }
-    return { inserted, skipped: checked.length - inserted };
+    return appendAbsent(this.state.concerns, checked, (row) => this.state.concerns.some((c) => c.id === row.id));
   }
 
   private matching(filter: ConcernFilter): StoredConcern[] {

@@ -5,6 +5,7 @@ import { epochMs, nonEmptyText, oneOf } from '../shared/validation';
 import type { AppendResult } from '../ports/message-store';
 import { checkImportedEnvironment } from '../transfer/imported-rows';
 import { copy, metadataCopy, newId, InMemoryStore } from './in-memory-state';
+import { appendAbsent } from './append-absent';
 
 /** The EnvironmentStore port in memory, behaving like the SQL one: unique by (mindId, name). */
 export class InMemoryEnvironmentStore extends InMemoryStore implements EnvironmentStore {
@@ -86,16 +87,9 @@ export class InMemoryEnvironmentStore extends InMemoryStore implements Environme
 
   async importMany(rows: readonly EnvironmentRecord[]): Promise<AppendResult> {
     const checked = rows.map((e, i) => checkImportedEnvironment(e, `environments.${i}`));
-    let inserted = 0;
-    for (const row of checked) {
-      const there = this.state.environments.some(
-        (e) => e.id === row.id || (e.mindId === row.mindId && e.name === row.name),
-      );
-      if (there) continue;
-      this.state.environments.push(row);
-      inserted++;
-    }
-    return { inserted, skipped: checked.length - inserted };
+    return appendAbsent(this.state.environments, checked, (row) =>
+      this.state.environments.some((e) => e.id === row.id || (e.mindId === row.mindId && e.name === row.name)),
+    );
   }
 
   async remove(mindId: string, id: string): Promise<boolean> {

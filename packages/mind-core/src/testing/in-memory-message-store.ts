@@ -6,6 +6,7 @@ import { invalidInput } from '../shared/errors';
 import { epochMs, nonEmptyText, oneOf } from '../shared/validation';
 import { checkImportedMessage } from '../transfer/imported-rows';
 import { copy, keysetPage, metadataCopy, newId, InMemoryStore } from './in-memory-state';
+import { appendAbsent } from './append-absent';
 
 /** The MessageStore port in memory, behaving like the SQL one: newest first, keyset pages on (createdAt, id). */
 export class InMemoryMessageStore extends InMemoryStore implements MessageStore {
@@ -76,13 +77,11 @@ export class InMemoryMessageStore extends InMemoryStore implements MessageStore 
 
   async importMany(messages: readonly StoredMessage[]): Promise<AppendResult> {
     const rows = messages.map((m, i) => checkImportedMessage(m, `messages.${i}`));
-    let inserted = 0;
-    for (const row of rows) {
-      if (this.state.messages.some((m) => m.id === row.id) || this.bySourceKey(row.mindId, row.sourceKey)) continue;
-      this.state.messages.push(row);
-      inserted++;
-    }
-    return { inserted, skipped: rows.length - inserted };
+    return appendAbsent(
+      this.state.messages,
+      rows,
+      (row) => this.state.messages.some((m) => m.id === row.id) || !!this.bySourceKey(row.mindId, row.sourceKey),
+    );
   }
 
   private bySourceKey(mindId: string, sourceKey: string | null): StoredMessage | undefined {

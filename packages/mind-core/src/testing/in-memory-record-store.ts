@@ -4,6 +4,7 @@ import type { NewRecord, RecordStore, StoredRecord, RecordQuery } from '../ports
 import { epochMs, nonEmptyText } from '../shared/validation';
 import { checkImportedRecord } from '../transfer/imported-rows';
 import { jsonCopy, keysetPage, newId, InMemoryStore } from './in-memory-state';
+import { appendAbsent } from './append-absent';
 
 /** The RecordStore port in memory, behaving like the SQL one: oldest first, idempotent by (mindId, sourceKey). */
 export class InMemoryRecordStore extends InMemoryStore implements RecordStore {
@@ -52,16 +53,11 @@ export class InMemoryRecordStore extends InMemoryStore implements RecordStore {
 
   async importMany(records: readonly StoredRecord[]): Promise<AppendResult> {
     const rows = records.map((r, i) => checkImportedRecord(r, `records.${i}`));
-    let inserted = 0;
-    for (const row of rows) {
-      const there = this.state.records.some(
+    return appendAbsent(this.state.records, rows, (row) =>
+      this.state.records.some(
         (r) => r.id === row.id || (row.sourceKey !== null && r.mindId === row.mindId && r.sourceKey === row.sourceKey),
-      );
-      if (there) continue;
-      this.state.records.push(row);
-      inserted++;
-    }
-    return { inserted, skipped: rows.length - inserted };
+      ),
+    );
   }
 
   async count(filter: { mindId: string; namespace?: string }): Promise<number> {

@@ -5,6 +5,7 @@ import { epochMs, nonEmptyText, oneOf, parseLimit, unitInterval } from '../share
 import type { AppendResult } from '../ports/message-store';
 import { checkImportedRelationship } from '../transfer/imported-rows';
 import { copy, keysetPage, metadataCopy, newId, InMemoryStore } from './in-memory-state';
+import { appendAbsent } from './append-absent';
 
 /**
  * The RelationshipStore port in memory, behaving like the SQL one: unique by (mindId, userEmail),
@@ -64,13 +65,11 @@ export class InMemoryRelationshipStore extends InMemoryStore implements Relation
 
   async importMany(rows: readonly RelationshipRecord[]): Promise<AppendResult> {
     const checked = rows.map((r, i) => checkImportedRelationship(r, `relationships.${i}`));
-    let inserted = 0;
-    for (const row of checked) {
-      if (this.state.relationships.some((r) => r.id === row.id) || this.find(row.mindId, row.userEmail)) continue;
-      this.state.relationships.push(row);
-      inserted++;
-    }
-    return { inserted, skipped: checked.length - inserted };
+    return appendAbsent(
+      this.state.relationships,
+      checked,
+      (row) => this.state.relationships.some((r) => r.id === row.id) || !!this.find(row.mindId, row.userEmail),
+    );
   }
 
   private find(mindId: string, userEmail: string): RelationshipRecord | undefined {

@@ -4,6 +4,7 @@ import { checkDue, checkFire, scheduleFields, scheduleMind } from '../schedules/
 import type { AppendResult } from '../ports/message-store';
 import { checkImportedSchedule } from '../transfer/imported-rows';
 import { copy, jsonCopy, keysetPage, newId, InMemoryStore } from './in-memory-state';
+import { appendAbsent } from './append-absent';
 
 /**
  * The ScheduleStore port in memory, behaving like the SQL one: unique by (mindId, name), paged by
@@ -67,13 +68,11 @@ export class InMemoryScheduleStore extends InMemoryStore implements ScheduleStor
 
   async importMany(rows: readonly StoredSchedule[]): Promise<AppendResult> {
     const checked = rows.map((s, i) => checkImportedSchedule(s, `schedules.${i}`));
-    let inserted = 0;
-    for (const row of checked) {
-      if (this.state.schedules.some((s) => s.id === row.id) || this.find(row.mindId, row.name)) continue;
-      this.state.schedules.push(row);
-      inserted++;
-    }
-    return { inserted, skipped: checked.length - inserted };
+    return appendAbsent(
+      this.state.schedules,
+      checked,
+      (row) => this.state.schedules.some((s) => s.id === row.id) || !!this.find(row.mindId, row.name),
+    );
   }
 
   private find(mindId: string | null, name: string): StoredSchedule | undefined {

@@ -9,6 +9,7 @@ import type { ClaimOptions, NewTask, StoredTask, TaskFilter, TaskLease, TaskQuer
 import type { TaskCompletion, TaskStatus, TaskStore } from '../ports/task-store';
 import { count, epochMs, oneOf } from '../shared/validation';
 import { copy, jsonCopy, keysetPage, newId, InMemoryStore } from './in-memory-state';
+import { appendAbsent } from './append-absent';
 
 const FINISHED: readonly TaskStatus[] = ['succeeded', 'dead', 'cancelled'];
 const LEASE_EXPIRED = 'lease expired: the worker stopped before finishing (no attempts left)';
@@ -198,18 +199,13 @@ export class InMemoryTaskStore extends InMemoryStore implements TaskStore {
         result: jsonCopy(task.result, 'result'),
       };
     });
-    let inserted = 0;
-    for (const row of checked) {
-      const taken = this.state.tasks.some(
+    return appendAbsent(this.state.tasks, checked, (row) =>
+      this.state.tasks.some(
         (t) =>
           t.id === row.id ||
           (row.idempotencyKey !== null && t.mindId === row.mindId && t.idempotencyKey === row.idempotencyKey),
-      );
-      if (taken) continue;
-      this.state.tasks.push(row);
-      inserted++;
-    }
-    return { inserted, skipped: checked.length - inserted };
+      ),
+    );
   }
 
   /** Marks each task its lease still holds succeeded; null where the lease no longer holds. */

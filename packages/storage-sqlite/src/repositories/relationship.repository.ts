@@ -4,6 +4,7 @@ import { checkImportedRelationship, type AppendResult, type RelationshipInput } 
 import type { Clock, Page, RelationshipRecord, RelationshipStore } from '@genesis/mind-core';
 import { ANY_UNIQUE_KEY, insertRows } from './insert-rows';
 import { keysetPage } from './keyset';
+import { writeReturning } from './returning';
 import type { SqlExecutor } from '../sql-database';
 import { SQL_EXECUTOR } from '../tokens';
 import { asIs, json, newId, num, numOrNull, rowCodec, strOrNull, text, toJson } from './values';
@@ -73,7 +74,8 @@ export class RelationshipRepository implements RelationshipStore {
     const row = await this.db.write(async (tx) => {
       const now = this.clock.now();
       // One statement: a new row starts with these interactions, an existing one adds them.
-      await tx.run(
+      const [written] = await writeReturning(
+        tx,
         `INSERT INTO relationships (${COLUMNS}) VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, NULL, NULL, ?, ?) ` +
           'ON CONFLICT (mind_id, user_email) DO UPDATE SET ' +
           'interaction_count = relationships.interaction_count + excluded.interaction_count, ' +
@@ -82,6 +84,7 @@ export class RelationshipRepository implements RelationshipStore {
           'last_interaction_at = CASE WHEN relationships.last_interaction_at IS NULL OR relationships.last_interaction_at < excluded.last_interaction_at ' +
           'THEN excluded.last_interaction_at ELSE relationships.last_interaction_at END, ' +
           'updated_at = excluded.updated_at',
+        COLUMNS,
         [
           newId(),
           nonEmptyText(mindId, 'mindId', 64),
@@ -95,7 +98,7 @@ export class RelationshipRepository implements RelationshipStore {
           now,
         ],
       );
-      return this.select(tx, mindId, userEmail);
+      return written!;
     });
     return toRelationship(row);
   }

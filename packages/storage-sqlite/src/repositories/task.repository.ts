@@ -6,6 +6,7 @@ import type { ClaimOptions, Clock, NewTask, Page, StoredTask, TaskFilter, TaskLe
 import type { TaskCompletion, TaskQuery, TaskStatus, TaskStore } from '@genesis/mind-core';
 import { countRows, keysetPage, type WhereTerms } from './keyset';
 import { ANY_UNIQUE_KEY, insertRows } from './insert-rows';
+import { writeReturning } from './returning';
 import type { SqlDialect, SqlExecutor } from '../sql-database';
 import { SQL_EXECUTOR } from '../tokens';
 import { asIs, inList, json, newId, num, numOrNull, rowCodec, strOrNull, text, toJson } from './values';
@@ -88,28 +89,18 @@ function toValues(row: StoredTask): unknown[] {
   ];
 }
 
-/** The ids of the rows an `INSERT …` (without RETURNING) wrote, read back as a query (see updateReturning). */
+/** The ids of the rows an `INSERT …` (without RETURNING) wrote. */
 async function insertReturningIds(tx: SqlExecutor, insert: string, params: readonly unknown[]): Promise<string[]> {
-  const rows =
-    tx.dialect === 'postgres'
-      ? await tx.all<Row>(`WITH added AS (${insert} RETURNING id) SELECT id FROM added`, params)
-      : await tx.all<Row>(`/* rows */ ${insert} RETURNING id`, params);
-  return rows.map((row) => String(row.id));
+  return (await writeReturning(tx, insert, 'id', params)).map((row) => String(row.id));
 }
 
 /** Claim order, for rows an UPDATE … RETURNING handed back in no particular order. */
 const byClaimOrder = (a: StoredTask, b: StoredTask): number =>
   b.priority - a.priority || a.runAt - b.runAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
-/**
- * Runs `UPDATE … RETURNING …` and gives back the changed rows. TypeORM would run a statement that
- * starts with UPDATE through sqlite3's `run` (no rows) and hand PostgreSQL's back as a
- * `[rows, count]` pair, so the statement is phrased for each driver to read it as a query.
- */
+/** Runs `UPDATE …` with RETURNING every column and gives back the changed rows. */
 function updateReturning(tx: SqlExecutor, update: string, params: readonly unknown[]): Promise<Row[]> {
-  return tx.dialect === 'postgres'
-    ? tx.all<Row>(`WITH changed AS (${update} RETURNING ${COLUMNS}) SELECT ${COLUMNS} FROM changed`, params)
-    : tx.all<Row>(`/* rows */ ${update} RETURNING ${COLUMNS}`, params);
+  return writeReturning(tx, update, COLUMNS, params);
 }
 
 /** WHERE terms (and their parameters) of status, mind and type, each when given. */

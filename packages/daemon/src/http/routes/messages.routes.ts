@@ -1,41 +1,10 @@
-import type { Mind } from '@genesis/mind-core';
 import type { RoutePlugin } from '../context';
 import { requireMind } from '../auth';
 import { gmidParams } from '../schemas/common';
 import { contextQuery, listMessagesQuery, messageView, postMessagesBody } from '../schemas/messages.schemas';
 
-/**
- * How long these routes reuse a loaded Mind. `genesis.loadMind` reads and validates the Mind's JSON
- * file and touches its registry row (a SQL write): ≈ 0.9 ms, several times the cost of the message
- * INSERT or the page SELECT itself, on every request. A Mind deleted through this server is dropped
- * at once (the hook below); one deleted by another process is seen within this time.
- */
-const MIND_REUSE_MS = 1000;
-const MIND_CACHE_MAX = 10_000;
-
 /** `POST/GET /v1/minds/{gmid}/messages`, `GET /v1/minds/{gmid}/context`. */
-export const messagesRoutes: RoutePlugin = async (app, { genesis }) => {
-  const cached = new Map<string, { at: number; mind: Promise<Mind> }>();
-  const loadMind = (gmid: string): Promise<Mind> => {
-    const now = Date.now();
-    const hit = cached.get(gmid);
-    if (hit && now - hit.at < MIND_REUSE_MS) return hit.mind;
-    if (cached.size >= MIND_CACHE_MAX) cached.clear();
-    const entry = { at: now, mind: genesis.loadMind(gmid) };
-    cached.set(gmid, entry);
-    // A failed load (no such Mind) is not kept: a Mind created next is found at once.
-    entry.mind.catch(() => {
-      if (cached.get(gmid) === entry) cached.delete(gmid);
-    });
-    return entry.mind;
-  };
-  // Before the answer to a DELETE leaves, so that the client's next request cannot see the old Mind.
-  app.addHook('onSend', async (request, _reply, payload) => {
-    if (request.method === 'DELETE' && request.routeOptions.url === '/v1/minds/:gmid')
-      cached.delete((request.params as { gmid?: string }).gmid ?? '');
-    return payload;
-  });
-
+export const messagesRoutes: RoutePlugin = async (app, { loadMind }) => {
   app.post(
     '/v1/minds/:gmid/messages',
     {
