@@ -358,3 +358,12 @@ export { LEGACY_TARGET_BYTES } from './legacy/fit';
 export { type StoredApiToken, type NewApiToken, type ApiTokenStore } from './ports/api-token-store';
 export { API_TOKEN_STORE } from './ports/tokens';
 export { pathExists } from './shared/files';
+export {
+  type CatalogState,
+  type CatalogEntry,
+  type CatalogFilter,
+  type CatalogCursor,
+  type MemoryCatalogStore,
+} from './ports/memory-catalog';
+export { MEMORY_CATALOG } from './ports/tokens';
+export { type CatalogRepair, repairCatalog, catalogEntry } from './memory/catalog-sync';

@@ -1,8 +1,12 @@
 import { existsSync } from 'node:fs';
 import { silentLogger } from '@genesis/mind-core';
-import type { EmbeddingProvider, Logger, MemoryBackend, MemoryStore } from '@genesis/mind-core';
+import type { EmbeddingInfo, EmbeddingProvider, Logger, MemoryBackend, MemoryStore } from '@genesis/mind-core';
 import { chromaDataDir } from './chroma-server';
 import { createEmbeddingProvider, type EmbeddingConfig } from './embeddings/factory';
+import { GLOVE_PROVIDER_NAME, GloveEmbeddingProvider } from './embeddings/glove';
+import { HashEmbeddingProvider } from './embeddings/hash';
+import { OpenAIEmbeddingProvider } from './embeddings/openai';
+import { TransformersEmbeddingProvider } from './embeddings/transformers';
 import { openMemoryTier, type MemoryTier } from './memory-tier';
 import { ReconnectingMemoryStore } from './reconnecting-memory-store';
 
@@ -13,7 +17,10 @@ export interface ChromaMemoryOptions {
   url?: string;
   /** Token for that server. */
   token?: string;
-  /** An embedding provider, or the settings of one. Default: the hash provider. */
+  /**
+   * An embedding provider, or the settings of one. Default: the glove provider, its word-vector
+   * cache in `<home>/cache` (models of the transformers provider in `<home>/models`).
+   */
   embeddings?: EmbeddingProvider | EmbeddingConfig;
   startupTimeoutMs?: number;
   logger?: Logger;
@@ -26,6 +33,8 @@ export interface ChromaMemoryOptions {
  */
 export class ChromaMemoryBackend implements MemoryBackend {
   private embedder: Promise<EmbeddingProvider> | undefined;
+  /** Providers of collections made by another provider than the configured one, by name and dimension. */
+  private readonly previous = new Map<string, Promise<EmbeddingProvider | null>>();
   private tier: Promise<MemoryTier> | undefined;
   private readonly store: ReconnectingMemoryStore;
   private readonly log: Logger;
@@ -50,6 +59,61 @@ export class ChromaMemoryBackend implements MemoryBackend {
     return store.drop(ownerId);
   }
 
+  /**
+   * The provider that made a collection's vectors: the configured one when name and dimension
+   * match, else one built from the stored name (`hash` at the stored dimension, `glove-sif@1`, the
+   * transformers model, an openai model at the configured url), made once per name. Null when it
+   * cannot be made here: the Mind then needs `genesis memory reindex`.
+   */
+  async embedderFor(stored: EmbeddingInfo): Promise<EmbeddingProvider | null> {
+    const configured = await this.embedding().catch((error: unknown) => {
+      this.log.debug({ err: error }, 'the configured embedding provider is unavailable');
+      return null;
+    });
+    if (configured && configured.name === stored.provider && configured.dimension === stored.dimension) return configured;
+    const key = `${stored.provider}\u0000${stored.dimension}`;
+    let made = this.previous.get(key);
+    if (!made) {
+      made = this.providerFor(stored).catch((error: unknown) => {
+        this.log.warn(
+          { provider: stored.provider, dimension: stored.dimension, err: error },
+          'cannot make the embedding provider of stored memories',
+        );
+        this.previous.delete(key); // a later call may succeed (a model put in place, a server back)
+        return null;
+      });
+      this.previous.set(key, made);
+    }
+    return made;
+  }
+
+  private async providerFor(stored: EmbeddingInfo): Promise<EmbeddingProvider | null> {
+    const { home, embeddings } = this.options;
+    const config: EmbeddingConfig = embeddings && !('embed' in embeddings) ? embeddings : {};
+    const matches = (p: EmbeddingProvider) => (p.name === stored.provider && p.dimension === stored.dimension ? p : null);
+    if (stored.provider === 'hash') return new HashEmbeddingProvider(stored.dimension);
+    if (stored.provider === GLOVE_PROVIDER_NAME) {
+      return matches(await GloveEmbeddingProvider.create({ cacheDir: config.cacheDir ?? `${home}/cache`, logger: this.log }));
+    }
+    if (stored.provider === 'transformers:all-MiniLM-L6-v2') {
+      return matches(
+        await TransformersEmbeddingProvider.create({
+          modelDir: config.modelDir ?? `${home}/models`,
+          allowDownload: config.allowDownload ?? false,
+        }),
+      );
+    }
+    if (stored.provider.startsWith('openai:') && config.url) {
+      return OpenAIEmbeddingProvider.create({
+        baseUrl: config.url,
+        model: stored.provider.slice('openai:'.length),
+        ...(config.apiKey ? { apiKey: config.apiKey } : {}),
+        dimension: stored.dimension,
+      });
+    }
+    return null;
+  }
+
   /** The URL of the Chroma server in use, once connected. */
   async serverUrl(): Promise<string | null> {
     return this.tier ? (await this.tier).url : null;
@@ -71,7 +135,10 @@ export class ChromaMemoryBackend implements MemoryBackend {
     this.embedder ??= (async () =>
       embeddings && 'embed' in embeddings
         ? embeddings
-        : createEmbeddingProvider({ modelDir: `${home}/models`, ...embeddings }))().catch((error: unknown) => {
+        : createEmbeddingProvider(
+            { modelDir: `${home}/models`, cacheDir: `${home}/cache`, ...embeddings },
+            { logger: this.log },
+          ))().catch((error: unknown) => {
       this.embedder = undefined;
       throw error;
     });

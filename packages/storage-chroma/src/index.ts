@@ -7,7 +7,19 @@ export { ChromaMemoryStore, type ChromaStoreOptions } from './chroma-memory-stor
 export { openMemoryTier, type MemoryTier, type MemoryTierOptions } from './memory-tier';
 export { chromaDataDir, startEmbeddedChroma, type ChromaServerHandle, type StartOptions } from './chroma-server';
 export { MemoryTierError, type MemoryTierErrorCode } from './errors';
-export { createEmbeddingProvider, type EmbeddingConfig, type EmbeddingProviderName } from './embeddings/factory';
+export {
+  createEmbeddingProvider,
+  DEFAULT_EMBEDDING_PROVIDER,
+  type EmbeddingConfig,
+  type EmbeddingProviderName,
+  type EmbeddingRuntime,
+} from './embeddings/factory';
+export {
+  GloveEmbeddingProvider,
+  GLOVE_PROVIDER_NAME,
+  MAX_EMBED_TEXT_BYTES,
+  type GloveEmbeddingOptions,
+} from './embeddings/glove';
 export { HashEmbeddingProvider } from './embeddings/hash';
 export { OpenAIEmbeddingProvider, type OpenAIEmbeddingOptions } from './embeddings/openai';
 export {

@@ -7,6 +7,7 @@ export { createSqlStores } from './sql-stores';
 export { SqlUnitOfWork } from './sql-unit-of-work';
 export { RetentionRepository } from './repositories/retention.repository';
 export { ApiTokenRepository } from './repositories/api-token.repository';
+export { MemoryCatalogRepository } from './repositories/memory-catalog.repository';
 export { SQL_DATABASE, SQL_EXECUTOR } from './tokens';
 export { StorageError } from './errors';
 export type { StorageErrorCode } from './errors';

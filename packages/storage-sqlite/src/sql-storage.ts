@@ -6,7 +6,9 @@ import { systemClock } from '@genesis/mind-core';
 import { MIND_LEASE_STORE, SCHEDULE_STORE } from '@genesis/mind-core';
 import { RETENTION_STORE } from '@genesis/mind-core';
 import { API_TOKEN_STORE } from '@genesis/mind-core';
+import { MEMORY_CATALOG } from '@genesis/mind-core';
 import { ApiTokenRepository } from './repositories/api-token.repository';
+import { MemoryCatalogRepository } from './repositories/memory-catalog.repository';
 import type { Clock, TransactionStores } from '@genesis/mind-core';
 import { ConcernRepository } from './repositories/concern.repository';
 import { EnvironmentRepository } from './repositories/environment.repository';
@@ -60,4 +62,5 @@ export function registerSqlStorage(container: DependencyContainer, db: SqlDataba
   container.register(UNIT_OF_WORK, { useClass: SqlUnitOfWork }, scoped);
   container.register(TASK_NOTIFIER, { useClass: SqlTaskNotifier }, scoped);
   container.register(API_TOKEN_STORE, { useClass: ApiTokenRepository }, scoped);
+  container.register(MEMORY_CATALOG, { useClass: MemoryCatalogRepository }, scoped);
 }

@@ -312,8 +312,12 @@ export function homeMigrationView(migration: HomeMigrationReport): View {
     report.schemaApplied.length === 0
       ? `Schema of ${report.database} is up to date.`
       : `Applied ${report.schemaApplied.length} migration(s) to ${report.database}: ${report.schemaApplied.join(', ')}`;
+  const catalogue = catalogueLines(report.catalogue);
   if (report.minds.length === 0)
-    return { json: report, text: `${schema}\nNothing from an earlier Genesis to import in ${report.home}.` };
+    return {
+      json: report,
+      text: [`${schema}`, `Nothing from an earlier Genesis to import in ${report.home}.`, ...catalogue].join('\n'),
+    };
   const lines = [schema];
   const t = report.totals;
   lines.push(
@@ -347,6 +351,20 @@ export function homeMigrationView(migration: HomeMigrationReport): View {
   lines.push(
     '',
     `Total: ${t.read} read, ${t.moved} ${report.dryRun ? 'to move' : 'moved'}, ${t.alreadyThere} already there, ${t.skipped} skipped; ${t.failedMinds} Mind(s) failed.`,
+    ...catalogue,
   );
   return { json: report, text: lines.join('\n') };
+}
+
+/** The memory catalogue step of `genesis migrate`: only Minds where it did something, or failed. */
+function catalogueLines(catalogue: HomeMigrationReport['catalogue']): string[] {
+  const lines: string[] = [];
+  for (const c of catalogue) {
+    if ('error' in c) lines.push(`  ${c.gmid}: ${c.error.code}: ${c.error.message}`);
+    else if (c.backfilled + c.settled + c.abandoned + c.deleted + c.orphaned > 0)
+      lines.push(
+        `  ${c.gmid}: ${c.backfilled} catalogued, ${c.settled} interrupted writes settled, ${c.abandoned} abandoned, ${c.deleted} deletions finished, ${c.orphaned} rows without a vector removed`,
+      );
+  }
+  return lines.length > 0 ? ['', `Memory catalogue (SQL beside Chroma) of ${catalogue.length} Mind(s):`, ...lines] : [];
 }

@@ -22,7 +22,8 @@ const chromaSchema = z.strictObject({
   startupTimeoutMs: z.number().int().positive().optional(),
 });
 const embeddingsSchema = z.strictObject({
-  provider: z.enum(['hash', 'transformers', 'openai']),
+  /** glove (default: offline word vectors from npm), hash, transformers or openai. */
+  provider: z.enum(['glove', 'hash', 'transformers', 'openai']),
   dimension: z.number().int().positive().optional(),
   url: z.url().optional(),
   model: z.string().min(1).optional(),
@@ -30,6 +31,8 @@ const embeddingsSchema = z.strictObject({
   /** transformers: the local model folder (default `<home>/models`). */
   modelDir: z.string().min(1),
   allowDownload: z.boolean(),
+  /** glove: where its word-vector cache is built on first use (default `<home>/cache`). */
+  cacheDir: z.string().min(1),
 });
 const memorySchema = z.strictObject({
   dedupThreshold: z.number().min(0).max(1).nullable().optional(),
@@ -126,6 +129,7 @@ function fromEnvironment(env: NodeJS.ProcessEnv): GenesisConfigInput {
       model: set('GENESIS_EMBEDDINGS_MODEL'),
       apiKey: set('GENESIS_EMBEDDINGS_KEY') ?? set('OPENAI_API_KEY'),
       modelDir: set('GENESIS_TRANSFORMERS_MODEL_DIR'),
+      cacheDir: set('GENESIS_EMBEDDINGS_CACHE_DIR'),
       allowDownload:
         set('GENESIS_TRANSFORMERS_ALLOW_DOWNLOAD') === undefined
           ? undefined
@@ -188,7 +192,7 @@ export function resolveConfig(options: ResolveConfigOptions = {}): GenesisConfig
       overrides.databaseUrl ?? fromEnv.databaseUrl ?? fromFile.databaseUrl ?? resolveDatabaseUrl(home, undefined, {}),
     chroma: merge(fromFile.chroma, fromEnv.chroma, overrides.chroma),
     embeddings: merge(
-      { provider: 'hash', modelDir: join(home, 'models'), allowDownload: false },
+      { provider: 'glove', modelDir: join(home, 'models'), allowDownload: false, cacheDir: join(home, 'cache') },
       fromFile.embeddings,
       fromEnv.embeddings,
       overrides.embeddings,

@@ -14,7 +14,7 @@ import { createGenesisRetention, type GenesisRetention } from './retention';
 import { GenesisDaemon, type DaemonOptions } from '../runtime/genesis-daemon';
 import { CONCERN_STORE, MESSAGE_STORE, RELATIONSHIP_STORE } from '@genesis/mind-core';
 import { FOLLOW_UP_TASK } from '../runtime/follow-ups';
-import { ENVIRONMENT_STORE, MEMORY_BACKEND, MIND_DOCUMENT_STORE, MindExporter, MindImporter } from '@genesis/mind-core';
+import { ENVIRONMENT_STORE, MEMORY_BACKEND, MEMORY_CATALOG, MIND_DOCUMENT_STORE, MindExporter, MindImporter } from '@genesis/mind-core';
 import { RECORD_STORE } from '@genesis/mind-core';
 import type { ExportMindOptions, ExportTarget, ImportMindOptions, MindExportSummary } from '@genesis/mind-core';
 import type { MindImportReport, MindTransferPorts } from '@genesis/mind-core';
@@ -341,6 +341,7 @@ export function transferPorts(composed: ComposedGenesis): MindTransferPorts {
     },
     unitOfWork: c.resolve(UNIT_OF_WORK),
     memory: c.resolve(MEMORY_BACKEND),
+    memoryCatalog: c.resolve(MEMORY_CATALOG),
     documents: c.resolve(MIND_DOCUMENT_STORE),
     clock: c.resolve(CLOCK),
     logger: c.resolve(LOGGER),

@@ -1,9 +1,11 @@
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { CLOCK, FileLock, GenesisError, isGmid, MIND_LEASE_STORE, processAlive } from '@genesis/mind-core';
+import { CLOCK, FileLock, GenesisError, isGmid, MIND_LEASE_STORE, MindService, processAlive } from '@genesis/mind-core';
+import { chromaDataDir } from '@genesis/storage-chroma';
 import type { ComposedGenesis } from '../composition/container';
 import { backupLegacyHome, LEGACY_BACKUP_FOLDER, legacySourceFiles } from './backup';
-import { totalsOf, type HomeMigrationReport, type MigrationProgress, type MindMigrationReport } from './report';
+import { totalsOf, type HomeMigrationReport, type MemoryCatalogueReport, type MigrationProgress, type MindMigrationReport } from './report';
 import { legacySteps, type LegacySteps } from './steps';
 
 export interface MigrateHomeOptions {
@@ -47,6 +49,7 @@ export async function migrateHome(
         backup: null,
         minds: [],
         totals: totalsOf([]),
+        catalogue: dryRun ? [] : await catalogueMemories(composed, options),
       };
     if (!dryRun) await refuseWhileDaemonsRun(composed, gmids);
     const backup = await backupLegacyHome(home, { dryRun });
@@ -64,6 +67,7 @@ export async function migrateHome(
       backup: { dir: backup.dir, created: backup.created, files: backup.files.length, bytes: backup.bytes },
       minds,
       totals: totalsOf(minds),
+      catalogue: dryRun ? [] : await catalogueMemories(composed, options),
     };
   };
   try {
@@ -128,4 +132,37 @@ async function refuseWhileDaemonsRun(composed: ComposedGenesis, gmids: readonly 
       'MIGRATE_BUSY',
       `A daemon (pid ${first.pid} on ${first.host}) runs Mind ${first.mindId}${held.length > 1 ? ` and ${held.length - 1} more` : ''}: stop it (genesis daemon stop) before genesis migrate.`,
     );
+}
+
+/**
+ * The memory catalogue step: every Mind's memories get their SQL catalogue rows (memories stored
+ * before the catalogue existed are back-filled, interrupted writes settled). Minds whose memory tier
+ * was never used are passed over without starting it.
+ */
+async function catalogueMemories(
+  composed: ComposedGenesis,
+  options: MigrateHomeOptions,
+): Promise<MemoryCatalogueReport[]> {
+  if (!composed.config.chroma.url && !existsSync(chromaDataDir(composed.config.home))) return [];
+  const service = composed.container.resolve(MindService);
+  const gmids = (await service.listMinds()).map((m) => m.gmid);
+  const out: MemoryCatalogueReport[] = [];
+  for (const [i, gmid] of gmids.entries()) {
+    try {
+      const mind = await service.loadMind(gmid);
+      const repair = await mind.memory.repair((done, total) =>
+        options.onProgress?.({ gmid, mind: i + 1, minds: gmids.length, step: 'memory catalogue', done, total }),
+      );
+      out.push({ gmid, ...repair });
+    } catch (error) {
+      out.push({
+        gmid,
+        error:
+          error instanceof GenesisError
+            ? { code: error.code, message: error.message }
+            : { code: 'INTERNAL_ERROR', message: (error as Error).message },
+      });
+    }
+  }
+  return out;
 }

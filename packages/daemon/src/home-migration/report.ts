@@ -1,4 +1,5 @@
 /** What `genesis migrate` did, per Mind and for the home. */
+import type { CatalogRepair } from '@genesis/mind-core';
 
 /** One kind of item of one Mind (messages, concerns, memories…): how many were read and where they went. */
 export interface ItemCount {
@@ -41,7 +42,14 @@ export interface HomeMigrationReport {
   minds: MindMigrationReport[];
   /** Sums over every Mind. */
   totals: { read: number; moved: number; alreadyThere: number; skipped: number; failedMinds: number };
+  /** The memory catalogue step, per registered Mind (empty in a dry run or when no Mind has memories). */
+  catalogue: MemoryCatalogueReport[];
 }
+
+/** What the memory catalogue step did for one Mind (see `MemoryManager.repair`), or why it failed. */
+export type MemoryCatalogueReport =
+  | ({ gmid: string } & CatalogRepair)
+  | { gmid: string; error: { code: string; message: string } };
 
 /** Progress of one Mind's import, for a progress bar. */
 export interface MigrationProgress {

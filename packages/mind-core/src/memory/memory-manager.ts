@@ -1,6 +1,8 @@
 import type { Clock } from '../ports/clock';
 import { silentLogger, type Logger } from '../ports/logger';
+import type { CatalogEntry, MemoryCatalogStore } from '../ports/memory-catalog';
 import type { EmbeddingProvider, MemoryBackend, MemoryStore, StoredVector, VectorClause } from '../ports/memory-store';
+import { decodeCursor, toPage } from '../shared/cursor';
 import { GenesisError, invalidInput } from '../shared/errors';
 import { count, nonEmptyText, oneOf, parseEmail, parseLimit, toEpochMs, unitInterval } from '../shared/validation';
 import type { TimeInput } from '../shared/validation';
@@ -8,6 +10,7 @@ import { fromStoredVector, toVectorMetadata } from './memory-codec';
 import { buildMemory, memoryToInput, MEMORY_TYPES } from './memory-input';
 import type { AddMemoryInput, Memory, MemoryType } from './memory-input';
 import { rankHits, relevance } from './ranking';
+import { catalogEntry, repairCatalog, type CatalogRepair } from './catalog-sync';
 
 export interface SearchMemoriesInput {
   query: string;
@@ -42,27 +45,40 @@ export interface MemoryOptions {
   /** Told after each search with its duration (embedding, query and access update) and its hit count. */
   onSearch?: (mindId: string, durationMs: number, hits: number) => void;
   logger?: Logger;
+  /** Told `(done, total)` while memories stored before the catalogue existed are catalogued. */
+  onBackfillProgress?: (done: number, total: number) => void;
 }
+
 
 const WORKING_MEMORY_SIZE = 12;
 
+interface Connected {
+  store: MemoryStore;
+  embedder: EmbeddingProvider;
+}
+
 /**
- * A Mind's long-term memories: content and embeddings in the memory tier (one collection per
- * Mind), never in the Mind's JSON file. Found by meaning, filtered inside the vector query.
+ * A Mind's long-term memories. Content and embeddings live in the memory tier (one collection per
+ * Mind); a SQL catalogue beside it holds each memory's sortable fields and access counters, so
+ * recent, important, list and count are index reads and a search counts its hits in one statement.
+ * A memory is written to the catalogue as pending, then to the vectors, then marked stored; a crash
+ * in between is repaired when the memories are next opened.
  */
 export class MemoryManager {
-  private opened: Promise<{ store: MemoryStore; embedder: EmbeddingProvider }> | undefined;
+  private opened: Promise<Connected> | undefined;
   private working: string[] = [];
   private readonly dedupThreshold: number | null;
   private readonly relevanceWeight: number;
   private readonly onCountChange: ((type: MemoryType, delta: number) => void) | undefined;
   private readonly onMemoriesAdded: MemoryOptions['onMemoriesAdded'];
   private readonly onSearch: MemoryOptions['onSearch'];
+  private readonly onBackfillProgress: MemoryOptions['onBackfillProgress'];
   private readonly log: Logger;
 
   constructor(
     private readonly mindId: string,
     private readonly backend: MemoryBackend,
+    private readonly catalog: MemoryCatalogStore,
     private readonly clock: Clock,
     options: MemoryOptions = {},
   ) {
@@ -71,6 +87,7 @@ export class MemoryManager {
     this.onCountChange = options.onCountChange;
     this.onMemoriesAdded = options.onMemoriesAdded;
     this.onSearch = options.onSearch;
+    this.onBackfillProgress = options.onBackfillProgress;
     this.log = options.logger ?? silentLogger;
     if (this.dedupThreshold !== null) unitInterval(this.dedupThreshold, 'dedupThreshold');
     unitInterval(this.relevanceWeight, 'relevanceWeight');
@@ -116,6 +133,7 @@ export class MemoryManager {
           relatedMemoryIds: [...new Set([...twin.relatedMemoryIds, ...memory.relatedMemoryIds])],
         };
         await store.update(this.mindId, [{ id: twin.id, metadata: toVectorMetadata(merged) }]);
+        await this.catalog.put([catalogEntry(this.mindId, merged, 'stored')], { replace: true });
         result.push(merged);
       } else {
         fresh.push({ memory, embedding });
@@ -123,14 +141,9 @@ export class MemoryManager {
       }
     }
     if (fresh.length > 0) {
-      await store.add(
-        this.mindId,
-        fresh.map(({ memory, embedding }) => ({
-          id: memory.id,
-          embedding,
-          document: memory.content,
-          metadata: toVectorMetadata(memory),
-        })),
+      await this.write(
+        store,
+        fresh.map(({ memory, embedding }) => ({ memory, embedding })),
       );
       for (const { memory } of fresh) this.onCountChange?.(memory.type, 1);
       this.onMemoriesAdded?.(
@@ -145,7 +158,7 @@ export class MemoryManager {
    * Memories closest in meaning to `query`, best first. Filters are applied inside the vector query;
    * a search for user U sees U's memories, shared ones and ones with no user — never another user's
    * personal memory (a search without a user is the Mind's own and sees everything). Hits count as
-   * accesses.
+   * accesses (one catalogue statement per search).
    */
   async searchMemories(input: SearchMemoriesInput): Promise<MemorySearchHit[]> {
     const started = performance.now();
@@ -179,21 +192,17 @@ export class MemoryManager {
     const candidates = this.relevanceWeight > 0 ? Math.min(1000, limit * 2) : limit;
     const hits = await store.query(this.mindId, embedding!, candidates, filter);
     const now = this.clock.now();
-    const ranked = rankHits(
-      hits.map((hit) => ({ ...this.decode(hit), similarity: hit.similarity })),
-      this.relevanceWeight,
-      now,
-      limit,
-    );
+    const ranked = rankHits(await this.withCatalog(hits), this.relevanceWeight, now, limit);
     if (ranked.length > 0) {
+      await this.catalog.recordAccess(
+        this.mindId,
+        ranked.map((m) => m.id),
+        now,
+      );
       for (const hit of ranked) {
         hit.accessCount += 1;
         hit.lastAccessed = now;
       }
-      await store.update(
-        this.mindId,
-        ranked.map((m) => ({ id: m.id, metadata: toVectorMetadata(m) })),
-      );
       this.working = [...new Set([...ranked.map((m) => m.id), ...this.working])].slice(0, WORKING_MEMORY_SIZE);
     }
     this.onSearch?.(this.mindId, performance.now() - started, ranked.length);
@@ -206,9 +215,9 @@ export class MemoryManager {
   }
 
   async getMemory(id: string): Promise<Memory | null> {
-    const { store } = await this.ready();
-    const [found] = await store.get(this.mindId, [id]);
-    return found ? this.decode(found) : null;
+    nonEmptyText(id, 'id', 200);
+    const [found] = await this.read([id]);
+    return found ?? null;
   }
 
   /** Changes a memory; a new content is embedded again. */
@@ -231,63 +240,67 @@ export class MemoryManager {
     await store.update(this.mindId, [
       { id, metadata: toVectorMetadata(next), ...(embedding ? { embedding, document: next.content } : {}) },
     ]);
+    await this.catalog.put([catalogEntry(this.mindId, next, 'stored')], { replace: true });
+    if (next.type !== current.type) {
+      this.onCountChange?.(current.type, -1);
+      this.onCountChange?.(next.type, 1);
+    }
     return next;
   }
 
+  /** Deletes a memory: marked in the catalogue first, so an interrupted deletion is finished later. */
   async deleteMemory(id: string): Promise<boolean> {
     const existing = await this.getMemory(id);
-    const existed = existing !== null;
     if (existing) {
-      await (await this.ready()).store.delete(this.mindId, [id]);
+      const { store } = await this.ready();
+      await this.catalog.setState(this.mindId, [id], 'deleting');
+      await store.delete(this.mindId, [id]);
+      await this.catalog.remove(this.mindId, [id]);
       this.onCountChange?.(existing.type, -1);
     }
     this.working = this.working.filter((w) => w !== id);
-    return existed;
+    return existing !== null;
   }
 
+  /** How many memories match (an index count in the catalogue). */
   async countMemories(filter: { memoryType?: MemoryType; userEmail?: string } = {}): Promise<number> {
-    const { store } = await this.ready();
-    const clauses: VectorClause[] = [];
-    if (filter.memoryType !== undefined)
-      clauses.push({ field: 'memory_type', op: 'eq', value: oneOf(filter.memoryType, MEMORY_TYPES, 'memoryType') });
-    if (filter.userEmail !== undefined)
-      clauses.push({ field: 'user_email', op: 'eq', value: parseEmail(filter.userEmail) });
-    return store.count(this.mindId, clauses.length ? clauses : undefined);
+    await this.ready();
+    return this.catalog.count(this.mindId, {
+      ...(filter.memoryType === undefined ? {} : { memoryType: oneOf(filter.memoryType, MEMORY_TYPES, 'memoryType') }),
+      ...(filter.userEmail === undefined ? {} : { userEmail: parseEmail(filter.userEmail) }),
+    });
   }
 
   /** Newest first by the memory's own timestamp (not insertion order). */
   async getRecentMemories(limit = 10): Promise<Memory[]> {
-    return (await this.all()).sort((a, b) => b.timestamp - a.timestamp).slice(0, parseLimit(limit));
+    await this.ready();
+    return this.complete(await this.catalog.recent(this.mindId, { limit: parseLimit(limit) }));
   }
 
   /** Most important first (ties: newest first). */
   async getImportantMemories(limit = 10): Promise<Memory[]> {
-    return (await this.all())
-      .sort((a, b) => b.importance - a.importance || b.timestamp - a.timestamp)
-      .slice(0, parseLimit(limit));
+    await this.ready();
+    return this.complete(await this.catalog.important(this.mindId, parseLimit(limit)));
   }
 
-  /** Every memory in storage order, paginated. */
+  /** Every memory, newest first (by its timestamp), in keyset pages. */
   async listMemories(options: {
     limit: number;
     cursor?: string | null;
   }): Promise<{ items: Memory[]; nextCursor: string | null }> {
     const limit = parseLimit(options.limit);
-    const offset = options.cursor ? Number.parseInt(Buffer.from(options.cursor, 'base64url').toString('utf8'), 10) : 0;
-    if (!Number.isInteger(offset) || offset < 0) {
-      throw new GenesisError(
-        'INVALID_CURSOR',
-        `Invalid cursor ${JSON.stringify(options.cursor)}: pass the nextCursor of a previous page unchanged.`,
-        { field: 'cursor' },
-      );
-    }
-    const { store } = await this.ready();
-    const rows = await store.scan(this.mindId, { limit: limit + 1, offset });
-    const items = rows.slice(0, limit).map((r) => this.decode(r));
-    return {
-      items,
-      nextCursor: rows.length > limit ? Buffer.from(String(offset + limit)).toString('base64url') : null,
-    };
+    const position = options.cursor ? decodeCursor(options.cursor) : undefined;
+    if (position && typeof position.key !== 'number')
+      throw new GenesisError('INVALID_CURSOR', 'cursor is not a cursor of this list: pass the nextCursor of a previous page unchanged', {
+        field: 'cursor',
+      });
+    await this.ready();
+    const rows = await this.catalog.recent(this.mindId, {
+      limit: limit + 1,
+      ...(position ? { after: { createdAt: position.key as number, id: position.id } } : {}),
+    });
+    const page = toPage(rows, limit, (e) => ({ key: e.createdAt, id: e.id }));
+    return { items: await this.complete(page.items), nextCursor: page.nextCursor };
   }
 
   /** Ids of the (at most 12) memories most relevant to the latest searches. */
@@ -314,6 +327,19 @@ export class MemoryManager {
     });
     this.opened = undefined;
     return n;
+  }
+
+  /**
+   * Brings the catalogue in line with the vectors: finishes interrupted writes and deletions, and
+   * catalogues memories stored before the catalogue existed. Runs when the memories are first used;
+   * `onProgress` hears `(done, total)` of a back-fill.
+   */
+  async repair(onProgress?: (done: number, total: number) => void): Promise<CatalogRepair> {
+    const { store } = await this.ready();
+    return repairCatalog(this.mindId, store, this.catalog, {
+      logger: this.log,
+      ...(onProgress ? { onProgress } : {}),
+    });
   }
 
   /**
@@ -346,9 +372,9 @@ export class MemoryManager {
       const fresh = batch.filter((m) => !existing.has(m.id));
       if (fresh.length === 0) continue;
       const vectors = await embedder.embed(fresh.map((m) => m.content));
-      await store.add(
-        this.mindId,
-        fresh.map((m, j) => ({ id: m.id, embedding: vectors[j]!, document: m.content, metadata: toVectorMetadata(m) })),
+      await this.write(
+        store,
+        fresh.map((memory, j) => ({ memory, embedding: vectors[j]! })),
       );
       imported += fresh.length;
     }
@@ -363,21 +389,83 @@ export class MemoryManager {
     return (await store.get(this.mindId, [...ids])).map((v) => v.id);
   }
 
-  private async all(): Promise<Memory[]> {
-    const { store } = await this.ready();
-    const out: Memory[] = [];
-    for (let offset = 0; ; offset += 5000) {
-      const rows = await store.scan(this.mindId, { limit: 5000, offset });
-      out.push(...rows.map((r) => this.decode(r)));
-      if (rows.length < 5000) return out;
-    }
+  /** The catalogue → vectors → catalogue write of new memories (see the class comment). */
+  private async write(store: MemoryStore, items: ReadonlyArray<{ memory: Memory; embedding: number[] }>): Promise<void> {
+    const entries = items.map(({ memory }) => catalogEntry(this.mindId, memory, 'stored'));
+    await this.catalog.put(
+      entries.map((e) => ({ ...e, state: 'pending' as const })),
+      { replace: true },
+    );
+    await store.add(
+      this.mindId,
+      items.map(({ memory, embedding }) => ({
+        id: memory.id,
+        embedding,
+        document: memory.content,
+        metadata: toVectorMetadata(memory),
+      })),
+    );
+    // Written as a whole row (not only the state): a repair that removed the row meanwhile, seeing no
+    // vector yet, cannot leave this memory uncatalogued.
+    await this.catalog.put(entries, { replace: true });
   }
 
-  private ready(): Promise<{ store: MemoryStore; embedder: EmbeddingProvider }> {
+  /** Hits as memories with the catalogue's counters; hits with no stored row (being written or deleted) are left out. */
+  private async withCatalog<T extends StoredVector>(hits: T[]): Promise<Array<Memory & { similarity: number }>> {
+    if (hits.length === 0) return [];
+    const rows = new Map(
+      (
+        await this.catalog.get(
+          this.mindId,
+          hits.map((h) => h.id),
+        )
+      ).map((e) => [e.id, e]),
+    );
+    const out: Array<Memory & { similarity: number }> = [];
+    for (const hit of hits) {
+      const row = rows.get(hit.id);
+      if (row?.state !== 'stored') continue;
+      out.push({ ...this.merge(this.decode(hit), row), similarity: (hit as { similarity?: number }).similarity ?? 0 });
+    }
+    return out;
+  }
+
+  /** Memories for catalogue rows, in the rows' order (content from the vector store). */
+  private async complete(rows: CatalogEntry[]): Promise<Memory[]> {
+    if (rows.length === 0) return [];
+    const { store } = await this.ready();
+    const vectors = new Map((await store.get(this.mindId, rows.map((r) => r.id))).map((v) => [v.id, v]));
+    const out: Memory[] = [];
+    for (const row of rows) {
+      const vector = vectors.get(row.id);
+      if (vector) out.push(this.merge(this.decode(vector), row));
+    }
+    return out;
+  }
+
+  /** Stored memories with these ids, with the catalogue's counters. */
+  private async read(ids: string[]): Promise<Memory[]> {
+    await this.ready();
+    const rows = (await this.catalog.get(this.mindId, ids)).filter((r) => r.state === 'stored');
+    return this.complete(rows);
+  }
+
+  /** The catalogue owns the fields that change on every search. */
+  private merge(memory: Memory, row: CatalogEntry): Memory {
+    return { ...memory, accessCount: row.accessCount, lastAccessed: row.lastAccessedAt };
+  }
+
+  private ready(): Promise<Connected> {
     this.opened ??= (async () => {
       const deps = await this.backend.connect();
-      await deps.store.open(this.mindId, { provider: deps.embedder.name, dimension: deps.embedder.dimension });
-      return deps;
+      const configured = { provider: deps.embedder.name, dimension: deps.embedder.dimension };
+      const stored = await deps.store.open(this.mindId, configured, { allowMismatch: true });
+      const connected = { store: deps.store, embedder: await this.embedderFor(stored, deps.embedder) };
+      await repairCatalog(this.mindId, deps.store, this.catalog, {
+        logger: this.log,
+        ...(this.onBackfillProgress ? { onProgress: this.onBackfillProgress } : {}),
+      });
+      return connected;
     })().catch((error: unknown) => {
       this.opened = undefined;
       throw error;
@@ -385,12 +473,48 @@ export class MemoryManager {
     return this.opened;
   }
 
+  /**
+   * The provider that made this Mind's vectors: an existing Mind keeps its provider when the
+   * configured one changes, until `genesis memory reindex` re-embeds it.
+   */
+  private async embedderFor(stored: { provider: string; dimension: number }, configured: EmbeddingProvider) {
+    if (stored.provider === configured.name && stored.dimension === configured.dimension) return configured;
+    const own = await this.backend.embedderFor?.(stored);
+    if (own) {
+      this.log.info(
+        { mindId: this.mindId, provider: stored.provider, configured: configured.name },
+        'memories keep the embedding provider they were built with until "genesis memory reindex"',
+      );
+      return own;
+    }
+    if (stored.dimension === configured.dimension) return configured;
+    throw new GenesisError(
+      'EMBEDDING_MISMATCH',
+      `The memories of ${this.mindId} were embedded by "${stored.provider}" (${stored.dimension} dimensions), but the configured provider ` +
+        `"${configured.name}" makes ${configured.dimension}. Run "genesis memory reindex ${this.mindId}" to re-embed them, or configure "${stored.provider}" again.`,
+    );
+  }
+
+  /**
+   * The stored near-duplicate of the same type, if any. The nearest few vectors are fetched
+   * unfiltered (fast at any size) and the type checked here; only when a close match has another
+   * type is the typed query sent.
+   */
   private async nearDuplicate(memory: Memory, embedding: number[]): Promise<Memory | undefined> {
     const { store } = await this.ready();
-    const [nearest] = await store.query(this.mindId, embedding, 1, [
-      { field: 'memory_type', op: 'eq', value: memory.type },
-    ]);
-    return nearest && nearest.similarity >= (this.dedupThreshold ?? 2) ? this.decode(nearest) : undefined;
+    const threshold = this.dedupThreshold ?? 2;
+    const close = (await store.query(this.mindId, embedding, 3)).filter((h) => h.similarity >= threshold);
+    if (close.length === 0) return undefined;
+    let twin = close.find((h) => h.metadata.memory_type === memory.type);
+    if (!twin && close.length === 3) {
+      const [typed] = await store.query(this.mindId, embedding, 1, [
+        { field: 'memory_type', op: 'eq', value: memory.type },
+      ]);
+      twin = typed && typed.similarity >= threshold ? typed : undefined;
+    }
+    if (!twin) return undefined;
+    const [found] = await this.withCatalog([twin]);
+    return found;
   }
 
   private decode(v: StoredVector): Memory {

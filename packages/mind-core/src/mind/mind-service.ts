@@ -22,7 +22,8 @@ import type { ScheduleStore } from '../ports/schedule-store';
 import type { TaskStore } from '../ports/task-store';
 import { CLOCK, CONCERN_STORE, LOGGER, MEMORY_BACKEND, MESSAGE_STORE, MIND_DOCUMENT_STORE } from '../ports/tokens';
 import { MIND_OPTIONS, MIND_REGISTRY, RECORD_STORE, SCHEDULE_STORE, TASK_STORE, UNIT_OF_WORK } from '../ports/tokens';
-import { ENVIRONMENT_STORE, RELATIONSHIP_STORE } from '../ports/tokens';
+import { ENVIRONMENT_STORE, MEMORY_CATALOG, RELATIONSHIP_STORE } from '../ports/tokens';
+import type { MemoryCatalogStore } from '../ports/memory-catalog';
 import type { EnvironmentStore } from '../ports/environment-store';
 import type { RelationshipStore } from '../ports/relationship-store';
 import type { UnitOfWork } from '../ports/unit-of-work';
@@ -102,6 +103,7 @@ export class MindStores {
     @inject(SCHEDULE_STORE) readonly schedules: ScheduleStore,
     @inject(RELATIONSHIP_STORE) readonly relationships: RelationshipStore,
     @inject(ENVIRONMENT_STORE) readonly environments: EnvironmentStore,
+    @inject(MEMORY_CATALOG) readonly memoryCatalog: MemoryCatalogStore,
   ) {}
 }
 
@@ -204,6 +206,7 @@ export class MindService {
     if (!known && !fileExists)
       throw new GenesisError('MIND_NOT_FOUND', `No Mind ${gmid} in ${this.options.home}`, { field: 'gmid' });
     const memoriesDropped = await this.memory.drop(gmid);
+    await this.stores.memoryCatalog.removeMind(gmid);
     const { rowsDeleted } = await this.stores.registry.remove(gmid);
     const { fileRemoved } = await this.documents.remove(gmid);
     return { gmid, rowsDeleted, fileRemoved, memoriesDropped };
@@ -250,6 +253,7 @@ export class MindService {
       concerns: this.stores.concerns,
       clock: this.clock,
       memory: this.memory,
+      memoryCatalog: this.stores.memoryCatalog,
       memoryOptions: { ...this.options.memory, logger: this.log },
       tasks: this.stores.tasks,
       schedules: this.stores.schedules,

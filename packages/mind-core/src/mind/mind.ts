@@ -14,6 +14,7 @@ import type { RelationshipStore } from '../ports/relationship-store';
 import type { UnitOfWork } from '../ports/unit-of-work';
 import type { Clock } from '../ports/clock';
 import type { ConcernStore } from '../ports/concern-store';
+import type { MemoryCatalogStore } from '../ports/memory-catalog';
 import type { MemoryBackend } from '../ports/memory-store';
 import type { MessageStore } from '../ports/message-store';
 import type { MindDocumentStore } from '../ports/mind-document-store';
@@ -29,6 +30,8 @@ export interface MindDependencies {
   concerns: ConcernStore;
   clock: Clock;
   memory: MemoryBackend;
+  /** The SQL catalogue of memories (sorting, counting, access counters). */
+  memoryCatalog: MemoryCatalogStore;
   memoryOptions?: MemoryOptions;
   maxMessageBytes?: number;
   tasks: TaskStore;
@@ -127,7 +130,7 @@ export class Mind {
     this.schedules = new ScheduleManager(this.gmid, deps.schedules, deps.clock);
     this.retention = new MindRetention(this);
     // The Mind file keeps counts of its memories (never the memories): saved with the next save().
-    this.memory = new MemoryManager(this.gmid, deps.memory, deps.clock, {
+    this.memory = new MemoryManager(this.gmid, deps.memory, deps.memoryCatalog, deps.clock, {
       ...deps.memoryOptions,
       onCountChange: (type, delta) => {
         const summary = this.doc.memory;

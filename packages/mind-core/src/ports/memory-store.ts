@@ -81,4 +81,9 @@ export interface MemoryBackend {
   connect(): Promise<{ store: MemoryStore; embedder: EmbeddingProvider }>;
   /** Deletes an owner's memories (without starting anything when there can be none). */
   drop(ownerId: string): Promise<boolean>;
+  /**
+   * The provider that made a collection's vectors (`stored`), when it is not the configured one:
+   * an existing Mind keeps its provider until it is reindexed. Null when it cannot be made here.
+   */
+  embedderFor?(stored: EmbeddingInfo): Promise<EmbeddingProvider | null>;
 }

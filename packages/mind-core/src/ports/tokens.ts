@@ -1,3 +1,4 @@
+import type { MemoryCatalogStore } from './memory-catalog';
 import type { InjectionToken } from 'tsyringe';
 import type { MindOptions } from '../mind/mind-service';
 import type { Clock } from './clock';
@@ -38,3 +39,5 @@ export const MEMORY_BACKEND: InjectionToken<MemoryBackend> = Symbol('MemoryBacke
 export const RETENTION_STORE: InjectionToken<RetentionStore> = Symbol('RetentionStore');
 export const MESSAGE_ARCHIVE: InjectionToken<MessageArchive> = Symbol('MessageArchive');
 export const API_TOKEN_STORE: InjectionToken<ApiTokenStore> = Symbol('ApiTokenStore');
+/** The SQL catalogue of memories (sorting, counting, access counters). */
+export const MEMORY_CATALOG: InjectionToken<MemoryCatalogStore> = Symbol('MemoryCatalogStore');

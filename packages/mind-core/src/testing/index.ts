@@ -21,6 +21,7 @@ export { InMemoryMessageArchive } from './in-memory-message-archive';
 export { InMemoryUnitOfWork, createInMemoryStores } from './in-memory-unit-of-work';
 export { InMemoryMemoryStore, createInMemoryMemoryBackend, cosineSimilarity } from './in-memory-memory-store';
 export { InMemoryMindDocumentStore } from './in-memory-document-store';
+export { InMemoryMemoryCatalog } from './in-memory-memory-catalog';
 export { HashEmbedder } from './hash-embedder';
 
 // Contract suites
@@ -29,6 +30,7 @@ export type { StoreContractTarget } from './store-contract-support';
 export { defineRuntimeStoreContract } from './runtime-store-contract';
 export { defineMemoryStoreContract, type MemoryStoreContractTarget } from './memory-store-contract';
 export { defineDocumentStoreContract, type DocumentStoreContractTarget } from './document-store-contract';
+export { defineMemoryCatalogContract, type MemoryCatalogContractTarget } from './memory-catalog-contract';
 
 // Moving a Mind between homes: a Mind with every kind of item, and every item read back
 export { fillMindForTransfer, snapshotMind, type MindSnapshot } from './mind-transfer-fixture';

@@ -4,6 +4,7 @@ import type { Memory } from '../memory/memory-input';
 import type { Clock } from '../ports/clock';
 import type { ConcernFire, StoredConcern } from '../ports/concern-store';
 import type { EnvironmentRecord } from '../ports/environment-store';
+import type { MemoryCatalogStore } from '../ports/memory-catalog';
 import type { MemoryBackend } from '../ports/memory-store';
 import type { StoredMessage } from '../ports/message-store';
 import type { MindDocumentStore } from '../ports/mind-document-store';
@@ -138,10 +139,10 @@ export interface MindSnapshot {
 
 /** Reads every item of a Mind straight from its stores (not through an export). */
 export async function snapshotMind(
-  ports: { stores: Stores; documents: MindDocumentStore; memory: MemoryBackend },
+  ports: { stores: Stores; documents: MindDocumentStore; memory: MemoryBackend; memoryCatalog: MemoryCatalogStore },
   gmid: string,
 ): Promise<MindSnapshot> {
-  const { stores, documents, memory } = ports;
+  const { stores, documents, memory, memoryCatalog } = ports;
   const all = async <T>(list: (cursor: string | null) => Promise<{ items: T[]; nextCursor: string | null }>) => {
     const out: T[] = [];
     let cursor: string | null = null;
@@ -180,6 +181,15 @@ export async function snapshotMind(
     tasks: byId(await all((cursor) => stores.tasks.list({ mindId: gmid, limit: 100, cursor }))),
     schedules: byId(await all((cursor) => stores.schedules.list({ mindId: gmid, limit: 100, cursor }))),
     records: byId(await all((cursor) => stores.records.listAll({ mindId: gmid, limit: 100, cursor }))),
-    memories: byId(vectors.map((v) => fromStoredVector(v))),
+    memories: byId(await withCounters(memoryCatalog, gmid, vectors.map((v) => fromStoredVector(v)))),
   };
+}
+
+/** Memories with the access counters of their catalogue rows (the catalogue owns them). */
+async function withCounters(catalog: MemoryCatalogStore, gmid: string, memories: Memory[]): Promise<Memory[]> {
+  const rows = new Map((await catalog.get(gmid, memories.map((m) => m.id))).map((e) => [e.id, e]));
+  return memories.map((m) => {
+    const row = rows.get(m.id);
+    return row ? { ...m, accessCount: row.accessCount, lastAccessed: row.lastAccessedAt } : m;
+  });
 }

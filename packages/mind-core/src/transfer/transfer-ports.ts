@@ -1,5 +1,6 @@
 import type { Clock } from '../ports/clock';
 import type { Logger } from '../ports/logger';
+import type { MemoryCatalogStore } from '../ports/memory-catalog';
 import type { MemoryBackend } from '../ports/memory-store';
 import type { MindDocumentStore } from '../ports/mind-document-store';
 import type { TransactionStores, UnitOfWork } from '../ports/unit-of-work';
@@ -14,6 +15,8 @@ export interface MindTransferPorts {
   /** Each batch of imported lines commits in one unit of work. */
   unitOfWork: UnitOfWork;
   memory: MemoryBackend;
+  /** The SQL catalogue of memories: it holds their access counts. */
+  memoryCatalog: MemoryCatalogStore;
   documents: MindDocumentStore;
   clock: Clock;
   logger?: Logger;

@@ -1,10 +1,14 @@
-import type { EmbeddingProvider } from '@genesis/mind-core';
+import type { EmbeddingProvider, Logger } from '@genesis/mind-core';
 import { MemoryTierError } from '../errors';
+import { GloveEmbeddingProvider } from './glove';
 import { HashEmbeddingProvider } from './hash';
 import { OpenAIEmbeddingProvider } from './openai';
 import { TransformersEmbeddingProvider } from './transformers';
 
-export type EmbeddingProviderName = 'hash' | 'transformers' | 'openai';
+export type EmbeddingProviderName = 'glove' | 'hash' | 'transformers' | 'openai';
+
+/** The provider of new homes: offline, semantic, nothing to download beyond the npm install. */
+export const DEFAULT_EMBEDDING_PROVIDER: EmbeddingProviderName = 'glove';
 
 export interface EmbeddingConfig {
   provider?: EmbeddingProviderName;
@@ -17,10 +21,34 @@ export interface EmbeddingConfig {
   /** transformers: model folder (default `<home>/models`); allow download. */
   modelDir?: string;
   allowDownload?: boolean;
+  /** glove: folder of the word-vector cache (default `<home>/cache`; the file goes in `embeddings/`). */
+  cacheDir?: string;
 }
 
-export async function createEmbeddingProvider(config: EmbeddingConfig): Promise<EmbeddingProvider> {
-  switch (config.provider ?? 'hash') {
+export interface EmbeddingRuntime {
+  /** Told about a first-use cache build (glove) and its progress. */
+  logger?: Logger;
+}
+
+export async function createEmbeddingProvider(
+  config: EmbeddingConfig,
+  runtime: EmbeddingRuntime = {},
+): Promise<EmbeddingProvider> {
+  switch (config.provider ?? DEFAULT_EMBEDDING_PROVIDER) {
+    case 'glove': {
+      const provider = await GloveEmbeddingProvider.create({
+        cacheDir: config.cacheDir ?? 'cache',
+        ...(runtime.logger ? { logger: runtime.logger } : {}),
+      });
+      if (config.dimension !== undefined && config.dimension !== provider.dimension) {
+        throw new MemoryTierError(
+          'EMBEDDING_MISMATCH',
+          `The glove embedding provider makes vectors of ${provider.dimension} dimensions, not ${config.dimension}: remove embeddings.dimension (GENESIS_EMBEDDINGS_DIMENSION) or choose the hash provider.`,
+          { field: 'embeddings.dimension' },
+        );
+      }
+      return provider;
+    }
     case 'hash':
       return new HashEmbeddingProvider(config.dimension ?? 384);
     case 'openai':
@@ -45,7 +73,8 @@ export async function createEmbeddingProvider(config: EmbeddingConfig): Promise<
     default:
       throw new MemoryTierError(
         'EMBEDDING_UNAVAILABLE',
-        `Unknown embedding provider ${JSON.stringify(config.provider)}: use hash, transformers or openai (embeddings.provider / GENESIS_EMBEDDINGS).`,
+        `Unknown embedding provider ${JSON.stringify(config.provider)}: use glove, hash, transformers or openai (embeddings.provider / GENESIS_EMBEDDINGS).`,
+        { field: 'embeddings.provider' },
       );
   }
 }

@@ -10,6 +10,8 @@ import { RelationshipEntity } from './relationship.entity';
 import { ScheduleFireEntity } from './schedule-fire.entity';
 import { ScheduleEntity } from './schedule.entity';
 import { ApiTokenEntity } from './api-token.entity';
+import { MemoryCatalogEntity } from './memory-catalog.entity';
+import { MemoryCatalogCountEntity } from './memory-catalog-count.entity';
 
 export {
   BackgroundTaskEntity,
@@ -24,6 +26,8 @@ export {
   ScheduleEntity,
   ScheduleFireEntity,
   ApiTokenEntity,
+  MemoryCatalogEntity,
+  MemoryCatalogCountEntity,
 };
 
 export const ENTITIES = [
@@ -39,4 +43,6 @@ export const ENTITIES = [
   MindLeaseEntity,
   ConcernFireEntity,
   ApiTokenEntity,
+  MemoryCatalogEntity,
+  MemoryCatalogCountEntity,
 ] as const;

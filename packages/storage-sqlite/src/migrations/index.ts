@@ -6,6 +6,7 @@ import { TaskClaimIndex1764400000000 } from './1764400000000-TaskClaimIndex';
 import { ConcernFires1764500000000 } from './1764500000000-ConcernFires';
 import { EnvironmentVisits1764700000000 } from './1764700000000-EnvironmentVisits';
 import { ApiTokens1764800000000 } from './1764800000000-ApiTokens';
+import { MemoryCatalog1764900000000 } from './1764900000000-MemoryCatalog';
 
 /** Every migration, in order. Append new ones at the end with a greater timestamp. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   ConcernFires1764500000000,
   EnvironmentVisits1764700000000,
   ApiTokens1764800000000,
+  MemoryCatalog1764900000000,
 ];

@@ -30,6 +30,8 @@ const OWNED_TABLES = [
     'schedules',
     'mind_leases',
     'api_tokens',
+    'memory_catalog',
+    'memory_catalog_counts',
   ].map((table) => [table, 'mind_id = ?']),
 ] as const;
 

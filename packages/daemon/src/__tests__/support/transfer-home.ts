@@ -22,12 +22,12 @@ export async function openTransferHome(home: string, clock: FakeClock, databaseU
   const config = resolveConfig({ overrides: { home, ...(databaseUrl ? { databaseUrl } : {}) }, env: {} });
   const genesis = await openGenesis({ config, clock });
   const composed = await composeGenesis(config, { clock });
-  const { stores, documents, memory } = transferPorts(composed);
+  const { stores, documents, memory, memoryCatalog } = transferPorts(composed);
   return {
     genesis,
     composed,
     stores,
-    snapshot: (gmid) => snapshotMind({ stores, documents, memory }, gmid),
+    snapshot: (gmid) => snapshotMind({ stores, documents, memory, memoryCatalog }, gmid),
     async close() {
       await composed.close();
       await genesis.close();

@@ -1,4 +1,4 @@
-import { FakeClock, createInMemoryMemoryBackend } from '../../testing';
+import { FakeClock, createInMemoryMemoryBackend, InMemoryMemoryCatalog } from '../../testing';
 import { MemoryManager } from '../memory-manager';
 import type { Memory } from '../memory-input';
 
@@ -7,7 +7,7 @@ const MIND = 'GMD-2026-4A7F-9B23';
 describe('MemoryManager hooks', () => {
   test('onMemoriesAdded hears the memories stored, not a near-duplicate strengthened instead', async () => {
     const added: Array<[string, string[]]> = [];
-    const memory = new MemoryManager(MIND, createInMemoryMemoryBackend(), new FakeClock(), {
+    const memory = new MemoryManager(MIND, createInMemoryMemoryBackend(), new InMemoryMemoryCatalog(), new FakeClock(), {
       onMemoriesAdded: (mindId, memories: readonly Memory[]) => added.push([mindId, memories.map((m) => m.content)]),
     });
     await memory.addMemory({ content: 'Ann loves hiking in the Alps', memoryType: 'semantic' as const });
@@ -24,7 +24,7 @@ describe('MemoryManager hooks', () => {
 
   test('onSearch hears each search with its duration and hit count', async () => {
     const searches: Array<{ mindId: string; ms: number; hits: number }> = [];
-    const memory = new MemoryManager(MIND, createInMemoryMemoryBackend(), new FakeClock(), {
+    const memory = new MemoryManager(MIND, createInMemoryMemoryBackend(), new InMemoryMemoryCatalog(), new FakeClock(), {
       onSearch: (mindId, ms, hits) => searches.push({ mindId, ms, hits }),
     });
     await memory.addMemories([

