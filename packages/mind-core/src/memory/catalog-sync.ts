@@ -42,14 +42,15 @@ const SCAN = 2000;
  * Brings a Mind's SQL catalogue in line with its vectors. Writes go catalogue (pending) → vectors →
  * catalogue (stored), and deletions catalogue (deleting) → vectors → catalogue (removed), so after a
  * crash a pending row is settled by whether its vector exists and a deleting one is finished. When the
- * counts still differ (memories written before the catalogue existed), the vectors are scanned and
- * the missing rows back-filled, reporting `(done, total)` to `onProgress`.
+ * counts still differ (memories written before the catalogue existed), or with `full`, the vectors are
+ * scanned and the missing rows back-filled, reporting `(done, total)` to `onProgress`, and rows whose
+ * vector is gone are removed.
  */
 export async function repairCatalog(
   mindId: string,
   store: MemoryStore,
   catalog: MemoryCatalogStore,
-  options: { onProgress?: (done: number, total: number) => void; logger: Logger },
+  options: { onProgress?: (done: number, total: number) => void; logger: Logger; full?: boolean },
 ): Promise<CatalogRepair> {
   const result: CatalogRepair = { settled: 0, abandoned: 0, deleted: 0, backfilled: 0, orphaned: 0 };
   for (;;) {
@@ -73,11 +74,14 @@ export async function repairCatalog(
     if (unsettled.length < BATCH) break;
   }
 
+  // A crash leaves only pending or deleting rows (settled above). Vectors with no row (memories from
+  // before the catalogue) show in the counts; a full repair also finds a missing row and an orphan
+  // that cancel out in them (a vector store restored from an older copy).
   const [vectors, rows] = await Promise.all([store.count(mindId), catalog.count(mindId)]);
-  if (vectors !== rows) {
+  if (vectors !== rows || options.full) {
     const backfilled = await backfill(mindId, store, catalog, vectors, options.onProgress);
     result.backfilled = backfilled;
-    if (rows + backfilled > vectors) result.orphaned = await removeOrphans(mindId, store, catalog);
+    if (rows + backfilled > vectors || options.full) result.orphaned = await removeOrphans(mindId, store, catalog);
   }
   if (Object.values(result).some((n) => n > 0)) options.logger.info({ mindId, ...result }, 'memory catalogue repaired');
   return result;

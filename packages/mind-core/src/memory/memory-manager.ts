@@ -66,6 +66,7 @@ interface Connected {
  */
 export class MemoryManager {
   private opened: Promise<Connected> | undefined;
+  private connected: Promise<Connected> | undefined;
   private working: string[] = [];
   private readonly dedupThreshold: number | null;
   private readonly relevanceWeight: number;
@@ -326,20 +327,24 @@ export class MemoryManager {
       ...(onProgress ? { onProgress } : {}),
     });
     this.opened = undefined;
+    this.connected = undefined;
     return n;
   }
 
   /**
-   * Brings the catalogue in line with the vectors: finishes interrupted writes and deletions, and
-   * catalogues memories stored before the catalogue existed. Runs when the memories are first used;
-   * `onProgress` hears `(done, total)` of a back-fill.
+   * Brings the catalogue in line with the vectors, checking every memory: finishes interrupted writes
+   * and deletions, catalogues memories stored before the catalogue existed and removes rows whose vector
+   * is gone. (A quick form runs when the memories are first used.) `onProgress` hears `(done, total)`.
    */
   async repair(onProgress?: (done: number, total: number) => void): Promise<CatalogRepair> {
-    const { store } = await this.ready();
-    return repairCatalog(this.mindId, store, this.catalog, {
+    const connected = await this.connect();
+    const result = await repairCatalog(this.mindId, connected.store, this.catalog, {
       logger: this.log,
+      full: true,
       ...(onProgress ? { onProgress } : {}),
     });
+    this.opened ??= Promise.resolve(connected);
+    return result;
   }
 
   /**
@@ -455,13 +460,25 @@ export class MemoryManager {
     return { ...memory, accessCount: row.accessCount, lastAccessed: row.lastAccessedAt };
   }
 
-  private ready(): Promise<Connected> {
-    this.opened ??= (async () => {
+  /** The Mind's collection open with the provider that built it (no repair). */
+  private connect(): Promise<Connected> {
+    this.connected ??= (async () => {
       const deps = await this.backend.connect();
       const configured = { provider: deps.embedder.name, dimension: deps.embedder.dimension };
       const stored = await deps.store.open(this.mindId, configured, { allowMismatch: true });
-      const connected = { store: deps.store, embedder: await this.embedderFor(stored, deps.embedder) };
-      await repairCatalog(this.mindId, deps.store, this.catalog, {
+      return { store: deps.store, embedder: await this.embedderFor(stored, deps.embedder) };
+    })().catch((error: unknown) => {
+      this.connected = undefined;
+      throw error;
+    });
+    return this.connected;
+  }
+
+  /** Connected, with the catalogue repaired once (see `repair`). */
+  private ready(): Promise<Connected> {
+    this.opened ??= (async () => {
+      const connected = await this.connect();
+      await repairCatalog(this.mindId, connected.store, this.catalog, {
         logger: this.log,
         ...(this.onBackfillProgress ? { onProgress: this.onBackfillProgress } : {}),
       });
