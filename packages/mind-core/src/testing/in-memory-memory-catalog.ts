@@ -75,7 +75,8 @@ export class InMemoryMemoryCatalog implements MemoryCatalogStore {
   private readonly minds = new Map<string, Map<string, CatalogEntry>>();
 
   async put(entries: readonly CatalogEntry[], options: { replace?: boolean } = {}): Promise<number> {
-    if (!Array.isArray(entries)) throw invalidInput('entries', `must be a list of catalogue entries, got ${shown(entries)}`);
+    if (!Array.isArray(entries))
+      throw invalidInput('entries', `must be a list of catalogue entries, got ${shown(entries)}`);
     const checked = entries.map((e, i) => checkEntry(e, `entries[${i}]`));
     let inserted = 0;
     for (const e of checked) {
@@ -98,11 +99,18 @@ export class InMemoryMemoryCatalog implements MemoryCatalogStore {
     }
   }
 
-  async remove(mindId: string, ids: readonly string[]): Promise<number> {
+  async remove(mindId: string, ids: readonly string[], options: { onlyIf?: CatalogState } = {}): Promise<number> {
     const rows = this.rowsOf(mindId);
     checkIds(ids);
+    const onlyIf = options.onlyIf === undefined ? undefined : oneOf(options.onlyIf, STATES, 'onlyIf');
     let removed = 0;
-    for (const id of new Set(ids)) if (rows?.delete(id)) removed++;
+    for (const id of new Set(ids)) {
+      const e = rows?.get(id);
+      if (e && (onlyIf === undefined || e.state === onlyIf)) {
+        rows!.delete(id);
+        removed++;
+      }
+    }
     return removed;
   }
 

@@ -133,7 +133,10 @@ export function defineMemoryCatalogContract(target: MemoryCatalogContractTarget)
         const all = sixty();
         expect(await store.put(all)).toBe(60);
         await store.put([entry('other-1', { mindId: OTHER, createdAt: T0 + 30_000 })]);
-        const expected = all.filter(isStored).sort(newestFirst).map((e) => e.id);
+        const expected = all
+          .filter(isStored)
+          .sort(newestFirst)
+          .map((e) => e.id);
         expect(expected).toHaveLength(51);
         for (const limit of [1, 4, 7, 51, 100]) {
           const { ids } = await allRecent(store, limit);
@@ -246,7 +249,9 @@ export function defineMemoryCatalogContract(target: MemoryCatalogContractTarget)
         expect(await store.count(MIND)).toBe(2);
         expect(await store.count(MIND, { memoryType: 'procedural', userEmail: 'ann@example.com' })).toBe(1);
         expect(await store.count(MIND, { environmentId: 'env-1' })).toBe(1);
-        await store.put([{ ...replaced, memoryType: 'semantic', userEmail: null, environmentId: null }], { replace: true });
+        await store.put([{ ...replaced, memoryType: 'semantic', userEmail: null, environmentId: null }], {
+          replace: true,
+        });
         expect(await store.count(MIND, { memoryType: 'procedural' })).toBe(0);
         expect(await store.count(MIND, { userEmail: 'ann@example.com' })).toBe(0);
         expect(await store.count(MIND, { environmentId: 'env-1' })).toBe(0);
@@ -281,6 +286,14 @@ export function defineMemoryCatalogContract(target: MemoryCatalogContractTarget)
         expect((await store.get(MIND, ['a', 'b', 'c', 'd'])).map((e) => e.id)).toEqual(['d']);
         expect(await store.count(MIND)).toBe(1);
         expect(await store.count(OTHER)).toBe(2);
+        // onlyIf: only the entries still in that state go (repair never removes what a writer settled).
+        await store.put([entry('p1', { state: 'pending' }), entry('p2'), entry('p3', { state: 'deleting' })]);
+        expect(await store.remove(MIND, ['p1', 'p2', 'p3'], { onlyIf: 'pending' })).toBe(1);
+        expect(await store.remove(MIND, ['p2', 'p3'], { onlyIf: 'deleting' })).toBe(1);
+        expect(await store.remove(MIND, ['p2', 'd'], { onlyIf: 'pending' })).toBe(0);
+        expect(await store.count(MIND)).toBe(2);
+        expect(await store.remove(MIND, ['p2'], { onlyIf: 'stored' })).toBe(1);
+        expect(await store.count(MIND)).toBe(1);
         expect(await store.removeMind(MIND)).toBe(1);
         expect(await store.removeMind(MIND)).toBe(0);
         expect(await store.count(MIND)).toBe(0);
@@ -295,9 +308,7 @@ export function defineMemoryCatalogContract(target: MemoryCatalogContractTarget)
         const all = sixty();
         await store.put(all);
         await store.put([entry('other-1', { mindId: OTHER, state: 'pending' })]);
-        const unsettled = all
-          .filter((e) => !isStored(e))
-          .sort((a, b) => a.createdAt - b.createdAt || byId(a.id, b.id));
+        const unsettled = all.filter((e) => !isStored(e)).sort((a, b) => a.createdAt - b.createdAt || byId(a.id, b.id));
         expect(unsettled).toHaveLength(9);
         expect(await store.unsettled(MIND, 100)).toEqual(unsettled);
         expect((await store.unsettled(MIND, 4)).map((e) => e.id)).toEqual(unsettled.slice(0, 4).map((e) => e.id));
@@ -390,6 +401,9 @@ export function defineMemoryCatalogContract(target: MemoryCatalogContractTarget)
         await expect(store.setState(MIND, 'keep' as never, 'stored')).rejects.toMatchObject(invalid('ids'));
         await expect(store.get(MIND, ['keep', ''])).rejects.toMatchObject(invalid('ids[1]'));
         await expect(store.remove('', ['keep'])).rejects.toMatchObject(invalid('mindId'));
+        await expect(store.remove(MIND, ['keep'], { onlyIf: 'gone' as never })).rejects.toMatchObject(
+          invalid('onlyIf'),
+        );
         await expect(store.recordAccess(MIND, ['keep'], -1)).rejects.toMatchObject(invalid('at'));
         await expect(store.recordAccess(MIND, ['keep'], Number.NaN)).rejects.toMatchObject(invalid('at'));
         await expect(store.removeMind(' ')).rejects.toMatchObject(invalid('mindId'));

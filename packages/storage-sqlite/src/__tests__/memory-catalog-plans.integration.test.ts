@@ -23,22 +23,19 @@ beforeAll(async () => {
   catalog = new MemoryCatalogRepository(db);
   const types = ['episodic', 'semantic', 'procedural', 'prospective', 'working'];
   await catalog.put(
-    Array.from(
-      { length: 4000 },
-      (_, i): CatalogEntry => ({
-        id: `m-${String(i).padStart(5, '0')}`,
-        mindId: `GMD-2026-0000-${String(i % 10).padStart(4, '0')}`,
-        memoryType: types[i % 5]!,
-        importance: (i % 11) / 10,
-        userEmail: i % 3 === 0 ? null : `u${i % 7}@x.io`,
-        relationshipContext: 'generic',
-        environmentId: i % 4 === 0 ? `env-${i % 3}` : null,
-        createdAt: 1_800_000_000_000 + Math.floor(i / 3),
-        lastAccessedAt: null,
-        accessCount: 0,
-        state: i % 50 === 7 ? 'pending' : 'stored',
-      }),
-    ),
+    Array.from({ length: 4000 }, (_, i): CatalogEntry => ({
+      id: `m-${String(i).padStart(5, '0')}`,
+      mindId: `GMD-2026-0000-${String(i % 10).padStart(4, '0')}`,
+      memoryType: types[i % 5]!,
+      importance: (i % 11) / 10,
+      userEmail: i % 3 === 0 ? null : `u${i % 7}@x.io`,
+      relationshipContext: 'generic',
+      environmentId: i % 4 === 0 ? `env-${i % 3}` : null,
+      createdAt: 1_800_000_000_000 + Math.floor(i / 3),
+      lastAccessedAt: null,
+      accessCount: 0,
+      state: i % 50 === 7 ? 'pending' : 'stored',
+    })),
   );
 });
 afterAll(async () => {
@@ -80,7 +77,16 @@ test.each([
   ['unsettled', () => catalog.unsettled(mind, 20), 'idx_memory_catalog_unsettled'],
   ['ids after an id', () => catalog.ids(mind, { afterId: 'm-01000', limit: 100 }), 'sqlite_autoindex_memory_catalog_1'],
   ['get by ids', () => catalog.get(mind, ids), 'sqlite_autoindex_memory_catalog_1'],
-  ['recordAccess (one UPDATE)', () => catalog.recordAccess(mind, ids, 1_900_000_000_000), 'sqlite_autoindex_memory_catalog_1'],
+  [
+    'recordAccess (one UPDATE)',
+    () => catalog.recordAccess(mind, ids, 1_900_000_000_000),
+    'sqlite_autoindex_memory_catalog_1',
+  ],
+  [
+    'remove only if pending (one DELETE)',
+    () => catalog.remove(mind, ids, { onlyIf: 'pending' }),
+    'sqlite_autoindex_memory_catalog_1',
+  ],
   ['setState (one UPDATE)', () => catalog.setState(mind, ids, 'stored'), 'sqlite_autoindex_memory_catalog_1'],
 ])('memory catalogue: %s', async (_name, run, index) => {
   expectIndexed(await planOf(run as () => Promise<unknown>), index as string);

@@ -71,6 +71,8 @@ const POSTGRES_TRIGGERS = [
  * access count update fires none), so a count with any filter reads a handful of rows whatever the
  * number of memories. It is rebuilt from memory_catalog here, so running the migration again on
  * existing rows leaves the counts right.
+ * A later migration that rebuilds memory_catalog on SQLite (TypeORM's changeColumn copies the table
+ * and drops the old one, and its triggers with it) must create the triggers again.
  *
  * Idempotent: tables there already are brought to this shape, indexes and triggers there already
  * are kept (PostgreSQL's trigger function is replaced).
@@ -140,7 +142,7 @@ export class MemoryCatalog1764900000000 implements MigrationInterface {
     await queryRunner.query(
       `INSERT INTO memory_catalog_counts (${COUNT_COLUMNS}, n) SELECT mind_id, memory_type, ` +
         `COALESCE(user_email, ''), COALESCE(environment_id, ''), COUNT(*) FROM memory_catalog WHERE ${STORED} ` +
-        'GROUP BY mind_id, memory_type, COALESCE(user_email, \'\'), COALESCE(environment_id, \'\')',
+        "GROUP BY mind_id, memory_type, COALESCE(user_email, ''), COALESCE(environment_id, '')",
     );
   }
 

@@ -100,6 +100,19 @@ function checkCursor(after: CatalogCursor): CatalogCursor {
   return { createdAt: epochMs(after.createdAt, 'after.createdAt'), id: nonEmptyText(after.id, 'after.id', 256) };
 }
 
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+/**
+ * The order rows are written in: by their row of memory_catalog_counts, then id. The count
+ * triggers lock those rows; two transactions that take them in the same order cannot deadlock
+ * (PostgreSQL; SQLite has one writer at a time).
+ */
+const byCountKey = (a: CatalogEntry, b: CatalogEntry) =>
+  cmp(a.mindId, b.mindId) ||
+  cmp(a.memoryType, b.memoryType) ||
+  cmp(a.userEmail ?? '', b.userEmail ?? '') ||
+  cmp(a.environmentId ?? '', b.environmentId ?? '') ||
+  cmp(a.id, b.id);
+
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
@@ -133,7 +146,7 @@ export class MemoryCatalogRepository implements MemoryCatalogStore {
     const conflict = replace ? `DO UPDATE SET ${REPLACE_SET}` : 'DO NOTHING';
     return this.db.write(async (tx) => {
       let inserted = 0;
-      for (const part of chunks([...rows.values()], ROWS_PER_INSERT)) {
+      for (const part of chunks([...rows.values()].sort(byCountKey), ROWS_PER_INSERT)) {
         // An upsert reports inserted and updated rows alike: those already there are counted first.
         const existing = replace ? await this.countExisting(tx, part) : 0;
         const written = await tx.run(
@@ -174,17 +187,20 @@ export class MemoryCatalogRepository implements MemoryCatalogStore {
     });
   }
 
-  async remove(mindId: string, ids: readonly string[]): Promise<number> {
+  async remove(mindId: string, ids: readonly string[], options: { onlyIf?: CatalogState } = {}): Promise<number> {
     const mind = nonEmptyText(mindId, 'mindId', 64);
     const unique = uniqueIds(ids);
+    const onlyIf = options.onlyIf === undefined ? undefined : oneOf(options.onlyIf, STATES, 'onlyIf');
     if (unique.length === 0) return 0;
+    // `onlyIf`: the state is checked by the DELETE itself, so a row another writer moved on meanwhile stays.
+    const state = onlyIf === undefined ? '' : ' AND state = ?';
     return this.db.write(async (tx) => {
       let removed = 0;
       for (const part of chunks(unique, IDS_PER_STATEMENT))
-        removed += await tx.run(`DELETE FROM memory_catalog WHERE mind_id = ? AND ${inList('id', part.length)}`, [
-          mind,
-          ...part,
-        ]);
+        removed += await tx.run(
+          `DELETE FROM memory_catalog WHERE mind_id = ? AND ${inList('id', part.length)}${state}`,
+          onlyIf === undefined ? [mind, ...part] : [mind, ...part, onlyIf],
+        );
       return removed;
     });
   }
