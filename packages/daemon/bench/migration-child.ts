@@ -30,7 +30,7 @@ const { home } = JSON.parse(process.argv[2] ?? '{}') as { home: string };
 
 async function main(): Promise<void> {
   const logger = new CountingLogger(`migrate ${process.pid}`);
-  const genesis = await openGenesis({ home, env: {}, logger });
+  const genesis = await openGenesis({ home, env: { GENESIS_EMBEDDINGS: 'hash' }, logger });
   try {
     const rssBefore = process.memoryUsage().rss;
     const started = performance.now();

@@ -79,7 +79,7 @@ async function run(backend: 'SQLite' | 'PostgreSQL', databaseUrl: string | undef
   const logger = new CountingLogger(backend);
   const genesis: Genesis = await openGenesis({
     home,
-    env: {},
+    env: { GENESIS_EMBEDDINGS: 'hash' },
     logger,
     ...(databaseUrl ? { databaseUrl } : {}),
     retention: { messages: { maxAgeDays: 365, maxPerMind: KEEP, archive: true }, batchSize: BATCH },

@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   const genesis = await openGenesis({
     home: args.home,
     ...(args.databaseUrl ? { databaseUrl: args.databaseUrl } : {}),
-    env: {},
+    env: { GENESIS_EMBEDDINGS: 'hash' },
     logger,
   });
   let handled = 0;

@@ -8,7 +8,10 @@ import { openSqlStorage } from '@genesis/storage-sqlite';
 
 /** Runs the built program, as a user would (the machine's GENESIS_* variables kept out). */
 const main = resolve(__dirname, '../../dist/main.js');
-const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GENESIS_')));
+const cleanEnv = () => ({
+  ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GENESIS_'))),
+  GENESIS_EMBEDDINGS: 'hash',
+});
 function genesis(...args: string[]) {
   const res = spawnSync(process.execPath, [main, '--home', home, ...args], {
     encoding: 'utf8',

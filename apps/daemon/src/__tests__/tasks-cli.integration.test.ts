@@ -6,7 +6,10 @@ import { tempHome } from '@genesis/mind-core/testing';
 /** Runs the built program, as a user would (the machine's GENESIS_* variables kept out). */
 const main = resolve(__dirname, '../../dist/main.js');
 function genesis(...args: string[]) {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GENESIS_')));
+  const env = {
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GENESIS_'))),
+    GENESIS_EMBEDDINGS: 'hash',
+  };
   const res = spawnSync(process.execPath, [main, '--home', home, ...args], { encoding: 'utf8', env, timeout: 60_000 });
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
 }

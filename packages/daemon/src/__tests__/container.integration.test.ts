@@ -11,7 +11,7 @@ beforeEach(() => (home = tempHome()));
 afterEach(() => home.cleanup());
 
 test('opens <home>/genesis.db, migrates once, and resolves the stores from its container', async () => {
-  const config = resolveConfig({ overrides: { home: home.path }, env: {} });
+  const config = resolveConfig({ overrides: { home: home.path }, env: { GENESIS_EMBEDDINGS: 'hash' } });
   const first = await composeGenesis(config);
   expect(first.migrationsApplied).toEqual(MIGRATIONS.map((m) => m.name));
   expect(existsSync(join(home.path, 'genesis.db'))).toBe(true);
@@ -30,7 +30,7 @@ test('opens <home>/genesis.db, migrates once, and resolves the stores from its c
 });
 
 test('the unit of work from the container commits its writes together or not at all', async () => {
-  const composed = await composeGenesis(resolveConfig({ overrides: { home: home.path }, env: {} }));
+  const composed = await composeGenesis(resolveConfig({ overrides: { home: home.path }, env: { GENESIS_EMBEDDINGS: 'hash' } }));
   try {
     const unitOfWork = composed.container.resolve(UNIT_OF_WORK);
     const mindId = 'GMD-2026-4A7F-9B23';

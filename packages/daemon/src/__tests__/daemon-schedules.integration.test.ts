@@ -16,13 +16,13 @@ afterEach(() => home.cleanup());
 
 test('a daemon schedule slot enqueues one task per Mind, once, with two schedulers racing', async () => {
   const clock = new FakeClock(Date.UTC(2026, 0, 1, 3, 0, 0));
-  const config = resolveConfig({ overrides: { home: home.path }, env: {} });
+  const config = resolveConfig({ overrides: { home: home.path }, env: { GENESIS_EMBEDDINGS: 'hash' } });
   const [a, b] = [await composeGenesis(config, { clock }), await composeGenesis(config, { clock })];
   try {
     const service = a.container.resolve(MindService);
     const minds: Mind[] = [];
     for (let i = 0; i < 3; i++) minds.push(await service.createMind({ name: `M${i}` }));
-    const genesis = await openGenesis({ home: home.path, env: {}, clock });
+    const genesis = await openGenesis({ home: home.path, env: { GENESIS_EMBEDDINGS: 'hash' }, clock });
     await genesis.schedules.upsert({ name: 'nightly', cron: '30 3 * * *', type: 'retention.apply' });
     await genesis.close();
     // Each scheduler drives only the first Mind: a daemon schedule still reaches every Mind.
@@ -48,7 +48,7 @@ test('a daemon schedule slot enqueues one task per Mind, once, with two schedule
 
 test('ensure() leaves an unchanged schedule where it is, so a slot missed during downtime still fires', async () => {
   const clock = new FakeClock(Date.UTC(2026, 0, 1, 12));
-  const genesis = await openGenesis({ home: home.path, env: {}, clock });
+  const genesis = await openGenesis({ home: home.path, env: { GENESIS_EMBEDDINGS: 'hash' }, clock });
   try {
     const first = await genesis.schedules.ensure({ name: 'compact', cron: '0 4 * * *', type: 'mind.compact' });
     expect(first.nextRunAt).toBe(Date.UTC(2026, 0, 2, 4));
@@ -65,7 +65,7 @@ test('ensure() leaves an unchanged schedule where it is, so a slot missed during
 
 test('a daemon keeps the configured maintenance schedules: defaults, a changed cron, a disabled one removed', async () => {
   const clock = new FakeClock(Date.UTC(2026, 0, 1, 12));
-  const first = await openGenesis({ home: home.path, env: {}, clock });
+  const first = await openGenesis({ home: home.path, env: { GENESIS_EMBEDDINGS: 'hash' }, clock });
   try {
     await (await first.startDaemon({ pollMs: 60_000 })).stop({ timeoutMs: 100 });
     const names = (await first.schedules.list()).map((s) => [s.name, s.cron, s.payload]);
@@ -79,7 +79,7 @@ test('a daemon keeps the configured maintenance schedules: defaults, a changed c
   }
   const second = await openGenesis({
     home: home.path,
-    env: {},
+    env: { GENESIS_EMBEDDINGS: 'hash' },
     clock,
     schedules: { compact: { enabled: false }, retention: { cron: '0 2 * * *', timezone: 'Europe/Oslo' } },
   });

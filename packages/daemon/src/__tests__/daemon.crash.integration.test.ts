@@ -32,7 +32,7 @@ const children: Child[] = [];
 beforeAll(() => requireBuilt());
 beforeEach(async () => {
   home = tempHome('genesis-daemon-crash-');
-  genesis = await openGenesis({ home: home.path, env: {} });
+  genesis = await openGenesis({ home: home.path, env: { GENESIS_EMBEDDINGS: 'hash' } });
 });
 afterEach(async () => {
   for (const child of children.splice(0)) await child.kill();

@@ -15,7 +15,7 @@ const logger = new RecordingLogger();
 
 beforeEach(async () => {
   home = tempHome();
-  genesis = await openGenesis({ home: home.path, env: {}, logger });
+  genesis = await openGenesis({ home: home.path, env: { GENESIS_EMBEDDINGS: 'hash' }, logger });
 });
 afterEach(async () => {
   for (const d of daemons) await d.stop({ timeoutMs: 1000 });
@@ -152,7 +152,7 @@ test('one daemon per Mind: a second daemon is refused the held Mind, naming the 
   const mind = await genesis.createMind({ name: 'Held' });
   const first = await start({ minds: [mind.gmid], handlers: { x: async () => 1 } });
   expect((await first.status()).held).toEqual([mind.gmid]);
-  const other = await openGenesis({ home: home.path, env: {} });
+  const other = await openGenesis({ home: home.path, env: { GENESIS_EMBEDDINGS: 'hash' } });
   try {
     await expect(other.startDaemon({ minds: [mind.gmid] })).rejects.toMatchObject({
       code: 'MIND_HELD',
@@ -178,7 +178,7 @@ test('one daemon per Mind: a second daemon is refused the held Mind, naming the 
 
 test('after downtime a schedule fires once for its missed slots, then waits for the next one', async () => {
   const clock = new FakeClock(Date.UTC(2026, 0, 1, 8, 59, 59));
-  const timed = await openGenesis({ home: home.path, env: {}, clock });
+  const timed = await openGenesis({ home: home.path, env: { GENESIS_EMBEDDINGS: 'hash' }, clock });
   try {
     const mind = await timed.createMind({ name: 'Scheduled' });
     await mind.schedules.upsert({ name: 'morning', cron: '0 9 * * *', type: 'greet', timezone: 'UTC' });
@@ -198,7 +198,7 @@ test('after downtime a schedule fires once for its missed slots, then waits for 
 
 test('two schedulers racing on one database (two daemons, or a restart mid-slot) enqueue one task per slot', async () => {
   const clock = new FakeClock(Date.UTC(2026, 0, 1, 8, 59, 59));
-  const config = resolveConfig({ overrides: { home: home.path }, env: {} });
+  const config = resolveConfig({ overrides: { home: home.path }, env: { GENESIS_EMBEDDINGS: 'hash' } });
   const [a, b] = await Promise.all([composeGenesis(config, { clock }), composeGenesis(config, { clock })]);
   try {
     const mind = await a.container.resolve(MindService).createMind({ name: 'Raced' });

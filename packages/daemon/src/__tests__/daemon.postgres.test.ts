@@ -37,7 +37,7 @@ withPostgres('daemon on PostgreSQL', () => {
     database = created.name;
     const databaseUrl = created.url;
     home = tempHome('genesis-daemon-pg-');
-    genesis = await openGenesis({ home: home.path, databaseUrl, env: {} });
+    genesis = await openGenesis({ home: home.path, databaseUrl, env: { GENESIS_EMBEDDINGS: 'hash' } });
     const minds: Mind[] = [];
     for (let i = 0; i < MINDS; i++) minds.push(await genesis.createMind({ name: `Shared ${i}` }));
     const gmids = minds.map((m) => m.gmid);

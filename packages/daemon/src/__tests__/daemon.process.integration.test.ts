@@ -38,7 +38,7 @@ beforeAll(() => requireProgramBuilt());
 beforeEach(async () => {
   home = tempHome('genesis-daemon-process-');
   log = join(home.path, 'events.jsonl');
-  genesis = await openGenesis({ home: home.path, env: {} });
+  genesis = await openGenesis({ home: home.path, env: { GENESIS_EMBEDDINGS: 'hash' } });
 });
 afterEach(async () => {
   for (const p of programs.splice(0)) await p.kill();
@@ -194,7 +194,7 @@ test("a dead daemon's lease (same host) is taken over at once; another host's on
 
   // A fresh lease of another host, written through the SQL store; its pid (that of the killed
   // daemon) does not exist here, which says nothing about a process on another machine.
-  const composed = await composeGenesis(resolveConfig({ overrides: { home: home.path }, env: {} }));
+  const composed = await composeGenesis(resolveConfig({ overrides: { home: home.path }, env: { GENESIS_EMBEDDINGS: 'hash' } }));
   const elsewhereMs = 3_000;
   const placed = await composed.container
     .resolve(MIND_LEASE_STORE)

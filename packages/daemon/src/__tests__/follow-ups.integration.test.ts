@@ -45,7 +45,7 @@ afterEach(async () => {
 });
 
 async function open(options: Partial<OpenGenesisOptions> = {}): Promise<Genesis> {
-  const genesis = await openGenesis({ home: home.path, env: {}, logger, ...options });
+  const genesis = await openGenesis({ home: home.path, env: { GENESIS_EMBEDDINGS: 'hash' }, logger, ...options });
   opened.push(genesis);
   return genesis;
 }
@@ -146,7 +146,7 @@ test('two scanners on two connections to one SQLite file fire each check once', 
   );
   const scanners = [];
   for (let i = 0; i < 2; i++) {
-    const c = await composeGenesis(resolveConfig({ overrides: { home: home.path }, env: {} }));
+    const c = await composeGenesis(resolveConfig({ overrides: { home: home.path }, env: { GENESIS_EMBEDDINGS: 'hash' } }));
     composed.push(c);
     scanners.push(
       new FollowUpScanner(

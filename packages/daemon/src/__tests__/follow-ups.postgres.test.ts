@@ -29,7 +29,7 @@ withPostgres('follow-ups on PostgreSQL', () => {
   beforeEach(async () => {
     ({ name: database, url: databaseUrl } = createDatabase('genesis_follow_ups'));
     home = tempHome('genesis-follow-ups-pg-');
-    genesis = await openGenesis({ home: home.path, databaseUrl, env: {} });
+    genesis = await openGenesis({ home: home.path, databaseUrl, env: { GENESIS_EMBEDDINGS: 'hash' } });
   });
   afterEach(async () => {
     for (const p of programs.splice(0)) await p.kill();
@@ -111,7 +111,7 @@ withPostgres('follow-ups on PostgreSQL', () => {
     const created = await dueConcerns(mind, 200);
     const scanners: FollowUpScanner[] = [];
     for (let i = 0; i < 2; i++) {
-      const c = await composeGenesis(resolveConfig({ overrides: { home: home.path, databaseUrl }, env: {} }));
+      const c = await composeGenesis(resolveConfig({ overrides: { home: home.path, databaseUrl }, env: { GENESIS_EMBEDDINGS: 'hash' } }));
       composed.push(c);
       scanners.push(
         new FollowUpScanner(

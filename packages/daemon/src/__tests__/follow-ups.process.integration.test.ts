@@ -17,7 +17,7 @@ const programs: ProgramChild[] = [];
 beforeAll(() => requireProgramBuilt());
 beforeEach(async () => {
   home = tempHome('genesis-follow-ups-process-');
-  genesis = await openGenesis({ home: home.path, env: {} });
+  genesis = await openGenesis({ home: home.path, env: { GENESIS_EMBEDDINGS: 'hash' } });
 });
 afterEach(async () => {
   for (const p of programs.splice(0)) await p.kill();

@@ -80,7 +80,7 @@ let idleMind: string;
 
 beforeAll(async () => {
   requireProgramBuilt();
-  genesis = await openGenesis({ home: home.path, env: {} });
+  genesis = await openGenesis({ home: home.path, env: { GENESIS_EMBEDDINGS: 'hash' } });
   // The daemon's own Mind: it holds only that one, so nothing runs the tests' tasks.
   idleMind = (await genesis.createMind({ name: 'Runtime only' })).gmid;
   await genesis.close();
@@ -89,7 +89,7 @@ beforeAll(async () => {
   });
   const listening = await daemon.line((l) => typeof l.msg === 'string' && l.msg.startsWith('HTTP API on '), 60_000);
   base = listening.url as string;
-  genesis = await openGenesis({ home: home.path, env: {} });
+  genesis = await openGenesis({ home: home.path, env: { GENESIS_EMBEDDINGS: 'hash' } });
   ada = (await call('POST', '/v1/minds', { body: { name: 'Ada', creatorEmail: 'ann@example.com' } })).body.gmid;
   bob = (await call('POST', '/v1/minds', { body: { name: 'Bob' } })).body.gmid;
   const created = await genesis.apiTokens.create({ mindId: ada, name: 'chat front end' });

@@ -36,7 +36,7 @@ const EVERYTHING = { messages: MESSAGES, records: RECORDS, mindRows: 1, register
 
 /** Opens the home in this process and says what the import left: all of it or none of it. */
 async function inspect(home: string, context: string): Promise<Outcome> {
-  const genesis = await openGenesis({ home, env: {} });
+  const genesis = await openGenesis({ home, env: { GENESIS_EMBEDDINGS: 'hash' } });
   try {
     const { rows } = await genesis.status();
     const state = {
@@ -57,7 +57,7 @@ async function inspect(home: string, context: string): Promise<Outcome> {
 
 /** Imports the file to completion in this process and checks the totals are exact (no duplicates). */
 async function importToCompletion(home: string, file: string): Promise<void> {
-  const genesis = await openGenesis({ home, env: {} });
+  const genesis = await openGenesis({ home, env: { GENESIS_EMBEDDINGS: 'hash' } });
   try {
     for (let pass = 0; pass < 2; pass++) {
       const mind = await genesis.loadMindFile(file);

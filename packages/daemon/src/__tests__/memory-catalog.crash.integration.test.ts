@@ -47,7 +47,7 @@ beforeEach(async () => {
 afterEach(() => home.cleanup());
 
 function open(): Promise<ComposedGenesis> {
-  return composeGenesis(resolveConfig({ overrides: { home: home.path, embeddings: { provider: 'hash' } }, env: {} }));
+  return composeGenesis(resolveConfig({ overrides: { home: home.path, embeddings: { provider: 'hash' } }, env: { GENESIS_EMBEDDINGS: 'hash' } }));
 }
 
 /** Runs the writer until it pauses (then kills it) or until `killAfterMs` (then kills it). */

@@ -24,7 +24,7 @@ afterEach(async () => {
   home.cleanup();
 });
 
-const config = () => resolveConfig({ overrides: { home: home.path, embeddings: { provider: 'hash' } }, env: {} });
+const config = () => resolveConfig({ overrides: { home: home.path, embeddings: { provider: 'hash' } }, env: { GENESIS_EMBEDDINGS: 'hash' } });
 
 /** A Mind with `n` memories whose catalogue rows are then removed: what a home from before the catalogue looks like. */
 async function mindFromBeforeTheCatalogue(n: number) {

@@ -42,7 +42,7 @@ beforeAll(async () => {
     originals[f] = sha(f);
   }
   originals[old.python.database] = sha(old.python.database);
-  const config = resolveConfig({ overrides: { home: home.path }, env: {} });
+  const config = resolveConfig({ overrides: { home: home.path }, env: { GENESIS_EMBEDDINGS: 'hash' } });
   composed = await composeGenesis(config, { clock });
   first = await migrateHome(composed, { database: composed.db.location, schemaApplied: [] });
 }, 120_000);
@@ -173,7 +173,7 @@ test('a dry run on a fresh copy reports what would move and writes nothing', asy
   const other = tempHome('genesis-migrate-dry-');
   try {
     await writeOldHome(other.path);
-    const config = resolveConfig({ overrides: { home: other.path }, env: {} });
+    const config = resolveConfig({ overrides: { home: other.path }, env: { GENESIS_EMBEDDINGS: 'hash' } });
     const dry = await composeGenesis(config, { clock });
     try {
       const report = await migrateHome(dry, { database: dry.db.location, schemaApplied: [] }, { dryRun: true });

@@ -268,7 +268,7 @@ interface HomeState {
 
 /** Row counts per table, then each migrated Mind's portable document (genesis mind export), read back. */
 async function stateOf(home: string, name: string): Promise<HomeState> {
-  const genesis = await openGenesis({ home, env: {} });
+  const genesis = await openGenesis({ home, env: { GENESIS_EMBEDDINGS: 'hash' } });
   try {
     const { rows } = await genesis.status();
     const minds: HomeState['minds'] = new Map();
@@ -507,7 +507,7 @@ test('the originals were never changed: kept byte for byte in the checked backup
 });
 
 test('every migrated Mind loads and saves, and its file is under 50 KB', async () => {
-  const genesis = await openGenesis({ home: crashHome, env: {} });
+  const genesis = await openGenesis({ home: crashHome, env: { GENESIS_EMBEDDINGS: 'hash' } });
   try {
     for (const gmid of MIGRATED) {
       const mind = await genesis.loadMind(gmid);

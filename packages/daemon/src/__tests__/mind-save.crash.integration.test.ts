@@ -72,7 +72,7 @@ describe('two processes saving one Mind at the same time', () => {
 
   beforeEach(async () => {
     home = tempHome();
-    genesis = await openGenesis({ home: home.path, env: {} });
+    genesis = await openGenesis({ home: home.path, env: { GENESIS_EMBEDDINGS: 'hash' } });
   });
   afterEach(async () => {
     for (const c of children) await c.kill();
@@ -194,7 +194,7 @@ test('SIGKILL in the middle of saves: the file stays valid, the next save is not
   const seed = crashSeed();
   const random = seededRandom(seed);
   const home = tempHome();
-  const genesis = await openGenesis({ home: home.path, env: {} });
+  const genesis = await openGenesis({ home: home.path, env: { GENESIS_EMBEDDINGS: 'hash' } });
   const minRounds = 16;
   const maxRounds = 30;
   const blobBytes = 20_000;
@@ -272,7 +272,7 @@ test('SIGKILL in the middle of saves: the file stays valid, the next save is not
       expect(existsSync(lockFile)).toBe(false);
 
       // Reopening the home removes what dead writers left.
-      const reopened = await openGenesis({ home: home.path, env: {} });
+      const reopened = await openGenesis({ home: home.path, env: { GENESIS_EMBEDDINGS: 'hash' } });
       await reopened.close();
       expect(readdirSync(minds).filter((n) => deadPids.some((pid) => n.endsWith(`.${pid}.tmp`)))).toEqual([]);
       expect(readValid(file).state.parentRound).toBe(round);

@@ -108,7 +108,7 @@ test('deleteMind removes its rows, its file and its secrets', async () => {
 
 test('two processes saving the same Mind: different sections merge, the same section is refused', async () => {
   const created = await suite.genesis.createMind({ name: 'Shared' });
-  const other = await openGenesis({ home: suite.home.path, clock, env: {} });
+  const other = await openGenesis({ home: suite.home.path, clock, env: { GENESIS_EMBEDDINGS: 'hash' } });
   try {
     const daemon = await suite.genesis.loadMind(created.gmid);
     const api = await other.loadMind(created.gmid);

@@ -8,7 +8,7 @@ let home: ReturnType<typeof tempHome>;
 let genesis: Genesis;
 const clock = new FakeClock(Date.UTC(2026, 5, 1));
 
-const open = () => openGenesis({ home: home.path, env: {}, clock });
+const open = () => openGenesis({ home: home.path, env: { GENESIS_EMBEDDINGS: 'hash' }, clock });
 
 beforeEach(async () => {
   home = tempHome('genesis-people-');

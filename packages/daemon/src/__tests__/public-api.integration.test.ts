@@ -42,7 +42,7 @@ test('every error the SDK throws for bad input is a GenesisError with a code', (
     const { join } = require('node:path');
     const home = mkdtempSync(join(require('node:os').tmpdir(), 'genesis-api-'));
     (async () => {
-      const genesis = await openGenesis({ home, env: {} });
+      const genesis = await openGenesis({ home, env: { GENESIS_EMBEDDINGS: 'hash' } });
       const mind = await genesis.createMind({ name: 'Probe' });
       const probes = [
         () => genesis.loadMind('../../etc/passwd'),

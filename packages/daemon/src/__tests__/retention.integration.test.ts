@@ -16,7 +16,7 @@ const clock = new FakeClock(Date.UTC(2026, 5, 1));
 
 beforeEach(async () => {
   home = tempHome('genesis-retention-');
-  genesis = await openGenesis({ home: home.path, env: {}, clock, retention: { messages: { maxPerMind: 5 } } });
+  genesis = await openGenesis({ home: home.path, env: { GENESIS_EMBEDDINGS: 'hash' }, clock, retention: { messages: { maxPerMind: 5 } } });
 });
 afterEach(async () => {
   await daemon?.stop({ timeoutMs: 1000 });
@@ -92,7 +92,7 @@ test('mind.compact rewrites a Mind file that grew, and leaves a compact one alon
 });
 
 test('configuration: defaults, schedules, and bad values refused naming the key', () => {
-  const config = resolveConfig({ overrides: { home: home.path }, env: {} });
+  const config = resolveConfig({ overrides: { home: home.path }, env: { GENESIS_EMBEDDINGS: 'hash' } });
   expect(config.retention.messages).toEqual({ maxAgeDays: 365, maxPerMind: 100_000, archive: true });
   expect(config.schedules).toEqual({
     retention: { type: 'retention.apply', cron: '30 3 * * *', timezone: 'UTC', enabled: true },
@@ -109,7 +109,7 @@ test('configuration: defaults, schedules, and bad values refused naming the key'
       schedules: { retention: { cron: '0 2 * * *', timezone: 'Europe/Oslo' }, compact: { enabled: false } },
     }),
   );
-  const fromFile = resolveConfig({ overrides: { home: home.path }, env: {} });
+  const fromFile = resolveConfig({ overrides: { home: home.path }, env: { GENESIS_EMBEDDINGS: 'hash' } });
   expect(fromFile.retention.tasks.finishedMaxAgeDays).toBe(7);
   expect(fromFile.schedules.retention).toMatchObject({ cron: '0 2 * * *', timezone: 'Europe/Oslo' });
   expect(fromFile.schedules.compact.enabled).toBe(false);
@@ -129,7 +129,7 @@ test('configuration: defaults, schedules, and bad values refused naming the key'
     writeFileSync(file, JSON.stringify(value));
     let error: { code?: string; field?: string; message: string } | undefined;
     try {
-      resolveConfig({ overrides: { home: home.path }, env: {} });
+      resolveConfig({ overrides: { home: home.path }, env: { GENESIS_EMBEDDINGS: 'hash' } });
     } catch (e) {
       error = e as typeof error;
     }
@@ -138,7 +138,7 @@ test('configuration: defaults, schedules, and bad values refused naming the key'
     expect(error!.message).not.toContain('\n');
   }
   writeFileSync(file, '{}');
-  expect(() => resolveConfig({ overrides: { home: home.path, retention: { batchSize: 0 } }, env: {} })).toThrow(
+  expect(() => resolveConfig({ overrides: { home: home.path, retention: { batchSize: 0 } }, env: { GENESIS_EMBEDDINGS: 'hash' } })).toThrow(
     /"retention.batchSize".*from 1 to 5000/,
   );
 });

@@ -12,7 +12,7 @@ export function genesisPerFile(
 ): { home: ReturnType<typeof tempHome>; genesis: Genesis } {
   const file = { home: tempHome(), genesis: undefined as unknown as Genesis };
   beforeAll(async () => {
-    file.genesis = await openGenesis({ home: file.home.path, clock, env: {}, ...options });
+    file.genesis = await openGenesis({ home: file.home.path, clock, env: { GENESIS_EMBEDDINGS: 'hash' }, ...options });
   });
   afterAll(async () => {
     await file.genesis.close();

@@ -29,7 +29,7 @@ async function call(method: string, path: string, body?: unknown): Promise<{ sta
 }
 
 beforeAll(async () => {
-  genesis = await openGenesis({ home: home.path, env: {} });
+  genesis = await openGenesis({ home: home.path, env: { GENESIS_EMBEDDINGS: 'hash' } });
   // The same Genesis, counting the loads the routes ask for.
   const counting = Object.assign(Object.create(genesis) as Genesis, {
     loadMind: (gmid: string) => {
