@@ -70,7 +70,8 @@ export class ChromaMemoryBackend implements MemoryBackend {
       this.log.debug({ err: error }, 'the configured embedding provider is unavailable');
       return null;
     });
-    if (configured && configured.name === stored.provider && configured.dimension === stored.dimension) return configured;
+    if (configured && configured.name === stored.provider && configured.dimension === stored.dimension)
+      return configured;
     const key = `${stored.provider}\u0000${stored.dimension}`;
     let made = this.previous.get(key);
     if (!made) {
@@ -90,10 +91,13 @@ export class ChromaMemoryBackend implements MemoryBackend {
   private async providerFor(stored: EmbeddingInfo): Promise<EmbeddingProvider | null> {
     const { home, embeddings } = this.options;
     const config: EmbeddingConfig = embeddings && !('embed' in embeddings) ? embeddings : {};
-    const matches = (p: EmbeddingProvider) => (p.name === stored.provider && p.dimension === stored.dimension ? p : null);
+    const matches = (p: EmbeddingProvider) =>
+      p.name === stored.provider && p.dimension === stored.dimension ? p : null;
     if (stored.provider === 'hash') return new HashEmbeddingProvider(stored.dimension);
     if (stored.provider === GLOVE_PROVIDER_NAME) {
-      return matches(await GloveEmbeddingProvider.create({ cacheDir: config.cacheDir ?? `${home}/cache`, logger: this.log }));
+      return matches(
+        await GloveEmbeddingProvider.create({ cacheDir: config.cacheDir ?? `${home}/cache`, logger: this.log }),
+      );
     }
     if (stored.provider === 'transformers:all-MiniLM-L6-v2') {
       return matches(

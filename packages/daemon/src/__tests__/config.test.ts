@@ -14,7 +14,12 @@ describe('resolveConfig', () => {
       home: home.path,
       databaseUrl: join(home.path, 'genesis.db'),
       chroma: {},
-      embeddings: { provider: 'hash', modelDir: join(home.path, 'models'), allowDownload: false },
+      embeddings: {
+        provider: 'glove',
+        modelDir: join(home.path, 'models'),
+        allowDownload: false,
+        cacheDir: join(home.path, 'cache'),
+      },
       maxMessageBytes: 1024 * 1024,
       log: { level: 'info' },
     });

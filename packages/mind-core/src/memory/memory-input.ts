@@ -53,6 +53,20 @@ export interface AddMemoryInput {
 }
 
 const MAX_METADATA_BYTES = 16 * 1024;
+/** The most text one memory holds (what an embedding provider is asked to embed at once). */
+export const MAX_MEMORY_CONTENT_BYTES = 32 * 1024;
+
+/** Text to embed: not empty, at most MAX_MEMORY_CONTENT_BYTES (a memory's content, a search query). */
+export function embeddableText(value: unknown, field: string): string {
+  const text = nonEmptyText(value, field);
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_MEMORY_CONTENT_BYTES)
+    throw invalidInput(
+      field,
+      `is ${bytes} bytes of text; at most ${MAX_MEMORY_CONTENT_BYTES} are embedded at once (split it into several memories)`,
+    );
+  return text;
+}
 
 /** Validates a memory as given and builds it (keeping the id and access counts of `existing`). */
 export function buildMemory(input: AddMemoryInput, now: number, existing?: Memory): Memory {
@@ -60,7 +74,7 @@ export function buildMemory(input: AddMemoryInput, now: number, existing?: Memor
   return {
     id: existing?.id ?? randomUUID(),
     type: oneOf(input.memoryType, MEMORY_TYPES, 'memoryType'),
-    content: nonEmptyText(input.content, 'content'),
+    content: embeddableText(input.content, 'content'),
     timestamp: input.timestamp === undefined ? now : toEpochMs(input.timestamp, 'timestamp'),
     emotion: input.emotion ?? null,
     emotionIntensity:

@@ -7,7 +7,7 @@ import { GenesisError, invalidInput } from '../shared/errors';
 import { count, nonEmptyText, oneOf, parseEmail, parseLimit, toEpochMs, unitInterval } from '../shared/validation';
 import type { TimeInput } from '../shared/validation';
 import { fromStoredVector, toVectorMetadata } from './memory-codec';
-import { buildMemory, memoryToInput, MEMORY_TYPES } from './memory-input';
+import { buildMemory, embeddableText, memoryToInput, MEMORY_TYPES } from './memory-input';
 import type { AddMemoryInput, Memory, MemoryType } from './memory-input';
 import { rankHits, relevance } from './ranking';
 import { catalogEntry, repairCatalog, type CatalogRepair } from './catalog-sync';
@@ -163,7 +163,7 @@ export class MemoryManager {
    */
   async searchMemories(input: SearchMemoriesInput): Promise<MemorySearchHit[]> {
     const started = performance.now();
-    nonEmptyText(input?.query, 'query');
+    embeddableText(input?.query, 'query');
     const limit = parseLimit(input.limit ?? 5);
     const filter: VectorClause[] = [];
     if (input.memoryType !== undefined)

@@ -1,4 +1,13 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '@genesis/mind-core';
@@ -44,7 +53,13 @@ function capture(): { logger: Logger; lines: string[] } {
     (a: unknown, b?: string): void => {
       lines.push(`${level} ${typeof a === 'string' ? a : (b ?? '')}`);
     };
-  const logger: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: () => logger };
+  const logger: Logger = {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    child: () => logger,
+  };
   return { logger, lines };
 }
 
@@ -72,7 +87,10 @@ describe('glove word-vector cache', () => {
   test('is built once, with progress, then loaded without a rebuild', async () => {
     const { logger, lines } = capture();
     const progress: number[] = [];
-    const first = await openGloveCache({ ...options(logger), onProgress: (done, total) => progress.push(done / total) });
+    const first = await openGloveCache({
+      ...options(logger),
+      onProgress: (done, total) => progress.push(done / total),
+    });
     expect(first.built).toBe(true);
     expect(first.size).toBe(500);
     expect(progress.at(-1)).toBe(1);
@@ -99,7 +117,9 @@ describe('glove word-vector cache', () => {
     const json = JSON.parse(readFileSync(source, 'utf8')) as { vectors: Record<string, number[]> };
     const v3 = json.vectors['café']!;
     for (let j = 0; j < DIMS; j++) {
-      expect(Math.abs(table.vectors[3 * DIMS + j]! * table.scales[3]! - v3[j]!)).toBeLessThanOrEqual(table.scales[3]! / 2 + 1e-7);
+      expect(Math.abs(table.vectors[3 * DIMS + j]! * table.scales[3]! - v3[j]!)).toBeLessThanOrEqual(
+        table.scales[3]! / 2 + 1e-7,
+      );
     }
     expect(Math.hypot(...table.common)).toBeCloseTo(1, 5);
   });
@@ -110,7 +130,8 @@ describe('glove word-vector cache', () => {
       'corrupt',
       (file: string) => {
         const bytes = readFileSync(file);
-        bytes[bytes.length - 5000] ^= 0xff;
+        const at = bytes.length - 5000;
+        bytes.writeUInt8(bytes.readUInt8(at) ^ 0xff, at);
         writeFileSync(file, bytes);
       },
       /checksum/,
@@ -156,8 +177,12 @@ describe('glove word-vector cache', () => {
       code: 'EMBEDDING_UNAVAILABLE',
       message: expect.stringContaining('ends inside the vectors object'),
     });
-    expect(existsSync(join(dir, 'cache', 'embeddings')) ? readdirSync(join(dir, 'cache', 'embeddings')) : []).toEqual([]);
-    await expect(openGloveCache({ ...options(capture().logger), sourceFile: join(dir, 'missing.json') })).rejects.toMatchObject({
+    expect(existsSync(join(dir, 'cache', 'embeddings')) ? readdirSync(join(dir, 'cache', 'embeddings')) : []).toEqual(
+      [],
+    );
+    await expect(
+      openGloveCache({ ...options(capture().logger), sourceFile: join(dir, 'missing.json') }),
+    ).rejects.toMatchObject({
       code: 'EMBEDDING_UNAVAILABLE',
       field: 'embeddings.provider',
     });

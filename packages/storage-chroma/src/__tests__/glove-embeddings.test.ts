@@ -109,7 +109,9 @@ describe('the embedding factory', () => {
       code: 'EMBEDDING_UNAVAILABLE',
       field: 'embeddings.provider',
     });
-    await expect(createEmbeddingProvider({ provider: 'glove', cacheDir: CACHE_DIR, dimension: 384 })).rejects.toMatchObject({
+    await expect(
+      createEmbeddingProvider({ provider: 'glove', cacheDir: CACHE_DIR, dimension: 384 }),
+    ).rejects.toMatchObject({
       code: 'EMBEDDING_MISMATCH',
       field: 'embeddings.dimension',
     });

@@ -65,7 +65,8 @@ export function fnv1a(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
+    // h * 16777619 mod 2^32 by shifts (Math.imul is slow inside a test sandbox).
+    h = (h + (h << 1) + (h << 4) + (h << 7) + (h << 8) + (h << 24)) | 0;
   }
   return h >>> 0;
 }
@@ -139,7 +140,10 @@ export async function openGloveCache(options: GloveCacheOptions): Promise<GloveT
   await buildCache(file, options, source);
   const built = await readCache(file, options, source);
   if (!built) {
-    throw new MemoryTierError('EMBEDDING_UNAVAILABLE', `The embedding cache ${file} vanished right after it was built.`);
+    throw new MemoryTierError(
+      'EMBEDDING_UNAVAILABLE',
+      `The embedding cache ${file} vanished right after it was built.`,
+    );
   }
   return { ...built, built: true };
 }
@@ -207,7 +211,9 @@ async function readCache(file: string, options: GloveCacheOptions, source: Sourc
   if (!digest.equals(checksum)) throw new CacheInvalid('cache checksum mismatch (corrupt file)');
   // A large readFile owns its ArrayBuffer from offset 0; copy in the unlikely other case.
   const body =
-    (data.byteOffset + HEADER_SIZE) % 8 === 0 ? data : Buffer.concat([Buffer.alloc(HEADER_SIZE), data.subarray(HEADER_SIZE)]);
+    (data.byteOffset + HEADER_SIZE) % 8 === 0
+      ? data
+      : Buffer.concat([Buffer.alloc(HEADER_SIZE), data.subarray(HEADER_SIZE)]);
   const base = body.byteOffset + HEADER_SIZE;
   const ab = body.buffer;
   return {
@@ -226,8 +232,14 @@ async function readCache(file: string, options: GloveCacheOptions, source: Sourc
 
 /** Zipf estimate of a word's probability from its frequency rank (0-based). */
 export function zipfProbability(rank: number, vocabularySize: number): number {
-  const harmonic = Math.log(vocabularySize) + 0.5772156649;
-  return 1 / ((rank + 1) * harmonic);
+  return 1 / ((rank + 1) * harmonicNumber(vocabularySize));
+}
+
+let lastHarmonic: [number, number] = [0, 0];
+/** H(n) ≈ ln n + γ, remembered for the last n (called once per word). */
+function harmonicNumber(n: number): number {
+  if (lastHarmonic[0] !== n) lastHarmonic = [n, Math.log(n) + 0.5772156649];
+  return lastHarmonic[1];
 }
 
 /** Words of the second-moment term of the common component (the rest weigh little there). */
@@ -325,29 +337,20 @@ async function buildCache(file: string, options: GloveCacheOptions, source: Sour
         }
         continue;
       }
-      if (parsed.count !== d + 2) throw new Error(`word ${JSON.stringify(parsed.key)} has ${parsed.count} numbers, expected ${d + 2}`);
+      if (parsed.count !== d + 2)
+        throw new Error(`word ${JSON.stringify(parsed.key)} has ${parsed.count} numbers, expected ${d + 2}`);
       const rank = values[d + 1]!;
-      if (!Number.isInteger(rank) || rank < 0 || rank >= n) throw new Error(`word ${JSON.stringify(parsed.key)} has rank ${rank}`);
+      if (!Number.isInteger(rank) || rank < 0 || rank >= n)
+        throw new Error(`word ${JSON.stringify(parsed.key)} has rank ${rank}`);
       if (words[rank] === undefined) filled++;
       words[rank] = parsed.key;
-      let max = 0;
-      for (let j = 0; j < d; j++) max = Math.max(max, Math.abs(values[j]!));
-      const scale = max / 127 || 1;
-      scales[rank] = scale;
-      const row = rank * d;
-      for (let j = 0; j < d; j++) vectors[row + j] = Math.round(values[j]! / scale);
+      scales[rank] = quantise(values, d, vectors, rank * d);
       // The common component: E[s sᵀ] of SIF averages of L words drawn by frequency
       // = (1/L)·Σ p w² v vᵀ + (1 - 1/L)·μ μᵀ with μ = Σ p w v, w = a / (a + p).
       const p = zipfProbability(rank, n);
       const w = options.sifA / (options.sifA + p);
-      for (let j = 0; j < d; j++) mean[j]! += p * w * values[j]!;
-      if (rank < COVARIANCE_WORDS) {
-        const f = p * w * w;
-        for (let i = 0; i < d; i++) {
-          const vi = f * values[i]!;
-          for (let j = i; j < d; j++) second[i * d + j]! += vi * values[j]!;
-        }
-      }
+      accumulate(mean, values, p * w, d);
+      if (rank < COVARIANCE_WORDS) accumulateOuter(second, values, p * w * w, d);
       pos = parsed.end;
       // Separator
       for (;;) {
@@ -364,7 +367,9 @@ async function buildCache(file: string, options: GloveCacheOptions, source: Sour
         continue;
       }
       if (buf[pos] === 0x7d) break;
-      throw new Error(`unexpected ${JSON.stringify(String.fromCharCode(buf[pos]!))} after word ${JSON.stringify(parsed.key)}`);
+      throw new Error(
+        `unexpected ${JSON.stringify(String.fromCharCode(buf[pos]!))} after word ${JSON.stringify(parsed.key)}`,
+      );
     }
     if (filled !== n) throw new Error(`the source has ${filled} distinct ranks, expected ${n}`);
   } catch (cause) {
@@ -466,6 +471,36 @@ async function buildCache(file: string, options: GloveCacheOptions, source: Sour
   log.info({ file, words: n, ms: Date.now() - started }, 'word-vector cache built');
 }
 
+/** Stores `values[0..d)` as int8 at `vectors[row..]`; returns the scale. */
+function quantise(values: Float64Array, d: number, vectors: Int8Array, row: number): number {
+  // No Math.* here: inside a test sandbox's realm those calls are not inlined and dominate the build.
+  let max = 0;
+  for (let j = 0; j < d; j++) {
+    const x = values[j]!;
+    const a = x < 0 ? -x : x;
+    if (a > max) max = a;
+  }
+  const scale = max / 127 || 1;
+  for (let j = 0; j < d; j++) {
+    const q = values[j]! / scale;
+    vectors[row + j] = q < 0 ? -((-q + 0.5) | 0) : (q + 0.5) | 0; // round half away from zero
+  }
+  return scale;
+}
+
+function accumulate(sum: Float64Array, values: Float64Array, f: number, d: number): void {
+  for (let j = 0; j < d; j++) sum[j]! += f * values[j]!;
+}
+
+/** Upper triangle of `sum += f · v vᵀ`. (Hot loops live in small functions: they optimise anywhere.) */
+function accumulateOuter(sum: Float64Array, v: Float64Array, f: number, d: number): void {
+  for (let i = 0; i < d; i++) {
+    const vi = f * v[i]!;
+    const row = i * d;
+    for (let j = i; j < d; j++) sum[row + j]! += vi * v[j]!;
+  }
+}
+
 /** Top eigenvector of (1/L)·second + (1 - 1/L)·mean meanᵀ by power iteration: deterministic. */
 function commonComponent(mean: Float64Array, upper: Float64Array, d: number): Float32Array {
   const m = new Float64Array(d * d);
@@ -509,7 +544,8 @@ function parseEntry(
 ): typeof INCOMPLETE | { key: string; count: number; end: number } {
   const len = buf.length;
   if (pos >= len) return INCOMPLETE;
-  if (buf[pos] !== 0x22) throw new Error(`expected a word at byte ${pos}, found ${JSON.stringify(String.fromCharCode(buf[pos]!))}`);
+  if (buf[pos] !== 0x22)
+    throw new Error(`expected a word at byte ${pos}, found ${JSON.stringify(String.fromCharCode(buf[pos]!))}`);
   let i = pos + 1;
   let escaped = false;
   for (; i < len; i++) {

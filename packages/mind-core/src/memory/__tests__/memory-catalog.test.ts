@@ -192,4 +192,16 @@ describe('MemoryManager over the SQL catalogue', () => {
     const strict = new MemoryManager(MIND, createInMemoryMemoryBackend(new HashEmbedder(32), store), catalog, clock);
     await expect(strict.countMemories()).rejects.toMatchObject({ code: 'EMBEDDING_MISMATCH' });
   });
+
+  test('text over 32 KB is refused naming the field, before anything is written', async () => {
+    const { memory, catalog } = build();
+    const big = 'word '.repeat(7000);
+    await expect(memory.addMemory({ content: big, memoryType: 'semantic' })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      field: 'content',
+    });
+    await expect(memory.searchMemories({ query: big })).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'query' });
+    await expect(memory.addMemory({ content: '   ', memoryType: 'semantic' })).rejects.toMatchObject({ field: 'content' });
+    expect(await catalog.count(MIND)).toBe(0);
+  });
 });
