@@ -7,6 +7,7 @@ import { GLOVE_PROVIDER_NAME, GloveEmbeddingProvider } from './embeddings/glove'
 import { HashEmbeddingProvider } from './embeddings/hash';
 import { OpenAIEmbeddingProvider } from './embeddings/openai';
 import { TransformersEmbeddingProvider } from './embeddings/transformers';
+import { USE_PROVIDER_NAME, UseEmbeddingProvider } from './embeddings/use';
 import { openMemoryTier, type MemoryTier } from './memory-tier';
 import { ReconnectingMemoryStore } from './reconnecting-memory-store';
 
@@ -97,6 +98,11 @@ export class ChromaMemoryBackend implements MemoryBackend {
     if (stored.provider === GLOVE_PROVIDER_NAME) {
       return matches(
         await GloveEmbeddingProvider.create({ cacheDir: config.cacheDir ?? `${home}/cache`, logger: this.log }),
+      );
+    }
+    if (stored.provider === USE_PROVIDER_NAME) {
+      return matches(
+        await UseEmbeddingProvider.create({ cacheDir: config.cacheDir ?? `${home}/cache`, logger: this.log }),
       );
     }
     if (stored.provider === 'transformers:all-MiniLM-L6-v2') {

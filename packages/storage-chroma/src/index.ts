@@ -27,6 +27,7 @@ export {
   MINILM_MODEL,
   type TransformersEmbeddingOptions,
 } from './embeddings/transformers';
+export { UseEmbeddingProvider, USE_PROVIDER_NAME, type UseEmbeddingOptions } from './embeddings/use';
 export {
   findLegacyChromaStores,
   openLegacyChromaStore,

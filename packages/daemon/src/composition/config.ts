@@ -22,8 +22,8 @@ const chromaSchema = z.strictObject({
   startupTimeoutMs: z.number().int().positive().optional(),
 });
 const embeddingsSchema = z.strictObject({
-  /** glove (default: offline word vectors from npm), hash, transformers or openai. */
-  provider: z.enum(['glove', 'hash', 'transformers', 'openai']),
+  /** glove (default: offline word vectors from npm), use (offline sentence encoder from npm, mixed with glove), hash, transformers or openai. */
+  provider: z.enum(['glove', 'use', 'hash', 'transformers', 'openai']),
   dimension: z.number().int().positive().optional(),
   url: z.url().optional(),
   model: z.string().min(1).optional(),
@@ -31,7 +31,7 @@ const embeddingsSchema = z.strictObject({
   /** transformers: the local model folder (default `<home>/models`). */
   modelDir: z.string().min(1),
   allowDownload: z.boolean(),
-  /** glove: where its word-vector cache is built on first use (default `<home>/cache`). */
+  /** glove, use: where the word-vector cache is built on first use (default `<home>/cache`). */
   cacheDir: z.string().min(1),
 });
 const memorySchema = z.strictObject({

@@ -4,8 +4,9 @@ import { GloveEmbeddingProvider } from './glove';
 import { HashEmbeddingProvider } from './hash';
 import { OpenAIEmbeddingProvider } from './openai';
 import { TransformersEmbeddingProvider } from './transformers';
+import { UseEmbeddingProvider } from './use';
 
-export type EmbeddingProviderName = 'glove' | 'hash' | 'transformers' | 'openai';
+export type EmbeddingProviderName = 'glove' | 'use' | 'hash' | 'transformers' | 'openai';
 
 /** The provider of new homes: offline, semantic, nothing to download beyond the npm install. */
 export const DEFAULT_EMBEDDING_PROVIDER: EmbeddingProviderName = 'glove';
@@ -21,7 +22,7 @@ export interface EmbeddingConfig {
   /** transformers: model folder (default `<home>/models`); allow download. */
   modelDir?: string;
   allowDownload?: boolean;
-  /** glove: folder of the word-vector cache (default `<home>/cache`; the file goes in `embeddings/`). */
+  /** glove, use: folder of the word-vector cache (default `<home>/cache`; the file goes in `embeddings/`). */
   cacheDir?: string;
 }
 
@@ -44,6 +45,20 @@ export async function createEmbeddingProvider(
         throw new MemoryTierError(
           'EMBEDDING_MISMATCH',
           `The glove embedding provider makes vectors of ${provider.dimension} dimensions, not ${config.dimension}: remove embeddings.dimension (GENESIS_EMBEDDINGS_DIMENSION) or choose the hash provider.`,
+          { field: 'embeddings.dimension' },
+        );
+      }
+      return provider;
+    }
+    case 'use': {
+      const provider = await UseEmbeddingProvider.create({
+        cacheDir: config.cacheDir ?? 'cache',
+        ...(runtime.logger ? { logger: runtime.logger } : {}),
+      });
+      if (config.dimension !== undefined && config.dimension !== provider.dimension) {
+        throw new MemoryTierError(
+          'EMBEDDING_MISMATCH',
+          `The use embedding provider makes vectors of ${provider.dimension} dimensions, not ${config.dimension}: remove embeddings.dimension (GENESIS_EMBEDDINGS_DIMENSION) or choose the hash provider.`,
           { field: 'embeddings.dimension' },
         );
       }
@@ -73,7 +88,7 @@ export async function createEmbeddingProvider(
     default:
       throw new MemoryTierError(
         'EMBEDDING_UNAVAILABLE',
-        `Unknown embedding provider ${JSON.stringify(config.provider)}: use glove, hash, transformers or openai (embeddings.provider / GENESIS_EMBEDDINGS).`,
+        `Unknown embedding provider ${JSON.stringify(config.provider)}: use glove, use, hash, transformers or openai (embeddings.provider / GENESIS_EMBEDDINGS).`,
         { field: 'embeddings.provider' },
       );
   }
