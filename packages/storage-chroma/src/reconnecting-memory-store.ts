@@ -68,6 +68,10 @@ export class ReconnectingMemoryStore implements MemoryStore {
     return this.run(ownerId, (store) => store.query(ownerId, embedding, limit, filter));
   }
 
+  nearest(ownerId: string, embedding: number[], limit: number): Promise<Array<{ id: string; similarity: number }>> {
+    return this.run(ownerId, (store) => store.nearest(ownerId, embedding, limit));
+  }
+
   get(ownerId: string, ids: string[]): Promise<StoredVector[]> {
     return this.run(ownerId, (store) => store.get(ownerId, ids));
   }

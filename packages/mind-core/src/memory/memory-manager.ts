@@ -49,8 +49,9 @@ export interface MemoryOptions {
   onBackfillProgress?: (done: number, total: number) => void;
 }
 
-
 const WORKING_MEMORY_SIZE = 12;
+/** Memories whose text is kept in process (checked against the catalogue's revision before use). */
+const TEXT_CACHE_SIZE = 2000;
 
 interface Connected {
   store: MemoryStore;
@@ -67,6 +68,12 @@ interface Connected {
 export class MemoryManager {
   private opened: Promise<Connected> | undefined;
   private connected: Promise<Connected> | undefined;
+  /**
+   * The vector store's side of memories read lately (text, tags, metadata), by id, with the
+   * catalogue revision it was read at: reused while the row's revision is unchanged. Writers change
+   * the vector store before the catalogue, so a revision never outlives the text it was read with.
+   */
+  private readonly texts = new Map<string, { revision: number; memory: Memory }>();
   private working: string[] = [];
   private readonly dedupThreshold: number | null;
   private readonly relevanceWeight: number;
@@ -165,35 +172,15 @@ export class MemoryManager {
     const started = performance.now();
     embeddableText(input?.query, 'query');
     const limit = parseLimit(input.limit ?? 5);
-    const filter: VectorClause[] = [];
-    if (input.memoryType !== undefined)
-      filter.push({ field: 'memory_type', op: 'eq', value: oneOf(input.memoryType, MEMORY_TYPES, 'memoryType') });
-    if (input.userEmail !== undefined) {
-      const email = parseEmail(input.userEmail);
-      filter.push({
-        op: 'or',
-        clauses: [
-          { field: 'user_email', op: 'eq', value: email },
-          { field: 'user_email', op: 'eq', value: '' },
-          { field: 'relationship_context', op: 'eq', value: 'shared' },
-        ],
-      });
-    }
-    if (input.environmentId !== undefined)
-      filter.push({ field: 'environment_id', op: 'eq', value: input.environmentId });
-    if (input.minImportance !== undefined)
-      filter.push({ field: 'importance', op: 'gte', value: unitInterval(input.minImportance, 'minImportance') });
-    if (input.since !== undefined)
-      filter.push({ field: 'timestamp', op: 'gte', value: toEpochMs(input.since, 'since') });
-    if (input.until !== undefined)
-      filter.push({ field: 'timestamp', op: 'lt', value: toEpochMs(input.until, 'until') });
-
+    const filter = searchFilter(input);
     const { store, embedder } = await this.ready();
     const [embedding] = await embedder.embed([input.query]);
     const candidates = this.relevanceWeight > 0 ? Math.min(1000, limit * 2) : limit;
-    const hits = await store.query(this.mindId, embedding!, candidates, filter);
+    const hits = filter
+      ? await this.filtered(store, embedding!, candidates, filter)
+      : await this.withCatalog(await store.query(this.mindId, embedding!, candidates));
     const now = this.clock.now();
-    const ranked = rankHits(await this.withCatalog(hits), this.relevanceWeight, now, limit);
+    const ranked = rankHits(hits, this.relevanceWeight, now, limit);
     if (ranked.length > 0) {
       await this.catalog.recordAccess(
         this.mindId,
@@ -242,6 +229,7 @@ export class MemoryManager {
       { id, metadata: toVectorMetadata(next), ...(embedding ? { embedding, document: next.content } : {}) },
     ]);
     await this.catalog.put([catalogEntry(this.mindId, next, 'stored')], { replace: true });
+    this.texts.delete(id);
     if (next.type !== current.type) {
       this.onCountChange?.(current.type, -1);
       this.onCountChange?.(next.type, 1);
@@ -257,6 +245,7 @@ export class MemoryManager {
       await this.catalog.setState(this.mindId, [id], 'deleting');
       await store.delete(this.mindId, [id]);
       await this.catalog.remove(this.mindId, [id]);
+      this.texts.delete(id);
       this.onCountChange?.(existing.type, -1);
     }
     this.working = this.working.filter((w) => w !== id);
@@ -292,9 +281,13 @@ export class MemoryManager {
     const limit = parseLimit(options.limit);
     const position = options.cursor ? decodeCursor(options.cursor) : undefined;
     if (position && typeof position.key !== 'number')
-      throw new GenesisError('INVALID_CURSOR', 'cursor is not a cursor of this list: pass the nextCursor of a previous page unchanged', {
-        field: 'cursor',
-      });
+      throw new GenesisError(
+        'INVALID_CURSOR',
+        'cursor is not a cursor of this list: pass the nextCursor of a previous page unchanged',
+        {
+          field: 'cursor',
+        },
+      );
     await this.ready();
     const rows = await this.catalog.recent(this.mindId, {
       limit: limit + 1,
@@ -395,7 +388,10 @@ export class MemoryManager {
   }
 
   /** The catalogue → vectors → catalogue write of new memories (see the class comment). */
-  private async write(store: MemoryStore, items: ReadonlyArray<{ memory: Memory; embedding: number[] }>): Promise<void> {
+  private async write(
+    store: MemoryStore,
+    items: ReadonlyArray<{ memory: Memory; embedding: number[] }>,
+  ): Promise<void> {
     const entries = items.map(({ memory }) => catalogEntry(this.mindId, memory, 'stored'));
     await this.catalog.put(
       entries.map((e) => ({ ...e, state: 'pending' as const })),
@@ -413,6 +409,44 @@ export class MemoryManager {
     // Written as a whole row (not only the state): a repair that removed the row meanwhile, seeing no
     // vector yet, cannot leave this memory uncatalogued.
     await this.catalog.put(entries, { replace: true });
+  }
+
+  /**
+   * The `limit` nearest memories that pass `filter`. Filtered vector queries get slower as a
+   * collection grows, and shipping documents for a wide candidate list costs ~0.1 ms a hit, so the
+   * nearest ids are fetched alone (widening once), filtered on their catalogue rows, and only the
+   * chosen ones are read. That is exact whenever `limit` of them pass (anything further away ranks
+   * below them); otherwise the filter goes inside the vector query.
+   */
+  private async filtered(
+    store: MemoryStore,
+    embedding: number[],
+    limit: number,
+    filter: SearchFilter,
+  ): Promise<Array<Memory & { similarity: number }>> {
+    for (const wide of [Math.min(1000, limit * 8), 1000]) {
+      const near = await store.nearest(this.mindId, embedding, wide);
+      const rows = new Map(
+        (
+          await this.catalog.get(
+            this.mindId,
+            near.map((n) => n.id),
+          )
+        ).map((e) => [e.id, e]),
+      );
+      const chosen = near.filter((n) => {
+        const row = rows.get(n.id);
+        return row?.state === 'stored' && filter.passes(row);
+      });
+      if (chosen.length >= limit || near.length < wide) {
+        const picked = chosen.slice(0, limit);
+        const similarity = new Map(picked.map((n) => [n.id, n.similarity]));
+        const memories = await this.complete(picked.map((n) => rows.get(n.id)!));
+        return memories.map((m) => ({ ...m, similarity: similarity.get(m.id)! }));
+      }
+      if (wide === 1000) break;
+    }
+    return this.withCatalog(await store.query(this.mindId, embedding, limit, filter.clauses));
   }
 
   /** Hits as memories with the catalogue's counters; hits with no stored row (being written or deleted) are left out. */
@@ -435,17 +469,43 @@ export class MemoryManager {
     return out;
   }
 
-  /** Memories for catalogue rows, in the rows' order (content from the vector store). */
+  /** Memories for catalogue rows, in the rows' order (text from the vector store, or the cache). */
   private async complete(rows: CatalogEntry[]): Promise<Memory[]> {
     if (rows.length === 0) return [];
-    const { store } = await this.ready();
-    const vectors = new Map((await store.get(this.mindId, rows.map((r) => r.id))).map((v) => [v.id, v]));
+    const missing = rows.filter((r) => this.cached(r) === undefined);
+    const fetched = new Map<string, Memory>();
+    if (missing.length > 0) {
+      const { store } = await this.ready();
+      const byId = new Map(missing.map((r) => [r.id, r]));
+      for (const vector of await store.get(this.mindId, [...byId.keys()])) {
+        const memory = this.decode(vector);
+        fetched.set(memory.id, memory);
+        this.remember(memory, byId.get(memory.id)!);
+      }
+    }
     const out: Memory[] = [];
     for (const row of rows) {
-      const vector = vectors.get(row.id);
-      if (vector) out.push(this.merge(this.decode(vector), row));
+      const memory = fetched.get(row.id) ?? this.cached(row);
+      if (memory) out.push(this.merge(memory, row));
     }
     return out;
+  }
+
+  /** The cached memory for `row` if it was read at the row's current revision. */
+  private cached(row: CatalogEntry): Memory | undefined {
+    const hit = this.texts.get(row.id);
+    if (!hit || row.revision === undefined || hit.revision !== row.revision) return undefined;
+    // Most recently used last: the oldest entries are the first to go.
+    this.texts.delete(row.id);
+    this.texts.set(row.id, hit);
+    return hit.memory;
+  }
+
+  private remember(memory: Memory, row: CatalogEntry): void {
+    if (row.revision === undefined) return;
+    this.texts.delete(memory.id);
+    this.texts.set(memory.id, { revision: row.revision, memory });
+    if (this.texts.size > TEXT_CACHE_SIZE) this.texts.delete(this.texts.keys().next().value!);
   }
 
   /** Stored memories with these ids, with the catalogue's counters. */
@@ -513,25 +573,37 @@ export class MemoryManager {
   }
 
   /**
-   * The stored near-duplicate of the same type, if any. The nearest few vectors are fetched
-   * unfiltered (fast at any size) and the type checked here; only when a close match has another
-   * type is the typed query sent.
+   * The stored near-duplicate of the same type, if any, found with the embedding already computed.
+   * The nearest three are read whole (one fast unfiltered query); when all three are close but of
+   * other types, the nearest 50 ids are checked against the catalogue's types; only when all of
+   * those are close too does the typed query go to the vector store (slower as it grows).
    */
   private async nearDuplicate(memory: Memory, embedding: number[]): Promise<Memory | undefined> {
     const { store } = await this.ready();
     const threshold = this.dedupThreshold ?? 2;
     const close = (await store.query(this.mindId, embedding, 3)).filter((h) => h.similarity >= threshold);
-    if (close.length === 0) return undefined;
-    let twin = close.find((h) => h.metadata.memory_type === memory.type);
-    if (!twin && close.length === 3) {
-      const [typed] = await store.query(this.mindId, embedding, 1, [
-        { field: 'memory_type', op: 'eq', value: memory.type },
-      ]);
-      twin = typed && typed.similarity >= threshold ? typed : undefined;
+    const sameType = close.find((h) => h.metadata.memory_type === memory.type);
+    if (sameType) return (await this.withCatalog([sameType]))[0];
+    if (close.length < 3) return undefined;
+    const near = (await store.nearest(this.mindId, embedding, 50)).filter((n) => n.similarity >= threshold);
+    const rows = new Map(
+      (
+        await this.catalog.get(
+          this.mindId,
+          near.map((n) => n.id),
+        )
+      ).map((e) => [e.id, e]),
+    );
+    const twin = near.find((n) => rows.get(n.id)?.state === 'stored' && rows.get(n.id)?.memoryType === memory.type);
+    if (twin) {
+      const [vector] = await store.get(this.mindId, [twin.id]);
+      return vector ? this.merge(this.decode(vector), rows.get(twin.id)!) : undefined;
     }
-    if (!twin) return undefined;
-    const [found] = await this.withCatalog([twin]);
-    return found;
+    if (near.length < 50) return undefined;
+    const [typed] = await store.query(this.mindId, embedding, 1, [
+      { field: 'memory_type', op: 'eq', value: memory.type },
+    ]);
+    return typed && typed.similarity >= threshold ? (await this.withCatalog([typed]))[0] : undefined;
   }
 
   private decode(v: StoredVector): Memory {
@@ -542,4 +614,54 @@ export class MemoryManager {
       ),
     );
   }
+}
+
+/** A search's filter: as vector-store clauses, and as a test of a catalogue row (same meaning). */
+interface SearchFilter {
+  clauses: VectorClause[];
+  passes(row: CatalogEntry): boolean;
+}
+
+/** The filter of a search (validated), or null when it has none. */
+function searchFilter(input: SearchMemoriesInput): SearchFilter | null {
+  const clauses: VectorClause[] = [];
+  const tests: Array<(row: CatalogEntry) => boolean> = [];
+  if (input.memoryType !== undefined) {
+    const type = oneOf(input.memoryType, MEMORY_TYPES, 'memoryType');
+    clauses.push({ field: 'memory_type', op: 'eq', value: type });
+    tests.push((r) => r.memoryType === type);
+  }
+  if (input.userEmail !== undefined) {
+    const email = parseEmail(input.userEmail);
+    clauses.push({
+      op: 'or',
+      clauses: [
+        { field: 'user_email', op: 'eq', value: email },
+        { field: 'user_email', op: 'eq', value: '' },
+        { field: 'relationship_context', op: 'eq', value: 'shared' },
+      ],
+    });
+    tests.push((r) => r.userEmail === email || r.userEmail === null || r.relationshipContext === 'shared');
+  }
+  if (input.environmentId !== undefined) {
+    const environmentId = input.environmentId;
+    clauses.push({ field: 'environment_id', op: 'eq', value: environmentId });
+    tests.push((r) => r.environmentId === environmentId);
+  }
+  if (input.minImportance !== undefined) {
+    const min = unitInterval(input.minImportance, 'minImportance');
+    clauses.push({ field: 'importance', op: 'gte', value: min });
+    tests.push((r) => r.importance >= min);
+  }
+  if (input.since !== undefined) {
+    const since = toEpochMs(input.since, 'since');
+    clauses.push({ field: 'timestamp', op: 'gte', value: since });
+    tests.push((r) => r.createdAt >= since);
+  }
+  if (input.until !== undefined) {
+    const until = toEpochMs(input.until, 'until');
+    clauses.push({ field: 'timestamp', op: 'lt', value: until });
+    tests.push((r) => r.createdAt < until);
+  }
+  return clauses.length === 0 ? null : { clauses, passes: (row) => tests.every((t) => t(row)) };
 }

@@ -24,6 +24,11 @@ export interface CatalogEntry {
   lastAccessedAt: EpochMs | null;
   accessCount: number;
   state: CatalogState;
+  /**
+   * How often the row was replaced (`put` with `replace`): set by the store, ignored on input. A
+   * reader that caches a memory's text can check it is still current without reading the vector.
+   */
+  revision?: number;
 }
 
 export interface CatalogFilter {

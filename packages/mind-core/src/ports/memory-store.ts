@@ -47,6 +47,11 @@ export interface MemoryStore {
     records: Array<{ id: string; embedding?: number[]; document?: string; metadata?: Record<string, VectorScalar> }>,
   ): Promise<void>;
   query(ownerId: string, embedding: number[], limit: number, filter?: VectorFilter): Promise<VectorHit[]>;
+  /**
+   * The ids of the `limit` records nearest to `embedding`, best first, with their similarity — no
+   * documents or metadata (a wide candidate list costs little; filtering is the caller's).
+   */
+  nearest(ownerId: string, embedding: number[], limit: number): Promise<Array<{ id: string; similarity: number }>>;
   get(ownerId: string, ids: string[]): Promise<StoredVector[]>;
   /** Records in storage order, `offset`-paged (documents and metadata, no embeddings). */
   scan(ownerId: string, options: { limit: number; offset: number; filter?: VectorFilter }): Promise<StoredVector[]>;

@@ -28,6 +28,7 @@ function checkEntry(e: CatalogEntry, at: string): CatalogEntry {
     lastAccessedAt: e.lastAccessedAt == null ? null : epochMs(e.lastAccessedAt, `${at}.lastAccessedAt`),
     accessCount: count(e.accessCount, `${at}.accessCount`),
     state: oneOf(e.state, STATES, `${at}.state`),
+    revision: 0,
   };
 }
 
@@ -84,7 +85,8 @@ export class InMemoryMemoryCatalog implements MemoryCatalogStore {
       if (!rows) this.minds.set(e.mindId, (rows = new Map()));
       const existing = rows.get(e.id);
       if (!existing) inserted++;
-      if (!existing || options.replace === true) rows.set(e.id, e);
+      if (!existing) rows.set(e.id, e);
+      else if (options.replace === true) rows.set(e.id, { ...e, revision: (existing.revision ?? 0) + 1 });
     }
     return inserted;
   }

@@ -99,6 +99,18 @@ export class InMemoryMemoryStore implements MemoryStore {
       .slice(0, parseLimit(limit, 'limit', Number.MAX_SAFE_INTEGER));
   }
 
+  async nearest(
+    ownerId: string,
+    embedding: number[],
+    limit: number,
+  ): Promise<Array<{ id: string; similarity: number }>> {
+    const c = this.collection(ownerId);
+    return [...c.entries]
+      .map(([id, e]) => ({ id, similarity: cosineSimilarity(embedding, e.embedding) }))
+      .sort((a, b) => b.similarity - a.similarity)
+      .slice(0, parseLimit(limit, 'limit', Number.MAX_SAFE_INTEGER));
+  }
+
   async get(ownerId: string, ids: string[]): Promise<StoredVector[]> {
     const c = this.collection(ownerId);
     return [...new Set(ids)].flatMap((id) => {

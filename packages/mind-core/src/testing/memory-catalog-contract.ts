@@ -25,6 +25,7 @@ function entry(id: string, fields: Partial<CatalogEntry> = {}): CatalogEntry {
     lastAccessedAt: null,
     accessCount: 0,
     state: 'stored',
+    revision: 0,
     ...fields,
   };
 }
@@ -244,7 +245,11 @@ export function defineMemoryCatalogContract(target: MemoryCatalogContractTarget)
           accessCount: 4,
         });
         expect(await store.put([replaced, entry('y')], { replace: true })).toBe(1);
-        expect((await store.get(MIND, ['x', 'y'])).sort((a, b) => byId(a.id, b.id))).toEqual([replaced, entry('y')]);
+        // A replaced row counts its revision up (readers caching the memory's text check it).
+        expect((await store.get(MIND, ['x', 'y'])).sort((a, b) => byId(a.id, b.id))).toEqual([
+          { ...replaced, revision: 1 },
+          entry('y'),
+        ]);
         // Counts follow a replace: into stored, from one type/user/environment to another, out of stored.
         expect(await store.count(MIND)).toBe(2);
         expect(await store.count(MIND, { memoryType: 'procedural', userEmail: 'ann@example.com' })).toBe(1);
@@ -269,7 +274,7 @@ export function defineMemoryCatalogContract(target: MemoryCatalogContractTarget)
         expect((await store.get(MIND, ['z']))[0]?.importance).toBe(0.6);
         // The same id in another Mind is another entry.
         expect(await store.put([entry('x', { mindId: OTHER })])).toBe(1);
-        expect(await store.get(MIND, ['x'])).toEqual([replaced]);
+        expect(await store.get(MIND, ['x'])).toEqual([{ ...replaced, revision: 4 }]);
         expect(await store.put([])).toBe(0);
         expect(await store.put([], { replace: true })).toBe(0);
       }),

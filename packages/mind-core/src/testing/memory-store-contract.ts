@@ -82,6 +82,11 @@ export function defineMemoryStoreContract(target: MemoryStoreContractTarget): vo
           expect.closeTo(-1, 5),
         ]);
         expect((await store.query(A, [1, 0, 0], 2)).map((h) => h.id)).toEqual(['same', 'close']);
+        // nearest: the same order and similarities, ids only.
+        const near = await store.nearest(A, [1, 0, 0], 3);
+        expect(near.map((h) => h.id)).toEqual(['same', 'close', 'orthogonal']);
+        expect(near[1]!.similarity).toBeCloseTo(Math.SQRT1_2, 5);
+        expect(Object.keys(near[0]!).sort()).toEqual(['id', 'similarity']);
       }),
     );
 

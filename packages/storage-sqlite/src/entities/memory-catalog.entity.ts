@@ -55,4 +55,8 @@ export class MemoryCatalogEntity {
   /** pending | stored | deleting. */
   @Column({ type: 'varchar', length: 16 })
   state: string;
+
+  /** How often the row was replaced: readers caching a memory's text check it against this. */
+  @Column({ type: 'integer', default: 0 })
+  revision: number;
 }

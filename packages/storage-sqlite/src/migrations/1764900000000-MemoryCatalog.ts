@@ -98,6 +98,7 @@ export class MemoryCatalog1764900000000 implements MigrationInterface {
         ms('last_accessed_at', true),
         { name: 'access_count', type: 'integer', default: 0, fill: '0' },
         str('state', 16, false, "'pending'"),
+        { name: 'revision', type: 'integer', default: 0, fill: '0' },
       ],
       indices: [
         { name: 'idx_memory_catalog_recent', columnNames: ['mind_id', 'created_at', 'id'], where: STORED },

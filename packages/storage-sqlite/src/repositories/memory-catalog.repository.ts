@@ -25,6 +25,7 @@ const { columns: COLUMNS, read: toEntry } = rowCodec<CatalogEntry>({
   lastAccessedAt: numOrNull,
   accessCount: num,
   state: asIs,
+  revision: num,
 });
 const WIDTH = COLUMNS.split(',').length;
 const TUPLE = `(${new Array(WIDTH).fill('?').join(', ')})`;
@@ -35,7 +36,7 @@ const IDS_PER_STATEMENT = 500;
 /** What `replace` overwrites: every column but the key. */
 const REPLACE_SET = COLUMNS.split(', ')
   .filter((c) => c !== 'id' && c !== 'mind_id')
-  .map((c) => `${c} = excluded.${c}`)
+  .map((c) => (c === 'revision' ? 'revision = memory_catalog.revision + 1' : `${c} = excluded.${c}`))
   .join(', ');
 
 const STATES: readonly CatalogState[] = ['pending', 'stored', 'deleting'];
@@ -164,6 +165,7 @@ export class MemoryCatalogRepository implements MemoryCatalogStore {
             e.lastAccessedAt,
             e.accessCount,
             e.state,
+            0,
           ]),
         );
         inserted += replace ? part.length - existing : written;

@@ -63,7 +63,8 @@ describe('MemoryManager over the SQL catalogue', () => {
     expect(pages).toHaveLength(7);
     const recent = await memory.getRecentMemories(25);
     expect(recent.map((m) => m.content)).toEqual(listed);
-    for (let i = 1; i < recent.length; i++) expect(recent[i - 1]!.timestamp).toBeGreaterThanOrEqual(recent[i]!.timestamp);
+    for (let i = 1; i < recent.length; i++)
+      expect(recent[i - 1]!.timestamp).toBeGreaterThanOrEqual(recent[i]!.timestamp);
     const important = await memory.getImportantMemories(5);
     expect(important.map((m) => m.importance)).toEqual([0.8, 0.8, 0.8, 0.8, 0.8]);
     expect(await memory.countMemories()).toBe(25);
@@ -123,7 +124,14 @@ describe('MemoryManager over the SQL catalogue', () => {
     await store.open(MIND, { provider: embedder.name, dimension: embedder.dimension });
     const make = (content: string) => buildMemory({ content, memoryType: 'episodic' }, clock.now());
     const vector = async (m: ReturnType<typeof make>) =>
-      store.add(MIND, [{ id: m.id, embedding: (await embedder.embed([m.content]))[0]!, document: m.content, metadata: { memory_type: 'episodic', timestamp: m.timestamp } }]);
+      store.add(MIND, [
+        {
+          id: m.id,
+          embedding: (await embedder.embed([m.content]))[0]!,
+          document: m.content,
+          metadata: { memory_type: 'episodic', timestamp: m.timestamp },
+        },
+      ]);
     const written = make('pending whose vector was written'); // crash after the vector
     const lost = make('pending whose vector never came'); // crash before the vector
     const deleting = make('deletion that was interrupted');
@@ -200,8 +208,65 @@ describe('MemoryManager over the SQL catalogue', () => {
       code: 'INVALID_INPUT',
       field: 'content',
     });
-    await expect(memory.searchMemories({ query: big })).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'query' });
-    await expect(memory.addMemory({ content: '   ', memoryType: 'semantic' })).rejects.toMatchObject({ field: 'content' });
+    await expect(memory.searchMemories({ query: big })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      field: 'query',
+    });
+    await expect(memory.addMemory({ content: '   ', memoryType: 'semantic' })).rejects.toMatchObject({
+      field: 'content',
+    });
     expect(await catalog.count(MIND)).toBe(0);
+  });
+
+  test('a filtered search is never under-filled: when the nearest 1,000 belong to others, the filter goes inside the vector query', async () => {
+    const { memory, backend } = build({ dedupThreshold: null });
+    await memory.addMemories(
+      Array.from({ length: 1100 }, (_, i) => ({
+        content: `Ann talked about hiking trip number ${i}`,
+        memoryType: 'episodic' as const,
+        userEmail: 'ann@example.com',
+        relationshipContext: 'personal' as const,
+      })),
+    );
+    await memory.addMemories(
+      Array.from({ length: 3 }, (_, i) => ({
+        content: `Bo keeps bees, hive ${i}`,
+        memoryType: 'semantic' as const,
+        userEmail: 'bo@example.com',
+        relationshipContext: 'personal' as const,
+      })),
+    );
+    const query = jest.spyOn(backend.store, 'query');
+    const hits = await memory.searchMemories({ query: 'hiking trip', limit: 3, userEmail: 'bo@example.com' });
+    expect(hits.map((h) => h.content).sort()).toEqual([
+      'Bo keeps bees, hive 0',
+      'Bo keeps bees, hive 1',
+      'Bo keeps bees, hive 2',
+    ]);
+    expect(query).toHaveBeenCalledTimes(1);
+    // The common case reads only ids first: no vector query with documents.
+    query.mockClear();
+    const ann = await memory.searchMemories({ query: 'hiking trip', limit: 3, userEmail: 'ann@example.com' });
+    expect(ann).toHaveLength(3);
+    expect(ann.every((h) => h.userEmail === 'ann@example.com')).toBe(true);
+    expect(query).not.toHaveBeenCalled();
+  });
+
+  test('texts read once are reused while the catalogue revision holds; a change made elsewhere is seen', async () => {
+    const { memory, backend, catalog, clock } = build({ dedupThreshold: null });
+    const a = await memory.addMemory({ content: 'Ann likes green tea', memoryType: 'semantic' });
+    await memory.addMemory({ content: 'Bo plays the cello', memoryType: 'semantic' });
+    const get = jest.spyOn(backend.store, 'get');
+    await memory.getRecentMemories(10);
+    await memory.getRecentMemories(10);
+    expect(get).toHaveBeenCalledTimes(1);
+    // Another process (another manager over the same tiers) changes a memory's text.
+    const other = new MemoryManager(MIND, backend, catalog, clock);
+    await other.updateMemory(a.id, { content: 'Ann now prefers black coffee' });
+    expect((await memory.getMemory(a.id))?.content).toBe('Ann now prefers black coffee');
+    expect((await memory.getRecentMemories(10)).map((m) => m.content).sort()).toEqual([
+      'Ann now prefers black coffee',
+      'Bo plays the cello',
+    ]);
   });
 });
