@@ -15,7 +15,7 @@ describe('resolveConfig', () => {
       databaseUrl: join(home.path, 'genesis.db'),
       chroma: {},
       embeddings: {
-        provider: 'glove',
+        provider: 'use',
         modelDir: join(home.path, 'models'),
         allowDownload: false,
         cacheDir: join(home.path, 'cache'),

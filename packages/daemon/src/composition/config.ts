@@ -192,7 +192,7 @@ export function resolveConfig(options: ResolveConfigOptions = {}): GenesisConfig
       overrides.databaseUrl ?? fromEnv.databaseUrl ?? fromFile.databaseUrl ?? resolveDatabaseUrl(home, undefined, {}),
     chroma: merge(fromFile.chroma, fromEnv.chroma, overrides.chroma),
     embeddings: merge(
-      { provider: 'glove', modelDir: join(home, 'models'), allowDownload: false, cacheDir: join(home, 'cache') },
+      { provider: 'use', modelDir: join(home, 'models'), allowDownload: false, cacheDir: join(home, 'cache') },
       fromFile.embeddings,
       fromEnv.embeddings,
       overrides.embeddings,

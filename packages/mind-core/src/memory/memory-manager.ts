@@ -140,8 +140,15 @@ export class MemoryManager {
           tags: [...new Set([...twin.tags, ...memory.tags])],
           relatedMemoryIds: [...new Set([...twin.relatedMemoryIds, ...memory.relatedMemoryIds])],
         };
-        await store.update(this.mindId, [{ id: twin.id, metadata: toVectorMetadata(merged) }]);
+        // The vector store keeps importance, tags and related ids: written only when they change
+        // (the access counters live in the catalogue). Vector store first, then the catalogue.
+        const changed =
+          merged.importance !== twin.importance ||
+          merged.tags.length !== twin.tags.length ||
+          merged.relatedMemoryIds.length !== twin.relatedMemoryIds.length;
+        if (changed) await store.update(this.mindId, [{ id: twin.id, metadata: toVectorMetadata(merged) }]);
         await this.catalog.put([catalogEntry(this.mindId, merged, 'stored')], { replace: true });
+        if (changed) this.texts.delete(twin.id);
         result.push(merged);
       } else {
         fresh.push({ memory, embedding });

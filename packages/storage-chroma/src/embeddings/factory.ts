@@ -9,7 +9,7 @@ import { UseEmbeddingProvider } from './use';
 export type EmbeddingProviderName = 'glove' | 'use' | 'hash' | 'transformers' | 'openai';
 
 /** The provider of new homes: offline, semantic, nothing to download beyond the npm install. */
-export const DEFAULT_EMBEDDING_PROVIDER: EmbeddingProviderName = 'glove';
+export const DEFAULT_EMBEDDING_PROVIDER: EmbeddingProviderName = 'use';
 
 export interface EmbeddingConfig {
   provider?: EmbeddingProviderName;
