@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { EmbeddingProvider } from '@genesis/mind-core';
 import { createEmbeddingProvider, type EmbeddingConfig, type EmbeddingProviderName } from '../src/embeddings/factory';
 import { firstRelevantRank, rankByCosine, scoreRanks, type RetrievalScores } from './retrieval-metrics';
-import type { RetrievalQueryKind, RetrievalSet } from './retrieval-set';
+import type { RetrievalMemoryType, RetrievalQueryKind, RetrievalSet } from './retrieval-set';
 
 /** Where the benchmark and the quality test keep providers' caches, so later runs reuse them. */
 export const RETRIEVAL_CACHE_DIR = join(tmpdir(), 'genesis-retrieval-bench-cache');
@@ -34,6 +34,8 @@ export interface RetrievalReport {
   paraphrase: RetrievalScores;
   exact: RetrievalScores;
   overall: RetrievalScores;
+  /** Paraphrase queries by the memory type of their (first) answer. */
+  paraphraseByMemoryType: Partial<Record<RetrievalMemoryType, RetrievalScores>>;
   /** Time to embed all memories and queries. */
   embedMs: number;
   outcomes: QueryOutcome[];
@@ -78,6 +80,11 @@ export async function evaluateRetrieval(provider: EmbeddingProvider, set: Retrie
     };
   });
   const ranksOf = (kind?: RetrievalQueryKind) => outcomes.filter((o) => !kind || o.kind === kind).map((o) => o.rank);
+  const typeOf = new Map(set.memories.map((m) => [m.id, m.type]));
+  const byType: Partial<Record<RetrievalMemoryType, Array<number | null>>> = {};
+  for (const o of outcomes.filter((x) => x.kind === 'paraphrase')) {
+    (byType[typeOf.get(o.relevant[0]!)!] ??= []).push(o.rank);
+  }
   return {
     provider: provider.name,
     dimension: provider.dimension,
@@ -85,6 +92,9 @@ export async function evaluateRetrieval(provider: EmbeddingProvider, set: Retrie
     paraphrase: scoreRanks(ranksOf('paraphrase')),
     exact: scoreRanks(ranksOf('exact')),
     overall: scoreRanks(ranksOf()),
+    paraphraseByMemoryType: Object.fromEntries(
+      Object.entries(byType).map(([type, ranks]) => [type, scoreRanks(ranks)]),
+    ) as RetrievalReport['paraphraseByMemoryType'],
     embedMs: Math.round(embedMs),
     outcomes,
   };
@@ -114,8 +124,8 @@ export function defaultProvider(cacheDir = RETRIEVAL_CACHE_DIR): Promise<Provide
 }
 
 /**
- * The providers that work offline: `hash` always, `glove` (skipped with the reason if it cannot load), and
- * `transformers` when a local model folder is given.
+ * The providers that work offline: `hash` always, `glove` and `use` (each skipped with the reason if it
+ * cannot load), and `transformers` when a local model folder is given.
  */
 export async function offlineProviders(options: {
   cacheDir?: string;
@@ -124,6 +134,7 @@ export async function offlineProviders(options: {
   const cacheDir = options.cacheDir ?? RETRIEVAL_CACHE_DIR;
   const choices = [await timed('hash', () => createEmbeddingProvider({ provider: 'hash' }))];
   choices.push(await timed('glove', () => createEmbeddingProvider(config('glove', cacheDir))));
+  choices.push(await timed('use', () => createEmbeddingProvider(config('use', cacheDir))));
   choices.push(
     options.transformersModelDir
       ? await timed('transformers', () =>

@@ -1,8 +1,8 @@
 /**
  * Retrieval quality per embedding provider on the project's paraphrase set (retrieval-set.ts):
  * recall@1, recall@5 and MRR for paraphrase queries, exact-name queries and overall, by exact
- * cosine ranking over all memories. Offline providers only: `hash`, `glove` when it exists, and
- * `transformers` when GENESIS_TRANSFORMERS_MODEL_DIR names a local model.
+ * cosine ranking over all memories. Offline providers only: `hash`, `glove` and `use` when they
+ * load, and `transformers` when GENESIS_TRANSFORMERS_MODEL_DIR names a local model.
  *
  * Prints a table, then the figures as JSON. BENCH_RETRIEVAL_CACHE_DIR moves the providers' cache
  * (default: genesis-retrieval-bench-cache under the OS temp folder, reused between runs);
@@ -91,6 +91,7 @@ function table(rows: Array<{ provider: string; loadMs: number; report: Retrieval
           paraphrase: report.paraphrase,
           exact: report.exact,
           overall: report.overall,
+          paraphraseByMemoryType: report.paraphraseByMemoryType,
           loadMs,
           embedMs: report.embedMs,
         })),
