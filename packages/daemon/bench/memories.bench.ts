@@ -15,15 +15,20 @@
  *
  * plus the bulk-load rate and the RSS of this process and of the Chroma server after the load. The
  * targets are issue 13's at 100,000 memories; they are shown (PASS/FAIL) at every size. Last, a
- * split of where the time goes, measured beside the SDK on the same home: one embedding, the Chroma
- * queries and reads the SDK calls make, and the rest (SQL catalogue, ranking) by difference.
+ * split of where the time goes, measured beside the SDK on the same home (its own clients): one
+ * embedding, the Chroma calls the SDK makes (and variants: nearest-k by k, without metadata), and the
+ * SQL catalogue's statements.
  *
  *   pnpm bench
  *   BENCH_SIZES=10000 node dist-bench/bench/memories.bench.js
  *
- * Options: BENCH_SIZES=10000,100000  BENCH_EMBEDDINGS=hash|glove|… (default: the configuration's
- * default provider; GENESIS_* variables are not read)  BENCH_SAMPLES=300 (per operation; searches
- * get 500)  BENCH_SPLIT=0 (skip the split)
+ * Options: BENCH_SIZES=10000,100000  BENCH_EMBEDDINGS=hash|glove|use|… (default: the
+ * configuration's default provider; GENESIS_* variables are not read)  BENCH_SAMPLES=300 (per
+ * operation; searches get 500)  BENCH_SPLIT=0 (skip the split)
+ *
+ * The bulk load embeds every memory with the provider: `use` (a sentence encoder on TensorFlow.js)
+ * embeds about 90 memories/s on 2 cores, so 100,000 take some 20 minutes to load; `glove` and
+ * `hash` load at the memory tier's own pace (about 1,000–1,700/s).
  */
 import 'reflect-metadata';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -32,6 +37,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { AddMemoryInput, EmbeddingProvider, Mind, MemoryType, VectorFilter } from '@genesis/mind-core';
 import { ChromaMemoryStore, createEmbeddingProvider, type EmbeddingConfig } from '@genesis/storage-chroma';
+import { MemoryCatalogRepository, SqlDatabase } from '@genesis/storage-sqlite';
 import { openGenesis, type Genesis, type GenesisConfig } from '../src';
 import { CountingLogger } from './support';
 import { numberFrom, percentile } from './common';
@@ -82,17 +88,45 @@ const USERS = ['alice@example.com', 'bruno@example.com', 'chen@example.com', 'da
 const TYPES: readonly MemoryType[] = ['episodic', 'semantic', 'procedural', 'prospective', 'working'];
 
 const W = {
-  person: 'Alice Bruno Chen Dana Eva Farid Greta Hugo Ines Jonas Keiko Liam Maya Nora Omar Priya Quinn Rosa Sven Tara Umar Vera Wen Xavier Yara Zoe her-sister his-brother the-neighbour their-mother the-landlord a-colleague the-coach the-doctor'.split(' '),
-  place: 'park bakery station library office beach harbour market gym museum garden cafe kitchen airport hospital school theatre river bridge hotel cinema stadium bookshop balcony village lake forest campsite laundrette pharmacy'.split(' '),
-  food: 'lasagne ramen tacos sushi curry pancakes falafel risotto dumplings paella goulash porridge croissants lentil-soup apple-pie cheesecake pho bibimbap couscous gnocchi'.split(' '),
-  activity: 'running swimming painting chess gardening climbing knitting cycling baking photography yoga birdwatching sailing pottery guitar piano dancing hiking fishing skating reading poetry calligraphy woodwork'.split(' '),
-  feeling: 'happy anxious relieved proud tired excited nervous grateful frustrated calm lonely hopeful worried amused curious overwhelmed content restless'.split(' '),
-  event: 'birthday party|job interview|wedding|exam|concert|first day at work|dentist appointment|flight delay|house move|family dinner|football match|book club|marathon|power cut|team offsite|graduation|hospital visit'.split('|'),
-  topic: 'the budget spreadsheet|the garden plan|a trip to Lisbon|the new laptop|tax returns|the thesis draft|the recipe book|the car repair|the quarterly report|the kitchen renovation|the wedding speech|the job offer|a piano recital|the moving boxes|the insurance claim'.split('|'),
-  task: 'water the plants|call the bank|renew the passport|book the train tickets|send the invoice|pick up the parcel|pay the rent|back up the photos|buy a birthday present|take the medicine|feed the cat|update the CV|return the library books|fix the bike tyre'.split('|'),
-  step: 'open the settings menu|preheat the oven|unplug the router|rinse with cold water|sign in with the family account|check the fuse box|write down the reference number|press and hold the reset button|soak it overnight|ask at the front desk'.split('|'),
+  person:
+    'Alice Bruno Chen Dana Eva Farid Greta Hugo Ines Jonas Keiko Liam Maya Nora Omar Priya Quinn Rosa Sven Tara Umar Vera Wen Xavier Yara Zoe her-sister his-brother the-neighbour their-mother the-landlord a-colleague the-coach the-doctor'.split(
+      ' ',
+    ),
+  place:
+    'park bakery station library office beach harbour market gym museum garden cafe kitchen airport hospital school theatre river bridge hotel cinema stadium bookshop balcony village lake forest campsite laundrette pharmacy'.split(
+      ' ',
+    ),
+  food: 'lasagne ramen tacos sushi curry pancakes falafel risotto dumplings paella goulash porridge croissants lentil-soup apple-pie cheesecake pho bibimbap couscous gnocchi'.split(
+    ' ',
+  ),
+  activity:
+    'running swimming painting chess gardening climbing knitting cycling baking photography yoga birdwatching sailing pottery guitar piano dancing hiking fishing skating reading poetry calligraphy woodwork'.split(
+      ' ',
+    ),
+  feeling:
+    'happy anxious relieved proud tired excited nervous grateful frustrated calm lonely hopeful worried amused curious overwhelmed content restless'.split(
+      ' ',
+    ),
+  event:
+    'birthday party|job interview|wedding|exam|concert|first day at work|dentist appointment|flight delay|house move|family dinner|football match|book club|marathon|power cut|team offsite|graduation|hospital visit'.split(
+      '|',
+    ),
+  topic:
+    'the budget spreadsheet|the garden plan|a trip to Lisbon|the new laptop|tax returns|the thesis draft|the recipe book|the car repair|the quarterly report|the kitchen renovation|the wedding speech|the job offer|a piano recital|the moving boxes|the insurance claim'.split(
+      '|',
+    ),
+  task: 'water the plants|call the bank|renew the passport|book the train tickets|send the invoice|pick up the parcel|pay the rent|back up the photos|buy a birthday present|take the medicine|feed the cat|update the CV|return the library books|fix the bike tyre'.split(
+    '|',
+  ),
+  step: 'open the settings menu|preheat the oven|unplug the router|rinse with cold water|sign in with the family account|check the fuse box|write down the reference number|press and hold the reset button|soak it overnight|ask at the front desk'.split(
+    '|',
+  ),
   day: 'Monday Tuesday Wednesday Thursday Friday Saturday Sunday'.split(' '),
-  job: 'nurse teacher carpenter software-developer pharmacist architect chef journalist bus-driver accountant translator electrician'.split(' '),
+  job: 'nurse teacher carpenter software-developer pharmacist architect chef journalist bus-driver accountant translator electrician'.split(
+    ' ',
+  ),
+  month: 'January February March April May June July August September October November December'.split(' '),
+  time: '6:45|7:40|8:15|9:30|noon|13:20|half past two|16:05|17:50|19:00|20:30|late evening'.split('|'),
   city: 'Lisbon Oslo Nairobi Osaka Montreal Krakow Lima Dublin Porto Hanoi Tbilisi Valencia'.split(' '),
 };
 
@@ -146,6 +180,21 @@ function textFor(type: MemoryType, r: () => number): string {
   }
 }
 
+/** A second sentence for most memories, so that few of them say exactly the same thing. */
+function detailFor(r: () => number): string {
+  const pick = <K extends keyof typeof W>(k: K) => said(W[k][Math.floor(r() * W[k].length)]!);
+  return [
+    `It was back in ${pick('month')}.`,
+    `${pick('person')} brought ${pick('food')}.`,
+    `We met around ${pick('time')}.`,
+    `It cost about ${5 + Math.floor(r() * 200)} euros.`,
+    `${pick('person')} said it reminded them of ${pick('city')}.`,
+    `Afterwards we went ${pick('activity')} near the ${pick('place')}.`,
+    `The weather in ${pick('city')} was awful that week.`,
+    `Mentioned it again on ${pick('day')}, still ${pick('feeling')}.`,
+  ][Math.floor(r() * 8)]!;
+}
+
 /** Two years up to 1 November 2026: timestamps are spread over them. */
 const END = Date.UTC(2026, 10, 1);
 const SPAN = 730 * 86_400_000;
@@ -164,7 +213,7 @@ function memoryInput(r: () => number, i: number, withTimestamp = true): AddMemor
       : who < 0.8
         ? { userEmail: user, relationshipContext: 'shared' }
         : { relationshipContext: 'generic' };
-  const content = textFor(type, r);
+  const content = r() < 0.6 ? `${textFor(type, r)} ${detailFor(r)}` : textFor(type, r);
   const importance = Math.round((0.1 + 0.9 * r() ** 1.5) * 100) / 100;
   const emotional = r() < 0.3;
   return {
@@ -173,7 +222,9 @@ function memoryInput(r: () => number, i: number, withTimestamp = true): AddMemor
     importance,
     ...owner,
     ...(withTimestamp ? { timestamp: END - Math.floor(r() * SPAN) } : {}),
-    ...(emotional ? { emotion: said(W.feeling[Math.floor(r() * W.feeling.length)]!), emotionIntensity: round(r()) } : {}),
+    ...(emotional
+      ? { emotion: said(W.feeling[Math.floor(r() * W.feeling.length)]!), emotionIntensity: round(r()) }
+      : {}),
     tags: [type, said(W.activity[i % W.activity.length]!)],
   };
 }
@@ -213,9 +264,9 @@ function latency(values: number[]): Latency {
   };
 }
 
-/** `count` timed calls of `call(i)` after `WARMUP` untimed ones. */
-async function timed(count: number, call: (i: number) => Promise<unknown>): Promise<Latency> {
-  for (let i = 0; i < WARMUP; i++) await call(-1 - i);
+/** `count` timed calls of `call(i)` (i ≥ 0) after `warmup` untimed ones (i < 0). */
+async function timed(count: number, call: (i: number) => Promise<unknown>, warmup = WARMUP): Promise<Latency> {
+  for (let i = 0; i < warmup; i++) await call(-1 - i);
   const values: number[] = [];
   for (let i = 0; i < count; i++) {
     const t = performance.now();
@@ -261,10 +312,10 @@ const userFilter = (email: string): VectorFilter => [
 ];
 
 /**
- * Where the SDK's time goes, measured beside it on the same home and server: one query embedding
- * (a provider made from the same settings), the Chroma calls the SDK makes (a search's filtered
- * top-10 candidates, the near-duplicate check's unfiltered top 3, reading 20 memories by id, adding
- * one), each on its own client.
+ * Where the SDK's time goes, measured beside it on the same home, server and database: one query
+ * embedding (a provider made from the same settings), the Chroma calls the SDK makes (a search's
+ * candidates, the near-duplicate check's top 3, reading memories by id, adding), each on a client of
+ * its own, and the SQL catalogue's statements on a connection of its own.
  */
 async function split(genesis: Genesis, mind: Mind, queries: string[], recentIds: string[]) {
   const embedder: EmbeddingProvider = await createEmbeddingProvider({
@@ -276,48 +327,157 @@ async function split(genesis: Genesis, mind: Mind, queries: string[], recentIds:
   const store = new ChromaMemoryStore({ url });
   await store.open(mind.gmid, { provider: embedder.name, dimension: embedder.dimension }, { allowMismatch: true });
   const vectors = await embedder.embed(queries.slice(0, 200));
-  const n = Math.min(SAMPLES, 200);
-  const embedOne = await timed(n, (i) => embedder.embed([queries[Math.abs(i) % queries.length]!]));
-  const batch = Array.from({ length: BATCH }, (_, i) => queries[i % queries.length]! + ` ${i}`);
-  const embedBatch = await timed(5, () => embedder.embed(batch));
   const vector = (i: number) => vectors[Math.abs(i) % vectors.length]!;
+  const query = (i: number) => queries[Math.abs(i) % queries.length]!;
+  const n = Math.min(SAMPLES, 200);
+
+  const embedOne = await timed(n, (i) => embedder.embed([query(i)]));
+  const batch = Array.from({ length: BATCH }, (_, i) => `${query(i)} ${i}`);
+  const embedBatch = await timed(5, () => embedder.embed(batch), 1);
+
   const chromaQueryFiltered = await timed(n, (i) =>
     store.query(mind.gmid, vector(i), 10, userFilter(USERS[Math.abs(i) % USERS.length]!)),
   );
-  const chromaQueryTop3 = await timed(n, (i) => store.query(mind.gmid, vector(i), 3));
   // What the filtered top 10 is made of: the store first fetches a wide unfiltered top-k (200 for
   // 10) with documents and metadata, and filters it here; the filter inside Chroma is the fallback.
+  const chromaQueryTop10 = await timed(n, (i) => store.query(mind.gmid, vector(i), 10));
   const chromaQueryTop200 = await timed(n, (i) => store.query(mind.gmid, vector(i), 200));
-  const collection = await store.client.getCollection({ name: collectionName(mind.gmid), embeddingFunction: null as never });
+  const collection = await store.client.getCollection({
+    name: collectionName(mind.gmid),
+    embeddingFunction: null as never,
+  });
+  const chromaTop200NoDocuments = await timed(n, (i) =>
+    collection.query({ queryEmbeddings: [vector(i)], nResults: 200, include: ['metadatas', 'distances'] as never }),
+  );
+  const chromaTop200IdsOnly = await timed(n, (i) =>
+    collection.query({ queryEmbeddings: [vector(i)], nResults: 200, include: ['distances'] as never }),
+  );
   const chromaWhereInside = await timed(n, (i) =>
     collection.query({
       queryEmbeddings: [vector(i)],
       nResults: 10,
       where: {
-        $or: [{ user_email: USERS[Math.abs(i) % USERS.length]! }, { user_email: '' }, { relationship_context: 'shared' }],
+        $or: [
+          { user_email: USERS[Math.abs(i) % USERS.length]! },
+          { user_email: '' },
+          { relationship_context: 'shared' },
+        ],
       } as never,
       include: ['documents', 'metadatas', 'distances'] as never,
     }),
   );
+  // How the nearest-k query grows with k (unfiltered, with documents and metadata, as the store asks).
+  const chromaTopK: Record<string, Latency> = {};
+  for (const k of [25, 50, 100])
+    chromaTopK[`top${k}`] = await timed(Math.min(n, 100), (i) => store.query(mind.gmid, vector(i), k), 10);
+  const chromaQueryTop3 = await timed(n, (i) => store.query(mind.gmid, vector(i), 3));
+  // The near-duplicate check's second query, when the 3 nearest are close but of other types.
+  const chromaQueryTyped = await timed(n, (i) =>
+    store.query(mind.gmid, vector(i), 1, [
+      { field: 'memory_type', op: 'eq', value: TYPES[Math.abs(i) % TYPES.length]! },
+    ]),
+  );
   const chromaGet20 = await timed(n, () => store.get(mind.gmid, recentIds));
   const added: string[] = [];
+  const record = (id: string, i: number) => ({
+    id,
+    embedding: vector(i),
+    document: query(i),
+    metadata: {
+      memory_type: 'working',
+      user_email: '',
+      relationship_context: 'generic',
+      importance: 0.5,
+      timestamp: END,
+    },
+  });
   const chromaAddOne = await timed(n, async (i) => {
     const id = `bench-split-${i}`;
     added.push(id);
-    await store.add(mind.gmid, [
-      { id, embedding: vector(i), document: queries[Math.abs(i) % queries.length]!, metadata: { memory_type: 'working' } },
-    ]);
+    await store.add(mind.gmid, [record(id, i)]);
   });
-  for (let i = 0; i < added.length; i += 100) await store.delete(mind.gmid, added.slice(i, i + 100));
+  const chromaAddBatch = await timed(
+    3,
+    async (b) => {
+      const ids = Array.from({ length: BATCH }, (_, j) => `bench-split-batch-${b}-${j}`);
+      added.push(...ids);
+      await store.add(
+        mind.gmid,
+        ids.map((id, j) => record(id, j)),
+      );
+    },
+    1,
+  );
+  // A merge into a near-duplicate updates the stored memory's metadata.
+  const chromaUpdateOne = await timed(n, (i) =>
+    store.update(mind.gmid, [
+      { id: added[Math.abs(i) % added.length]!, metadata: { ...record('', i).metadata, importance: 0.9 } },
+    ]),
+  );
+  for (let i = 0; i < added.length; i += 500) await store.delete(mind.gmid, added.slice(i, i + 500));
+
+  // The SQL catalogue, on a connection of its own to the same database.
+  const db = await SqlDatabase.open({ url: genesis.config.databaseUrl });
+  let sql: Record<string, Latency>;
+  let catalogFiltered: Latency;
+  try {
+    const catalog = new MemoryCatalogRepository(db);
+    const [entry] = await catalog.get(mind.gmid, [recentIds[0]!]);
+    if (!entry) throw new Error('the newest memory has no catalogue row');
+    const thousand = await catalog.recent(mind.gmid, { limit: 1000 });
+    sql = {
+      recent21: await timed(n, () => catalog.recent(mind.gmid, { limit: 21 })),
+      countByType: await timed(n, (i) => catalog.count(mind.gmid, { memoryType: TYPES[Math.abs(i) % TYPES.length]! })),
+      important20: await timed(n, () => catalog.important(mind.gmid, 20)),
+      get10: await timed(n, () => catalog.get(mind.gmid, recentIds.slice(0, 10))),
+      recordAccess5: await timed(n, (i) => catalog.recordAccess(mind.gmid, recentIds.slice(0, 5), END + Math.abs(i))),
+      putOne: await timed(n, () => catalog.put([entry], { replace: true })),
+      put1000: await timed(5, () => catalog.put(thousand, { replace: true }), 1),
+    };
+    // Another way to the same top 10 for a user: the 200 nearest as ids and distances only, the user
+    // filter applied on their catalogue rows, then the 10 best read from Chroma by id.
+    const sqlGet200: number[] = [];
+    catalogFiltered = await timed(n, async (i) => {
+      const email = USERS[Math.abs(i) % USERS.length]!;
+      const found = await collection.query({
+        queryEmbeddings: [vector(i)],
+        nResults: 200,
+        include: ['distances'] as never,
+      });
+      const t0 = performance.now();
+      const rows = new Map((await catalog.get(mind.gmid, found.ids[0]!)).map((e) => [e.id, e]));
+      if (i >= 0) sqlGet200.push(performance.now() - t0);
+      const best = found.ids[0]!.filter((id) => {
+        const row = rows.get(id);
+        return (
+          row?.state === 'stored' &&
+          (row.userEmail === email || row.userEmail === null || row.relationshipContext === 'shared')
+        );
+      });
+      await store.get(mind.gmid, best.slice(0, 10));
+    });
+    sql.get200 = latency(sqlGet200);
+  } finally {
+    await db.close();
+  }
   return {
     embedOneQuery: embedOne,
     embedBatchOf1000: { ...embedBatch, memoriesPerSecond: Math.round(BATCH / (embedBatch.p50Ms / 1000)) },
     chromaQueryTop10WithUserFilter: chromaQueryFiltered,
-    chromaQueryTop3Unfiltered: chromaQueryTop3,
+    chromaQueryTop10Unfiltered: chromaQueryTop10,
     chromaQueryTop200Unfiltered: chromaQueryTop200,
+    chromaQueryTop200WithoutDocuments: chromaTop200NoDocuments,
+    chromaQueryTop200IdsAndDistancesOnly: chromaTop200IdsOnly,
     chromaQueryTop10WhereInsideChroma: chromaWhereInside,
+    chromaQueryTopKUnfiltered: chromaTopK,
+    chromaQueryTop3Unfiltered: chromaQueryTop3,
+    chromaQueryTop1OfType: chromaQueryTyped,
+    chromaUpdateOne,
     chromaGet20ById: chromaGet20,
+    top10ForUserByIdsThenCatalogueThenGet: catalogFiltered,
     chromaAddOne,
+    chromaAddBatchOf1000: chromaAddBatch,
+    sql,
   };
 }
 
@@ -338,7 +498,7 @@ async function run(size: number) {
     const mind = await genesis.createMind({ name: `Memories ${size}` });
 
     // First use: the provider (and its cache, if it has one) and the embedded Chroma server.
-    let t = performance.now();
+    const t = performance.now();
     await mind.memory.searchMemories({ query: 'first use', limit: 5 });
     const firstUseMs = Math.round(performance.now() - t);
     progress(`${fmt(size)} memories, provider ${provider}: first use (provider + Chroma start) ${fmt(firstUseMs)} ms`);
@@ -366,12 +526,16 @@ async function run(size: number) {
 
     // addMemory as a user calls it: near-duplicate check on, its own timestamp (now).
     const ra = generator(1313);
-    let merged = 0;
+    const fresh: number[] = [];
+    const mergedTimes: number[] = [];
     const addMemory = await timed(SAMPLES, async (i) => {
       const input = memoryInput(ra, size + Math.abs(i), false);
+      const t0 = performance.now();
       const memory = await mind.memory.addMemory(input);
-      if (memory.accessCount > 0 && i >= 0) merged++;
+      // A near-duplicate strengthened instead comes back with its access count raised.
+      if (i >= 0) (memory.accessCount > 0 ? mergedTimes : fresh).push(performance.now() - t0);
     });
+    const merged = mergedTimes.length;
     progress(`  addMemory p50 ${addMemory.p50Ms} ms (${merged} of ${SAMPLES} merged into a near-duplicate)`);
 
     const rq = generator(7);
@@ -429,7 +593,7 @@ async function run(size: number) {
         memoriesPerSecond: Math.round(size / loadSeconds),
         rssAfterLoadMB: { node: mb(rssNode), chroma: rssChroma === null ? null : mb(rssChroma) },
       },
-      addMemory: { ...addMemory, mergedIntoNearDuplicate: merged },
+      addMemory: { ...addMemory, added: latency(fresh), mergedIntoNearDuplicate: latency(mergedTimes) },
       searchMemories: { ...searchMemories, limit: 5, averageHits: round(hits / SEARCHES) },
       getRecentMemories,
       countMemories,
@@ -469,6 +633,8 @@ function table(results: Result[]) {
       'p99 ms': `RSS node ${r.bulkLoad.rssAfterLoadMB.node} MB, chroma ${r.bulkLoad.rssAfterLoadMB.chroma ?? '?'} MB`,
     });
     line('addMemory (dedup on)', r.addMemory, TARGETS.addMemory);
+    line('  of which added', r.addMemory.added);
+    line('  of which merged (near-dup)', r.addMemory.mergedIntoNearDuplicate);
     line('searchMemories top 5, user', r.searchMemories, TARGETS.searchMemories);
     line('getRecentMemories(20)', r.getRecentMemories, TARGETS.getRecentMemories);
     line('countMemories({ memoryType })', r.countMemories, TARGETS.countMemories);
@@ -476,13 +642,24 @@ function table(results: Result[]) {
     line('listMemories(50), per page', r.listMemories.page);
     line('listMemories(50), 10 pages', r.listMemories.walkOf10Pages);
     if (r.split) {
-      line('· embed one query', r.split.embedOneQuery);
-      line('· chroma top 10, user filter', r.split.chromaQueryTop10WithUserFilter);
-      line('· chroma top 200 (wide fetch)', r.split.chromaQueryTop200Unfiltered);
-      line('· chroma top 10, where inside', r.split.chromaQueryTop10WhereInsideChroma);
-      line('· chroma top 3 (dedup check)', r.split.chromaQueryTop3Unfiltered);
-      line('· chroma get 20 by id', r.split.chromaGet20ById);
-      line('· chroma add one', r.split.chromaAddOne);
+      const x = r.split;
+      line('· embed one query', x.embedOneQuery);
+      line('· embed 1000 texts', x.embedBatchOf1000);
+      line('· chroma top 10, user filter', x.chromaQueryTop10WithUserFilter);
+      line('·   chroma top 10', x.chromaQueryTop10Unfiltered);
+      line('·   chroma top 200 (wide fetch)', x.chromaQueryTop200Unfiltered);
+      line('·   chroma top 200, no documents', x.chromaQueryTop200WithoutDocuments);
+      line('·   chroma top 200, ids + distances', x.chromaQueryTop200IdsAndDistancesOnly);
+      line('·   chroma top 10, where inside', x.chromaQueryTop10WhereInsideChroma);
+      for (const [k, l] of Object.entries(x.chromaQueryTopKUnfiltered)) line(`·   chroma ${k}`, l);
+      line('· chroma top 3 (dedup check)', x.chromaQueryTop3Unfiltered);
+      line('· chroma top 1 of a type (dedup)', x.chromaQueryTop1OfType);
+      line('· chroma get 20 by id', x.chromaGet20ById);
+      line('· alt: ids → sql filter → get 10', x.top10ForUserByIdsThenCatalogueThenGet);
+      line('· chroma add one', x.chromaAddOne);
+      line('· chroma add 1000', x.chromaAddBatchOf1000);
+      line('· chroma update one (merge)', x.chromaUpdateOne);
+      for (const [name, l] of Object.entries(x.sql)) line(`· sql ${name}`, l);
     }
   }
   console.table(rows);

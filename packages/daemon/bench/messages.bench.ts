@@ -86,7 +86,12 @@ async function readBack(mind: Mind, tag: string): Promise<{ found: number; dupli
 async function run(backend: 'SQLite' | 'PostgreSQL', databaseUrl: string | undefined) {
   const home = mkdtempSync(join(tmpdir(), 'genesis-bench-messages-'));
   const logger = new CountingLogger(backend);
-  const genesis: Genesis = await openGenesis({ home, env: { GENESIS_EMBEDDINGS: 'hash' }, logger, ...(databaseUrl ? { databaseUrl } : {}) });
+  const genesis: Genesis = await openGenesis({
+    home,
+    env: { GENESIS_EMBEDDINGS: 'hash' },
+    logger,
+    ...(databaseUrl ? { databaseUrl } : {}),
+  });
   const rows: Array<Record<string, string>> = [];
   const problems: string[] = [];
   try {

@@ -201,7 +201,9 @@ async function phase<T>(backend: Backend, name: string, run: (p: Phase) => Promi
     for (const child of children) await child.kill();
     await genesis.close();
     if (database.shared) {
-      const composed = await composeGenesis(resolveConfig({ overrides: { home, databaseUrl: database.url }, env: { GENESIS_EMBEDDINGS: 'hash' } }));
+      const composed = await composeGenesis(
+        resolveConfig({ overrides: { home, databaseUrl: database.url }, env: { GENESIS_EMBEDDINGS: 'hash' } }),
+      );
       const registry = composed.container.resolve(MIND_REGISTRY);
       for (const gmid of made) await registry.remove(gmid);
       await composed.close();

@@ -154,7 +154,11 @@ export class ChromaMemoryStore implements MemoryStore {
     }));
   }
 
-  async nearest(ownerId: string, embedding: number[], limit: number): Promise<Array<{ id: string; similarity: number }>> {
+  async nearest(
+    ownerId: string,
+    embedding: number[],
+    limit: number,
+  ): Promise<Array<{ id: string; similarity: number }>> {
     const c = this.collection(ownerId);
     // Ids and distances only: documents and metadata cost ~0.1 ms per hit to ship.
     const result = await this.call('search memories', () =>

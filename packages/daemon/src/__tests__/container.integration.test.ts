@@ -30,7 +30,9 @@ test('opens <home>/genesis.db, migrates once, and resolves the stores from its c
 });
 
 test('the unit of work from the container commits its writes together or not at all', async () => {
-  const composed = await composeGenesis(resolveConfig({ overrides: { home: home.path }, env: { GENESIS_EMBEDDINGS: 'hash' } }));
+  const composed = await composeGenesis(
+    resolveConfig({ overrides: { home: home.path }, env: { GENESIS_EMBEDDINGS: 'hash' } }),
+  );
   try {
     const unitOfWork = composed.container.resolve(UNIT_OF_WORK);
     const mindId = 'GMD-2026-4A7F-9B23';

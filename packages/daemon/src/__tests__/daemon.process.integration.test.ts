@@ -194,7 +194,9 @@ test("a dead daemon's lease (same host) is taken over at once; another host's on
 
   // A fresh lease of another host, written through the SQL store; its pid (that of the killed
   // daemon) does not exist here, which says nothing about a process on another machine.
-  const composed = await composeGenesis(resolveConfig({ overrides: { home: home.path }, env: { GENESIS_EMBEDDINGS: 'hash' } }));
+  const composed = await composeGenesis(
+    resolveConfig({ overrides: { home: home.path }, env: { GENESIS_EMBEDDINGS: 'hash' } }),
+  );
   const elsewhereMs = 3_000;
   const placed = await composed.container
     .resolve(MIND_LEASE_STORE)

@@ -146,7 +146,9 @@ test('two scanners on two connections to one SQLite file fire each check once', 
   );
   const scanners = [];
   for (let i = 0; i < 2; i++) {
-    const c = await composeGenesis(resolveConfig({ overrides: { home: home.path }, env: { GENESIS_EMBEDDINGS: 'hash' } }));
+    const c = await composeGenesis(
+      resolveConfig({ overrides: { home: home.path }, env: { GENESIS_EMBEDDINGS: 'hash' } }),
+    );
     composed.push(c);
     scanners.push(
       new FollowUpScanner(

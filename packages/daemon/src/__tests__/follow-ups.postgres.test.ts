@@ -111,7 +111,9 @@ withPostgres('follow-ups on PostgreSQL', () => {
     const created = await dueConcerns(mind, 200);
     const scanners: FollowUpScanner[] = [];
     for (let i = 0; i < 2; i++) {
-      const c = await composeGenesis(resolveConfig({ overrides: { home: home.path, databaseUrl }, env: { GENESIS_EMBEDDINGS: 'hash' } }));
+      const c = await composeGenesis(
+        resolveConfig({ overrides: { home: home.path, databaseUrl }, env: { GENESIS_EMBEDDINGS: 'hash' } }),
+      );
       composed.push(c);
       scanners.push(
         new FollowUpScanner(

@@ -43,7 +43,10 @@ const heavyFile = () => ({
 const write = (name: string, value: unknown) => writeFileSync(join(minds, name), JSON.stringify(value, null, 4));
 
 beforeAll(async () => {
-  composed = await composeGenesis(resolveConfig({ overrides: { home: home.path }, env: { GENESIS_EMBEDDINGS: 'hash' } }), { clock });
+  composed = await composeGenesis(
+    resolveConfig({ overrides: { home: home.path }, env: { GENESIS_EMBEDDINGS: 'hash' } }),
+    { clock },
+  );
   service = composed.container.resolve(MindService);
   mkdirSync(minds, { recursive: true });
   write(`${HEAVY}.json`, heavyFile());

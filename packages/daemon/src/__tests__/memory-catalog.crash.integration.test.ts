@@ -47,11 +47,20 @@ beforeEach(async () => {
 afterEach(() => home.cleanup());
 
 function open(): Promise<ComposedGenesis> {
-  return composeGenesis(resolveConfig({ overrides: { home: home.path, embeddings: { provider: 'hash' } }, env: { GENESIS_EMBEDDINGS: 'hash' } }));
+  return composeGenesis(
+    resolveConfig({
+      overrides: { home: home.path, embeddings: { provider: 'hash' } },
+      env: { GENESIS_EMBEDDINGS: 'hash' },
+    }),
+  );
 }
 
 /** Runs the writer until it pauses (then kills it) or until `killAfterMs` (then kills it). */
-async function writeAndKill(options: { count: number; pauseAt?: { call: number; where: 'before' | 'after' }; killAfterMs?: number }) {
+async function writeAndKill(options: {
+  count: number;
+  pauseAt?: { call: number; where: 'before' | 'after' };
+  killAfterMs?: number;
+}) {
   const child = startChild('memory-writes.js', {
     home: home.path,
     gmid,

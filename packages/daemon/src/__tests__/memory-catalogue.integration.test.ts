@@ -24,7 +24,11 @@ afterEach(async () => {
   home.cleanup();
 });
 
-const config = () => resolveConfig({ overrides: { home: home.path, embeddings: { provider: 'hash' } }, env: { GENESIS_EMBEDDINGS: 'hash' } });
+const config = () =>
+  resolveConfig({
+    overrides: { home: home.path, embeddings: { provider: 'hash' } },
+    env: { GENESIS_EMBEDDINGS: 'hash' },
+  });
 
 /** A Mind with `n` memories whose catalogue rows are then removed: what a home from before the catalogue looks like. */
 async function mindFromBeforeTheCatalogue(n: number) {
@@ -64,9 +68,7 @@ test('genesis migrate back-fills the catalogue of every Mind with progress; a se
   const { gmid, touched } = await mindFromBeforeTheCatalogue(2300);
   const progress: MigrationProgress[] = [];
   const report = await genesis.migrateHome({ onProgress: (p) => progress.push(p) });
-  expect(report.catalogue).toEqual([
-    { gmid, settled: 0, abandoned: 0, deleted: 0, backfilled: 2300, orphaned: 0 },
-  ]);
+  expect(report.catalogue).toEqual([{ gmid, settled: 0, abandoned: 0, deleted: 0, backfilled: 2300, orphaned: 0 }]);
   const steps = progress.filter((p) => p.gmid === gmid && p.step === 'memory catalogue');
   expect(steps.length).toBeGreaterThan(1);
   expect(steps.at(-1)).toMatchObject({ done: 2300, total: 2300 });

@@ -162,7 +162,12 @@ test('a near-duplicate of the same type strengthens the existing memory instead 
 });
 
 test('near-duplicate detection can be turned off', async () => {
-  const other = await openGenesis({ home: suite.home.path, clock, env: { GENESIS_EMBEDDINGS: 'hash' }, memory: { dedupThreshold: null } });
+  const other = await openGenesis({
+    home: suite.home.path,
+    clock,
+    env: { GENESIS_EMBEDDINGS: 'hash' },
+    memory: { dedupThreshold: null },
+  });
   try {
     const mind = await other.createMind({ name: 'NoDedup' });
     await mind.memory.addMemory({ content: 'same words', memoryType: 'semantic' });

@@ -33,7 +33,10 @@ withPostgres('genesis migrate of a Python home into PostgreSQL', () => {
   test('every old row lands in PostgreSQL once; a second run moves nothing', async () => {
     const old = await writeOldHome(home.path);
     const original = createHash('sha256').update(readFileSync(old.python.database)).digest('hex');
-    const config = resolveConfig({ overrides: { home: home.path, databaseUrl: url }, env: { GENESIS_EMBEDDINGS: 'hash' } });
+    const config = resolveConfig({
+      overrides: { home: home.path, databaseUrl: url },
+      env: { GENESIS_EMBEDDINGS: 'hash' },
+    });
     const composed = await composeGenesis(config, { clock });
     try {
       expect(composed.db.dialect).toBe('postgres');

@@ -68,7 +68,10 @@ beforeAll(async () => {
   const old = await writeOldHome(home.path, { fileOnly: SHAPE });
   source = old.fileOnly;
   fileBytes = statSync(join(home.path, 'minds', `${FILE_ONLY}.json`)).size;
-  composed = await composeGenesis(resolveConfig({ overrides: { home: home.path }, env: { GENESIS_EMBEDDINGS: 'hash' } }), { clock });
+  composed = await composeGenesis(
+    resolveConfig({ overrides: { home: home.path }, env: { GENESIS_EMBEDDINGS: 'hash' } }),
+    { clock },
+  );
   first = await migrateHome(composed, { database: composed.db.location, schemaApplied: [] });
 }, 120_000);
 afterAll(async () => {

@@ -16,7 +16,12 @@ const clock = new FakeClock(Date.UTC(2026, 5, 1));
 
 beforeEach(async () => {
   home = tempHome('genesis-retention-');
-  genesis = await openGenesis({ home: home.path, env: { GENESIS_EMBEDDINGS: 'hash' }, clock, retention: { messages: { maxPerMind: 5 } } });
+  genesis = await openGenesis({
+    home: home.path,
+    env: { GENESIS_EMBEDDINGS: 'hash' },
+    clock,
+    retention: { messages: { maxPerMind: 5 } },
+  });
 });
 afterEach(async () => {
   await daemon?.stop({ timeoutMs: 1000 });
@@ -138,7 +143,7 @@ test('configuration: defaults, schedules, and bad values refused naming the key'
     expect(error!.message).not.toContain('\n');
   }
   writeFileSync(file, '{}');
-  expect(() => resolveConfig({ overrides: { home: home.path, retention: { batchSize: 0 } }, env: { GENESIS_EMBEDDINGS: 'hash' } })).toThrow(
-    /"retention.batchSize".*from 1 to 5000/,
-  );
+  expect(() =>
+    resolveConfig({ overrides: { home: home.path, retention: { batchSize: 0 } }, env: { GENESIS_EMBEDDINGS: 'hash' } }),
+  ).toThrow(/"retention.batchSize".*from 1 to 5000/);
 });

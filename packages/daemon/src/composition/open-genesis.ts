@@ -14,7 +14,14 @@ import { createGenesisRetention, type GenesisRetention } from './retention';
 import { GenesisDaemon, type DaemonOptions } from '../runtime/genesis-daemon';
 import { CONCERN_STORE, MESSAGE_STORE, RELATIONSHIP_STORE } from '@genesis/mind-core';
 import { FOLLOW_UP_TASK } from '../runtime/follow-ups';
-import { ENVIRONMENT_STORE, MEMORY_BACKEND, MEMORY_CATALOG, MIND_DOCUMENT_STORE, MindExporter, MindImporter } from '@genesis/mind-core';
+import {
+  ENVIRONMENT_STORE,
+  MEMORY_BACKEND,
+  MEMORY_CATALOG,
+  MIND_DOCUMENT_STORE,
+  MindExporter,
+  MindImporter,
+} from '@genesis/mind-core';
 import { RECORD_STORE } from '@genesis/mind-core';
 import type { ExportMindOptions, ExportTarget, ImportMindOptions, MindExportSummary } from '@genesis/mind-core';
 import type { MindImportReport, MindTransferPorts } from '@genesis/mind-core';

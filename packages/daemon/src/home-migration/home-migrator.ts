@@ -5,7 +5,13 @@ import { CLOCK, FileLock, GenesisError, isGmid, MIND_LEASE_STORE, MindService, p
 import { chromaDataDir } from '@genesis/storage-chroma';
 import type { ComposedGenesis } from '../composition/container';
 import { backupLegacyHome, LEGACY_BACKUP_FOLDER, legacySourceFiles } from './backup';
-import { totalsOf, type HomeMigrationReport, type MemoryCatalogueReport, type MigrationProgress, type MindMigrationReport } from './report';
+import {
+  totalsOf,
+  type HomeMigrationReport,
+  type MemoryCatalogueReport,
+  type MigrationProgress,
+  type MindMigrationReport,
+} from './report';
 import { legacySteps, type LegacySteps } from './steps';
 
 export interface MigrateHomeOptions {

@@ -48,8 +48,7 @@ export interface HomeMigrationReport {
 
 /** What the memory catalogue step did for one Mind (see `MemoryManager.repair`), or why it failed. */
 export type MemoryCatalogueReport =
-  | ({ gmid: string } & CatalogRepair)
-  | { gmid: string; error: { code: string; message: string } };
+  ({ gmid: string } & CatalogRepair) | { gmid: string; error: { code: string; message: string } };
 
 /** Progress of one Mind's import, for a progress bar. */
 export interface MigrationProgress {

@@ -100,7 +100,14 @@ async function backfill(
   for (let offset = 0; offset < total + SCAN; offset += SCAN) {
     const vectors: StoredVector[] = await store.scan(mindId, { limit: SCAN, offset });
     if (vectors.length === 0) break;
-    const known = new Set((await catalog.get(mindId, vectors.map((v) => v.id))).map((e) => e.id));
+    const known = new Set(
+      (
+        await catalog.get(
+          mindId,
+          vectors.map((v) => v.id),
+        )
+      ).map((e) => e.id),
+    );
     const missing = vectors.filter((v) => !known.has(v.id));
     if (missing.length > 0)
       added += await catalog.put(missing.map((v) => catalogEntry(mindId, fromStoredVector(v), 'stored')));

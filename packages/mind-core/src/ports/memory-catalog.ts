@@ -60,7 +60,10 @@ export interface MemoryCatalogStore {
   /** Entries with these ids (any state), in no particular order. */
   get(mindId: string, ids: readonly string[]): Promise<CatalogEntry[]>;
   /** `stored` entries newest first (createdAt desc, id desc), after `cursor`; keyset on an index. */
-  recent(mindId: string, query: { limit: number; after?: CatalogCursor; filter?: CatalogFilter }): Promise<CatalogEntry[]>;
+  recent(
+    mindId: string,
+    query: { limit: number; after?: CatalogCursor; filter?: CatalogFilter },
+  ): Promise<CatalogEntry[]>;
   /** `stored` entries by importance desc, then createdAt desc, id desc. */
   important(mindId: string, limit: number): Promise<CatalogEntry[]>;
   /** How many `stored` entries match (SQL count on an index). */

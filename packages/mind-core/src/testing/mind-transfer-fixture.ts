@@ -181,13 +181,26 @@ export async function snapshotMind(
     tasks: byId(await all((cursor) => stores.tasks.list({ mindId: gmid, limit: 100, cursor }))),
     schedules: byId(await all((cursor) => stores.schedules.list({ mindId: gmid, limit: 100, cursor }))),
     records: byId(await all((cursor) => stores.records.listAll({ mindId: gmid, limit: 100, cursor }))),
-    memories: byId(await withCounters(memoryCatalog, gmid, vectors.map((v) => fromStoredVector(v)))),
+    memories: byId(
+      await withCounters(
+        memoryCatalog,
+        gmid,
+        vectors.map((v) => fromStoredVector(v)),
+      ),
+    ),
   };
 }
 
 /** Memories with the access counters of their catalogue rows (the catalogue owns them). */
 async function withCounters(catalog: MemoryCatalogStore, gmid: string, memories: Memory[]): Promise<Memory[]> {
-  const rows = new Map((await catalog.get(gmid, memories.map((m) => m.id))).map((e) => [e.id, e]));
+  const rows = new Map(
+    (
+      await catalog.get(
+        gmid,
+        memories.map((m) => m.id),
+      )
+    ).map((e) => [e.id, e]),
+  );
   return memories.map((m) => {
     const row = rows.get(m.id);
     return row ? { ...m, accessCount: row.accessCount, lastAccessed: row.lastAccessedAt } : m;

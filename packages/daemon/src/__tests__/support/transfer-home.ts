@@ -19,7 +19,10 @@ export interface TransferHome {
 }
 
 export async function openTransferHome(home: string, clock: FakeClock, databaseUrl?: string): Promise<TransferHome> {
-  const config = resolveConfig({ overrides: { home, ...(databaseUrl ? { databaseUrl } : {}) }, env: { GENESIS_EMBEDDINGS: 'hash' } });
+  const config = resolveConfig({
+    overrides: { home, ...(databaseUrl ? { databaseUrl } : {}) },
+    env: { GENESIS_EMBEDDINGS: 'hash' },
+  });
   const genesis = await openGenesis({ config, clock });
   const composed = await composeGenesis(config, { clock });
   const { stores, documents, memory, memoryCatalog } = transferPorts(composed);

@@ -29,7 +29,12 @@ const clients: SseClient[] = [];
 beforeEach(async () => {
   home = tempHome('genesis-sse-');
   const logger = new RecordingLogger();
-  genesis = await openGenesis({ home: home.path, env: { GENESIS_EMBEDDINGS: 'hash' }, logger, clock: new FakeClock(NOON) });
+  genesis = await openGenesis({
+    home: home.path,
+    env: { GENESIS_EMBEDDINGS: 'hash' },
+    logger,
+    clock: new FakeClock(NOON),
+  });
   daemon = await genesis.startDaemon({ pollMs: 20, leaseMs: 5_000, backoff: { baseMs: 5, capMs: 20 } });
   observability = createObservability({ genesis, daemon, logger, stream: { heartbeatMs: 50 }, processMetrics: false });
   events = observability.events;

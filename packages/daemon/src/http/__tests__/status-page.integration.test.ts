@@ -39,7 +39,12 @@ afterEach(async () => {
 run(`the page takes the token, shows a Mind's messages, live events and memory search${reason}`, async () => {
   home = tempHome('genesis-page-');
   const logger = new RecordingLogger();
-  const g = (genesis = await openGenesis({ home: home.path, env: { GENESIS_EMBEDDINGS: 'hash' }, logger, clock: new FakeClock(NOON) }));
+  const g = (genesis = await openGenesis({
+    home: home.path,
+    env: { GENESIS_EMBEDDINGS: 'hash' },
+    logger,
+    clock: new FakeClock(NOON),
+  }));
   const mind = await g.createMind({ name: 'Ada' });
   await mind.conversation.addMessage({ role: 'user', content: 'hello from Ann' });
   await mind.conversation.addMessage({ role: 'assistant', content: 'hello Ann, Ada here' });

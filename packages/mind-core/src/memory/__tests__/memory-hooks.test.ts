@@ -7,9 +7,15 @@ const MIND = 'GMD-2026-4A7F-9B23';
 describe('MemoryManager hooks', () => {
   test('onMemoriesAdded hears the memories stored, not a near-duplicate strengthened instead', async () => {
     const added: Array<[string, string[]]> = [];
-    const memory = new MemoryManager(MIND, createInMemoryMemoryBackend(), new InMemoryMemoryCatalog(), new FakeClock(), {
-      onMemoriesAdded: (mindId, memories: readonly Memory[]) => added.push([mindId, memories.map((m) => m.content)]),
-    });
+    const memory = new MemoryManager(
+      MIND,
+      createInMemoryMemoryBackend(),
+      new InMemoryMemoryCatalog(),
+      new FakeClock(),
+      {
+        onMemoriesAdded: (mindId, memories: readonly Memory[]) => added.push([mindId, memories.map((m) => m.content)]),
+      },
+    );
     await memory.addMemory({ content: 'Ann loves hiking in the Alps', memoryType: 'semantic' as const });
     await memory.addMemory({ content: 'Ann loves hiking in the Alps', memoryType: 'semantic' as const }); // the same: strengthened
     await memory.addMemories([
@@ -24,9 +30,15 @@ describe('MemoryManager hooks', () => {
 
   test('onSearch hears each search with its duration and hit count', async () => {
     const searches: Array<{ mindId: string; ms: number; hits: number }> = [];
-    const memory = new MemoryManager(MIND, createInMemoryMemoryBackend(), new InMemoryMemoryCatalog(), new FakeClock(), {
-      onSearch: (mindId, ms, hits) => searches.push({ mindId, ms, hits }),
-    });
+    const memory = new MemoryManager(
+      MIND,
+      createInMemoryMemoryBackend(),
+      new InMemoryMemoryCatalog(),
+      new FakeClock(),
+      {
+        onSearch: (mindId, ms, hits) => searches.push({ mindId, ms, hits }),
+      },
+    );
     await memory.addMemories([
       { content: 'Bo plays chess', memoryType: 'semantic' as const },
       { content: 'Cy bakes bread', memoryType: 'semantic' as const },

@@ -1,6 +1,12 @@
 import type { MemoryBackend } from '../../ports/memory-store';
 import type { UnitOfWork } from '../../ports/unit-of-work';
-import { FakeClock, InMemoryMemoryCatalog, InMemoryMindDocumentStore, RecordingLogger, createInMemoryMemoryBackend } from '../../testing';
+import {
+  FakeClock,
+  InMemoryMemoryCatalog,
+  InMemoryMindDocumentStore,
+  RecordingLogger,
+  createInMemoryMemoryBackend,
+} from '../../testing';
 import { createInMemoryStores } from '../../testing';
 import { oldMind } from '../../legacy/__tests__/old-mind.fixture';
 import { MindService, MindStores, type MindOptions } from '../mind-service';
