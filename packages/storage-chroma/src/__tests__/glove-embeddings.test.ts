@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChromaMemoryBackend } from '../chroma-memory-backend';
-import { createEmbeddingProvider } from '../embeddings/factory';
+import { createEmbeddingProvider, DEFAULT_EMBEDDING_PROVIDER } from '../embeddings/factory';
 import { GLOVE_PROVIDER_NAME, GloveEmbeddingProvider, MAX_EMBED_TEXT_BYTES } from '../embeddings/glove';
 import { HashEmbeddingProvider } from '../embeddings/hash';
 
@@ -102,8 +102,9 @@ describe('glove embeddings', () => {
 });
 
 describe('the embedding factory', () => {
-  test('makes glove by default and refuses unknown providers, naming the field', async () => {
-    const made = await createEmbeddingProvider({ cacheDir: CACHE_DIR });
+  test('makes the use provider by default, glove when asked, and refuses unknown providers, naming the field', async () => {
+    expect(DEFAULT_EMBEDDING_PROVIDER).toBe('use');
+    const made = await createEmbeddingProvider({ provider: 'glove', cacheDir: CACHE_DIR });
     expect(made.name).toBe(GLOVE_PROVIDER_NAME);
     await expect(createEmbeddingProvider({ provider: 'magic' as never })).rejects.toMatchObject({
       code: 'EMBEDDING_UNAVAILABLE',
