@@ -367,3 +367,4 @@ export {
 } from './ports/memory-catalog';
 export { MEMORY_CATALOG } from './ports/tokens';
 export { type CatalogRepair, repairCatalog, catalogEntry } from './memory/catalog-sync';
+export { checkCatalogEntry, CATALOG_STATES } from './memory/catalog-entry';

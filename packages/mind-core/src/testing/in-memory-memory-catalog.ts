@@ -7,29 +7,14 @@ import type {
 } from '../ports/memory-catalog';
 import type { EpochMs } from '../ports/page';
 import { invalidInput } from '../shared/errors';
-import { count, epochMs, nonEmptyText, oneOf, parseLimit, shown } from '../shared/validation';
+import { CATALOG_STATES, checkCatalogEntry } from '../memory/catalog-entry';
+import { epochMs, nonEmptyText, oneOf, parseLimit, shown } from '../shared/validation';
 
-const STATES: readonly CatalogState[] = ['pending', 'stored', 'deleting'];
+const STATES = CATALOG_STATES;
 
-/** Checks one entry as the SQL catalogue does (`entries[i].field` in the messages). */
+/** Checks one entry as the SQL catalogue does; a new row starts at revision 0. */
 function checkEntry(e: CatalogEntry, at: string): CatalogEntry {
-  if (typeof e !== 'object' || e === null) throw invalidInput(at, `must be a catalogue entry, got ${shown(e)}`);
-  if (typeof e.importance !== 'number' || !Number.isFinite(e.importance))
-    throw invalidInput(`${at}.importance`, `must be a finite number, got ${shown(e.importance)}`);
-  return {
-    id: nonEmptyText(e.id, `${at}.id`, 256),
-    mindId: nonEmptyText(e.mindId, `${at}.mindId`, 64),
-    memoryType: nonEmptyText(e.memoryType, `${at}.memoryType`, 64),
-    importance: e.importance,
-    userEmail: e.userEmail == null ? null : nonEmptyText(e.userEmail, `${at}.userEmail`, 320),
-    relationshipContext: nonEmptyText(e.relationshipContext, `${at}.relationshipContext`, 64),
-    environmentId: e.environmentId == null ? null : nonEmptyText(e.environmentId, `${at}.environmentId`, 256),
-    createdAt: epochMs(e.createdAt, `${at}.createdAt`),
-    lastAccessedAt: e.lastAccessedAt == null ? null : epochMs(e.lastAccessedAt, `${at}.lastAccessedAt`),
-    accessCount: count(e.accessCount, `${at}.accessCount`),
-    state: oneOf(e.state, STATES, `${at}.state`),
-    revision: 0,
-  };
+  return { ...checkCatalogEntry(e, at), revision: 0 };
 }
 
 function checkIds(ids: readonly string[]): readonly string[] {

@@ -171,7 +171,8 @@ export class GloveEmbeddingProvider implements EmbeddingProvider {
   }
 }
 
-function checkText(text: unknown, field: string): void {
+/** A text an offline provider embeds: a string, not blank, at most MAX_EMBED_TEXT_BYTES. */
+export function checkText(text: unknown, field: string, provider = 'glove'): void {
   if (typeof text !== 'string') throw invalidInput(field, `must be a string, got ${typeof text}`);
   if (text.trim() === '') throw invalidInput(field, 'is empty or whitespace only: there is nothing to embed');
   // UTF-8 is at most 3 bytes per UTF-16 unit: measure only texts that could be over.
@@ -180,7 +181,7 @@ function checkText(text: unknown, field: string): void {
     if (bytes > MAX_EMBED_TEXT_BYTES)
       throw invalidInput(
         field,
-        `is ${bytes} bytes: the glove embedding provider takes at most ${MAX_EMBED_TEXT_BYTES} bytes (32 KB) per text; shorten or split it`,
+        `is ${bytes} bytes: the ${provider} embedding provider takes at most ${MAX_EMBED_TEXT_BYTES} bytes (32 KB) per text; shorten or split it`,
       );
   }
 }

@@ -1,7 +1,7 @@
 import { invalidInput, silentLogger } from '@genesis/mind-core';
 import type { EmbeddingProvider, Logger } from '@genesis/mind-core';
 import { MemoryTierError } from '../errors';
-import { GloveEmbeddingProvider, MAX_EMBED_TEXT_BYTES } from './glove';
+import { checkText, GloveEmbeddingProvider } from './glove';
 import type { UseModel } from './use-model';
 
 /** The provider name, with its version: it is stored with each collection, so a change never mixes vectors. */
@@ -84,7 +84,7 @@ export class UseEmbeddingProvider implements EmbeddingProvider {
 
   async embed(texts: string[]): Promise<number[][]> {
     if (!Array.isArray(texts)) throw invalidInput('texts', 'must be an array of strings');
-    texts.forEach((text, i) => checkText(text, `texts[${i}]`));
+    texts.forEach((text, i) => checkText(text, `texts[${i}]`, 'use'));
     const out: number[][] = [];
     for (let i = 0; i < texts.length; i += BATCH) {
       const batch = texts.slice(i, i + BATCH);
@@ -105,19 +105,5 @@ export class UseEmbeddingProvider implements EmbeddingProvider {
     for (let j = 0; j < USE_DIMENSION; j++) out[j] = a * sentence[j]!;
     for (let j = 0; j < words.length; j++) out[USE_DIMENSION + j] = b * words[j]!;
     return out;
-  }
-}
-
-function checkText(text: unknown, field: string): void {
-  if (typeof text !== 'string') throw invalidInput(field, `must be a string, got ${typeof text}`);
-  if (text.trim() === '') throw invalidInput(field, 'is empty or whitespace only: there is nothing to embed');
-  // UTF-8 is at most 3 bytes per UTF-16 unit: measure only texts that could be over.
-  if (text.length * 3 > MAX_EMBED_TEXT_BYTES) {
-    const bytes = Buffer.byteLength(text, 'utf8');
-    if (bytes > MAX_EMBED_TEXT_BYTES)
-      throw invalidInput(
-        field,
-        `is ${bytes} bytes: the use embedding provider takes at most ${MAX_EMBED_TEXT_BYTES} bytes (32 KB) per text; shorten or split it`,
-      );
   }
 }

@@ -1,5 +1,14 @@
 import { inject, injectable } from 'tsyringe';
-import { count, epochMs, invalidInput, nonEmptyText, oneOf, parseLimit, shown } from '@genesis/mind-core';
+import {
+  CATALOG_STATES,
+  checkCatalogEntry,
+  epochMs,
+  invalidInput,
+  nonEmptyText,
+  oneOf,
+  parseLimit,
+  shown,
+} from '@genesis/mind-core';
 import type {
   CatalogCursor,
   CatalogEntry,
@@ -39,7 +48,7 @@ const REPLACE_SET = COLUMNS.split(', ')
   .map((c) => (c === 'revision' ? 'revision = memory_catalog.revision + 1' : `${c} = excluded.${c}`))
   .join(', ');
 
-const STATES: readonly CatalogState[] = ['pending', 'stored', 'deleting'];
+const STATES = CATALOG_STATES;
 /**
  * The conditions of the partial indexes, as literals: SQLite uses a partial index only when the
  * query's WHERE holds the same term (a bound parameter would not do).
@@ -48,22 +57,7 @@ const STORED = "state = 'stored'";
 const UNSETTLED = "state <> 'stored'";
 
 function checkEntry(e: CatalogEntry, at: string): CatalogEntry {
-  if (typeof e !== 'object' || e === null) throw invalidInput(at, `must be a catalogue entry, got ${shown(e)}`);
-  if (typeof e.importance !== 'number' || !Number.isFinite(e.importance))
-    throw invalidInput(`${at}.importance`, `must be a finite number, got ${shown(e.importance)}`);
-  return {
-    id: nonEmptyText(e.id, `${at}.id`, 256),
-    mindId: nonEmptyText(e.mindId, `${at}.mindId`, 64),
-    memoryType: nonEmptyText(e.memoryType, `${at}.memoryType`, 64),
-    importance: e.importance,
-    userEmail: e.userEmail == null ? null : nonEmptyText(e.userEmail, `${at}.userEmail`, 320),
-    relationshipContext: nonEmptyText(e.relationshipContext, `${at}.relationshipContext`, 64),
-    environmentId: e.environmentId == null ? null : nonEmptyText(e.environmentId, `${at}.environmentId`, 256),
-    createdAt: epochMs(e.createdAt, `${at}.createdAt`),
-    lastAccessedAt: e.lastAccessedAt == null ? null : epochMs(e.lastAccessedAt, `${at}.lastAccessedAt`),
-    accessCount: count(e.accessCount, `${at}.accessCount`),
-    state: oneOf(e.state, STATES, `${at}.state`),
-  };
+  return checkCatalogEntry(e, at);
 }
 
 /** The ids, checked, without repeats (an id repeated in one call counts once). */
