@@ -479,20 +479,24 @@ export class MemoryManager {
   /** Memories for catalogue rows, in the rows' order (text from the vector store, or the cache). */
   private async complete(rows: CatalogEntry[]): Promise<Memory[]> {
     if (rows.length === 0) return [];
-    const missing = rows.filter((r) => this.cached(r) === undefined);
-    const fetched = new Map<string, Memory>();
-    if (missing.length > 0) {
+    const found = new Map<string, Memory>();
+    const missing = new Map<string, CatalogEntry>();
+    for (const row of rows) {
+      const memory = this.cached(row);
+      if (memory) found.set(row.id, memory);
+      else missing.set(row.id, row);
+    }
+    if (missing.size > 0) {
       const { store } = await this.ready();
-      const byId = new Map(missing.map((r) => [r.id, r]));
-      for (const vector of await store.get(this.mindId, [...byId.keys()])) {
+      for (const vector of await store.get(this.mindId, [...missing.keys()])) {
         const memory = this.decode(vector);
-        fetched.set(memory.id, memory);
-        this.remember(memory, byId.get(memory.id)!);
+        found.set(memory.id, memory);
+        this.remember(memory, missing.get(memory.id)!);
       }
     }
     const out: Memory[] = [];
     for (const row of rows) {
-      const memory = fetched.get(row.id) ?? this.cached(row);
+      const memory = found.get(row.id);
       if (memory) out.push(this.merge(memory, row));
     }
     return out;
