@@ -39,6 +39,7 @@ import type { AddMemoryInput, EmbeddingProvider, Mind, MemoryType, VectorFilter 
 import { ChromaMemoryStore, createEmbeddingProvider, type EmbeddingConfig } from '@genesis/storage-chroma';
 import { MemoryCatalogRepository, SqlDatabase } from '@genesis/storage-sqlite';
 import { openGenesis, type Genesis, type GenesisConfig } from '../src';
+import { seededRandom } from '@genesis/mind-core/testing';
 import { CountingLogger } from './support';
 import { numberFrom, percentile } from './common';
 
@@ -72,17 +73,8 @@ const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
 // ---------------------------------------------------------------------------------------------
 // The memories: deterministic, from word lists and templates
 
-/** mulberry32: a small seeded generator, so every run loads the same memories. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator, so every run loads the same memories. */
+const generator = seededRandom;
 
 const USERS = ['alice@example.com', 'bruno@example.com', 'chen@example.com', 'dana@example.com'] as const;
 const TYPES: readonly MemoryType[] = ['episodic', 'semantic', 'procedural', 'prospective', 'working'];

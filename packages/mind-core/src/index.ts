@@ -223,6 +223,7 @@ export {
   MemoryType,
   MEMORY_TYPES,
   RELATIONSHIP_CONTEXTS,
+  MAX_MEMORY_CONTENT_BYTES,
   type Memory,
   type RelationshipContext,
   type AddMemoryInput,

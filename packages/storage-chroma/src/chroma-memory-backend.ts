@@ -54,8 +54,16 @@ export class ChromaMemoryBackend implements MemoryBackend {
     return { store: this.store, embedder };
   }
 
+  /**
+   * Whether this home can hold memories: a remote server, a connection made, or the embedded
+   * server's folder on disk. False means nothing was ever stored, and nothing needs starting.
+   */
+  mayHoldMemories(): boolean {
+    return !!this.tier || !!this.options.url || existsSync(chromaDataDir(this.options.home));
+  }
+
   async drop(ownerId: string): Promise<boolean> {
-    if (!this.tier && !this.options.url && !existsSync(chromaDataDir(this.options.home))) return false;
+    if (!this.mayHoldMemories()) return false;
     const { store } = await this.connect();
     return store.drop(ownerId);
   }

@@ -1,8 +1,6 @@
-import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { CLOCK, FileLock, GenesisError, isGmid, MIND_LEASE_STORE, MindService, processAlive } from '@genesis/mind-core';
-import { chromaDataDir } from '@genesis/storage-chroma';
 import type { ComposedGenesis } from '../composition/container';
 import { backupLegacyHome, LEGACY_BACKUP_FOLDER, legacySourceFiles } from './backup';
 import {
@@ -149,7 +147,7 @@ async function catalogueMemories(
   composed: ComposedGenesis,
   options: MigrateHomeOptions,
 ): Promise<MemoryCatalogueReport[]> {
-  if (!composed.config.chroma.url && !existsSync(chromaDataDir(composed.config.home))) return [];
+  if (!composed.memory.mayHoldMemories()) return [];
   const service = composed.container.resolve(MindService);
   const gmids = (await service.listMinds()).map((m) => m.gmid);
   const out: MemoryCatalogueReport[] = [];

@@ -130,3 +130,27 @@ async function removeOrphans(mindId: string, store: MemoryStore, catalog: Memory
     afterId = ids[ids.length - 1];
   }
 }
+
+/**
+ * Memories read from the vector store, with the access counters of their catalogue rows (the
+ * catalogue owns them); memories being deleted are left out. For readers that scan the vectors.
+ */
+export async function withCatalogCounters(
+  catalog: MemoryCatalogStore,
+  mindId: string,
+  memories: readonly Memory[],
+): Promise<Memory[]> {
+  const rows = new Map(
+    (
+      await catalog.get(
+        mindId,
+        memories.map((m) => m.id),
+      )
+    ).map((e) => [e.id, e]),
+  );
+  return memories.flatMap((m) => {
+    const row = rows.get(m.id);
+    if (row?.state === 'deleting') return [];
+    return [row ? { ...m, accessCount: row.accessCount, lastAccessed: row.lastAccessedAt } : m];
+  });
+}

@@ -52,6 +52,8 @@ export interface MemoryOptions {
 const WORKING_MEMORY_SIZE = 12;
 /** Memories whose text is kept in process (checked against the catalogue's revision before use). */
 const TEXT_CACHE_SIZE = 2000;
+/** The Minds whose catalogue was repaired in this process, per catalogue (the quick repair at first use). */
+const repairedMinds = new WeakMap<MemoryCatalogStore, Set<string>>();
 
 interface Connected {
   store: MemoryStore;
@@ -343,6 +345,7 @@ export class MemoryManager {
       full: true,
       ...(onProgress ? { onProgress } : {}),
     });
+    this.markRepaired();
     this.opened ??= Promise.resolve(connected);
     return result;
   }
@@ -545,14 +548,23 @@ export class MemoryManager {
     return this.connected;
   }
 
-  /** Connected, with the catalogue repaired once (see `repair`). */
+  private markRepaired(): void {
+    const repaired = repairedMinds.get(this.catalog) ?? new Set<string>();
+    repairedMinds.set(this.catalog, repaired.add(this.mindId));
+  }
+
+  /** Connected, with the catalogue repaired once per process and Mind (see `repair`). */
   private ready(): Promise<Connected> {
     this.opened ??= (async () => {
       const connected = await this.connect();
-      await repairCatalog(this.mindId, connected.store, this.catalog, {
-        logger: this.log,
-        ...(this.onBackfillProgress ? { onProgress: this.onBackfillProgress } : {}),
-      });
+      // Once per process and Mind: a Mind loaded per request (the HTTP API) does not pay for it again.
+      if (!repairedMinds.get(this.catalog)?.has(this.mindId)) {
+        await repairCatalog(this.mindId, connected.store, this.catalog, {
+          logger: this.log,
+          ...(this.onBackfillProgress ? { onProgress: this.onBackfillProgress } : {}),
+        });
+        this.markRepaired();
+      }
       return connected;
     })().catch((error: unknown) => {
       this.opened = undefined;
@@ -606,10 +618,7 @@ export class MemoryManager {
       ).map((e) => [e.id, e]),
     );
     const twin = near.find((n) => rows.get(n.id)?.state === 'stored' && rows.get(n.id)?.memoryType === memory.type);
-    if (twin) {
-      const [vector] = await store.get(this.mindId, [twin.id]);
-      return vector ? this.merge(this.decode(vector), rows.get(twin.id)!) : undefined;
-    }
+    if (twin) return (await this.complete([rows.get(twin.id)!]))[0];
     if (near.length < 50) return undefined;
     const [typed] = await store.query(this.mindId, embedding, 1, [
       { field: 'memory_type', op: 'eq', value: memory.type },

@@ -92,11 +92,10 @@ export class InMemoryMemoryStore implements MemoryStore {
 
   async query(ownerId: string, embedding: number[], limit: number, filter?: VectorFilter): Promise<VectorHit[]> {
     const c = this.collection(ownerId);
-    return [...c.entries]
-      .filter(([, e]) => matchesVectorFilter(e.metadata, filter))
-      .map(([id, e]) => ({ ...stored(id, e), similarity: cosineSimilarity(embedding, e.embedding) }))
-      .sort((a, b) => b.similarity - a.similarity)
-      .slice(0, parseLimit(limit, 'limit', Number.MAX_SAFE_INTEGER));
+    return this.nearestOf(c, embedding, limit, filter).map(({ id, similarity }) => ({
+      ...stored(id, c.entries.get(id)!),
+      similarity,
+    }));
   }
 
   async nearest(
@@ -104,8 +103,13 @@ export class InMemoryMemoryStore implements MemoryStore {
     embedding: number[],
     limit: number,
   ): Promise<Array<{ id: string; similarity: number }>> {
-    const c = this.collection(ownerId);
+    return this.nearestOf(this.collection(ownerId), embedding, limit);
+  }
+
+  /** Brute force: every record passing `filter`, by cosine similarity, best first. */
+  private nearestOf(c: Collection, embedding: number[], limit: number, filter?: VectorFilter) {
     return [...c.entries]
+      .filter(([, e]) => matchesVectorFilter(e.metadata, filter))
       .map(([id, e]) => ({ id, similarity: cosineSimilarity(embedding, e.embedding) }))
       .sort((a, b) => b.similarity - a.similarity)
       .slice(0, parseLimit(limit, 'limit', Number.MAX_SAFE_INTEGER));

@@ -4,6 +4,7 @@
 export { FakeClock } from './fake-clock';
 export { RecordingLogger, type LogLevel, type LogLine } from './recording-logger';
 export { tempHome } from './temp-home';
+export { seededRandom } from './seeded-random';
 
 // In-memory reference implementations
 export { createInMemoryState, type InMemoryState } from './in-memory-state';

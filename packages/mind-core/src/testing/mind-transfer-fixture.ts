@@ -1,4 +1,5 @@
 import type { Mind } from '../mind/mind';
+import { withCatalogCounters } from '../memory/catalog-sync';
 import { fromStoredVector } from '../memory/memory-codec';
 import type { Memory } from '../memory/memory-input';
 import type { Clock } from '../ports/clock';
@@ -182,27 +183,11 @@ export async function snapshotMind(
     schedules: byId(await all((cursor) => stores.schedules.list({ mindId: gmid, limit: 100, cursor }))),
     records: byId(await all((cursor) => stores.records.listAll({ mindId: gmid, limit: 100, cursor }))),
     memories: byId(
-      await withCounters(
+      await withCatalogCounters(
         memoryCatalog,
         gmid,
         vectors.map((v) => fromStoredVector(v)),
       ),
     ),
   };
-}
-
-/** Memories with the access counters of their catalogue rows (the catalogue owns them). */
-async function withCounters(catalog: MemoryCatalogStore, gmid: string, memories: Memory[]): Promise<Memory[]> {
-  const rows = new Map(
-    (
-      await catalog.get(
-        gmid,
-        memories.map((m) => m.id),
-      )
-    ).map((e) => [e.id, e]),
-  );
-  return memories.map((m) => {
-    const row = rows.get(m.id);
-    return row ? { ...m, accessCount: row.accessCount, lastAccessed: row.lastAccessedAt } : m;
-  });
 }

@@ -4,6 +4,7 @@ import { rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { withCatalogCounters } from '../memory/catalog-sync';
 import { fromStoredVector } from '../memory/memory-codec';
 import { silentLogger } from '../ports/logger';
 import { GenesisError } from '../shared/errors';
@@ -176,27 +177,16 @@ export class MindExporter {
     await store.open(gmid, { provider: embedder.name, dimension: embedder.dimension }, { allowMismatch: true });
     for (let offset = 0; ; offset += MEMORY_PAGE) {
       const rows = await store.scan(gmid, { limit: MEMORY_PAGE, offset });
-      const catalogued = new Map(
-        (
-          await this.ports.memoryCatalog.get(
-            gmid,
-            rows.map((r) => r.id),
-          )
-        ).map((e) => [e.id, e]),
-      );
-      for (const row of rows) {
-        const entry = catalogued.get(row.id);
-        if (entry?.state === 'deleting') continue;
-        const data = fromStoredVector(row, (field, err) =>
+      const memories = rows.map((row) =>
+        fromStoredVector(row, (field, err) =>
           log.warn(
             { mindId: gmid, memoryId: row.id, field, err },
             'memory metadata field is not valid JSON; exported as empty',
           ),
-        );
-        // The catalogue owns the counters that change on every search.
-        if (entry) Object.assign(data, { accessCount: entry.accessCount, lastAccessed: entry.lastAccessedAt });
+        ),
+      );
+      for (const data of await withCatalogCounters(this.ports.memoryCatalog, gmid, memories))
         yield { type: 'memory', data };
-      }
       if (rows.length < MEMORY_PAGE) return;
     }
   }

@@ -36,34 +36,10 @@ export async function createEmbeddingProvider(
   runtime: EmbeddingRuntime = {},
 ): Promise<EmbeddingProvider> {
   switch (config.provider ?? DEFAULT_EMBEDDING_PROVIDER) {
-    case 'glove': {
-      const provider = await GloveEmbeddingProvider.create({
-        cacheDir: config.cacheDir ?? 'cache',
-        ...(runtime.logger ? { logger: runtime.logger } : {}),
-      });
-      if (config.dimension !== undefined && config.dimension !== provider.dimension) {
-        throw new MemoryTierError(
-          'EMBEDDING_MISMATCH',
-          `The glove embedding provider makes vectors of ${provider.dimension} dimensions, not ${config.dimension}: remove embeddings.dimension (GENESIS_EMBEDDINGS_DIMENSION) or choose the hash provider.`,
-          { field: 'embeddings.dimension' },
-        );
-      }
-      return provider;
-    }
-    case 'use': {
-      const provider = await UseEmbeddingProvider.create({
-        cacheDir: config.cacheDir ?? 'cache',
-        ...(runtime.logger ? { logger: runtime.logger } : {}),
-      });
-      if (config.dimension !== undefined && config.dimension !== provider.dimension) {
-        throw new MemoryTierError(
-          'EMBEDDING_MISMATCH',
-          `The use embedding provider makes vectors of ${provider.dimension} dimensions, not ${config.dimension}: remove embeddings.dimension (GENESIS_EMBEDDINGS_DIMENSION) or choose the hash provider.`,
-          { field: 'embeddings.dimension' },
-        );
-      }
-      return provider;
-    }
+    case 'glove':
+      return withDimension(await GloveEmbeddingProvider.create(offlineOptions(config, runtime)), 'glove', config);
+    case 'use':
+      return withDimension(await UseEmbeddingProvider.create(offlineOptions(config, runtime)), 'use', config);
     case 'hash':
       return new HashEmbeddingProvider(config.dimension ?? 384);
     case 'openai':
@@ -92,4 +68,21 @@ export async function createEmbeddingProvider(
         { field: 'embeddings.provider' },
       );
   }
+}
+
+/** What the offline providers (glove, use) are made with: their cache folder and the logger. */
+function offlineOptions(config: EmbeddingConfig, runtime: EmbeddingRuntime) {
+  return { cacheDir: config.cacheDir ?? 'cache', ...(runtime.logger ? { logger: runtime.logger } : {}) };
+}
+
+/** A provider of a fixed dimension, refused when the configuration asks for another one. */
+function withDimension(provider: EmbeddingProvider, name: string, config: EmbeddingConfig): EmbeddingProvider {
+  if (config.dimension !== undefined && config.dimension !== provider.dimension) {
+    throw new MemoryTierError(
+      'EMBEDDING_MISMATCH',
+      `The ${name} embedding provider makes vectors of ${provider.dimension} dimensions, not ${config.dimension}: remove embeddings.dimension (GENESIS_EMBEDDINGS_DIMENSION) or choose the hash provider.`,
+      { field: 'embeddings.dimension' },
+    );
+  }
+  return provider;
 }

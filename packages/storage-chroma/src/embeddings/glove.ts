@@ -1,11 +1,11 @@
-import { invalidInput, silentLogger } from '@genesis/mind-core';
+import { invalidInput, MAX_MEMORY_CONTENT_BYTES, silentLogger } from '@genesis/mind-core';
 import type { EmbeddingProvider, Logger } from '@genesis/mind-core';
 import { fnv1a, gloveCacheFile, lookupWord, openGloveCache, zipfProbability, type GloveTable } from './glove-cache';
 
 /** The provider name, with its version: it is stored with each collection, so a change never mixes vectors. */
 export const GLOVE_PROVIDER_NAME = 'glove-sif@1';
-/** Largest text the glove provider embeds, in UTF-8 bytes (32 KB); longer texts are refused. */
-export const MAX_EMBED_TEXT_BYTES = 32 * 1024;
+/** Largest text an offline provider embeds, in UTF-8 bytes: a memory's limit (32 KB); longer texts are refused. */
+export const MAX_EMBED_TEXT_BYTES = MAX_MEMORY_CONTENT_BYTES;
 /** Buckets of the hashed word / character-trigram part of the vector. */
 const HASH_DIMENSION = 256;
 /** SIF parameter: weight of a word = a / (a + p(word)). */

@@ -1,6 +1,7 @@
 import type { CatalogEntry } from '@genesis/mind-core';
 import { MemoryCatalogRepository } from '../repositories/memory-catalog.repository';
-import { SqlDatabase } from '../sql-database';
+import type { SqlDatabase } from '../sql-database';
+import { openPlannedDatabase, type PlannedDatabase } from './support/query-plans';
 import { sqliteTarget } from './support/targets';
 
 /**
@@ -11,15 +12,11 @@ import { sqliteTarget } from './support/targets';
 const target = sqliteTarget();
 const mind = 'GMD-2026-0000-0003';
 let db: SqlDatabase;
+let planOf: PlannedDatabase['planOf'];
 let catalog: MemoryCatalogRepository;
-let captured: Array<{ sql: string; params: unknown[] }> = [];
 
 beforeAll(async () => {
-  db = await SqlDatabase.open({
-    url: await target.create(),
-    onQuery: (sql, params) => captured.push({ sql, params: [...params] }),
-  });
-  await db.migrate();
+  ({ db, planOf } = await openPlannedDatabase(target));
   catalog = new MemoryCatalogRepository(db);
   const types = ['episodic', 'semantic', 'procedural', 'prospective', 'working'];
   await catalog.put(
@@ -42,14 +39,6 @@ afterAll(async () => {
   await db.close();
   await target.cleanup();
 });
-
-async function planOf(run: () => Promise<unknown>): Promise<string> {
-  captured = [];
-  await run();
-  expect(captured).toHaveLength(1);
-  const { sql, params } = captured[0]!;
-  return (await db.explain(sql, params)).join('\n');
-}
 
 function expectIndexed(plan: string, index: string, table = 'memory_catalog'): void {
   expect(plan).toMatch(new RegExp(`SEARCH ${table} USING (COVERING )?INDEX ${index} \\(mind_id=\\?`));

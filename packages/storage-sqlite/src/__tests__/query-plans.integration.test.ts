@@ -1,5 +1,6 @@
 import { completeTask } from '@genesis/mind-core';
-import { SqlDatabase } from '../sql-database';
+import type { SqlDatabase } from '../sql-database';
+import { openPlannedDatabase, type PlannedDatabase } from './support/query-plans';
 import type { TransactionStores } from '@genesis/mind-core';
 import { createSqlStores } from '../sql-stores';
 import { FakeClock } from '@genesis/mind-core/testing';
@@ -13,15 +14,12 @@ import { sqliteTarget } from './support/targets';
 const target = sqliteTarget();
 const mind = 'GMD-2026-4A7F-9B23';
 let db: SqlDatabase;
+let planOf: PlannedDatabase['planOf'];
+let plansOf: PlannedDatabase['plansOf'];
 let s: TransactionStores;
-let captured: Array<{ sql: string; params: unknown[] }> = [];
 
 beforeAll(async () => {
-  db = await SqlDatabase.open({
-    url: await target.create(),
-    onQuery: (sql, params) => captured.push({ sql, params: [...params] }),
-  });
-  await db.migrate();
+  ({ db, planOf, plansOf } = await openPlannedDatabase(target));
   s = createSqlStores(db, new FakeClock());
   await s.messages.appendMany(
     Array.from({ length: 2000 }, (_, i) => ({
@@ -37,14 +35,6 @@ afterAll(async () => {
   await db.close();
   await target.cleanup();
 });
-
-async function planOf(run: () => Promise<unknown>): Promise<string> {
-  captured = [];
-  await run();
-  expect(captured).toHaveLength(1);
-  const { sql, params } = captured[0]!;
-  return (await db.explain(sql, params)).join('\n');
-}
 
 function expectIndexed(plan: string, table: string, index: string): void {
   expect(plan).toMatch(new RegExp(`SEARCH ${table} USING (COVERING )?INDEX ${index}`));
@@ -123,15 +113,6 @@ test('concern fires: the fires of some concerns are found by primary key', async
 describe('tasks', () => {
   const minds = Array.from({ length: 8 }, (_, i) => `GMD-2026-0000-${String(i).padStart(4, '0')}`);
   const now = Date.UTC(2026, 0, 1);
-  /** Statements a call runs (BEGIN and COMMIT are not reported), each with SQLite's plan. */
-  async function plansOf(run: () => Promise<unknown>): Promise<Array<{ sql: string; plan: string }>> {
-    captured = [];
-    await run();
-    const statements = captured;
-    return Promise.all(
-      statements.map(async ({ sql, params }) => ({ sql, plan: (await db.explain(sql, params)).join('\n') })),
-    );
-  }
 
   beforeAll(async () => {
     for (let k = 0; k < 4; k++) {
