@@ -88,6 +88,8 @@ export class GenesisDaemon {
   private readonly refused = new Map<string, MindLease>();
   private readonly minds = new Map<string, Promise<Mind>>();
   private readonly timers: NodeJS.Timeout[] = [];
+  /** The timer ticks running now: stop waits for them (a lease acquired after release would stay held). */
+  private readonly ticks = new Set<Promise<unknown>>();
   private readonly settings: Required<Omit<DaemonOptions, 'handlers' | 'minds' | 'backoff' | 'composeFollowUp'>> &
     Pick<DaemonOptions, 'backoff'>;
   private stopping: Promise<void> | undefined;
@@ -225,6 +227,7 @@ export class GenesisDaemon {
     this.stopping ??= (async () => {
       const log = this.deps.logger;
       for (const timer of this.timers) clearInterval(timer);
+      await Promise.allSettled([...this.ticks]);
       await this.followUps?.settle();
       await this.worker.stopClaiming();
       this.unsubscribe?.();
@@ -267,7 +270,10 @@ export class GenesisDaemon {
     const every = (ms: number, fn: () => Promise<unknown>, what: string) =>
       this.timers.push(
         setInterval(() => {
-          fn().catch((error: unknown) => this.deps.logger.error({ err: error }, `${what} failed; will try again`));
+          const tick = fn()
+            .catch((error: unknown) => this.deps.logger.error({ err: error }, `${what} failed; will try again`))
+            .finally(() => this.ticks.delete(tick));
+          this.ticks.add(tick);
         }, ms),
       );
     every(
@@ -316,6 +322,7 @@ export class GenesisDaemon {
     do {
       const page = await this.deps.registry.list({ limit: 500, cursor });
       for (const mind of page.items) {
+        if (this.stopping) return;
         if (this.keeper.holds(mind.gmid)) continue;
         const result = await this.keeper.acquire(mind.gmid);
         if (result.acquired) {
@@ -330,7 +337,7 @@ export class GenesisDaemon {
         }
       }
       cursor = page.nextCursor;
-    } while (cursor);
+    } while (cursor && !this.stopping);
   }
 
   private mind(gmid: string): Promise<Mind> {

@@ -25,6 +25,9 @@ export const describeHolder = (holder: MindLease): string =>
 export class MindLeaseKeeper {
   private readonly held = new Set<string>();
   private readonly host = hostname();
+  /** Set by `releaseAll`: no lease is taken after it. */
+  private released = false;
+  private readonly acquiring = new Set<Promise<unknown>>();
 
   constructor(
     private readonly store: MindLeaseStore,
@@ -47,8 +50,19 @@ export class MindLeaseKeeper {
     return this.held.has(mindId);
   }
 
-  /** Takes the Mind's lease, or returns the holder that keeps it. */
+  /** Takes the Mind's lease, or returns the holder that keeps it. Refused once `releaseAll` began. */
   async acquire(mindId: string): Promise<{ acquired: true } | { acquired: false; holder: MindLease }> {
+    if (this.released) throw new GenesisError('DAEMON_STOPPING', `Cannot take Mind ${mindId}: this daemon is stopping`);
+    const attempt = this.attemptAcquire(mindId);
+    this.acquiring.add(attempt);
+    try {
+      return await attempt;
+    } finally {
+      this.acquiring.delete(attempt);
+    }
+  }
+
+  private async attemptAcquire(mindId: string): Promise<{ acquired: true } | { acquired: false; holder: MindLease }> {
     const claim = { mindId, ownerId: this.options.ownerId, host: this.host, pid: process.pid };
     const now = this.clock.now();
     const result = await this.store.acquire(claim, now, this.options.leaseMs);
@@ -102,6 +116,8 @@ export class MindLeaseKeeper {
 
   /** Gives every lease up (graceful stop). */
   async releaseAll(): Promise<void> {
+    this.released = true;
+    await Promise.allSettled([...this.acquiring]); // an acquisition in flight lands in `held` first
     liveOwners.delete(this.options.ownerId);
     for (const mindId of [...this.held]) {
       this.held.delete(mindId);
