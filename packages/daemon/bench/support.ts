@@ -22,6 +22,8 @@ export interface ChildArgs {
   reportStarts?: boolean;
   /** Takes a resource sample this often (ms) from the daemon's start to its stop. Default 1000. */
   sampleEveryMs?: number;
+  /** The heap growth `genesis daemon start` sets (limitHeapGrowth); absent: V8's own choice. */
+  heapGrowthPercent?: number;
 }
 
 /** One resource sample of a process: cumulative CPU time, memory, and when. */

@@ -3,7 +3,7 @@
  * JSON argument, see ChildArgs): opens the home, says 'ready'; on 'start' runs a daemon with a no-op
  * handler and samples its CPU and memory; on 'stop' stops it gracefully and reports.
  */
-import { openGenesis } from '../src';
+import { limitHeapGrowth, openGenesis } from '../src';
 import { CountingLogger, sample, type ChildArgs, type ChildMessage, type ParentMessage, type Sample } from './support';
 
 const args = JSON.parse(process.argv[2] ?? '{}') as ChildArgs;
@@ -28,6 +28,7 @@ async function main(): Promise<void> {
   let daemon: Awaited<ReturnType<typeof genesis.startDaemon>> | undefined;
 
   const start = async () => {
+    if (args.heapGrowthPercent !== undefined) limitHeapGrowth(args.heapGrowthPercent);
     daemon = await genesis.startDaemon({
       minds: args.minds,
       handlers: {

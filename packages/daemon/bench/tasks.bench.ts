@@ -33,7 +33,8 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { MIND_REGISTRY, type Mind, type TaskStatus } from '@genesis/mind-core';
-import { composeGenesis, DAEMON_DEFAULTS, openGenesis, resolveConfig, type Genesis } from '../src';
+import { composeGenesis, DAEMON_DEFAULTS, DAEMON_HEAP_GROWTH_PERCENT, openGenesis, resolveConfig } from '../src';
+import type { Genesis } from '../src';
 import { CountingLogger, type ChildArgs, type ChildMessage, type Sample } from './support';
 import { pgClient, numberFrom } from './common';
 
@@ -579,14 +580,21 @@ async function idle(backend: Backend) {
   });
 }
 
-async function longRun(backend: Backend) {
-  return phase(backend, `long run of ${LONG_TASKS} tasks`, async ({ createMinds, child, analyze }) => {
+/** The long run as `genesis daemon start` runs it (heap growth DAEMON_HEAP_GROWTH_PERCENT), or with V8's own heap growth (0). */
+async function longRun(backend: Backend, heapGrowthPercent: number) {
+  const how = heapGrowthPercent ? `heap growth ${heapGrowthPercent} %` : "V8's own heap growth";
+  return phase(backend, `long run of ${LONG_TASKS} tasks, ${how}`, async ({ createMinds, child, analyze }) => {
     const minds = await createMinds(4);
     const t0 = performance.now();
     await backlog(minds, LONG_TASKS);
     await analyze();
     progress(`${backend.name}: ${LONG_TASKS} tasks enqueued in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    const daemon = await child({ minds: minds.map((m) => m.gmid), expect: LONG_TASKS, ...DRAIN });
+    const daemon = await child({
+      minds: minds.map((m) => m.gmid),
+      expect: LONG_TASKS,
+      ...DRAIN,
+      ...(heapGrowthPercent ? { heapGrowthPercent } : {}),
+    });
     const t = performance.now();
     daemon.send('start');
     await daemon.next('done');
@@ -620,7 +628,8 @@ async function run(backend: Backend) {
     latencySameProcess: on('latency') ? await latencyInProcess(backend) : undefined,
     latencyOtherProcess: on('latency') ? await latencyOtherProcess(backend) : undefined,
     idle: on('idle') ? await idle(backend) : undefined,
-    longRun: on('long') ? await longRun(backend) : undefined,
+    longRun: on('long') ? await longRun(backend, DAEMON_HEAP_GROWTH_PERCENT) : undefined,
+    longRunV8Heap: on('long') ? await longRun(backend, 0) : undefined,
   };
   console.log(JSON.stringify(result, null, 2));
   return result;
@@ -628,10 +637,45 @@ async function run(backend: Backend) {
 
 type Result = Awaited<ReturnType<typeof run>>;
 
+type LongRun = NonNullable<Result['longRun']>;
+
+/** The rows of one long run: RSS over the whole run, after its first tenth, its trend, its speed. */
+function longRunRows(
+  how: string,
+  of: (r: Result) => LongRun | undefined,
+): Array<[string, (r: Result) => string | false | undefined]> {
+  const num = (n: number) => n.toLocaleString('en-US');
+  const signed = (n: number) => (n >= 0 ? `+${n}` : `${n}`);
+  const cell = (format: (l: LongRun) => string) => (r: Result) => {
+    const l = of(r);
+    return l && format(l);
+  };
+  return [
+    [
+      `RSS draining ${num(LONG_TASKS)} tasks ${how} (first / last / max)`,
+      cell((l) => `${l.rssFirstMb} / ${l.rssLastMb} / ${l.rssMaxMb} MB (${signed(l.rssChangePercent)} %)`),
+    ],
+    [
+      `  after the first tenth of the run (warm → last, steady min–max around the mean)`,
+      cell(
+        (l) =>
+          `${l.rssWarmMb} → ${l.rssLastMb} MB (${signed(l.rssChangeAfterWarmUpPercent)} %), ${l.rssSteadyMinMb}–${l.rssSteadyMaxMb} MB around ${l.rssSteadyMeanMb} MB`,
+      ),
+    ],
+    [
+      `  RSS trend after the first tenth (least squares over tasks done)`,
+      cell(
+        (l) =>
+          `${signed(l.rssTrendMbPer100kTasks)} MB per 100k tasks (${signed(l.rssTrendOverRunPercent)} % over the run)`,
+      ),
+    ],
+    [`  that run's throughput`, cell((l) => `${num(l.tasksPerSecond)} tasks/s`)],
+  ];
+}
+
 /** The figures side by side, as the README's table has them. */
 function table(results: Partial<Record<Backend['name'], Result>>): string {
   const num = (n: number) => n.toLocaleString('en-US');
-  const signed = (n: number) => (n >= 0 ? `+${n}` : `${n}`);
   const rows: Array<[string, (r: Result) => string | false | undefined]> = [
     [
       `enqueue one at a time (${num(SINGLE_ENQUEUES)})`,
@@ -669,25 +713,8 @@ function table(results: Partial<Record<Backend['name'], Result>>): string {
     ],
     [`idle daemon CPU over ${IDLE_SECONDS} s`, (r) => r.idle && `${r.idle.cpuPercent} %`],
     [`idle daemon RSS (first → last)`, (r) => r.idle && `${r.idle.rssFirstMb} → ${r.idle.rssLastMb} MB`],
-    [
-      `RSS draining ${num(LONG_TASKS)} tasks (first / last / max)`,
-      (r) =>
-        r.longRun &&
-        `${r.longRun.rssFirstMb} / ${r.longRun.rssLastMb} / ${r.longRun.rssMaxMb} MB (${signed(r.longRun.rssChangePercent)} %)`,
-    ],
-    [
-      `  the same after the first tenth of the run (warm → last, steady min–max)`,
-      (r) =>
-        r.longRun &&
-        `${r.longRun.rssWarmMb} → ${r.longRun.rssLastMb} MB (${signed(r.longRun.rssChangeAfterWarmUpPercent)} %), ${r.longRun.rssSteadyMinMb}–${r.longRun.rssSteadyMaxMb} MB`,
-    ],
-    [
-      `  RSS trend after the first tenth (least squares over tasks done)`,
-      (r) =>
-        r.longRun &&
-        `${signed(r.longRun.rssTrendMbPer100kTasks)} MB per 100k tasks (${signed(r.longRun.rssTrendOverRunPercent)} % over the run)`,
-    ],
-    [`  that run's throughput`, (r) => r.longRun && `${num(r.longRun.tasksPerSecond)} tasks/s`],
+    ...longRunRows(`as genesis daemon start runs (heap growth ${DAEMON_HEAP_GROWTH_PERCENT} %)`, (r) => r.longRun),
+    ...longRunRows("with V8's own heap growth", (r) => r.longRunV8Heap),
   ];
   const names = Object.keys(results) as Array<Backend['name']>;
   if (names.length === 0) return '(no database was measured)';

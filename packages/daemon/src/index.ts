@@ -15,6 +15,7 @@ export type { ComposedGenesis, GenesisRuntime } from './composition/container';
 export { resolveHome, resolveDatabaseUrl } from './composition/home';
 export { GenesisDaemon, DAEMON_DEFAULTS, type DaemonOptions, type DaemonStatus } from './runtime/genesis-daemon';
 export { BUILT_IN_HANDLERS } from './runtime/handlers';
+export { limitHeapGrowth, DAEMON_HEAP_GROWTH_PERCENT } from './runtime/heap-growth';
 export { describeHolder } from './runtime/mind-lease';
 export { FOLLOW_UP_TASK, followUpSignature, defaultFollowUpText, webhookBody } from './runtime/follow-ups';
 export type { ComposeFollowUp, FollowUpDelivery, FollowUpPayload } from './runtime/follow-ups';

@@ -64,6 +64,9 @@ test('bad input exits non-zero with a one-line error', () => {
     /--limit <n>' argument 'abc' is invalid. must be an integer from 1 to 1000/,
   );
   expect(badLimit.stdout).toBe('');
+  const badGrowth = genesis('--home', home, 'daemon', 'start', '--heap-growth', '-5');
+  expect(badGrowth.code).not.toBe(0);
+  expect(badGrowth.stderr.trim().split('\n')[0]).toMatch(/--heap-growth <percent>' argument '-5' is invalid/);
   // A database that cannot be created: one line naming it, exit 1.
   writeFileSync(join(home, 'a-file'), 'not a folder');
   const blocked = genesis('--home', join(home, 'a-file', 'home'), 'status');

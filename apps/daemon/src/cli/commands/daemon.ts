@@ -1,4 +1,4 @@
-import { describeHolder, type DaemonOptions } from '@genesis/daemon';
+import { DAEMON_HEAP_GROWTH_PERCENT, describeHolder, limitHeapGrowth, type DaemonOptions } from '@genesis/daemon';
 import { GenesisError, processAlive, silentLogger, type TaskHandlers } from '@genesis/mind-core';
 import type { Command } from 'commander';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,6 +24,8 @@ interface StartOptions {
   rateLimit?: number;
   /** Seconds the live events of each Mind are kept (resume with Last-Event-ID). */
   eventsRetention?: number;
+  /** Percent V8 lets the heap grow between full collections (0: V8's own choice). */
+  heapGrowth: number;
 }
 
 /** `--http` with no value, and the quick start (`genesis daemon start`): loopback only. */
@@ -153,6 +155,12 @@ export function registerDaemonCommands({ program, io, clock, withGenesis, print,
     .option('--rate-limit <n>', 'HTTP requests per minute per token (default 6000; 0: no limit)', (text: string) =>
       text.trim() === '0' ? 0 : positiveIntegerOption('--rate-limit', 100_000_000)(text),
     )
+    .option(
+      '--heap-growth <percent>',
+      `how far the heap may grow between full garbage collections, in percent of the live heap (default ${DAEMON_HEAP_GROWTH_PERCENT}: a steady RSS; 0: V8's own choice)`,
+      (text: string) => (text.trim() === '0' ? 0 : positiveIntegerOption('--heap-growth', 1000)(text)),
+      DAEMON_HEAP_GROWTH_PERCENT,
+    )
     .action(async (opts: StartOptions, command: Command) =>
       withGenesis(
         async (genesis) => {
@@ -167,6 +175,7 @@ export function registerDaemonCommands({ program, io, clock, withGenesis, print,
             ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}),
           };
           if (!deps.onShutdown) return (await genesis.startDaemon(options)).stop({ timeoutMs: 0 });
+          limitHeapGrowth(opts.heapGrowth); // the daemon's own process: a steady RSS over months of work
           const address = parseHttpAddress(opts.http);
           // Given as --http, a busy port stops the start; on by default (the quick start), it only warns.
           const httpAsked = command.getOptionValueSource('http') === 'cli';
