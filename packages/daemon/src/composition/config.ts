@@ -22,7 +22,7 @@ const chromaSchema = z.strictObject({
   startupTimeoutMs: z.number().int().positive().optional(),
 });
 const embeddingsSchema = z.strictObject({
-  /** glove (default: offline word vectors from npm), use (offline sentence encoder from npm, mixed with glove), hash, transformers or openai. */
+  /** use (default: an offline sentence encoder from npm, mixed with glove), glove (offline word vectors from npm), hash, transformers or openai. */
   provider: z.enum(['glove', 'use', 'hash', 'transformers', 'openai']),
   dimension: z.number().int().positive().optional(),
   url: z.url().optional(),

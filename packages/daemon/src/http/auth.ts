@@ -1,8 +1,9 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyRequest } from 'fastify';
 import { GenesisError, parseGmid } from '@genesis/mind-core';
-import { newApiToken, sameToken } from '../composition/api-tokens';
+import { newApiToken } from '../composition/api-tokens';
 import type { HttpApp, HttpContext } from './context';
 
 /**
@@ -91,25 +92,41 @@ export function installAuth(
   context: HttpContext,
   options: { adminToken: string; metricsPublic: boolean },
 ): void {
-  app.decorateRequest('principal', null);
-  app.addHook('onRequest', async (request) => {
-    const config = request.routeOptions.config;
-    if (config.public === true || (config.metrics === true && options.metricsPublic)) return;
-    const header = request.headers.authorization;
-    if (header === undefined || header === '') throw unauthorized();
-    const token = BEARER.exec(header)?.[1];
-    if (token === undefined) throw unauthorized('the Authorization header must be "Bearer <token>"');
-    if (sameToken(token, options.adminToken)) {
-      request.principal = { kind: 'admin', tokenId: null };
-      return;
-    }
+  // The admin token's hash, once: each request then hashes only the token it presents.
+  const adminDigest = sha256(options.adminToken);
+  /** Who presents `token`: the admin token, else a stored live token (looked up by its hash). */
+  const principalFor = async (token: string): Promise<Principal> => {
     const found = await context.genesis.apiTokens.verify(token);
     if (!found) throw unauthorized('this token is unknown or revoked');
-    request.principal =
-      found.mindId === null
-        ? { kind: 'admin', tokenId: found.id }
-        : { kind: 'mind', mindId: found.mindId, tokenId: found.id };
+    return found.mindId === null
+      ? { kind: 'admin', tokenId: found.id }
+      : { kind: 'mind', mindId: found.mindId, tokenId: found.id };
+  };
+  app.decorateRequest('principal', null);
+  // A callback hook, not an async one: the admin token (the common case) is decided without a
+  // promise on every request.
+  app.addHook('onRequest', (request, _reply, done) => {
+    const config = request.routeOptions.config;
+    if (config.public === true || (config.metrics === true && options.metricsPublic)) return done();
+    const header = request.headers.authorization;
+    if (header === undefined || header === '') return done(unauthorized());
+    const token = BEARER.exec(header)?.[1];
+    if (token === undefined) return done(unauthorized('the Authorization header must be "Bearer <token>"'));
+    // Constant time over equal-length SHA-256 digests (as `sameToken`), the admin token's computed once.
+    if (timingSafeEqual(sha256(token), adminDigest)) {
+      request.principal = { kind: 'admin', tokenId: null };
+      return done();
+    }
+    principalFor(token).then((principal) => {
+      request.principal = principal;
+      done();
+    }, done);
   });
+}
+
+/** SHA-256 of a token's UTF-8 bytes (the digest `hashApiToken` writes as hex). */
+function sha256(token: string): Buffer {
+  return createHash('sha256').update(token, 'utf8').digest();
 }
 
 /** The key the rate limit counts a request under: its token, else its address. */

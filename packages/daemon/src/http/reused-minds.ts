@@ -15,10 +15,11 @@ const MIND_CACHE_MAX = 10_000;
 export function reusedMinds(app: HttpApp, genesis: Genesis): (gmid: string) => Promise<Mind> {
   const cached = new Map<string, { at: number; mind: Promise<Mind> }>();
   // Before the answer to a DELETE leaves, so that the client's next request cannot see the old Mind.
-  app.addHook('onSend', async (request, _reply, payload) => {
+  // (A callback hook: it runs on every answer, and an async one would cost each a promise.)
+  app.addHook('onSend', (request, _reply, payload, done) => {
     if (request.method === 'DELETE' && request.routeOptions.url === '/v1/minds/:gmid')
       cached.delete((request.params as { gmid?: string }).gmid ?? '');
-    return payload;
+    done(null, payload);
   });
   return (gmid) => {
     const now = Date.now();

@@ -1,5 +1,11 @@
 import type { Clock } from '../ports/clock';
-import { MESSAGE_ROLES, type MessageRole, type MessageStore, type StoredMessage } from '../ports/message-store';
+import {
+  MESSAGE_ROLES,
+  type MessageFilter,
+  type MessageRole,
+  type MessageStore,
+  type StoredMessage,
+} from '../ports/message-store';
 import type { NewMessage } from '../ports/message-store';
 import type { Page } from '../ports/page';
 import type { TransactionStores, UnitOfWork } from '../ports/unit-of-work';
@@ -170,19 +176,20 @@ export class ConversationManager {
     return this.store.count(this.filter(filter));
   }
 
-  private filter(f: MessageCountFilter) {
+  private filter(f: MessageCountFilter): MessageFilter {
     if (f.role !== undefined) oneOf(f.role, MESSAGE_ROLES, 'role');
     const since = f.since === undefined ? undefined : toEpochMs(f.since, 'since');
     const until = f.until === undefined ? undefined : toEpochMs(f.until, 'until');
     if (since !== undefined && until !== undefined && since > until)
       throw invalidInput('since', 'must not be after until');
-    return {
-      mindId: this.mindId,
-      ...(since !== undefined ? { since } : {}),
-      ...(until !== undefined ? { until } : {}),
-      ...(f.userEmail !== undefined ? { userEmail: parseEmail(f.userEmail) } : {}),
-      ...(f.role !== undefined ? { role: f.role } : {}),
-    };
+    // Assigned one by one rather than spread from `cond ? { x } : {}`: every conversation read
+    // (`GET …/messages`, the hot route of the HTTP API) builds one.
+    const filter: MessageFilter = { mindId: this.mindId };
+    if (since !== undefined) filter.since = since;
+    if (until !== undefined) filter.until = until;
+    if (f.userEmail !== undefined) filter.userEmail = parseEmail(f.userEmail);
+    if (f.role !== undefined) filter.role = f.role;
+    return filter;
   }
 }
 

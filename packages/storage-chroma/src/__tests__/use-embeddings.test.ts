@@ -1,8 +1,9 @@
 import http from 'node:http';
 import https from 'node:https';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import { ChromaMemoryBackend } from '../chroma-memory-backend';
 import { createEmbeddingProvider } from '../embeddings/factory';
 import { GLOVE_PROVIDER_NAME, GloveEmbeddingProvider, MAX_EMBED_TEXT_BYTES } from '../embeddings/glove';
@@ -61,6 +62,28 @@ describe('use embeddings', () => {
     u!.slice(512).forEach((x, j) => expect(x).toBeCloseTo(Math.sqrt(0.3) * g![j]!, 12));
     const cosUse = cos(u!.slice(0, 512), v!.slice(0, 512)) / 0.7;
     expect(cos(u!, v!)).toBeCloseTo(0.7 * cosUse + 0.3 * cos(g!, h!), 6);
+  });
+
+  test('match the TensorFlow.js graph of the model', async () => {
+    // Reference vectors of the encoder part, computed by the model's graph (tfjs-converter) before
+    // the forward pass was written out: stored collections depend on the vectors staying the same.
+    const reference = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'use-lite-graph-vectors.json'), 'utf8')) as {
+      texts: string[];
+      vectors: number[][];
+    };
+    const vectors = await provider.embed(reference.texts);
+    vectors.forEach((v, i) => {
+      const encoder = v.slice(0, 512).map((x) => x / Math.sqrt(0.7));
+      const expected = reference.vectors[i]!;
+      expect(cos(encoder, expected)).toBeGreaterThan(0.99999);
+      encoder.forEach((x, j) => expect(Math.abs(x - expected[j]!)).toBeLessThan(1e-4));
+    });
+  });
+
+  test('keep no tensor alive between calls', async () => {
+    const before = tf.memory().numTensors;
+    await provider.embed(['a short note', 'a longer note about the plumber and the leak in the kitchen '.repeat(10)]);
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   test('embed more than one batch in order', async () => {
