@@ -408,13 +408,15 @@ export async function loadUseModel(): Promise<UseModel> {
   encoder.encode([tokenizer.encode('warm up')]);
   const embed = async (texts: string[]): Promise<Float32Array[]> => {
     const out: Float32Array[] = [];
-    // Texts in runs of at most MAX_ROWS tokens (a text's vector does not depend on its run).
+    // Texts in runs of at most MAX_ROWS tokens (a text's vector does not depend on its run). A run
+    // computes synchronously (up to ≈ 0.1 s): other work of the process gets its turn between two.
     let run: number[][] = [];
     let rows = 0;
     for (const text of texts) {
       const tokens = tokenizer.encode(text);
       if (run.length > 0 && rows + Math.min(tokens.length, MAX_TOKENS) > MAX_ROWS) {
         out.push(...encoder.encode(run));
+        await new Promise<void>((resolve) => setImmediate(resolve));
         run = [];
         rows = 0;
       }
