@@ -644,12 +644,13 @@ type Result = Awaited<ReturnType<typeof run>>;
 
 type LongRun = NonNullable<Result['longRun']>;
 
+const num = (n: number) => n.toLocaleString('en-US');
+
 /** The rows of one long run: RSS over the whole run, after its first tenth, its trend, its speed. */
 function longRunRows(
   how: string,
   of: (r: Result) => LongRun | undefined,
 ): Array<[string, (r: Result) => string | false | undefined]> {
-  const num = (n: number) => n.toLocaleString('en-US');
   const signed = (n: number) => (n >= 0 ? `+${n}` : `${n}`);
   const cell = (format: (l: LongRun) => string) => (r: Result) => {
     const l = of(r);
@@ -680,7 +681,6 @@ function longRunRows(
 
 /** The figures side by side, as the README's table has them. */
 function table(results: Partial<Record<Backend['name'], Result>>): string {
-  const num = (n: number) => n.toLocaleString('en-US');
   const rows: Array<[string, (r: Result) => string | false | undefined]> = [
     [
       `enqueue one at a time (${num(SINGLE_ENQUEUES)})`,

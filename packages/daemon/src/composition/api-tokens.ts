@@ -16,9 +16,11 @@ export interface ApiTokenInfo {
 /** Tokens start with this, so a leaked one is recognisable (e.g. by secret scanners). */
 export const API_TOKEN_PREFIX = 'gns_';
 
+const tokenDigest = (token: string): Buffer => createHash('sha256').update(token, 'utf8').digest();
+
 /** SHA-256 of a token, lower-case hex: what is stored and compared. */
 export function hashApiToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
+  return tokenDigest(token).toString('hex');
 }
 
 /** A new random token: the prefix and 32 random bytes (base64url). */
@@ -26,9 +28,13 @@ export function newApiToken(): string {
   return `${API_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
 }
 
-/** Whether two tokens are equal, compared in constant time (over their SHA-256 hashes, equal lengths). */
-export function sameToken(a: string, b: string): boolean {
-  return timingSafeEqual(Buffer.from(hashApiToken(a), 'hex'), Buffer.from(hashApiToken(b), 'hex'));
+/**
+ * Whether a token presented is `expected`, compared in constant time (over SHA-256 digests, equal
+ * lengths). `expected`'s digest is computed once: each call hashes only the token presented.
+ */
+export function tokenMatcher(expected: string): (token: string) => boolean {
+  const digest = tokenDigest(expected);
+  return (token) => timingSafeEqual(tokenDigest(token), digest);
 }
 
 const info = ({ tokenHash: _hash, ...rest }: StoredApiToken): ApiTokenInfo => rest;

@@ -325,40 +325,29 @@ class UseEncoder {
   private product(a: Float32Array, rows: number, inner: number, b: Float32Array, columns: number): Float32Array {
     const left = tf.tensor2d(a, [rows, inner]);
     const right = tf.tensor2d(b, [inner, columns]);
-    const output = tf.matMul(left, right);
-    try {
-      return output.dataSync() as Float32Array;
-    } finally {
-      left.dispose();
-      right.dispose();
-      output.dispose();
-    }
+    return readAndDispose(tf.matMul(left, right), left, right);
   }
 
   /** x·W + b on the backend. */
   private dense(x: Float32Array, rows: number, width: number, { weights, bias }: Dense): Float32Array {
     const input = tf.tensor2d(x, [rows, width]);
-    const output = tf.fused.matMul({ a: input, b: weights, bias });
-    try {
-      return output.dataSync() as Float32Array;
-    } finally {
-      input.dispose();
-      output.dispose();
-    }
+    return readAndDispose(tf.fused.matMul({ a: input, b: weights, bias }), input);
   }
 
   /** relu(x·W1 + b1)·W2 + b2 on the backend, the hidden activations staying there. */
   private feedForward(x: Float32Array, rows: number, { ffn1, ffn2 }: Layer): Float32Array {
     const input = tf.tensor2d(x, [rows, WIDTH]);
     const hidden = tf.fused.matMul({ a: input, b: ffn1.weights, bias: ffn1.bias, activation: 'relu' });
-    const output = tf.fused.matMul({ a: hidden, b: ffn2.weights, bias: ffn2.bias });
-    try {
-      return output.dataSync() as Float32Array;
-    } finally {
-      input.dispose();
-      hidden.dispose();
-      output.dispose();
-    }
+    return readAndDispose(tf.fused.matMul({ a: hidden, b: ffn2.weights, bias: ffn2.bias }), input, hidden);
+  }
+}
+
+/** The values of `output`; it and the `inputs` are disposed (the weights stay). */
+function readAndDispose(output: tf.Tensor, ...inputs: tf.Tensor[]): Float32Array {
+  try {
+    return output.dataSync() as Float32Array;
+  } finally {
+    tf.dispose([output, ...inputs]);
   }
 }
 

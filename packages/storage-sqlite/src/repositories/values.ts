@@ -67,7 +67,12 @@ export function rowCodec<T>(fields: { [K in keyof T]-?: ColumnReader<T[K]> }): R
   );
   return {
     columns: readers.map(([, column]) => column).join(', '),
-    read: (row) => Object.fromEntries(readers.map(([field, column, read]) => [field, read(row[column])])) as T,
+    // A plain loop: every page of every list reads its rows here (no pairs array per row).
+    read: (row) => {
+      const value: Record<string, unknown> = {};
+      for (const [field, column, read] of readers) value[field] = read(row[column]);
+      return value as T;
+    },
   };
 }
 
