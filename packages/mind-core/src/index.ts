@@ -365,7 +365,9 @@ export {
   type CatalogFilter,
   type CatalogCursor,
   type MemoryCatalogStore,
+  type QueuedVectors,
 } from './ports/memory-catalog';
 export { MEMORY_CATALOG } from './ports/tokens';
 export { type CatalogRepair, repairCatalog, catalogEntry } from './memory/catalog-sync';
-export { checkCatalogEntry, CATALOG_STATES } from './memory/catalog-entry';
+export { checkCatalogEntry, checkQueuedVectors, CATALOG_STATES } from './memory/catalog-entry';
+export { settleMemoryWrites, forgetMemoryWrites } from './memory/write-behind';

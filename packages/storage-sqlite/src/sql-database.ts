@@ -55,10 +55,47 @@ export interface SqlDatabaseOptions {
   foreignFileCopy?: string;
 }
 
+/** The part of a node-sqlite3 `Statement` the reads use. */
+interface SqliteStatement {
+  all(params: readonly unknown[], callback: (error: Error | null, rows: unknown[]) => void): unknown;
+  finalize(): unknown;
+}
+
 /** The part of a node-sqlite3 `Database` the reads use. */
 interface SqliteConnection {
   all(sql: string, params: readonly unknown[], callback: (error: Error | null, rows: unknown[]) => void): void;
+  /**
+   * A statement, prepared on the thread pool; what is asked of it meanwhile waits. `callback` gets
+   * null once it is ready, or the error if preparing failed (the driver then drops what was asked).
+   */
+  prepare(sql: string, callback: (error: Error | null) => void): SqliteStatement;
 }
+
+/** A read waiting for a prepared statement of its SQL text. */
+interface PendingRead {
+  params: readonly unknown[];
+  resolve(rows: unknown[]): void;
+  reject(error: unknown): void;
+}
+
+/** The reads of one SQL text: its prepared statements, and the reads waiting for one of them. */
+interface ReadStatements {
+  idle: SqliteStatement[];
+  /** Statements prepared (or being prepared) and not finalized: idle ones and those running a read. */
+  open: number;
+  waiting: PendingRead[];
+  /** Dropped from the cache (or the database is closing): statements are finalized once their read is done. */
+  retired: boolean;
+}
+
+/**
+ * SQLite: how many prepared statements one SQL text keeps for the reads. The connection runs one
+ * statement at a time anyway (its mutex), so a few are enough to keep it busy; further reads of the
+ * same text wait for one of them in order, instead of queueing on the driver's thread pool.
+ */
+const READ_STATEMENTS_PER_TEXT = 4;
+/** SQLite: how many SQL texts keep prepared statements (the oldest cached is dropped beyond). */
+const READ_TEXTS_CACHED = 200;
 
 /**
  * Runs SQL: the database itself (each `run` its own transaction) or one open transaction (every
@@ -126,6 +163,10 @@ export class SqlDatabase implements SqlExecutor {
   /** SQLite: gathers the writes of concurrent callers into shared transactions. */
   private groupCommit: SqliteGroupCommit | undefined;
   private readonly placeholderCache = new Map<string, string>();
+  /** SQLite: the reads' prepared statements by SQL text (see {@link SqlDatabase.all}). */
+  private readonly readStatements = new Map<string, ReadStatements>();
+  /** SQLite: set by close(): reads no longer keep statements. */
+  private closing = false;
   private readonly log: Logger;
   private readonly onQuery: SqlDatabaseOptions['onQuery'];
 
@@ -278,23 +319,100 @@ export class SqlDatabase implements SqlExecutor {
    * A read outside any transaction. On SQLite straight on the driver's connection: TypeORM's
    * `query()` makes a query runner and broadcasts two events per call, which on a page read of the
    * HTTP API cost about as much as SQLite's own work.
+   *
+   * On SQLite the statement of each SQL text is prepared once and reused. The driver's
+   * `Database#all` prepares a new statement for every call, runs it, and finalizes it: three trips
+   * through libuv's thread pool (each waiting behind every other read in the queue, each with its
+   * callback on the main thread), and the finalize takes the connection's mutex on the main thread,
+   * where it waits for whatever statement a pool thread is running. A reused statement is one trip.
    */
   async all<T = Record<string, unknown>>(text: string, params: readonly unknown[] = []): Promise<T[]> {
     this.onQuery?.(text, params);
     try {
-      if (this.dialect === 'sqlite' && this.dataSource.isInitialized) return await this.sqliteAll<T>(text, params);
+      if (this.dialect === 'sqlite' && this.dataSource.isInitialized) return (await this.sqliteAll(text, params)) as T[];
       return (await this.dataSource.query(this.sql(text), [...params])) as T[];
     } catch (cause) {
       throw this.wrap(cause);
     }
   }
 
-  private sqliteAll<T>(text: string, params: readonly unknown[]): Promise<T[]> {
+  private sqliteAll(text: string, params: readonly unknown[]): Promise<unknown[]> {
     const connection = (this.dataSource.driver as unknown as { databaseConnection: SqliteConnection })
       .databaseConnection;
-    return new Promise((resolve, reject) =>
-      connection.all(text, params, (error, rows) => (error ? reject(error) : resolve(rows as T[]))),
-    );
+    if (this.closing || process.env.XX_NOCACHE)
+      return new Promise((resolve, reject) =>
+        connection.all(text, params, (error, rows) => (error ? reject(error) : resolve(rows))),
+      );
+    let reads = this.readStatements.get(text);
+    if (reads === undefined) {
+      if (this.readStatements.size >= READ_TEXTS_CACHED) {
+        const [oldest, dropped] = this.readStatements.entries().next().value as [string, ReadStatements];
+        this.readStatements.delete(oldest);
+        this.retire(dropped);
+      }
+      reads = { idle: [], open: 0, waiting: [], retired: false };
+      this.readStatements.set(text, reads);
+    }
+    const statements = reads;
+    return new Promise((resolve, reject) => {
+      statements.waiting.push({ params, resolve, reject });
+      this.startReads(connection, text, statements);
+    });
+  }
+
+  /** Gives waiting reads of `text` an idle statement, or a new one while there are fewer than the cap. */
+  private startReads(connection: SqliteConnection, text: string, reads: ReadStatements): void {
+    while (reads.waiting.length > 0) {
+      let statement = reads.idle.pop();
+      if (statement === undefined) {
+        if (reads.open >= READ_STATEMENTS_PER_TEXT) return;
+        const read = reads.waiting.shift()!;
+        reads.open++;
+        // The driver runs the read once the statement is prepared; if preparing fails, it drops the
+        // read and calls this instead (the statement is finalized by the driver).
+        statement = connection.prepare(text, (error) => {
+          if (error === null) return;
+          reads.open--;
+          read.reject(error);
+          this.startReads(connection, text, reads);
+        });
+        this.runRead(connection, text, reads, statement, read);
+      } else this.runRead(connection, text, reads, statement, reads.waiting.shift()!);
+    }
+  }
+
+  private runRead(
+    connection: SqliteConnection,
+    text: string,
+    reads: ReadStatements,
+    statement: SqliteStatement,
+    read: PendingRead,
+  ): void {
+    const done = (error: Error | null, rows: unknown[]) => {
+      // A statement that failed is not trusted again; one of a retired text is not kept idle.
+      if (error !== null || (reads.retired && reads.waiting.length === 0)) {
+        reads.open--;
+        statement.finalize();
+      } else reads.idle.push(statement);
+      if (error !== null) read.reject(error);
+      else read.resolve(rows);
+      this.startReads(connection, text, reads);
+    };
+    try {
+      statement.all(read.params, done);
+    } catch (error) {
+      // Parameters the driver cannot bind are refused at once, before anything is scheduled.
+      done(error as Error, []);
+    }
+  }
+
+  /** Finalizes a text's idle statements; those running a read are finalized when it is done. */
+  private retire(reads: ReadStatements): void {
+    reads.retired = true;
+    if (reads.waiting.length > 0) return;
+    for (const statement of reads.idle) statement.finalize();
+    reads.open -= reads.idle.length;
+    reads.idle.length = 0;
   }
 
   /** One statement in its own write transaction; returns the number of rows it changed. */
@@ -459,6 +577,11 @@ export class SqlDatabase implements SqlExecutor {
     await this.writeLock.waitForUnlock();
     await this.checkpointer?.close();
     this.checkpointer = undefined;
+    // Every statement must be finalized before the connection closes (the driver waits for the
+    // reads still running, and their statements are finalized as each ends).
+    this.closing = true;
+    for (const reads of this.readStatements.values()) this.retire(reads);
+    this.readStatements.clear();
     await this.dataSource.destroy();
   }
 

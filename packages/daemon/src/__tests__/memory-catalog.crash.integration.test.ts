@@ -7,12 +7,13 @@ import { composeGenesis, type ComposedGenesis } from '../composition/container';
 import { crashSeed, readJsonLines, requireBuilt, seededRandom, sleep, startChild } from './fixtures/children';
 
 /**
- * A memory is written to the SQL catalogue as pending, then to Chroma, then marked stored. Real
- * child processes (fixtures/memory-writes.js, the BUILT daemon) are killed with SIGKILL exactly
- * between the SQL write and the Chroma write, exactly after the Chroma write, and at random moments;
- * the home is then reopened and every memory the child was told was stored (its outside log) must be
- * listed, counted and found by search exactly once — and nothing else: no row without its vector,
- * no vector invisible to listing.
+ * A single memory's add commits its SQL row with its vector queued in SQL and returns; the vector
+ * reaches Chroma in the background (write-behind). A batch of more than 16 is written to the SQL
+ * catalogue as pending, then to Chroma, then marked stored. Real child processes
+ * (fixtures/memory-writes.js, the BUILT daemon) are killed with SIGKILL exactly before and exactly
+ * after a Chroma write of either kind, and at random moments; the home is then reopened and every
+ * memory the child was told was stored (its outside log) must be listed, counted and found by
+ * search exactly once — and nothing else: no row without its vector, no vector invisible to listing.
  */
 
 interface WriteLine {
@@ -60,6 +61,7 @@ function open(): Promise<ComposedGenesis> {
 /** Runs the writer until it pauses (then kills it) or until `killAfterMs` (then kills it). */
 async function writeAndKill(options: {
   count: number;
+  batch?: number;
   pauseAt?: { call: number; where: 'before' | 'after' };
   killAfterMs?: number;
 }) {
@@ -69,6 +71,7 @@ async function writeAndKill(options: {
     count: options.count,
     log: logFile,
     start: next,
+    ...(options.batch ? { batch: options.batch } : {}),
     ...(options.pauseAt ? { pauseAt: options.pauseAt } : {}),
   });
   next += options.count;
@@ -126,11 +129,13 @@ async function expectExactly(expected: ReadonlyMap<string, string>) {
 async function rawState(ids: string[]) {
   const composed = await open();
   try {
-    const rows = await composed.container.resolve(MEMORY_CATALOG).get(gmid, ids);
+    const catalog = composed.container.resolve(MEMORY_CATALOG);
+    const rows = await catalog.get(gmid, ids);
     const { store, embedder } = await composed.container.resolve(MEMORY_BACKEND).connect();
     await store.open(gmid, { provider: embedder.name, dimension: embedder.dimension });
     const vectors = await store.get(gmid, ids);
-    return { states: rows.map((r) => r.state), vectors: vectors.length };
+    const queued = await catalog.queued(gmid, { limit: 1000, ids });
+    return { states: [...new Set(rows.map((r) => r.state))], rows: rows.length, vectors: vectors.length, queued: queued.length };
   } finally {
     await composed.close();
   }
@@ -138,29 +143,71 @@ async function rawState(ids: string[]) {
 
 const byId = (lines: Array<{ acked: string; content: string }>) => new Map(lines.map((l) => [l.acked, l.content]));
 
-test('killed between the SQL write and the Chroma write: the memory was never stored, and is nowhere after reopening', async () => {
-  await writeAndKill({ count: 20, pauseAt: { call: 6, where: 'before' } });
-  const paused = readJsonLines<WriteLine>(logFile).find((l) => l.paused)!;
-  expect(paused.paused).toBe('before');
-  // The kill left exactly the state the protocol allows: a pending row, no vector.
-  expect(await rawState(paused.ids!)).toEqual({ states: ['pending'], vectors: 0 });
-  expect(acked()).toHaveLength(5);
-  await expectExactly(byId(acked()));
-});
-
-test('killed after the Chroma write, before the row was marked stored: the memory is kept, listed and found once', async () => {
-  await writeAndKill({ count: 20, pauseAt: { call: 4, where: 'after' } });
-  const paused = readJsonLines<WriteLine>(logFile).find((l) => l.paused)!;
-  expect(await rawState(paused.ids!)).toEqual({ states: ['pending'], vectors: 1 });
-  expect(acked()).toHaveLength(3);
-  // The writer never told anyone, but the memory is whole in both tiers: it stays (once).
+/** The acknowledged memories, and the one at most whose add committed but never returned (from the listing). */
+async function ackedAndCommitted(): Promise<Map<string, string>> {
   const expected = byId(acked());
   const composed = await open();
   try {
-    const listed = await listAll(composed);
-    const kept = listed.find((m) => m.id === paused.ids![0]);
-    expect(kept?.content.startsWith('note 3 about')).toBe(true);
-    expected.set(kept!.id, kept!.content);
+    const extra = (await listAll(composed)).filter((m) => !expected.has(m.id));
+    expect(extra.length).toBeLessThanOrEqual(1);
+    for (const m of extra) expected.set(m.id, m.content);
+  } finally {
+    await composed.close();
+  }
+  return expected;
+}
+
+test('single adds, killed before their vectors reached Chroma: committed in SQL, written at reopening, found once', async () => {
+  await writeAndKill({ count: 200, pauseAt: { call: 3, where: 'before' } });
+  const paused = readJsonLines<WriteLine>(logFile).find((l) => l.paused)!;
+  expect(paused.paused).toBe('before');
+  // Acknowledged with its row stored and its vector queued in SQL; Chroma has nothing yet.
+  const n = paused.ids!.length;
+  expect(await rawState(paused.ids!)).toEqual({ states: ['stored'], rows: n, vectors: 0, queued: n });
+  const expected = await ackedAndCommitted();
+  for (const id of paused.ids!) expect(expected.has(id)).toBe(true);
+  await expectExactly(expected);
+  // Reopening wrote the queue out: nothing is left in it.
+  const composed = await open();
+  try {
+    expect(await composed.container.resolve(MEMORY_CATALOG).queued(gmid, { limit: 10 })).toEqual([]);
+  } finally {
+    await composed.close();
+  }
+});
+
+test('single adds, killed after the Chroma write, before the queue heard of it: written once, found once', async () => {
+  await writeAndKill({ count: 200, pauseAt: { call: 3, where: 'after' } });
+  const paused = readJsonLines<WriteLine>(logFile).find((l) => l.paused)!;
+  const n = paused.ids!.length;
+  expect(await rawState(paused.ids!)).toEqual({ states: ['stored'], rows: n, vectors: n, queued: n });
+  await expectExactly(await ackedAndCommitted());
+});
+
+test('a batch killed between the SQL write and the Chroma write: never stored, and nowhere after reopening', async () => {
+  await writeAndKill({ count: 200, batch: 20, pauseAt: { call: 6, where: 'before' } });
+  const paused = readJsonLines<WriteLine>(logFile).find((l) => l.paused)!;
+  expect(paused.paused).toBe('before');
+  // The kill left exactly the state the protocol allows: pending rows, no vectors.
+  expect(await rawState(paused.ids!)).toEqual({ states: ['pending'], rows: 20, vectors: 0, queued: 0 });
+  expect(acked()).toHaveLength(100);
+  await expectExactly(byId(acked()));
+});
+
+test('a batch killed after the Chroma write, before its rows were marked stored: kept, listed and found once', async () => {
+  await writeAndKill({ count: 200, batch: 20, pauseAt: { call: 4, where: 'after' } });
+  const paused = readJsonLines<WriteLine>(logFile).find((l) => l.paused)!;
+  expect(await rawState(paused.ids!)).toEqual({ states: ['pending'], rows: 20, vectors: 20, queued: 0 });
+  expect(acked()).toHaveLength(60);
+  // The writer never told anyone, but the memories are whole in both tiers: they stay (once).
+  const expected = byId(acked());
+  const composed = await open();
+  try {
+    const kept = (await listAll(composed)).filter((m) => paused.ids!.includes(m.id));
+    expect(kept.map((m) => m.content.split(' ')[1]).sort((a, b) => Number(a) - Number(b))).toEqual(
+      Array.from({ length: 20 }, (_, k) => String(60 + k)),
+    );
+    for (const m of kept) expected.set(m.id, m.content);
   } finally {
     await composed.close();
   }
@@ -175,16 +222,9 @@ test('killed at random moments, again and again: every acknowledged memory is li
     const before = new Set(acked().map((l) => l.acked));
     await writeAndKill({ count: 400, killAfterMs: 300 + Math.floor(random() * 1500) });
     for (const line of acked()) if (!before.has(line.acked)) expected.set(line.acked, line.content);
-    // A memory whose vector was written but whose add never returned is kept too (one at most: the
-    // writer adds one at a time); learn it from the listing.
-    const composed = await open();
-    try {
-      const extra = (await listAll(composed)).filter((m) => !expected.has(m.id));
-      expect(extra.length).toBeLessThanOrEqual(1);
-      for (const m of extra) expected.set(m.id, m.content);
-    } finally {
-      await composed.close();
-    }
+    // A memory whose add committed but never returned is kept too (one at most: the writer adds one
+    // at a time); learn it from the listing.
+    for (const [id, text] of await ackedAndCommitted()) expected.set(id, text);
     try {
       await expectExactly(expected);
     } catch (error) {

@@ -1,7 +1,7 @@
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { CLOCK, FileMindDocumentStore, LOGGER, MIND_DOCUMENT_STORE, MIND_OPTIONS } from '@genesis/mind-core';
-import { silentLogger, systemClock, TASK_HANDLERS } from '@genesis/mind-core';
-import type { Clock, EmbeddingProvider, Logger, Memory, MindOptions } from '@genesis/mind-core';
+import { MEMORY_CATALOG, settleMemoryWrites, silentLogger, systemClock, TASK_HANDLERS } from '@genesis/mind-core';
+import type { Clock, EmbeddingProvider, Logger, Memory, MemoryCatalogStore, MindOptions } from '@genesis/mind-core';
 import { registerChromaMemory, type ChromaMemoryBackend } from '@genesis/storage-chroma';
 import { registerSqlStorage, SqlDatabase } from '@genesis/storage-sqlite';
 import { BUILT_IN_HANDLERS } from '../runtime/handlers';
@@ -116,6 +116,11 @@ export async function composeGenesis(config: GenesisConfig, runtime: GenesisRunt
       return () => enqueueListeners.delete(listener);
     },
     async close() {
+      // Memories added lately reach the vector store before it closes (what fails stays queued in
+      // SQL and is written by the next repair).
+      await settleMemoryWrites(container.resolve<MemoryCatalogStore>(MEMORY_CATALOG)).catch((error: unknown) =>
+        logger.warn({ err: error }, 'some added memories are not in the vector store yet; the next start writes them'),
+      );
       await container.dispose();
       await memory.close();
       await db.close();

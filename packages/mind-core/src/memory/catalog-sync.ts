@@ -3,6 +3,7 @@ import type { CatalogEntry, MemoryCatalogStore } from '../ports/memory-catalog';
 import type { MemoryStore, StoredVector } from '../ports/memory-store';
 import { fromStoredVector } from './memory-codec';
 import type { Memory } from './memory-input';
+import { writeQueued } from './write-behind';
 
 /** A memory's row of the SQL catalogue, in `state`. */
 export function catalogEntry(mindId: string, m: Memory, state: CatalogEntry['state']): CatalogEntry {
@@ -23,6 +24,8 @@ export function catalogEntry(mindId: string, m: Memory, state: CatalogEntry['sta
 
 /** What a repair found and did. */
 export interface CatalogRepair {
+  /** Vectors of added memories still queued in SQL (a process ended before writing them): written. */
+  written: number;
   /** Pending rows whose vector was written: now stored. */
   settled: number;
   /** Pending rows with no vector (a write that never reached the vector store): removed. */
@@ -39,9 +42,11 @@ const BATCH = 500;
 const SCAN = 2000;
 
 /**
- * Brings a Mind's SQL catalogue in line with its vectors. Writes go catalogue (pending) → vectors →
- * catalogue (stored), and deletions catalogue (deleting) → vectors → catalogue (removed), so after a
- * crash a pending row is settled by whether its vector exists and a deleting one is finished. When the
+ * Brings a Mind's SQL catalogue in line with its vectors. A single memory's add commits its row
+ * (stored) with its vector queued in SQL, then writes the vector (write-behind): what is still queued
+ * is written first. Bulk writes go catalogue (pending) → vectors → catalogue (stored), and deletions
+ * catalogue (deleting) → vectors → catalogue (removed), so after a crash a pending row is settled by
+ * whether its vector exists and a deleting one is finished. When the
  * counts still differ (memories written before the catalogue existed), or with `full`, the vectors are
  * scanned and the missing rows back-filled, reporting `(done, total)` to `onProgress`, and rows whose
  * vector is gone are removed.
@@ -52,7 +57,13 @@ export async function repairCatalog(
   catalog: MemoryCatalogStore,
   options: { onProgress?: (done: number, total: number) => void; logger: Logger; full?: boolean },
 ): Promise<CatalogRepair> {
-  const result: CatalogRepair = { settled: 0, abandoned: 0, deleted: 0, backfilled: 0, orphaned: 0 };
+  const result: CatalogRepair = { written: 0, settled: 0, abandoned: 0, deleted: 0, backfilled: 0, orphaned: 0 };
+  for (;;) {
+    const queued = await catalog.queued(mindId, { limit: BATCH });
+    await writeQueued(mindId, store, catalog, queued);
+    result.written += queued.length;
+    if (queued.length < BATCH) break;
+  }
   for (;;) {
     const unsettled = await catalog.unsettled(mindId, BATCH);
     if (unsettled.length === 0) break;
@@ -125,7 +136,13 @@ async function removeOrphans(mindId: string, store: MemoryStore, catalog: Memory
     const ids = await catalog.ids(mindId, { limit: BATCH, ...(afterId === undefined ? {} : { afterId }) });
     if (ids.length === 0) return removed;
     const present = new Set((await store.get(mindId, ids)).map((v) => v.id));
-    const gone = ids.filter((id) => !present.has(id));
+    // A memory added meanwhile has its row before its vector: it is queued, not an orphan.
+    const missing = ids.filter((id) => !present.has(id));
+    const queued =
+      missing.length === 0
+        ? new Set<string>()
+        : new Set((await catalog.queued(mindId, { limit: missing.length, ids: missing })).map((v) => v.id));
+    const gone = missing.filter((id) => !queued.has(id));
     if (gone.length > 0) removed += await catalog.remove(mindId, gone, { onlyIf: 'stored' });
     afterId = ids[ids.length - 1];
   }

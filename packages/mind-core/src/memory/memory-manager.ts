@@ -11,6 +11,7 @@ import { buildMemory, embeddableText, memoryToInput, MEMORY_TYPES } from './memo
 import type { AddMemoryInput, Memory, MemoryType } from './memory-input';
 import { rankHits, relevance } from './ranking';
 import { catalogEntry, repairCatalog, type CatalogRepair } from './catalog-sync';
+import { writeQueue, type MindWriteQueue } from './write-behind';
 
 export interface SearchMemoriesInput {
   query: string;
@@ -52,6 +53,14 @@ export interface MemoryOptions {
 const WORKING_MEMORY_SIZE = 12;
 /** Memories whose text is kept in process (checked against the catalogue's revision before use). */
 const TEXT_CACHE_SIZE = 2000;
+/**
+ * Calls that add at most this many memories return once their rows and vectors are committed to SQL;
+ * the vectors reach the vector store in the background (write-behind). Larger batches write the
+ * vector store before returning (pending → vectors → stored).
+ */
+const WRITE_BEHIND_MAX = 16;
+/** Beyond this many vectors waiting for the vector store, adds wait for it (a bound on the backlog). */
+const WRITE_BEHIND_BACKLOG = 1024;
 /** The Minds whose catalogue was repaired in this process, per catalogue (the quick repair at first use). */
 const repairedMinds = new WeakMap<MemoryCatalogStore, Set<string>>();
 
@@ -64,8 +73,10 @@ interface Connected {
  * A Mind's long-term memories. Content and embeddings live in the memory tier (one collection per
  * Mind); a SQL catalogue beside it holds each memory's sortable fields and access counters, so
  * recent, important, list and count are index reads and a search counts its hits in one statement.
- * A memory is written to the catalogue as pending, then to the vectors, then marked stored; a crash
- * in between is repaired when the memories are next opened.
+ * A single memory (or a few) is committed to SQL with its vector queued beside its row, and its
+ * vector written to the vector store in the background; larger batches are written to the catalogue
+ * as pending, then to the vectors, then marked stored. A crash in between is repaired when the
+ * memories are next opened.
  */
 export class MemoryManager {
   private opened: Promise<Connected> | undefined;
@@ -84,6 +95,8 @@ export class MemoryManager {
   private readonly onSearch: MemoryOptions['onSearch'];
   private readonly onBackfillProgress: MemoryOptions['onBackfillProgress'];
   private readonly log: Logger;
+  /** This process's vectors of the Mind not yet in the vector store (shared by its Mind objects). */
+  private readonly queue: MindWriteQueue;
 
   constructor(
     private readonly mindId: string,
@@ -99,6 +112,7 @@ export class MemoryManager {
     this.onSearch = options.onSearch;
     this.onBackfillProgress = options.onBackfillProgress;
     this.log = options.logger ?? silentLogger;
+    this.queue = writeQueue(catalog, mindId, this.log);
     if (this.dedupThreshold !== null) unitInterval(this.dedupThreshold, 'dedupThreshold');
     unitInterval(this.relevanceWeight, 'relevanceWeight');
   }
@@ -158,10 +172,8 @@ export class MemoryManager {
       }
     }
     if (fresh.length > 0) {
-      await this.write(
-        store,
-        fresh.map(({ memory, embedding }) => ({ memory, embedding })),
-      );
+      if (fresh.length <= WRITE_BEHIND_MAX) await this.writeBehind(store, fresh);
+      else await this.write(store, fresh);
       for (const { memory } of fresh) this.onCountChange?.(memory.type, 1);
       this.onMemoriesAdded?.(
         this.mindId,
@@ -184,6 +196,8 @@ export class MemoryManager {
     const filter = searchFilter(input);
     const { store, embedder } = await this.ready();
     const [embedding] = await embedder.embed([input.query]);
+    // What this process added is searchable once it is in the vector store.
+    if (this.queue.size > 0) await this.queue.settle();
     const candidates = this.relevanceWeight > 0 ? Math.min(1000, limit * 2) : limit;
     const hits = filter
       ? await this.filtered(store, embedding!, candidates, filter)
@@ -222,6 +236,7 @@ export class MemoryManager {
     id: string,
     patch: Partial<Omit<AddMemoryInput, 'memoryType'>> & { memoryType?: MemoryType },
   ): Promise<Memory> {
+    await this.settled();
     const current = await this.getMemory(id);
     if (!current)
       throw new GenesisError('MEMORY_NOT_FOUND', `No memory ${JSON.stringify(id)} in Mind ${this.mindId}`, {
@@ -248,6 +263,7 @@ export class MemoryManager {
 
   /** Deletes a memory: marked in the catalogue first, so an interrupted deletion is finished later. */
   async deleteMemory(id: string): Promise<boolean> {
+    await this.settled();
     const existing = await this.getMemory(id);
     if (existing) {
       const { store } = await this.ready();
@@ -319,6 +335,7 @@ export class MemoryManager {
     onProgress?: (done: number, total: number) => void,
     options: { onlyIfStale?: boolean } = {},
   ): Promise<number> {
+    await this.settled();
     const { store, embedder } = await this.backend.connect();
     const info = { provider: embedder.name, dimension: embedder.dimension };
     const stored = await store.open(this.mindId, info, { allowMismatch: true });
@@ -340,6 +357,7 @@ export class MemoryManager {
    */
   async repair(onProgress?: (done: number, total: number) => void): Promise<CatalogRepair> {
     const connected = await this.connect();
+    if (this.queue.size > 0) await this.queue.settle();
     const result = await repairCatalog(this.mindId, connected.store, this.catalog, {
       logger: this.log,
       full: true,
@@ -359,6 +377,7 @@ export class MemoryManager {
     memories: ReadonlyArray<AddMemoryInput & { id: string; accessCount?: number; lastAccessed?: TimeInput | null }>,
   ): Promise<{ imported: number; skipped: number }> {
     const { store, embedder } = await this.ready();
+    await this.settled();
     let imported = 0;
     for (let i = 0; i < memories.length; i += 256) {
       const batch = memories.slice(i, i + 256).map((m) => ({
@@ -394,7 +413,34 @@ export class MemoryManager {
     if (!Array.isArray(ids) || ids.length > 1000) throw invalidInput('ids', 'must be a list of at most 1000 ids');
     if (ids.length === 0) return [];
     const { store } = await this.ready();
+    await this.settled();
     return (await store.get(this.mindId, [...ids])).map((v) => v.id);
+  }
+
+  /**
+   * Commits the rows (stored) and their vectors (queued) in one SQL transaction and leaves the
+   * vector store to the queue: the memories are listed, counted and readable at once, and searchable
+   * once the queue has written them (a search of this process waits for that).
+   */
+  private async writeBehind(
+    store: MemoryStore,
+    items: ReadonlyArray<{ memory: Memory; embedding: number[] }>,
+  ): Promise<void> {
+    const waiting = items.map(({ memory, embedding }) => ({
+      memory,
+      record: { id: memory.id, embedding, document: memory.content, metadata: toVectorMetadata(memory) },
+    }));
+    await this.catalog.put(
+      items.map(({ memory }) => catalogEntry(this.mindId, memory, 'stored')),
+      { replace: true, queue: { mindId: this.mindId, vectors: waiting.map((w) => w.record) } },
+    );
+    this.queue.enqueue(store, waiting);
+    if (this.queue.size > WRITE_BEHIND_BACKLOG) await this.queue.settle();
+  }
+
+  /** Waits for this process's queued vectors of the Mind (see MindWriteQueue), if any. */
+  private async settled(): Promise<void> {
+    if (this.queue.size > 0) await this.queue.settle();
   }
 
   /** The catalogue → vectors → catalogue write of new memories (see the class comment). */
@@ -489,14 +535,26 @@ export class MemoryManager {
       if (memory) found.set(row.id, memory);
       else missing.set(row.id, row);
     }
+    for (const id of missing.keys()) {
+      const memory = this.queue.memory(id);
+      if (memory) {
+        found.set(id, memory);
+        missing.delete(id);
+      }
+    }
     if (missing.size > 0) {
       const { store } = await this.ready();
       for (const vector of await store.get(this.mindId, [...missing.keys()])) {
         const memory = this.decode(vector);
         found.set(memory.id, memory);
         this.remember(memory, missing.get(memory.id)!);
+        missing.delete(memory.id);
       }
     }
+    // Not in the vector store yet: queued by another process, read from the SQL queue.
+    if (missing.size > 0)
+      for (const vector of await this.catalog.queued(this.mindId, { limit: missing.size, ids: [...missing.keys()] }))
+        found.set(vector.id, this.decode(vector));
     const out: Memory[] = [];
     for (const row of rows) {
       const memory = found.get(row.id);
@@ -604,6 +662,8 @@ export class MemoryManager {
   private async nearDuplicate(memory: Memory, embedding: number[]): Promise<Memory | undefined> {
     const { store } = await this.ready();
     const threshold = this.dedupThreshold ?? 2;
+    // A twin still on its way to the vector store: wait for it, then find it there like any other.
+    if (this.queue.hasNear(embedding, memory.type, threshold)) await this.queue.settle();
     const close = (await store.query(this.mindId, embedding, 3)).filter((h) => h.similarity >= threshold);
     const sameType = close.find((h) => h.metadata.memory_type === memory.type);
     if (sameType) return (await this.withCatalog([sameType]))[0];

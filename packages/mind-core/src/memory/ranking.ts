@@ -20,3 +20,18 @@ export function rankHits<T extends Memory & { similarity: number }>(
     .sort((a, b) => b.score - a.score)
     .slice(0, limit);
 }
+
+/** Cosine similarity; 0 when either vector is all zeros. */
+export function cosineSimilarity(a: readonly number[], b: readonly number[]): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i] ?? 0;
+    dot += x * y;
+    na += x * x;
+    nb += y * y;
+  }
+  return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
+}

@@ -9,6 +9,7 @@ import { emptyReport, type LegacyFileReport } from '../legacy/report';
 import type { LegacyMessage } from '../legacy/sections';
 import { isRecord } from '../shared/validation';
 import type { MemoryOptions } from '../memory/memory-manager';
+import { forgetMemoryWrites, settleMemoryWrites } from '../memory/write-behind';
 import type { ConcernFollowUpOptions } from '../concerns/concern-manager';
 import type { Clock } from '../ports/clock';
 import type { ConcernStore, StoredConcern } from '../ports/concern-store';
@@ -205,8 +206,11 @@ export class MindService {
     const fileExists = await this.documents.exists(gmid);
     if (!known && !fileExists)
       throw new GenesisError('MIND_NOT_FOUND', `No Mind ${gmid} in ${this.options.home}`, { field: 'gmid' });
+    // Memories added in this process are written out first, so no queued vector lands after the drop.
+    await settleMemoryWrites(this.stores.memoryCatalog, gmid).catch(() => undefined);
     const memoriesDropped = await this.memory.drop(gmid);
     await this.stores.memoryCatalog.removeMind(gmid);
+    forgetMemoryWrites(this.stores.memoryCatalog, gmid);
     const { rowsDeleted } = await this.stores.registry.remove(gmid);
     const { fileRemoved } = await this.documents.remove(gmid);
     return { gmid, rowsDeleted, fileRemoved, memoriesDropped };

@@ -1,3 +1,4 @@
+import type { VectorRecord } from './memory-store';
 import type { EpochMs } from './page';
 
 /**
@@ -31,6 +32,16 @@ export interface CatalogEntry {
   revision?: number;
 }
 
+/**
+ * Vectors written in the same transaction as a `put`'s entries (all of one Mind), kept in SQL until
+ * they reach the vector store: the write-behind queue of new memories. A queued vector replaces one
+ * queued earlier under the same id.
+ */
+export interface QueuedVectors {
+  mindId: string;
+  vectors: readonly VectorRecord[];
+}
+
 export interface CatalogFilter {
   memoryType?: string;
   userEmail?: string;
@@ -49,7 +60,7 @@ export interface MemoryCatalogStore {
    * (an id is catalogued once); with `replace`, existing rows take the given values (back-fill,
    * updates). Returns how many rows were inserted.
    */
-  put(entries: readonly CatalogEntry[], options?: { replace?: boolean }): Promise<number>;
+  put(entries: readonly CatalogEntry[], options?: { replace?: boolean; queue?: QueuedVectors }): Promise<number>;
   /** Sets the state of these entries of one Mind (one statement). */
   setState(mindId: string, ids: readonly string[], state: CatalogState): Promise<void>;
   /**
@@ -74,6 +85,13 @@ export interface MemoryCatalogStore {
   unsettled(mindId: string, limit: number): Promise<CatalogEntry[]>;
   /** Ids of entries (any state) in id order after `afterId`: for reconciling with the vector store. */
   ids(mindId: string, query: { afterId?: string; limit: number }): Promise<string[]>;
-  /** Removes every entry of the Mind. */
+  /**
+   * Vectors of one Mind queued by `put` and not yet dequeued, oldest first (`ids`: only these).
+   * Each comes back as it was queued (the embedding at the vector store's float32 precision).
+   */
+  queued(mindId: string, query: { limit: number; ids?: readonly string[] }): Promise<VectorRecord[]>;
+  /** Takes these vectors off the Mind's queue (they reached the vector store). Returns how many went. */
+  dequeue(mindId: string, ids: readonly string[]): Promise<number>;
+  /** Removes every entry of the Mind (and its queued vectors). */
   removeMind(mindId: string): Promise<number>;
 }

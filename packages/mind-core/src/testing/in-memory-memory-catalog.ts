@@ -4,10 +4,12 @@ import type {
   CatalogFilter,
   CatalogState,
   MemoryCatalogStore,
+  QueuedVectors,
 } from '../ports/memory-catalog';
+import type { VectorRecord } from '../ports/memory-store';
 import type { EpochMs } from '../ports/page';
 import { invalidInput } from '../shared/errors';
-import { CATALOG_STATES, checkCatalogEntry } from '../memory/catalog-entry';
+import { CATALOG_STATES, checkCatalogEntry, checkQueuedVectors } from '../memory/catalog-entry';
 import { epochMs, nonEmptyText, oneOf, parseLimit, shown } from '../shared/validation';
 
 const STATES = CATALOG_STATES;
@@ -59,11 +61,30 @@ const matches = (e: CatalogEntry, f: CatalogFilter) =>
 export class InMemoryMemoryCatalog implements MemoryCatalogStore {
   /** Per Mind: id to entry. */
   private readonly minds = new Map<string, Map<string, CatalogEntry>>();
+  /** The write-behind queue: vectors by Mind, then id, oldest first (Map order). */
+  private readonly queues = new Map<string, Map<string, VectorRecord>>();
 
-  async put(entries: readonly CatalogEntry[], options: { replace?: boolean } = {}): Promise<number> {
+  async put(
+    entries: readonly CatalogEntry[],
+    options: { replace?: boolean; queue?: QueuedVectors } = {},
+  ): Promise<number> {
     if (!Array.isArray(entries))
       throw invalidInput('entries', `must be a list of catalogue entries, got ${shown(entries)}`);
     const checked = entries.map((e, i) => checkEntry(e, `entries[${i}]`));
+    const queue = options.queue === undefined ? [] : checkQueuedVectors(options.queue, checked);
+    if (options.queue !== undefined) {
+      let queued = this.queues.get(options.queue.mindId);
+      if (!queued) this.queues.set(options.queue.mindId, (queued = new Map()));
+      for (const v of queue) {
+        queued.delete(v.id); // a vector queued again goes to the end, as the newest
+        queued.set(v.id, {
+          id: v.id,
+          document: v.document,
+          metadata: { ...v.metadata },
+          embedding: Array.from(Float32Array.from(v.embedding)),
+        });
+      }
+    }
     let inserted = 0;
     for (const e of checked) {
       let rows = this.minds.get(e.mindId);
@@ -169,9 +190,28 @@ export class InMemoryMemoryCatalog implements MemoryCatalogStore {
       .slice(0, limit);
   }
 
+  async queued(mindId: string, query: { limit: number; ids?: readonly string[] }): Promise<VectorRecord[]> {
+    const queued = this.queues.get(nonEmptyText(mindId, 'mindId', 64));
+    const limit = parseLimit(query?.limit);
+    const only = query.ids === undefined ? undefined : new Set(checkIds(query.ids));
+    return [...(queued?.values() ?? [])]
+      .filter((v) => only === undefined || only.has(v.id))
+      .slice(0, limit)
+      .map((v) => ({ ...v, metadata: { ...v.metadata }, embedding: [...v.embedding] }));
+  }
+
+  async dequeue(mindId: string, ids: readonly string[]): Promise<number> {
+    const queued = this.queues.get(nonEmptyText(mindId, 'mindId', 64));
+    checkIds(ids);
+    let removed = 0;
+    for (const id of new Set(ids)) if (queued?.delete(id)) removed++;
+    return removed;
+  }
+
   async removeMind(mindId: string): Promise<number> {
     const rows = this.rowsOf(mindId);
     this.minds.delete(mindId);
+    this.queues.delete(mindId);
     return rows?.size ?? 0;
   }
 

@@ -4,6 +4,9 @@ import type { VectorScalar } from '../ports/memory-store';
 import { GenesisError } from '../shared/errors';
 import { count, parseLimit } from '../shared/validation';
 import { matchesVectorFilter } from '../memory/vector-filter';
+import { cosineSimilarity } from '../memory/ranking';
+
+export { cosineSimilarity };
 import { HashEmbedder } from './hash-embedder';
 
 interface Entry {
@@ -19,21 +22,6 @@ interface Collection {
 }
 
 const REINDEX_BATCH = 256;
-
-/** Cosine similarity; 0 when either vector is all zeros. */
-export function cosineSimilarity(a: readonly number[], b: readonly number[]): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i] ?? 0;
-    dot += x * y;
-    na += x * x;
-    nb += y * y;
-  }
-  return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
-}
 
 const stored = (id: string, e: Entry): StoredVector => ({ id, document: e.document, metadata: { ...e.metadata } });
 

@@ -12,6 +12,7 @@ import { ScheduleEntity } from './schedule.entity';
 import { ApiTokenEntity } from './api-token.entity';
 import { MemoryCatalogEntity } from './memory-catalog.entity';
 import { MemoryCatalogCountEntity } from './memory-catalog-count.entity';
+import { MemoryOutboxEntity } from './memory-outbox.entity';
 
 export {
   BackgroundTaskEntity,
@@ -28,6 +29,7 @@ export {
   ApiTokenEntity,
   MemoryCatalogEntity,
   MemoryCatalogCountEntity,
+  MemoryOutboxEntity,
 };
 
 export const ENTITIES = [
@@ -45,4 +47,5 @@ export const ENTITIES = [
   ApiTokenEntity,
   MemoryCatalogEntity,
   MemoryCatalogCountEntity,
+  MemoryOutboxEntity,
 ] as const;

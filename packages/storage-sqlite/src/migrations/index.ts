@@ -7,6 +7,7 @@ import { ConcernFires1764500000000 } from './1764500000000-ConcernFires';
 import { EnvironmentVisits1764700000000 } from './1764700000000-EnvironmentVisits';
 import { ApiTokens1764800000000 } from './1764800000000-ApiTokens';
 import { MemoryCatalog1764900000000 } from './1764900000000-MemoryCatalog';
+import { MemoryOutbox1765000000000 } from './1765000000000-MemoryOutbox';
 
 /** Every migration, in order. Append new ones at the end with a greater timestamp. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   EnvironmentVisits1764700000000,
   ApiTokens1764800000000,
   MemoryCatalog1764900000000,
+  MemoryOutbox1765000000000,
 ];

@@ -2,6 +2,7 @@ import { inject, injectable } from 'tsyringe';
 import {
   CATALOG_STATES,
   checkCatalogEntry,
+  checkQueuedVectors,
   epochMs,
   invalidInput,
   nonEmptyText,
@@ -16,6 +17,9 @@ import type {
   CatalogState,
   EpochMs,
   MemoryCatalogStore,
+  QueuedVectors,
+  VectorRecord,
+  VectorScalar,
 } from '@genesis/mind-core';
 import type { SqlExecutor } from '../sql-database';
 import { SQL_EXECUTOR } from '../tokens';
@@ -108,6 +112,21 @@ const byCountKey = (a: CatalogEntry, b: CatalogEntry) =>
   cmp(a.environmentId ?? '', b.environmentId ?? '') ||
   cmp(a.id, b.id);
 
+/** A queued vector as memory_outbox keeps it: the embedding as base64 of little-endian float32s. */
+function encodeQueued(v: VectorRecord): string {
+  const floats = Float32Array.from(v.embedding);
+  const bytes = Buffer.from(floats.buffer, floats.byteOffset, floats.byteLength);
+  return JSON.stringify({ document: v.document, metadata: v.metadata, embedding: bytes.toString('base64') });
+}
+
+function decodeQueued(id: string, payload: string): VectorRecord {
+  const parsed = JSON.parse(payload) as { document: string; metadata: Record<string, VectorScalar>; embedding: string };
+  const bytes = Buffer.from(parsed.embedding, 'base64');
+  const floats = new Float32Array(bytes.byteLength / 4);
+  Buffer.from(floats.buffer).set(bytes); // copied: the Buffer's offset need not be float-aligned
+  return { id, document: parsed.document, metadata: parsed.metadata, embedding: Array.from(floats) };
+}
+
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
@@ -125,7 +144,10 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 export class MemoryCatalogRepository implements MemoryCatalogStore {
   constructor(@inject(SQL_EXECUTOR) private readonly db: SqlExecutor) {}
 
-  async put(entries: readonly CatalogEntry[], options: { replace?: boolean } = {}): Promise<number> {
+  async put(
+    entries: readonly CatalogEntry[],
+    options: { replace?: boolean; queue?: QueuedVectors } = {},
+  ): Promise<number> {
     if (!Array.isArray(entries))
       throw invalidInput('entries', `must be a list of catalogue entries, got ${shown(entries)}`);
     const replace = options.replace === true;
@@ -137,8 +159,10 @@ export class MemoryCatalogRepository implements MemoryCatalogStore {
       const key = `${checked.mindId}\u0000${checked.id}`;
       if (replace || !rows.has(key)) rows.set(key, checked);
     });
+    const queue = options.queue === undefined ? [] : checkQueuedVectors(options.queue, [...rows.values()]);
     if (rows.size === 0) return 0;
     const conflict = replace ? `DO UPDATE SET ${REPLACE_SET}` : 'DO NOTHING';
+    const queuedAt = Date.now();
     return this.db.write(async (tx) => {
       let inserted = 0;
       for (const part of chunks([...rows.values()].sort(byCountKey), ROWS_PER_INSERT)) {
@@ -164,6 +188,13 @@ export class MemoryCatalogRepository implements MemoryCatalogStore {
         );
         inserted += replace ? part.length - existing : written;
       }
+      // The vectors commit with their rows: a memory is never catalogued without its vector somewhere.
+      for (const part of chunks(queue, 100))
+        await tx.run(
+          `INSERT INTO memory_outbox (mind_id, id, payload, queued_at) VALUES ${part.map(() => '(?, ?, ?, ?)').join(', ')} ` +
+            'ON CONFLICT (mind_id, id) DO UPDATE SET payload = excluded.payload, queued_at = excluded.queued_at',
+          part.flatMap((v) => [options.queue!.mindId, v.id, encodeQueued(v), queuedAt]),
+        );
       return inserted;
     });
   }
@@ -300,11 +331,46 @@ export class MemoryCatalogRepository implements MemoryCatalogStore {
     return rows.map((r) => String(r.id));
   }
 
+  async queued(mindId: string, query: { limit: number; ids?: readonly string[] }): Promise<VectorRecord[]> {
+    const mind = nonEmptyText(mindId, 'mindId', 64);
+    const limit = parseLimit(query?.limit);
+    const read = (sql: string, params: unknown[]) =>
+      this.db.all<{ id: unknown; payload: unknown }>(
+        `SELECT id, payload FROM memory_outbox WHERE mind_id = ?${sql} ORDER BY queued_at, id LIMIT ?`,
+        [mind, ...params, limit],
+      );
+    let rows: Array<{ id: unknown; payload: unknown }>;
+    if (query.ids === undefined) rows = await read('', []);
+    else {
+      rows = [];
+      for (const part of chunks(uniqueIds(query.ids), IDS_PER_STATEMENT))
+        rows.push(...(await read(` AND ${inList('id', part.length)}`, part)));
+      rows = rows.slice(0, limit);
+    }
+    return rows.map((r) => decodeQueued(String(r.id), String(r.payload)));
+  }
+
+  async dequeue(mindId: string, ids: readonly string[]): Promise<number> {
+    const mind = nonEmptyText(mindId, 'mindId', 64);
+    const unique = uniqueIds(ids);
+    if (unique.length === 0) return 0;
+    return this.db.write(async (tx) => {
+      let removed = 0;
+      for (const part of chunks(unique, IDS_PER_STATEMENT))
+        removed += await tx.run(`DELETE FROM memory_outbox WHERE mind_id = ? AND ${inList('id', part.length)}`, [
+          mind,
+          ...part,
+        ]);
+      return removed;
+    });
+  }
+
   async removeMind(mindId: string): Promise<number> {
     const mind = nonEmptyText(mindId, 'mindId', 64);
     return this.db.write(async (tx) => {
       const removed = await tx.run('DELETE FROM memory_catalog WHERE mind_id = ?', [mind]);
       await tx.run('DELETE FROM memory_catalog_counts WHERE mind_id = ?', [mind]);
+      await tx.run('DELETE FROM memory_outbox WHERE mind_id = ?', [mind]);
       return removed;
     });
   }

@@ -147,6 +147,7 @@ describe('MemoryManager over the SQL catalogue', () => {
     const progress: Array<[number, number]> = [];
     const memory = new MemoryManager(MIND, backend, catalog, clock);
     expect(await memory.repair((done, total) => progress.push([done, total]))).toEqual({
+      written: 0,
       settled: 1,
       abandoned: 1,
       deleted: 1,
@@ -159,7 +160,7 @@ describe('MemoryManager over the SQL catalogue', () => {
       'stored before the catalogue existed',
     ]);
     expect(await store.count(MIND)).toBe(2);
-    expect(await memory.repair()).toEqual({ settled: 0, abandoned: 0, deleted: 0, backfilled: 0, orphaned: 0 });
+    expect(await memory.repair()).toEqual({ written: 0, settled: 0, abandoned: 0, deleted: 0, backfilled: 0, orphaned: 0 });
   });
 
   test('a writer that finishes after a repair removed its pending row still leaves its memory catalogued', async () => {

@@ -1,0 +1,166 @@
+import type { Logger } from '../ports/logger';
+import type { MemoryCatalogStore } from '../ports/memory-catalog';
+import type { MemoryStore, VectorRecord } from '../ports/memory-store';
+import type { Memory } from './memory-input';
+import { cosineSimilarity } from './ranking';
+
+/** Vectors per vector-store `add` when the queue drains (one call costs about as much as one vector). */
+const FLUSH_BATCH = 256;
+/** Waits between failed flushes: doubling from the first to the last. */
+const RETRY_MS = { first: 100, last: 5_000 };
+
+interface Waiting {
+  record: VectorRecord;
+  memory: Memory;
+}
+
+/**
+ * The vectors of one Mind's new memories on their way to the vector store. A single memory's add
+ * commits its catalogue row and its vector in one SQL transaction (the vector in the catalogue's
+ * queue) and returns; this queue then writes the vectors to the vector store in batches and takes
+ * them off the SQL queue. A crash in between loses nothing: the next repair writes what is still
+ * queued in SQL. Until a vector is written, readers find its memory here (or in the SQL queue when
+ * another process queued it); searches, updates and deletions wait for the queue first.
+ */
+export class MindWriteQueue {
+  private readonly waiting = new Map<string, Waiting>();
+  private running: Promise<void> | undefined;
+  private draining = false;
+  private store: MemoryStore | undefined;
+
+  constructor(
+    private readonly mindId: string,
+    private readonly catalog: MemoryCatalogStore,
+    private readonly log: Logger,
+  ) {}
+
+  get size(): number {
+    return this.waiting.size;
+  }
+
+  /** Vectors whose rows (and SQL queue entries) were just committed: written in the background. */
+  enqueue(store: MemoryStore, items: ReadonlyArray<Waiting>): void {
+    this.store = store;
+    for (const item of items) this.waiting.set(item.record.id, item);
+    void this.drain();
+  }
+
+  /** Forgets every waiting vector (their Mind was deleted). */
+  clear(): void {
+    this.waiting.clear();
+  }
+
+  /** The memory of a vector not written yet, if this queue holds it. */
+  memory(id: string): Memory | undefined {
+    return this.waiting.get(id)?.memory;
+  }
+
+  /** Whether a waiting memory of `type` is at least `threshold` similar to `embedding` (cosine). */
+  hasNear(embedding: readonly number[], type: string, threshold: number): boolean {
+    for (const { record, memory } of this.waiting.values())
+      if (memory.type === type && cosineSimilarity(record.embedding, embedding) >= threshold) return true;
+    return false;
+  }
+
+  /**
+   * Resolves once every vector queued so far is in the vector store; rejects with the vector store's
+   * error when a flush fails (the vectors stay queued, in SQL too, and are retried).
+   */
+  async settle(): Promise<void> {
+    while (this.waiting.size > 0) await this.flush();
+  }
+
+  /** Flushes until the queue is empty, waiting longer after each failure; one drain at a time. */
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    let wait = RETRY_MS.first;
+    try {
+      while (this.waiting.size > 0) {
+        try {
+          await this.flush();
+          wait = RETRY_MS.first;
+        } catch (error) {
+          this.log.warn(
+            { mindId: this.mindId, queued: this.waiting.size, retryInMs: wait, err: error },
+            'memories not yet written to the vector store (kept in SQL); retrying',
+          );
+          // unref: a process that ends meanwhile leaves them to the next repair, which writes them.
+          await new Promise((resolve) => setTimeout(resolve, wait).unref());
+          wait = Math.min(wait * 2, RETRY_MS.last);
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /** One batch to the vector store, then off the SQL queue; one flush runs at a time. */
+  private flush(): Promise<void> {
+    this.running ??= this.flushBatch().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async flushBatch(): Promise<void> {
+    const batch = [...this.waiting.values()].slice(0, FLUSH_BATCH);
+    if (batch.length === 0 || !this.store) return;
+    const ids = batch.map((w) => w.record.id);
+    await writeQueued(this.mindId, this.store, this.catalog, batch.map((w) => w.record));
+    for (const id of ids) this.waiting.delete(id);
+  }
+}
+
+/**
+ * Writes queued vectors to the vector store and takes them off the catalogue's queue. A vector whose
+ * row was removed meanwhile (its memory deleted by another process) is deleted again, so no vector
+ * outlives its row. Adding a vector that is there already changes nothing, so running this twice
+ * for the same vectors (a repair beside a live queue) is harmless.
+ */
+export async function writeQueued(
+  mindId: string,
+  store: MemoryStore,
+  catalog: MemoryCatalogStore,
+  records: VectorRecord[],
+): Promise<void> {
+  if (records.length === 0) return;
+  const ids = records.map((r) => r.id);
+  await store.add(mindId, records);
+  const rows = new Set((await catalog.get(mindId, ids)).filter((r) => r.state !== 'deleting').map((r) => r.id));
+  const gone = ids.filter((id) => !rows.has(id));
+  if (gone.length > 0) await store.delete(mindId, gone);
+  await catalog.dequeue(mindId, ids);
+}
+
+/** The queues of this process, per catalogue and Mind: shared by every Mind object of one Mind. */
+const queues = new WeakMap<MemoryCatalogStore, Map<string, MindWriteQueue>>();
+
+/** This process's write queue of a Mind's memories in `catalog`. */
+export function writeQueue(catalog: MemoryCatalogStore, mindId: string, log: Logger): MindWriteQueue {
+  let minds = queues.get(catalog);
+  if (!minds) queues.set(catalog, (minds = new Map()));
+  let queue = minds.get(mindId);
+  if (!queue) minds.set(mindId, (queue = new MindWriteQueue(mindId, catalog, log)));
+  return queue;
+}
+
+/**
+ * Waits until the memories this process added (to one Mind, or to all) are in the vector store:
+ * before the stores close, or a Mind is deleted. Rejects with the first failure; what failed stays
+ * queued in SQL and is written by the next repair.
+ */
+export async function settleMemoryWrites(catalog: MemoryCatalogStore, mindId?: string): Promise<void> {
+  const minds = queues.get(catalog);
+  if (!minds) return;
+  const chosen = mindId === undefined ? [...minds.values()] : [minds.get(mindId)].filter((q) => q !== undefined);
+  const results = await Promise.allSettled(chosen.map((q) => q.settle()));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/** Drops this process's queue of a deleted Mind (its SQL queue went with its rows). */
+export function forgetMemoryWrites(catalog: MemoryCatalogStore, mindId: string): void {
+  queues.get(catalog)?.get(mindId)?.clear();
+  queues.get(catalog)?.delete(mindId);
+}
