@@ -4,6 +4,9 @@ import type { EmbeddingInfo, ReindexOptions, Logger, MemoryStore, StoredVector }
 import type { VectorClause, VectorFilter, VectorHit, VectorScalar } from '@genesis/mind-core';
 import { MemoryTierError } from './errors';
 
+/** Reads of a collection whose first records are being written: tried this often (see `call`). */
+const SEGMENT_RETRIES = 8;
+
 /** `GMD-2026-4A7F-9B23` → `genesis-gmd-2026-4a7f-9b23` (Chroma names: 3+ characters, [a-z0-9._-]). */
 export function collectionName(ownerId: string): string {
   const safe = ownerId.toLowerCase().replace(/[^a-z0-9._-]/g, '-');
@@ -284,17 +287,29 @@ export class ChromaMemoryStore implements MemoryStore {
   }
 
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (error) {
-      if (error instanceof MemoryTierError) throw error;
-      const message = (error as Error).message;
-      const unreachable = /fetch failed|ECONNREFUSED|connect/i.test(message);
-      throw new MemoryTierError(
-        unreachable ? 'CHROMA_UNAVAILABLE' : 'MEMORY_QUERY_FAILED',
-        `Cannot ${what} on Chroma at ${this.options.url}: ${message}${unreachable ? ' (is the server running? check GENESIS_CHROMA_URL)' : ''}`,
-        { cause: error },
-      );
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (error) {
+        // Chroma 1.0.5 fails a read of a collection whose first records are being written ("Error
+        // creating hnsw segment reader: Nothing found on disk") for a few milliseconds: read again.
+        if (attempt < SEGMENT_RETRIES && /Nothing found on disk/.test((error as Error).message)) {
+          await new Promise((resolve) => setTimeout(resolve, 5 * attempt));
+          continue;
+        }
+        throw this.failure(what, error);
+      }
     }
+  }
+
+  private failure(what: string, error: unknown): Error {
+    if (error instanceof MemoryTierError) return error;
+    const message = (error as Error).message;
+    const unreachable = /fetch failed|ECONNREFUSED|connect/i.test(message);
+    return new MemoryTierError(
+      unreachable ? 'CHROMA_UNAVAILABLE' : 'MEMORY_QUERY_FAILED',
+      `Cannot ${what} on Chroma at ${this.options.url}: ${message}${unreachable ? ' (is the server running? check GENESIS_CHROMA_URL)' : ''}`,
+      { cause: error },
+    );
   }
 }

@@ -93,7 +93,7 @@ interface ReadStatements {
  * statement at a time anyway (its mutex), so a few are enough to keep it busy; further reads of the
  * same text wait for one of them in order, instead of queueing on the driver's thread pool.
  */
-const READ_STATEMENTS_PER_TEXT = 4;
+const READ_STATEMENTS_PER_TEXT = Number(process.env.XX_CAP || 4);
 /** SQLite: how many SQL texts keep prepared statements (the oldest cached is dropped beyond). */
 const READ_TEXTS_CACHED = 200;
 

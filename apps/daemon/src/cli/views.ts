@@ -361,9 +361,9 @@ function catalogueLines(catalogue: HomeMigrationReport['catalogue']): string[] {
   const lines: string[] = [];
   for (const c of catalogue) {
     if ('error' in c) lines.push(`  ${c.gmid}: ${c.error.code}: ${c.error.message}`);
-    else if (c.backfilled + c.settled + c.abandoned + c.deleted + c.orphaned > 0)
+    else if (c.written + c.backfilled + c.settled + c.abandoned + c.deleted + c.orphaned > 0)
       lines.push(
-        `  ${c.gmid}: ${c.backfilled} catalogued, ${c.settled} interrupted writes settled, ${c.abandoned} abandoned, ${c.deleted} deletions finished, ${c.orphaned} rows without a vector removed`,
+        `  ${c.gmid}: ${c.written} queued vectors written, ${c.backfilled} catalogued, ${c.settled} interrupted writes settled, ${c.abandoned} abandoned, ${c.deleted} deletions finished, ${c.orphaned} rows without a vector removed`,
       );
   }
   return lines.length > 0 ? ['', `Memory catalogue (SQL beside Chroma) of ${catalogue.length} Mind(s):`, ...lines] : [];

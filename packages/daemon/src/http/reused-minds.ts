@@ -1,3 +1,4 @@
+import type { onSendHookHandler } from 'fastify';
 import type { Mind } from '@genesis/mind-core';
 import type { Genesis } from '../composition/open-genesis';
 import type { HttpApp } from './context';
@@ -15,11 +16,17 @@ const MIND_CACHE_MAX = 10_000;
 export function reusedMinds(app: HttpApp, genesis: Genesis): (gmid: string) => Promise<Mind> {
   const cached = new Map<string, { at: number; mind: Promise<Mind> }>();
   // Before the answer to a DELETE leaves, so that the client's next request cannot see the old Mind.
-  // (A callback hook: it runs on every answer, and an async one would cost each a promise.)
-  app.addHook('onSend', (request, _reply, payload, done) => {
-    if (request.method === 'DELETE' && request.routeOptions.url === '/v1/minds/:gmid')
-      cached.delete((request.params as { gmid?: string }).gmid ?? '');
+  const forget: onSendHookHandler = (request, _reply, payload, done) => {
+    cached.delete((request.params as { gmid?: string }).gmid ?? '');
     done(null, payload);
+  };
+  // On that route only (the routes are registered after this): an onSend hook of the whole server
+  // would make every answer of every route go through Fastify's onSend hook chain.
+  app.addHook('onRoute', (route) => {
+    const deletes = Array.isArray(route.method) ? route.method.includes('DELETE') : route.method === 'DELETE';
+    if (!deletes || route.url !== '/v1/minds/:gmid') return;
+    const existing = route.onSend === undefined ? [] : Array.isArray(route.onSend) ? route.onSend : [route.onSend];
+    route.onSend = [...existing, forget];
   });
   return (gmid) => {
     const now = Date.now();

@@ -205,7 +205,9 @@ class UseEncoder {
     const lengths = tokenLists.map((tokens) => Math.min(tokens.length, MAX_TOKENS));
     const rows = lengths.reduce((a, b) => a + b, 0);
     const input = this.embed(tokenLists, lengths, rows);
+    const last = this.layers.length - 1;
     let x = input;
+    let pooled: Float32Array = new Float32Array(0);
     for (const [i, layer] of this.layers.entries()) {
       const { width } = layer;
       // Layer 0 widens the residual stream from 256 to 512 with a dense layer of its input.
@@ -214,21 +216,15 @@ class UseEncoder {
       const attention = this.attention(qkv, lengths, width, layer.queryScale);
       const attended = this.dense(attention, rows, width, layer.attentionOutput);
       add(attended, residual);
-      const ffn = this.feedForward(this.layerNorm(attended, rows, WIDTH, layer.ffnNorm), rows, layer);
-      add(ffn, attended);
-      x = ffn;
-    }
-    // Mean over each text's tokens, then tanh(dense) and L2 normalisation.
-    const pooled = new Float32Array(tokenLists.length * WIDTH);
-    let row = 0;
-    lengths.forEach((length, t) => {
-      const out = t * WIDTH;
-      for (let p = 0; p < length; p++, row++) {
-        for (let j = 0, at = row * WIDTH; j < WIDTH; j++) pooled[out + j] = pooled[out + j]! + x[at + j]!;
+      const normed = this.layerNorm(attended, rows, WIDTH, layer.ffnNorm);
+      if (i < last) {
+        const ffn = this.feedForward(normed, rows, layer);
+        add(ffn, attended);
+        x = ffn;
+      } else {
+        pooled = this.pooledFeedForward(normed, attended, lengths, layer);
       }
-      const count = Math.max(length, 1);
-      for (let j = 0; j < WIDTH; j++) pooled[out + j] = pooled[out + j]! / count;
-    });
+    }
     const hidden = this.dense(pooled, tokenLists.length, WIDTH, this.hidden);
     return tokenLists.map((_, t) => {
       const vector = new Float32Array(WIDTH);
@@ -340,6 +336,31 @@ class UseEncoder {
     const hidden = tf.fused.matMul({ a: input, b: ffn1.weights, bias: ffn1.bias, activation: 'relu' });
     return readAndDispose(tf.fused.matMul({ a: hidden, b: ffn2.weights, bias: ffn2.bias }), input, hidden);
   }
+
+  /**
+   * The last layer's feed-forward block and the mean over each text's tokens, in the order that
+   * saves a product: the mean commutes with the second (linear) product, so it runs on one row per
+   * text instead of one per token — a sixth of the forward pass's multiplications. Same vectors to
+   * float rounding; a text's vector still depends on its tokens alone.
+   */
+  private pooledFeedForward(
+    x: Float32Array,
+    residual: Float32Array,
+    lengths: number[],
+    { ffn1, ffn2 }: Layer,
+  ): Float32Array {
+    const rows = x.length / WIDTH;
+    const input = tf.tensor2d(x, [rows, WIDTH]);
+    const hidden = readAndDispose(
+      tf.fused.matMul({ a: input, b: ffn1.weights, bias: ffn1.bias, activation: 'relu' }),
+      input,
+    );
+    const pooled = this.dense(meanRows(hidden, lengths, FFN_WIDTH), lengths.length, FFN_WIDTH, ffn2);
+    add(pooled, meanRows(residual, lengths, WIDTH));
+    // A text without tokens pools to zeros, as when the mean came last.
+    lengths.forEach((length, t) => length === 0 && pooled.fill(0, t * WIDTH, (t + 1) * WIDTH));
+    return pooled;
+  }
 }
 
 /** The values of `output`; it and the `inputs` are disposed (the weights stay). */
@@ -349,6 +370,21 @@ function readAndDispose(output: tf.Tensor, ...inputs: tf.Tensor[]): Float32Array
   } finally {
     tf.dispose([output, ...inputs]);
   }
+}
+
+/** The mean of each text's rows of `x` (`width` columns; zeros for a text without rows). */
+function meanRows(x: Float32Array, lengths: number[], width: number): Float32Array {
+  const out = new Float32Array(lengths.length * width);
+  let row = 0;
+  lengths.forEach((length, t) => {
+    const o = t * width;
+    for (let p = 0; p < length; p++, row++) {
+      for (let j = 0, at = row * width; j < width; j++) out[o + j] = out[o + j]! + x[at + j]!;
+    }
+    const count = Math.max(length, 1);
+    for (let j = 0; j < width; j++) out[o + j] = out[o + j]! / count;
+  });
+  return out;
 }
 
 function add(into: Float32Array, other: Float32Array): void {

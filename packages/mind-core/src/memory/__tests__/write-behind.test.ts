@@ -1,0 +1,192 @@
+import type { VectorRecord } from '../../ports/memory-store';
+import {
+  FakeClock,
+  HashEmbedder,
+  InMemoryMemoryCatalog,
+  InMemoryMemoryStore,
+  RecordingLogger,
+  createInMemoryMemoryBackend,
+} from '../../testing';
+import { MemoryManager } from '../memory-manager';
+import { forgetMemoryWrites, settleMemoryWrites } from '../write-behind';
+
+const MIND = 'GMD-2026-4A7F-9B23';
+
+/** A vector store whose `add` waits for `open()` (or fails while `failing`), counting its calls. */
+class GatedStore extends InMemoryMemoryStore {
+  adds: string[][] = [];
+  failing = false;
+  private gate: Promise<void> = Promise.resolve();
+  private release: () => void = () => undefined;
+
+  close(): void {
+    this.gate = new Promise((resolve) => (this.release = resolve));
+  }
+
+  letThrough(): void {
+    this.release();
+  }
+
+  override async add(ownerId: string, records: VectorRecord[]): Promise<void> {
+    this.adds.push(records.map((r) => r.id));
+    await this.gate;
+    if (this.failing) throw new Error('vector store unreachable');
+    return super.add(ownerId, records);
+  }
+}
+
+function build() {
+  const store = new GatedStore();
+  const backend = createInMemoryMemoryBackend(new HashEmbedder(), store);
+  const catalog = new InMemoryMemoryCatalog();
+  const logger = new RecordingLogger();
+  const clock = new FakeClock();
+  const manager = () => new MemoryManager(MIND, backend, catalog, clock, { logger, relevanceWeight: 0 });
+  return { store, catalog, logger, memory: manager(), manager };
+}
+
+/** Whether `promise` settles within a few turns of the event loop. */
+async function settlesSoon(promise: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  void promise.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+  return done;
+}
+
+describe('write-behind of single memories', () => {
+  test('an add returns before the vector store has it: listed, counted and read at once; a search waits for it', async () => {
+    const { store, catalog, memory, manager } = build();
+    await memory.countMemories(); // opened (and repaired) before the gate closes
+    store.close();
+    const added = await memory.addMemory({ content: 'the cat sleeps on the warm windowsill', memoryType: 'episodic' });
+    expect(await store.count(MIND)).toBe(0);
+    const [queued] = await catalog.queued(MIND, { limit: 10 });
+    expect(queued).toMatchObject({ id: added.id, document: added.content });
+    expect(queued!.embedding).toHaveLength(new HashEmbedder().dimension);
+    expect((await memory.getRecentMemories(5)).map((m) => m.id)).toEqual([added.id]);
+    expect(await memory.countMemories()).toBe(1);
+    expect((await memory.getMemory(added.id))?.content).toBe(added.content);
+    // Another Mind object of the same Mind in this process reads it from the queue too.
+    expect((await manager().getMemory(added.id))?.content).toBe(added.content);
+
+    const search = memory.searchMemories({ query: 'cat sleeps windowsill' });
+    expect(await settlesSoon(search)).toBe(false);
+    store.letThrough();
+    expect((await search).map((h) => h.id)).toEqual([added.id]);
+    expect(await store.count(MIND)).toBe(1);
+    expect(await catalog.queued(MIND, { limit: 10 })).toEqual([]);
+  });
+
+  test('adds that arrive while a write is in flight go to the vector store together, in one call', async () => {
+    const { store, memory } = build();
+    await memory.countMemories();
+    store.close();
+    for (let i = 0; i < 5; i++)
+      await memory.addMemory({ content: `note ${i} about river ${i * 31}`, memoryType: 'semantic' });
+    store.letThrough();
+    await settleMemoryWrites(build().catalog); // another catalogue: nothing of its own to wait for
+    await memory.searchMemories({ query: 'river' });
+    expect(store.adds.map((ids) => ids.length)).toEqual([1, 4]);
+    expect(await store.count(MIND)).toBe(5);
+  });
+
+  test('a process that ends before the vector store took them loses nothing: the next repair writes them', async () => {
+    const { store, catalog, logger, memory, manager } = build();
+    await memory.countMemories();
+    store.failing = true;
+    const a = await memory.addMemory({ content: 'the passport expires in March', memoryType: 'prospective' });
+    const b = await memory.addMemory({ content: 'allergic to penicillin', memoryType: 'semantic' });
+    await expect(settleMemoryWrites(catalog, MIND)).rejects.toThrow('vector store unreachable');
+    expect(
+      logger.lines.some((l) => l.level === 'warn' && l.message.includes('not yet written to the vector store')),
+    ).toBe(true);
+    expect((await catalog.queued(MIND, { limit: 10 })).map((v) => v.id).sort()).toEqual([a.id, b.id].sort());
+    // The process ends: its queue is gone, SQL keeps the vectors.
+    forgetMemoryWrites(catalog, MIND);
+    store.failing = false;
+    const next = manager();
+    expect(await next.repair()).toMatchObject({ written: 2, abandoned: 0, orphaned: 0 });
+    expect(await catalog.queued(MIND, { limit: 10 })).toEqual([]);
+    expect((await next.searchMemories({ query: 'passport expires March', limit: 1 }))[0]?.id).toBe(a.id);
+    expect(await store.count(MIND)).toBe(2);
+    expect(await next.countMemories()).toBe(2);
+  });
+
+  test('a near-duplicate of a memory still on its way is found and strengthened, not stored twice', async () => {
+    const { store, memory } = build();
+    await memory.countMemories();
+    store.close();
+    const first = await memory.addMemory({
+      content: 'Sam loves hiking in the Alps',
+      memoryType: 'semantic',
+      importance: 0.4,
+    });
+    const again = memory.addMemory({
+      content: 'Sam loves hiking in the Alps',
+      memoryType: 'semantic',
+      importance: 0.9,
+    });
+    expect(await settlesSoon(again)).toBe(false); // waits for the twin to reach the vector store
+    store.letThrough();
+    const merged = await again;
+    expect(merged.id).toBe(first.id);
+    expect(merged.importance).toBe(0.9);
+    expect(merged.accessCount).toBe(1);
+    expect(await store.count(MIND)).toBe(1);
+    expect(await memory.countMemories()).toBe(1);
+  });
+
+  test('deleting a memory still on its way waits for it, then removes row and vector', async () => {
+    const { store, catalog, memory } = build();
+    await memory.countMemories();
+    store.close();
+    const added = await memory.addMemory({ content: 'meeting moved to Friday', memoryType: 'episodic' });
+    const deleting = memory.deleteMemory(added.id);
+    expect(await settlesSoon(deleting)).toBe(false);
+    store.letThrough();
+    expect(await deleting).toBe(true);
+    expect(await store.count(MIND)).toBe(0);
+    expect(await memory.countMemories()).toBe(0);
+    expect(await catalog.queued(MIND, { limit: 10 })).toEqual([]);
+  });
+
+  test('a vector whose row another process deleted meanwhile is removed again once written', async () => {
+    const { store, catalog, memory } = build();
+    await memory.countMemories();
+    store.close();
+    const added = await memory.addMemory({ content: 'temporary note', memoryType: 'working' });
+    await catalog.setState(MIND, [added.id], 'deleting');
+    await catalog.remove(MIND, [added.id]);
+    store.letThrough();
+    await settleMemoryWrites(catalog, MIND);
+    expect(await store.count(MIND)).toBe(0);
+    expect(await catalog.queued(MIND, { limit: 10 })).toEqual([]);
+  });
+
+  test('a batch of more than 16 is in the vector store when the call returns (nothing queued)', async () => {
+    const { store, catalog, memory } = build();
+    const added = await memory.addMemories(
+      Array.from({ length: 20 }, (_, i) => ({
+        content: `fact ${i} of the batch ${i * 17}`,
+        memoryType: 'semantic' as const,
+      })),
+    );
+    expect(added).toHaveLength(20);
+    expect(await store.count(MIND)).toBe(20);
+    expect(await catalog.queued(MIND, { limit: 100 })).toEqual([]);
+    expect(store.adds).toEqual([added.map((m) => m.id)]);
+  });
+
+  test('a queued vector must belong to one of the entries written with it', async () => {
+    const { catalog } = build();
+    await expect(
+      catalog.put([], {
+        queue: { mindId: MIND, vectors: [{ id: 'x', embedding: [1, 0], document: 'x', metadata: {} }] },
+      }),
+    ).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'queue.vectors[0].id' });
+    expect(await catalog.queued(MIND, { limit: 10 })).toEqual([]);
+  });
+});
