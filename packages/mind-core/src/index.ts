@@ -366,6 +366,7 @@ export {
   type CatalogCursor,
   type MemoryCatalogStore,
   type QueuedVectors,
+  type QueuedVector,
 } from './ports/memory-catalog';
 export { MEMORY_CATALOG } from './ports/tokens';
 export { type CatalogRepair, repairCatalog, catalogEntry } from './memory/catalog-sync';

@@ -1,5 +1,4 @@
-import type { CatalogEntry, CatalogState, QueuedVectors } from '../ports/memory-catalog';
-import type { VectorRecord } from '../ports/memory-store';
+import type { CatalogEntry, CatalogState, QueuedVector, QueuedVectors } from '../ports/memory-catalog';
 import { invalidInput } from '../shared/errors';
 import { count, epochMs, nonEmptyText, oneOf, shown } from '../shared/validation';
 
@@ -33,7 +32,7 @@ export function checkCatalogEntry(e: CatalogEntry, at: string): Omit<CatalogEntr
  * A `put`'s queued vectors checked as every MemoryCatalogStore checks them: one Mind, each id one of
  * the put's entries of that Mind (a queued vector always has its row), finite numbers.
  */
-export function checkQueuedVectors(queue: QueuedVectors, entries: readonly CatalogEntry[]): VectorRecord[] {
+export function checkQueuedVectors(queue: QueuedVectors, entries: readonly CatalogEntry[]): QueuedVector[] {
   if (typeof queue !== 'object' || queue === null || !Array.isArray(queue.vectors))
     throw invalidInput('queue', `must be { mindId, vectors: [...] }, got ${shown(queue)}`);
   const mindId = nonEmptyText(queue.mindId, 'queue.mindId', 64);
@@ -42,7 +41,10 @@ export function checkQueuedVectors(queue: QueuedVectors, entries: readonly Catal
     const at = `queue.vectors[${i}]`;
     if (typeof v !== 'object' || v === null) throw invalidInput(at, `must be a vector record, got ${shown(v)}`);
     if (!ids.has(v.id)) throw invalidInput(`${at}.id`, `must be the id of one of the entries of Mind ${mindId}`);
-    if (!Array.isArray(v.embedding) || v.embedding.length === 0 || !v.embedding.every(Number.isFinite))
+    if (v.metadataOnly === true) {
+      if (!Array.isArray(v.embedding) || v.embedding.length > 0)
+        throw invalidInput(`${at}.embedding`, 'must be empty for a metadata-only update');
+    } else if (!Array.isArray(v.embedding) || v.embedding.length === 0 || !v.embedding.every(Number.isFinite))
       throw invalidInput(`${at}.embedding`, 'must be a non-empty list of finite numbers');
     if (typeof v.document !== 'string') throw invalidInput(`${at}.document`, `must be a string, got ${shown(v.document)}`);
     if (typeof v.metadata !== 'object' || v.metadata === null)

@@ -143,10 +143,15 @@ export class MemoryManager {
     for (let i = 0; i < memories.length; i++) {
       const memory = memories[i]!;
       const embedding = embeddings[i]!;
-      const twin =
+      let twin =
         options.dedup === false || this.dedupThreshold === null
           ? undefined
           : await this.nearDuplicate(memory, embedding);
+      // A twin with a change still on its way: merge into what it will be once written.
+      if (twin && this.queue.memory(twin.id)) {
+        await this.queue.settle();
+        [twin] = await this.read([twin.id]);
+      }
       if (twin) {
         const merged: Memory = {
           ...twin,
@@ -157,14 +162,25 @@ export class MemoryManager {
           relatedMemoryIds: [...new Set([...twin.relatedMemoryIds, ...memory.relatedMemoryIds])],
         };
         // The vector store keeps importance, tags and related ids: written only when they change
-        // (the access counters live in the catalogue). Vector store first, then the catalogue.
+        // (the access counters live in the catalogue), behind, like a new memory's vector — the
+        // catalogue row and the queued metadata commit together.
         const changed =
           merged.importance !== twin.importance ||
           merged.tags.length !== twin.tags.length ||
           merged.relatedMemoryIds.length !== twin.relatedMemoryIds.length;
-        if (changed) await store.update(this.mindId, [{ id: twin.id, metadata: toVectorMetadata(merged) }]);
-        await this.catalog.put([catalogEntry(this.mindId, merged, 'stored')], { replace: true });
-        if (changed) this.texts.delete(twin.id);
+        const entry = catalogEntry(this.mindId, merged, 'stored');
+        if (changed) {
+          const record = {
+            id: twin.id,
+            embedding: [],
+            document: merged.content,
+            metadata: toVectorMetadata(merged),
+            metadataOnly: true,
+          };
+          await this.catalog.put([entry], { replace: true, queue: { mindId: this.mindId, vectors: [record] } });
+          this.texts.delete(twin.id);
+          this.queue.enqueue(store, [{ record, memory: merged }]);
+        } else await this.catalog.put([entry], { replace: true });
         result.push(merged);
       } else {
         fresh.push({ memory, embedding });

@@ -1,6 +1,6 @@
 import type { Logger } from '../ports/logger';
-import type { MemoryCatalogStore } from '../ports/memory-catalog';
-import type { MemoryStore, VectorRecord } from '../ports/memory-store';
+import type { MemoryCatalogStore, QueuedVector } from '../ports/memory-catalog';
+import type { MemoryStore } from '../ports/memory-store';
 import type { Memory } from './memory-input';
 import { cosineSimilarity } from './ranking';
 
@@ -10,7 +10,7 @@ const FLUSH_BATCH = 256;
 const RETRY_MS = { first: 100, last: 5_000 };
 
 interface Waiting {
-  record: VectorRecord;
+  record: QueuedVector;
   memory: Memory;
 }
 
@@ -58,7 +58,8 @@ export class MindWriteQueue {
   /** Whether a waiting memory of `type` is at least `threshold` similar to `embedding` (cosine). */
   hasNear(embedding: readonly number[], type: string, threshold: number): boolean {
     for (const { record, memory } of this.waiting.values())
-      if (memory.type === type && cosineSimilarity(record.embedding, embedding) >= threshold) return true;
+      if (!record.metadataOnly && memory.type === type && cosineSimilarity(record.embedding, embedding) >= threshold)
+        return true;
     return false;
   }
 
@@ -106,27 +107,34 @@ export class MindWriteQueue {
   private async flushBatch(): Promise<void> {
     const batch = [...this.waiting.values()].slice(0, FLUSH_BATCH);
     if (batch.length === 0 || !this.store) return;
-    const ids = batch.map((w) => w.record.id);
     await writeQueued(this.mindId, this.store, this.catalog, batch.map((w) => w.record));
-    for (const id of ids) this.waiting.delete(id);
+    for (const w of batch) if (this.waiting.get(w.record.id) === w) this.waiting.delete(w.record.id);
   }
 }
 
 /**
- * Writes queued vectors to the vector store and takes them off the catalogue's queue. A vector whose
- * row was removed meanwhile (its memory deleted by another process) is deleted again, so no vector
- * outlives its row. Adding a vector that is there already changes nothing, so running this twice
- * for the same vectors (a repair beside a live queue) is harmless.
+ * Writes queued vectors to the vector store (new records added, metadata-only ones updated) and takes
+ * them off the catalogue's queue. A vector whose row was removed meanwhile (its memory deleted by
+ * another process) is deleted again, so no vector outlives its row. Adding a vector that is there
+ * already, or updating it to the same metadata, changes nothing, so running this twice for the same
+ * vectors (a repair beside a live queue) is harmless.
  */
 export async function writeQueued(
   mindId: string,
   store: MemoryStore,
   catalog: MemoryCatalogStore,
-  records: VectorRecord[],
+  records: QueuedVector[],
 ): Promise<void> {
   if (records.length === 0) return;
   const ids = records.map((r) => r.id);
-  await store.add(mindId, records);
+  const added = records.filter((r) => !r.metadataOnly);
+  const updated = records.filter((r) => r.metadataOnly);
+  if (added.length > 0)
+    await store.add(
+      mindId,
+      added.map(({ id, embedding, document, metadata }) => ({ id, embedding, document, metadata })),
+    );
+  if (updated.length > 0) await store.update(mindId, updated.map(({ id, metadata }) => ({ id, metadata })));
   const rows = new Set((await catalog.get(mindId, ids)).filter((r) => r.state !== 'deleting').map((r) => r.id));
   const gone = ids.filter((id) => !rows.has(id));
   if (gone.length > 0) await store.delete(mindId, gone);

@@ -39,7 +39,15 @@ export interface CatalogEntry {
  */
 export interface QueuedVectors {
   mindId: string;
-  vectors: readonly VectorRecord[];
+  vectors: readonly QueuedVector[];
+}
+
+/**
+ * A vector on its way to the vector store: a new record, or (`metadataOnly`) new metadata for a
+ * record the vector store has already (its embedding is then empty and its document unchanged).
+ */
+export interface QueuedVector extends VectorRecord {
+  metadataOnly?: boolean;
 }
 
 export interface CatalogFilter {
@@ -89,7 +97,7 @@ export interface MemoryCatalogStore {
    * Vectors of one Mind queued by `put` and not yet dequeued, oldest first (`ids`: only these).
    * Each comes back as it was queued (the embedding at the vector store's float32 precision).
    */
-  queued(mindId: string, query: { limit: number; ids?: readonly string[] }): Promise<VectorRecord[]>;
+  queued(mindId: string, query: { limit: number; ids?: readonly string[] }): Promise<QueuedVector[]>;
   /** Takes these vectors off the Mind's queue (they reached the vector store). Returns how many went. */
   dequeue(mindId: string, ids: readonly string[]): Promise<number>;
   /** Removes every entry of the Mind (and its queued vectors). */

@@ -6,7 +6,7 @@ import type {
   MemoryCatalogStore,
   QueuedVectors,
 } from '../ports/memory-catalog';
-import type { VectorRecord } from '../ports/memory-store';
+import type { QueuedVector } from '../ports/memory-catalog';
 import type { EpochMs } from '../ports/page';
 import { invalidInput } from '../shared/errors';
 import { CATALOG_STATES, checkCatalogEntry, checkQueuedVectors } from '../memory/catalog-entry';
@@ -62,7 +62,7 @@ export class InMemoryMemoryCatalog implements MemoryCatalogStore {
   /** Per Mind: id to entry. */
   private readonly minds = new Map<string, Map<string, CatalogEntry>>();
   /** The write-behind queue: vectors by Mind, then id, oldest first (Map order). */
-  private readonly queues = new Map<string, Map<string, VectorRecord>>();
+  private readonly queues = new Map<string, Map<string, QueuedVector>>();
 
   async put(
     entries: readonly CatalogEntry[],
@@ -82,6 +82,7 @@ export class InMemoryMemoryCatalog implements MemoryCatalogStore {
           document: v.document,
           metadata: { ...v.metadata },
           embedding: Array.from(Float32Array.from(v.embedding)),
+          ...(v.metadataOnly === true ? { metadataOnly: true } : {}),
         });
       }
     }
@@ -190,7 +191,7 @@ export class InMemoryMemoryCatalog implements MemoryCatalogStore {
       .slice(0, limit);
   }
 
-  async queued(mindId: string, query: { limit: number; ids?: readonly string[] }): Promise<VectorRecord[]> {
+  async queued(mindId: string, query: { limit: number; ids?: readonly string[] }): Promise<QueuedVector[]> {
     const queued = this.queues.get(nonEmptyText(mindId, 'mindId', 64));
     const limit = parseLimit(query?.limit);
     const only = query.ids === undefined ? undefined : new Set(checkIds(query.ids));

@@ -53,6 +53,7 @@ function sixty(): CatalogEntry[] {
 
 const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const newestFirst = (a: CatalogEntry, b: CatalogEntry) => b.createdAt - a.createdAt || byId(b.id, a.id);
+const invalid = (field: string) => ({ code: 'INVALID_INPUT', field });
 const isStored = (e: CatalogEntry) => e.state === 'stored';
 const matching = (f: CatalogFilter) => (e: CatalogEntry) =>
   (f.memoryType === undefined || e.memoryType === f.memoryType) &&
@@ -357,7 +358,6 @@ export function defineMemoryCatalogContract(target: MemoryCatalogContractTarget)
       'rejects bad input with errors that name the field, writing nothing',
       withStore(async (store) => {
         await store.put([entry('keep')]);
-        const invalid = (field: string) => ({ code: 'INVALID_INPUT', field });
         const bad: Array<[Partial<CatalogEntry>, string]> = [
           [{ id: '' }, 'entries[1].id'],
           [{ mindId: ' ' }, 'entries[1].mindId'],
@@ -414,6 +414,62 @@ export function defineMemoryCatalogContract(target: MemoryCatalogContractTarget)
         await expect(store.removeMind(' ')).rejects.toMatchObject(invalid('mindId'));
         // Still there, untouched.
         expect(await store.get(MIND, ['keep'])).toEqual([entry('keep')]);
+      }),
+    );
+
+    it(
+      'queues vectors with their rows in one write, returns them as queued (float32), dequeues them, drops them with the Mind',
+      withStore(async (store) => {
+        const vector = (id: string, x: number) => ({
+          id,
+          embedding: [x, 0.1, -0.25, 1 / 3],
+          document: `text of ${id} — “quoted”, 日本`,
+          metadata: { memory_type: 'episodic', importance: 0.5, tags: '["a"]', ok: true },
+        });
+        await store.put([entry('q-1', { createdAt: T0 + 1 }), entry('q-2', { createdAt: T0 + 2 })], {
+          replace: true,
+          queue: { mindId: MIND, vectors: [vector('q-1', 0.5), vector('q-2', 0.75)] },
+        });
+        await store.put([entry('q-3', { createdAt: T0 + 3 })], {
+          queue: {
+            mindId: MIND,
+            vectors: [{ ...vector('q-3', 0), embedding: [], metadataOnly: true }],
+          },
+        });
+        const queued = await store.queued(MIND, { limit: 10 });
+        expect(queued.map((v) => v.id)).toEqual(['q-1', 'q-2', 'q-3']);
+        expect(queued[0]).toEqual({
+          ...vector('q-1', 0.5),
+          embedding: Array.from(Float32Array.from(vector('q-1', 0.5).embedding)),
+        });
+        expect(queued[2]).toMatchObject({ id: 'q-3', embedding: [], metadataOnly: true });
+        expect(queued[0]!.metadataOnly).toBeUndefined();
+        // The rows are stored: listed and counted while their vectors are queued.
+        expect(await store.count(MIND)).toBe(3);
+        expect((await store.queued(MIND, { limit: 10, ids: ['q-2', 'nope'] })).map((v) => v.id)).toEqual(['q-2']);
+        expect((await store.queued(MIND, { limit: 1 })).map((v) => v.id)).toEqual(['q-1']);
+        expect(await store.queued(OTHER, { limit: 10 })).toEqual([]);
+        // Queued again under the same id: the newer one replaces it.
+        await store.put([entry('q-1', { createdAt: T0 + 1 })], {
+          replace: true,
+          queue: { mindId: MIND, vectors: [vector('q-1', -1)] },
+        });
+        expect((await store.queued(MIND, { limit: 10, ids: ['q-1'] }))[0]!.embedding[0]).toBe(-1);
+        expect(await store.dequeue(MIND, ['q-1', 'q-1', 'nope'])).toBe(1);
+        expect(await store.dequeue(MIND, [])).toBe(0);
+        expect((await store.queued(MIND, { limit: 10 })).map((v) => v.id).sort()).toEqual(['q-2', 'q-3']);
+        // A queued vector without its row in the same put is refused, and nothing is written.
+        await expect(
+          store.put([entry('q-4')], { queue: { mindId: MIND, vectors: [vector('q-5', 1)] } }),
+        ).rejects.toMatchObject(invalid('queue.vectors[0].id'));
+        await expect(
+          store.put([entry('q-4')], {
+            queue: { mindId: MIND, vectors: [{ ...vector('q-4', 1), embedding: [Number.NaN] }] },
+          }),
+        ).rejects.toMatchObject(invalid('queue.vectors[0].embedding'));
+        expect(await store.get(MIND, ['q-4'])).toEqual([]);
+        await store.removeMind(MIND);
+        expect(await store.queued(MIND, { limit: 10 })).toEqual([]);
       }),
     );
   });

@@ -17,8 +17,8 @@ import type {
   CatalogState,
   EpochMs,
   MemoryCatalogStore,
+  QueuedVector,
   QueuedVectors,
-  VectorRecord,
   VectorScalar,
 } from '@genesis/mind-core';
 import type { SqlExecutor } from '../sql-database';
@@ -113,18 +113,34 @@ const byCountKey = (a: CatalogEntry, b: CatalogEntry) =>
   cmp(a.id, b.id);
 
 /** A queued vector as memory_outbox keeps it: the embedding as base64 of little-endian float32s. */
-function encodeQueued(v: VectorRecord): string {
+function encodeQueued(v: QueuedVector): string {
   const floats = Float32Array.from(v.embedding);
   const bytes = Buffer.from(floats.buffer, floats.byteOffset, floats.byteLength);
-  return JSON.stringify({ document: v.document, metadata: v.metadata, embedding: bytes.toString('base64') });
+  return JSON.stringify({
+    document: v.document,
+    metadata: v.metadata,
+    embedding: bytes.toString('base64'),
+    ...(v.metadataOnly === true ? { metadataOnly: true } : {}),
+  });
 }
 
-function decodeQueued(id: string, payload: string): VectorRecord {
-  const parsed = JSON.parse(payload) as { document: string; metadata: Record<string, VectorScalar>; embedding: string };
+function decodeQueued(id: string, payload: string): QueuedVector {
+  const parsed = JSON.parse(payload) as {
+    document: string;
+    metadata: Record<string, VectorScalar>;
+    embedding: string;
+    metadataOnly?: boolean;
+  };
   const bytes = Buffer.from(parsed.embedding, 'base64');
   const floats = new Float32Array(bytes.byteLength / 4);
   Buffer.from(floats.buffer).set(bytes); // copied: the Buffer's offset need not be float-aligned
-  return { id, document: parsed.document, metadata: parsed.metadata, embedding: Array.from(floats) };
+  return {
+    id,
+    document: parsed.document,
+    metadata: parsed.metadata,
+    embedding: Array.from(floats),
+    ...(parsed.metadataOnly === true ? { metadataOnly: true } : {}),
+  };
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
@@ -331,7 +347,7 @@ export class MemoryCatalogRepository implements MemoryCatalogStore {
     return rows.map((r) => String(r.id));
   }
 
-  async queued(mindId: string, query: { limit: number; ids?: readonly string[] }): Promise<VectorRecord[]> {
+  async queued(mindId: string, query: { limit: number; ids?: readonly string[] }): Promise<QueuedVector[]> {
     const mind = nonEmptyText(mindId, 'mindId', 64);
     const limit = parseLimit(query?.limit);
     const read = (sql: string, params: unknown[]) =>

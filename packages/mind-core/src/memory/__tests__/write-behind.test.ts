@@ -12,7 +12,7 @@ import { forgetMemoryWrites, settleMemoryWrites } from '../write-behind';
 
 const MIND = 'GMD-2026-4A7F-9B23';
 
-/** A vector store whose `add` waits for `open()` (or fails while `failing`), counting its calls. */
+/** A vector store whose writes wait while it is closed (or fail while `failing`), counting its adds. */
 class GatedStore extends InMemoryMemoryStore {
   adds: string[][] = [];
   failing = false;
@@ -32,6 +32,12 @@ class GatedStore extends InMemoryMemoryStore {
     await this.gate;
     if (this.failing) throw new Error('vector store unreachable');
     return super.add(ownerId, records);
+  }
+
+  override async update(ownerId: string, records: Parameters<InMemoryMemoryStore['update']>[1]): Promise<void> {
+    await this.gate;
+    if (this.failing) throw new Error('vector store unreachable');
+    return super.update(ownerId, records);
   }
 }
 
@@ -178,6 +184,36 @@ describe('write-behind of single memories', () => {
     expect(await store.count(MIND)).toBe(20);
     expect(await catalog.queued(MIND, { limit: 100 })).toEqual([]);
     expect(store.adds).toEqual([added.map((m) => m.id)]);
+  });
+
+  test('strengthening a stored twin queues its new metadata: returned at once, read at once, in the vector store after', async () => {
+    const { store, catalog, memory, manager } = build();
+    const twin = await memory.addMemory({
+      content: 'Sam loves hiking in the Alps',
+      memoryType: 'semantic',
+      tags: ['a'],
+    });
+    await settleMemoryWrites(catalog, MIND);
+    store.close();
+    const merged = await memory.addMemory({
+      content: 'Sam loves hiking in the Alps',
+      memoryType: 'semantic',
+      tags: ['b'],
+      importance: 0.9,
+    });
+    expect(merged).toMatchObject({ id: twin.id, importance: 0.9, tags: ['a', 'b'], accessCount: 1 });
+    expect(await manager().getMemory(twin.id)).toMatchObject({ importance: 0.9, tags: ['a', 'b'] });
+    expect((await store.get(MIND, [twin.id]))[0]?.metadata.importance).toBe(0.5); // not written yet
+    // The write fails and the process ends: the next repair applies the update from SQL.
+    store.failing = true;
+    store.letThrough();
+    await expect(settleMemoryWrites(catalog, MIND)).rejects.toThrow('vector store unreachable');
+    forgetMemoryWrites(catalog, MIND);
+    store.failing = false;
+    expect(await manager().repair()).toMatchObject({ written: 1 });
+    expect((await store.get(MIND, [twin.id]))[0]?.metadata.importance).toBe(0.9);
+    expect(await manager().getMemory(twin.id)).toMatchObject({ importance: 0.9, tags: ['a', 'b'] });
+    expect(await store.count(MIND)).toBe(1);
   });
 
   test('a queued vector must belong to one of the entries written with it', async () => {
