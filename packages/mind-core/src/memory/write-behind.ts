@@ -6,6 +6,14 @@ import { cosineSimilarity } from './ranking';
 
 /** Vectors per vector-store `add` when the queue drains (one call costs about as much as one vector). */
 const FLUSH_BATCH = 256;
+/**
+ * When the queue writes: once adds pause for QUIET_MS, or when its oldest vector has waited MAX_WAIT_MS
+ * — whichever comes first. The vector store serves one request at a time and a write costs ~15 ms
+ * whatever its size, so writing as each add arrives would make the next add's near-duplicate query
+ * wait behind it; gathered, a stream of adds pays for one write now and then.
+ */
+const QUIET_MS = 20;
+const MAX_WAIT_MS = 200;
 /** Waits between failed flushes: doubling from the first to the last. */
 const RETRY_MS = { first: 100, last: 5_000 };
 
@@ -27,6 +35,9 @@ export class MindWriteQueue {
   private running: Promise<void> | undefined;
   private draining = false;
   private store: MemoryStore | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  /** When the oldest waiting vector was queued (performance.now()), while one waits. */
+  private oldest: number | undefined;
 
   constructor(
     private readonly mindId: string,
@@ -42,11 +53,12 @@ export class MindWriteQueue {
   enqueue(store: MemoryStore, items: ReadonlyArray<Waiting>): void {
     this.store = store;
     for (const item of items) this.waiting.set(item.record.id, item);
-    void this.drain();
+    this.schedule();
   }
 
   /** Forgets every waiting vector (their Mind was deleted). */
   clear(): void {
+    this.unschedule();
     this.waiting.clear();
   }
 
@@ -68,19 +80,48 @@ export class MindWriteQueue {
    * error when a flush fails (the vectors stay queued, in SQL too, and are retried).
    */
   async settle(): Promise<void> {
+    this.unschedule();
     while (this.waiting.size > 0) await this.flush();
   }
 
-  /** Flushes until the queue is empty, waiting longer after each failure; one drain at a time. */
+  /** Drains once adds pause (or the oldest has waited long enough, or a batch is full). */
+  private schedule(): void {
+    if (this.draining) return; // the running drain takes these too
+    const now = performance.now();
+    this.oldest ??= now;
+    const due = Math.min(QUIET_MS, this.oldest + MAX_WAIT_MS - now);
+    if (this.timer) clearTimeout(this.timer);
+    if (due <= 0 || this.waiting.size >= FLUSH_BATCH) {
+      this.unschedule();
+      void this.drain();
+      return;
+    }
+    // unref: a process that ends meanwhile leaves the vectors to the next repair (they are in SQL).
+    this.timer = setTimeout(() => {
+      this.unschedule();
+      void this.drain();
+    }, due).unref();
+  }
+
+  private unschedule(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.oldest = undefined;
+  }
+
+  /**
+   * Writes one batch, retrying after failures with longer and longer waits; one drain at a time.
+   * What arrived meanwhile is scheduled again (gathered, not written back to back).
+   */
   private async drain(): Promise<void> {
     if (this.draining) return;
     this.draining = true;
     let wait = RETRY_MS.first;
     try {
-      while (this.waiting.size > 0) {
+      for (;;) {
         try {
           await this.flush();
-          wait = RETRY_MS.first;
+          break;
         } catch (error) {
           this.log.warn(
             { mindId: this.mindId, queued: this.waiting.size, retryInMs: wait, err: error },
@@ -89,10 +130,12 @@ export class MindWriteQueue {
           // unref: a process that ends meanwhile leaves them to the next repair, which writes them.
           await new Promise((resolve) => setTimeout(resolve, wait).unref());
           wait = Math.min(wait * 2, RETRY_MS.last);
+          if (this.waiting.size === 0) break;
         }
       }
     } finally {
       this.draining = false;
+      if (this.waiting.size > 0) this.schedule();
     }
   }
 

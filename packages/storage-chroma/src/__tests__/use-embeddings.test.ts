@@ -93,6 +93,14 @@ describe('use embeddings', () => {
     expect(all[65]).toEqual((await provider.embed([texts[65]!]))[0]);
   });
 
+  test('give a text the same vector whatever the lengths of the texts embedded with it', async () => {
+    // The last layer pools each text's tokens before its second feed-forward product: a text's
+    // rows must not mix with its neighbours', including past the 128 tokens the model keeps.
+    const texts = ['ok', 'the plumber fixed the leak under the kitchen sink on Tuesday', 'word '.repeat(200), 'x'];
+    const together = await provider.embed(texts);
+    for (const [i, text] of texts.entries()) expect((await provider.embed([text]))[0]).toEqual(together[i]);
+  });
+
   test.each([
     ['worried about the exam', 'I feel anxious about my test', 'We bought a new sofa for the living room'],
     ['my dog is sick', 'the puppy has been ill since Monday', 'the stock market fell sharply today'],

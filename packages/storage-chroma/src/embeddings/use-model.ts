@@ -125,7 +125,8 @@ interface Layer {
 /** The encoder's forward pass: token ids in, unit vectors out. Synchronous (the wasm backend is). */
 class UseEncoder {
   private readonly embeddings: Float32Array;
-  private readonly inverseTimescales: Float32Array;
+  /** The timing signal of each position a text can have (MAX_TOKENS rows): sines, then cosines. */
+  private readonly timingSignal: Float32Array;
   private readonly epsilon: number;
   private readonly minSquaredNorm: number;
   private readonly adjustResidual: Dense;
@@ -181,10 +182,9 @@ class UseEncoder {
       ),
     });
     this.embeddings = take('module/Embeddings_en', [8002, EMBEDDING_WIDTH]).slice();
-    this.inverseTimescales = take(`${STACK}Layer_0/AddTimingSignal/TimingSignal/ExpandDims_1`, [
-      1,
-      EMBEDDING_WIDTH / 2,
-    ]).slice();
+    this.timingSignal = timingSignal(
+      take(`${STACK}Layer_0/AddTimingSignal/TimingSignal/ExpandDims_1`, [1, EMBEDDING_WIDTH / 2]),
+    );
     this.epsilon = scalar(`${stackName(1)}FFN/layer_prepostprocess/layer_norm/Cast/x`);
     this.minSquaredNorm = scalar('module_apply_default/Encoder_en/hidden_layers/l2_normalize/Maximum/y');
     this.adjustResidual = dense(
@@ -242,7 +242,6 @@ class UseEncoder {
 
   /** Token embeddings plus the sinusoidal timing signal, as the graph adds them: e + (e + signal). */
   private embed(tokenLists: number[][], lengths: number[], rows: number): Float32Array {
-    const half = EMBEDDING_WIDTH / 2;
     const out = new Float32Array(rows * EMBEDDING_WIDTH);
     let row = 0;
     lengths.forEach((length, t) => {
@@ -250,12 +249,9 @@ class UseEncoder {
       for (let p = 0; p < length; p++, row++) {
         const e = tokens[p]! * EMBEDDING_WIDTH;
         const o = row * EMBEDDING_WIDTH;
-        for (let j = 0; j < half; j++) {
-          const angle = Math.fround(p * this.inverseTimescales[j]!);
-          const sin = this.embeddings[e + j]!;
-          const cos = this.embeddings[e + half + j]!;
-          out[o + j] = sin + Math.fround(sin + Math.fround(Math.sin(angle)));
-          out[o + half + j] = cos + Math.fround(cos + Math.fround(Math.cos(angle)));
+        for (let j = 0, at = p * EMBEDDING_WIDTH; j < EMBEDDING_WIDTH; j++) {
+          const v = this.embeddings[e + j]!;
+          out[o + j] = v + Math.fround(v + this.timingSignal[at + j]!);
         }
       }
     });
@@ -370,6 +366,23 @@ function readAndDispose(output: tf.Tensor, ...inputs: tf.Tensor[]): Float32Array
   } finally {
     tf.dispose([output, ...inputs]);
   }
+}
+
+/**
+ * sin(p·τ) and cos(p·τ) for each position p < MAX_TOKENS, τ the inverse timescales, in float32 as
+ * the graph computes them: computed once rather than for every token of every text.
+ */
+function timingSignal(inverseTimescales: Float32Array): Float32Array {
+  const half = inverseTimescales.length;
+  const out = new Float32Array(MAX_TOKENS * 2 * half);
+  for (let p = 0; p < MAX_TOKENS; p++) {
+    for (let j = 0; j < half; j++) {
+      const angle = Math.fround(p * inverseTimescales[j]!);
+      out[p * 2 * half + j] = Math.sin(angle);
+      out[p * 2 * half + half + j] = Math.cos(angle);
+    }
+  }
+  return out;
 }
 
 /** The mean of each text's rows of `x` (`width` columns; zeros for a text without rows). */

@@ -10,6 +10,7 @@ import {
 } from '../../testing';
 import { buildMemory } from '../memory-input';
 import { MemoryManager, type MemoryOptions } from '../memory-manager';
+import { settleMemoryWrites } from '../write-behind';
 
 const MIND = 'GMD-2026-4A7F-9B23';
 
@@ -160,7 +161,14 @@ describe('MemoryManager over the SQL catalogue', () => {
       'stored before the catalogue existed',
     ]);
     expect(await store.count(MIND)).toBe(2);
-    expect(await memory.repair()).toEqual({ written: 0, settled: 0, abandoned: 0, deleted: 0, backfilled: 0, orphaned: 0 });
+    expect(await memory.repair()).toEqual({
+      written: 0,
+      settled: 0,
+      abandoned: 0,
+      deleted: 0,
+      backfilled: 0,
+      orphaned: 0,
+    });
   });
 
   test('a writer that finishes after a repair removed its pending row still leaves its memory catalogued', async () => {
@@ -257,6 +265,7 @@ describe('MemoryManager over the SQL catalogue', () => {
     const { memory, backend, catalog, clock } = build({ dedupThreshold: null });
     const a = await memory.addMemory({ content: 'Ann likes green tea', memoryType: 'semantic' });
     await memory.addMemory({ content: 'Bo plays the cello', memoryType: 'semantic' });
+    await settleMemoryWrites(catalog); // in the vector store (not read from the write queue)
     const get = jest.spyOn(backend.store, 'get');
     await memory.getRecentMemories(10);
     await memory.getRecentMemories(10);
