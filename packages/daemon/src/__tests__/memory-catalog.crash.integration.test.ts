@@ -135,7 +135,12 @@ async function rawState(ids: string[]) {
     await store.open(gmid, { provider: embedder.name, dimension: embedder.dimension });
     const vectors = await store.get(gmid, ids);
     const queued = await catalog.queued(gmid, { limit: 1000, ids });
-    return { states: [...new Set(rows.map((r) => r.state))], rows: rows.length, vectors: vectors.length, queued: queued.length };
+    return {
+      states: [...new Set(rows.map((r) => r.state))],
+      rows: rows.length,
+      vectors: vectors.length,
+      queued: queued.length,
+    };
   } finally {
     await composed.close();
   }
@@ -158,7 +163,7 @@ async function ackedAndCommitted(): Promise<Map<string, string>> {
 }
 
 test('single adds, killed before their vectors reached Chroma: committed in SQL, written at reopening, found once', async () => {
-  await writeAndKill({ count: 200, pauseAt: { call: 3, where: 'before' } });
+  await writeAndKill({ count: 200, pauseAt: { call: 1, where: 'before' } });
   const paused = readJsonLines<WriteLine>(logFile).find((l) => l.paused)!;
   expect(paused.paused).toBe('before');
   // Acknowledged with its row stored and its vector queued in SQL; Chroma has nothing yet.
@@ -177,7 +182,7 @@ test('single adds, killed before their vectors reached Chroma: committed in SQL,
 });
 
 test('single adds, killed after the Chroma write, before the queue heard of it: written once, found once', async () => {
-  await writeAndKill({ count: 200, pauseAt: { call: 3, where: 'after' } });
+  await writeAndKill({ count: 200, pauseAt: { call: 1, where: 'after' } });
   const paused = readJsonLines<WriteLine>(logFile).find((l) => l.paused)!;
   const n = paused.ids!.length;
   expect(await rawState(paused.ids!)).toEqual({ states: ['stored'], rows: n, vectors: n, queued: n });

@@ -46,7 +46,8 @@ export function checkQueuedVectors(queue: QueuedVectors, entries: readonly Catal
         throw invalidInput(`${at}.embedding`, 'must be empty for a metadata-only update');
     } else if (!Array.isArray(v.embedding) || v.embedding.length === 0 || !v.embedding.every(Number.isFinite))
       throw invalidInput(`${at}.embedding`, 'must be a non-empty list of finite numbers');
-    if (typeof v.document !== 'string') throw invalidInput(`${at}.document`, `must be a string, got ${shown(v.document)}`);
+    if (typeof v.document !== 'string')
+      throw invalidInput(`${at}.document`, `must be a string, got ${shown(v.document)}`);
     if (typeof v.metadata !== 'object' || v.metadata === null)
       throw invalidInput(`${at}.metadata`, `must be an object, got ${shown(v.metadata)}`);
     return v;

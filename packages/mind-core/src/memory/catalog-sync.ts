@@ -3,7 +3,7 @@ import type { CatalogEntry, MemoryCatalogStore } from '../ports/memory-catalog';
 import type { MemoryStore, StoredVector } from '../ports/memory-store';
 import { fromStoredVector } from './memory-codec';
 import type { Memory } from './memory-input';
-import { writeQueued } from './write-behind';
+import { writeAllQueued } from './write-behind';
 
 /** A memory's row of the SQL catalogue, in `state`. */
 export function catalogEntry(mindId: string, m: Memory, state: CatalogEntry['state']): CatalogEntry {
@@ -58,12 +58,7 @@ export async function repairCatalog(
   options: { onProgress?: (done: number, total: number) => void; logger: Logger; full?: boolean },
 ): Promise<CatalogRepair> {
   const result: CatalogRepair = { written: 0, settled: 0, abandoned: 0, deleted: 0, backfilled: 0, orphaned: 0 };
-  for (;;) {
-    const queued = await catalog.queued(mindId, { limit: BATCH });
-    await writeQueued(mindId, store, catalog, queued);
-    result.written += queued.length;
-    if (queued.length < BATCH) break;
-  }
+  result.written = await writeAllQueued(mindId, store, catalog);
   for (;;) {
     const unsettled = await catalog.unsettled(mindId, BATCH);
     if (unsettled.length === 0) break;

@@ -150,7 +150,12 @@ export class MindWriteQueue {
   private async flushBatch(): Promise<void> {
     const batch = [...this.waiting.values()].slice(0, FLUSH_BATCH);
     if (batch.length === 0 || !this.store) return;
-    await writeQueued(this.mindId, this.store, this.catalog, batch.map((w) => w.record));
+    await writeQueued(
+      this.mindId,
+      this.store,
+      this.catalog,
+      batch.map((w) => w.record),
+    );
     for (const w of batch) if (this.waiting.get(w.record.id) === w) this.waiting.delete(w.record.id);
   }
 }
@@ -177,11 +182,29 @@ export async function writeQueued(
       mindId,
       added.map(({ id, embedding, document, metadata }) => ({ id, embedding, document, metadata })),
     );
-  if (updated.length > 0) await store.update(mindId, updated.map(({ id, metadata }) => ({ id, metadata })));
+  if (updated.length > 0)
+    await store.update(
+      mindId,
+      updated.map(({ id, metadata }) => ({ id, metadata })),
+    );
   const rows = new Set((await catalog.get(mindId, ids)).filter((r) => r.state !== 'deleting').map((r) => r.id));
   const gone = ids.filter((id) => !rows.has(id));
   if (gone.length > 0) await store.delete(mindId, gone);
   await catalog.dequeue(mindId, ids);
+}
+
+/**
+ * Writes every vector the catalogue still has queued for a Mind (whoever queued it), in batches.
+ * Returns how many there were.
+ */
+export async function writeAllQueued(mindId: string, store: MemoryStore, catalog: MemoryCatalogStore): Promise<number> {
+  let written = 0;
+  for (;;) {
+    const queued = await catalog.queued(mindId, { limit: FLUSH_BATCH });
+    await writeQueued(mindId, store, catalog, queued);
+    written += queued.length;
+    if (queued.length < FLUSH_BATCH) return written;
+  }
 }
 
 /** The queues of this process, per catalogue and Mind: shared by every Mind object of one Mind. */

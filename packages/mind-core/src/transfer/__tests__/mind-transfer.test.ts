@@ -218,3 +218,14 @@ test('exporting a Mind that is not there, or into a folder that is not there, na
     new MindExporter(target.ports).export('GMD-2026-0000-0000', { file: join(dir.path, 'x.jsonl') }),
   ).rejects.toMatchObject({ code: 'MIND_NOT_FOUND' });
 });
+
+test('a memory added just before the export (its vector still queued) is exported', async () => {
+  const { source, gmid } = await filledHome();
+  const mind = await source.service.loadMind(gmid);
+  const late = await mind.memory.addMemory({ content: 'Added a moment before the export', memoryType: 'working' });
+  const file = join(dir.path, 'late.genesis.jsonl');
+  await new MindExporter(source.ports).export(gmid, { file });
+  const memories = lines(file).filter((l) => l.type === 'memory');
+  expect(memories.map((m) => m.data.id)).toContain(late.id);
+  expect(memories.find((m) => m.data.id === late.id)?.data.content).toBe('Added a moment before the export');
+});
