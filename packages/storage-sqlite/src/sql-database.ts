@@ -89,11 +89,13 @@ interface ReadStatements {
 }
 
 /**
- * SQLite: how many prepared statements one SQL text keeps for the reads. The connection runs one
- * statement at a time anyway (its mutex), so a few are enough to keep it busy; further reads of the
- * same text wait for one of them in order, instead of queueing on the driver's thread pool.
+ * SQLite: how many prepared statements one SQL text keeps for the reads (further reads of the text
+ * wait for one of them, in order). The connection runs one statement at a time anyway (its mutex);
+ * several in the thread pool's queue let a burst of reads be answered in one turn of the event loop
+ * rather than a few per turn (measured at 100 concurrent page reads over HTTP: ≈ 10 % less CPU per
+ * request with 64 than with 4). A text only gets that many while that many of its reads are waiting.
  */
-const READ_STATEMENTS_PER_TEXT = Number(process.env.XX_CAP || 4);
+const READ_STATEMENTS_PER_TEXT = 64;
 /** SQLite: how many SQL texts keep prepared statements (the oldest cached is dropped beyond). */
 const READ_TEXTS_CACHED = 200;
 
@@ -329,7 +331,8 @@ export class SqlDatabase implements SqlExecutor {
   async all<T = Record<string, unknown>>(text: string, params: readonly unknown[] = []): Promise<T[]> {
     this.onQuery?.(text, params);
     try {
-      if (this.dialect === 'sqlite' && this.dataSource.isInitialized) return (await this.sqliteAll(text, params)) as T[];
+      if (this.dialect === 'sqlite' && this.dataSource.isInitialized)
+        return (await this.sqliteAll(text, params)) as T[];
       return (await this.dataSource.query(this.sql(text), [...params])) as T[];
     } catch (cause) {
       throw this.wrap(cause);
@@ -339,7 +342,10 @@ export class SqlDatabase implements SqlExecutor {
   private sqliteAll(text: string, params: readonly unknown[]): Promise<unknown[]> {
     const connection = (this.dataSource.driver as unknown as { databaseConnection: SqliteConnection })
       .databaseConnection;
-    if (this.closing || process.env.XX_NOCACHE)
+    // Without parameters the driver runs a statement as it is, with the values bound by its last run
+    // (it clears them only when given new ones): such reads (PRAGMAs, counts of whole tables, none on
+    // a hot path) keep a statement of their own, as before.
+    if (this.closing || params.length === 0)
       return new Promise((resolve, reject) =>
         connection.all(text, params, (error, rows) => (error ? reject(error) : resolve(rows))),
       );

@@ -3,7 +3,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifyRateLimit from '@fastify/rate-limit';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { GenesisError, type Logger } from '@genesis/mind-core';
+import { GenesisError, type LogFn, type Logger } from '@genesis/mind-core';
 import type { HttpApp, HttpContext, RoutePlugin } from './context';
 import { installAuth, isLoopbackHost, rateLimitKey, resolveAdminToken, type AdminToken } from './auth';
 import type { Genesis } from '../composition/open-genesis';
@@ -52,20 +52,52 @@ export const RESOURCE_ROUTES: readonly RoutePlugin[] = [
   tasksRoutes,
 ];
 
-/** The daemon's logger as Fastify's (pino's shape; `fatal` and `trace` mapped onto error and debug). */
-function fastifyLogger(log: Logger): FastifyBaseLogger {
-  const adapted = {
-    level: 'info',
-    fatal: log.error.bind(log),
-    error: log.error.bind(log),
-    warn: log.warn.bind(log),
-    info: log.info.bind(log),
-    debug: log.debug.bind(log),
-    trace: log.debug.bind(log),
-    silent: () => undefined,
-    child: (bindings: Record<string, unknown>) => fastifyLogger(log.child(bindings)),
-  };
-  return adapted as unknown as FastifyBaseLogger;
+/**
+ * The daemon's logger as Fastify's (pino's shape; `fatal` and `trace` mapped onto error and debug).
+ * A child is only made when it first logs: Fastify asks for one per request (bound to its id) and
+ * requests are not logged (failures are, on the server's logger), so on the hot path a child is
+ * just this small object, not a pino child and its bound methods.
+ */
+class FastifyLogger {
+  readonly level = 'info';
+  private made: Logger | undefined;
+
+  constructor(
+    log: Logger | undefined,
+    private readonly parent?: FastifyLogger,
+    private readonly bindings?: Record<string, unknown>,
+  ) {
+    this.made = log;
+  }
+
+  private get log(): Logger {
+    return (this.made ??= this.parent!.log.child(this.bindings!));
+  }
+
+  fatal(...args: Parameters<LogFn>): void {
+    this.log.error(...args);
+  }
+  error(...args: Parameters<LogFn>): void {
+    this.log.error(...args);
+  }
+  warn(...args: Parameters<LogFn>): void {
+    this.log.warn(...args);
+  }
+  info(...args: Parameters<LogFn>): void {
+    this.log.info(...args);
+  }
+  debug(...args: Parameters<LogFn>): void {
+    this.log.debug(...args);
+  }
+  trace(...args: Parameters<LogFn>): void {
+    this.log.debug(...args);
+  }
+  silent(): void {
+    // pino's method of the level that writes nothing
+  }
+  child(bindings: Record<string, unknown>): FastifyLogger {
+    return new FastifyLogger(undefined, this, bindings);
+  }
 }
 
 /**
@@ -90,7 +122,7 @@ export async function createHttpServer(context: HttpContext, options: HttpServer
     });
   const log = context.logger.child({ component: 'http' });
   const app = Fastify({
-    loggerInstance: fastifyLogger(log),
+    loggerInstance: new FastifyLogger(log) as unknown as FastifyBaseLogger,
     // One log line per request would flood the daemon's log: failures are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? HTTP_DEFAULTS.bodyLimit,
