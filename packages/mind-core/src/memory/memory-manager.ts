@@ -11,7 +11,7 @@ import { buildMemory, embeddableText, memoryToInput, MEMORY_TYPES } from './memo
 import type { AddMemoryInput, Memory, MemoryType } from './memory-input';
 import { rankHits, relevance } from './ranking';
 import { catalogEntry, repairCatalog, type CatalogRepair } from './catalog-sync';
-import { writeQueue, type MindWriteQueue } from './write-behind';
+import { writeAllQueued, writeQueue, type MindWriteQueue } from './write-behind';
 
 export interface SearchMemoriesInput {
   query: string;
@@ -212,8 +212,11 @@ export class MemoryManager {
     const filter = searchFilter(input);
     const { store, embedder } = await this.ready();
     const [embedding] = await embedder.embed([input.query]);
-    // What this process added is searchable once it is in the vector store.
+    // What was added is searchable once it is in the vector store: this process's queue is written
+    // first, then whatever another process left queued in SQL (normally nothing: one indexed read).
     if (this.queue.size > 0) await this.queue.settle();
+    if ((await this.catalog.queued(this.mindId, { limit: 1 })).length > 0)
+      await writeAllQueued(this.mindId, store, this.catalog);
     const candidates = this.relevanceWeight > 0 ? Math.min(1000, limit * 2) : limit;
     const hits = filter
       ? await this.filtered(store, embedding!, candidates, filter)

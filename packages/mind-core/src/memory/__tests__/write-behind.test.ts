@@ -216,6 +216,19 @@ describe('write-behind of single memories', () => {
     expect(await store.count(MIND)).toBe(1);
   });
 
+  test('a search writes what another process left queued in SQL first, and then finds it', async () => {
+    const { store, catalog, memory, manager } = build();
+    await memory.countMemories();
+    store.failing = true;
+    const left = await memory.addMemory({ content: 'the spare key is under the blue pot', memoryType: 'semantic' });
+    await expect(settleMemoryWrites(catalog, MIND)).rejects.toThrow('vector store unreachable');
+    forgetMemoryWrites(catalog, MIND); // that process is gone; this one was repaired long ago
+    store.failing = false;
+    const hits = await manager().searchMemories({ query: 'spare key blue pot', limit: 1 });
+    expect(hits.map((h) => h.id)).toEqual([left.id]);
+    expect(await catalog.queued(MIND, { limit: 10 })).toEqual([]);
+  });
+
   test('a queued vector must belong to one of the entries written with it', async () => {
     const { catalog } = build();
     await expect(
