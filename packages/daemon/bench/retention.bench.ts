@@ -12,6 +12,10 @@
  * Options: BENCH_DATABASES=sqlite,postgres  BENCH_POSTGRES_URL=postgres://…
  * BENCH_RETENTION_MESSAGES=1000000  BENCH_RETENTION_KEEP=100000  BENCH_RETENTION_BATCH=250
  * BENCH_ADD_EVERY_MS=5  BENCH_BASELINE_MS=3000
+ * BENCH_PG_LOG_MS=20: the server logs the bench database's statements slower than that, and the bench
+ * lists its event-loop stalls, so each slow addMessage (listed with its start) can be told apart as
+ * the server's (a slow statement at that time, e.g. a COMMIT waiting for its WAL flush) or this
+ * process's (the event loop not running).
  */
 import 'reflect-metadata';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -31,6 +35,7 @@ const BASELINE_MS = numberFrom('BENCH_BASELINE_MS', 3000);
 const INSERT_CHUNK = 10_000;
 const DATABASES = (process.env.BENCH_DATABASES || 'sqlite,postgres').split(',').map((d) => d.trim());
 const DAY = 86_400_000;
+const PG_LOG_MS = process.env.BENCH_PG_LOG_MS ? numberFrom('BENCH_PG_LOG_MS', 20) : null;
 
 const progress = (line: string) => process.stderr.write(`${line}\n`);
 const fmt = (n: number, digits = 1) => n.toLocaleString('en-US', { maximumFractionDigits: digits });
@@ -40,20 +45,28 @@ function postgresDatabase(): ReturnType<typeof freshPostgresDatabase> {
   return freshPostgresDatabase('retention', process.env.BENCH_POSTGRES_URL || DEFAULT_POSTGRES);
 }
 
-/** Adds a message every ADD_EVERY_MS until stopped; returns each call's latency (ms). */
-function writerLoop(mind: Mind): { stop(): Promise<number[]> } {
+/** Calls slower than this are listed with their wall-clock start, to match against the server's log. */
+const SLOW_MS = 40;
+
+/** Adds a message every ADD_EVERY_MS until stopped; returns each call's latency (ms) and the slow ones. */
+function writerLoop(mind: Mind): { stop(): Promise<number[]>; slow: Array<{ at: string; ms: number }> } {
   const latencies: number[] = [];
+  const slow: Array<{ at: string; ms: number }> = [];
   let running = true;
   const done = (async () => {
     let n = 0;
     while (running) {
+      const at = new Date();
       const started = performance.now();
       await mind.conversation.addMessage({ role: 'user', content: `live ${n++}`, userEmail: 'ann@example.com' });
-      latencies.push(performance.now() - started);
+      const ms = performance.now() - started;
+      latencies.push(ms);
+      if (ms > SLOW_MS) slow.push({ at: at.toISOString(), ms: Math.round(ms) });
       await new Promise((r) => setTimeout(r, ADD_EVERY_MS));
     }
   })();
   return {
+    slow,
     async stop() {
       running = false;
       await done;
@@ -77,6 +90,14 @@ function latencyLine(label: string, latencies: number[]): Record<string, string>
 async function run(backend: 'SQLite' | 'PostgreSQL', databaseUrl: string | undefined) {
   const home = mkdtempSync(join(tmpdir(), 'genesis-bench-retention-'));
   const logger = new CountingLogger(backend);
+  if (databaseUrl && PG_LOG_MS !== null) {
+    // Before any connection is opened: the setting applies to the sessions that start after it.
+    const client = pgClient(databaseUrl);
+    await client.connect();
+    const name = new URL(databaseUrl).pathname.slice(1);
+    await client.query(`ALTER DATABASE ${name} SET log_min_duration_statement = ${Math.round(PG_LOG_MS)}`);
+    await client.end();
+  }
   const genesis: Genesis = await openGenesis({
     home,
     env: { GENESIS_EMBEDDINGS: 'hash' },
@@ -110,6 +131,19 @@ async function run(backend: 'SQLite' | 'PostgreSQL', databaseUrl: string | undef
       const client = pgClient(databaseUrl);
       await client.connect();
       await client.query('ANALYZE conversation_messages');
+      // Retention deletes messages written long ago, already on disk. Here they were written just
+      // now: the load's ≈ 500 MB of WAL starts a spread checkpoint that would still be running
+      // during the run, its WAL segments not yet recycled, so a COMMIT (the concurrent addMessage's
+      // too) could have to wait for a new 16 MB segment to be zero-filled, or behind the load's
+      // writeback. Measured: without this, runs created up to 13 new segments each (the densest
+      // stalls); with it, none in 5 runs.
+      try {
+        await client.query('CHECKPOINT');
+      } catch (error) {
+        progress(
+          `[${backend}] CHECKPOINT refused (${(error as Error).message}): the load may still be written out during the run`,
+        );
+      }
       await client.end();
     }
 
@@ -120,12 +154,25 @@ async function run(backend: 'SQLite' | 'PostgreSQL', databaseUrl: string | undef
 
     const dry = await genesis.retention.apply({ gmid: mind.gmid, dryRun: true });
     const writer = writerLoop(mind);
+    // Event-loop stalls with their time (a 10 ms timer firing over SLOW_MS late).
+    const stalls: string[] = [];
+    let tick = performance.now();
+    const ticker = setInterval(() => {
+      const now = performance.now();
+      if (now - tick - 10 > SLOW_MS)
+        stalls.push(`${Math.round(now - tick - 10)} ms, ending at ${new Date().toISOString()}`);
+      tick = now;
+    }, 10);
     const loop = monitorEventLoopDelay({ resolution: 5 });
     loop.enable();
     started = performance.now();
+    const runFrom = new Date().toISOString();
     const result = await genesis.retention.apply({ gmid: mind.gmid });
     const runSeconds = (performance.now() - started) / 1000;
+    progress(`[${backend}] retention ran from ${runFrom} to ${new Date().toISOString()}`);
     loop.disable();
+    clearInterval(ticker);
+    if (PG_LOG_MS !== null) for (const s of stalls) progress(`[${backend}] event loop stalled ${s}`);
     const during = await writer.stop();
 
     const report = result.minds[0]!;
@@ -153,6 +200,7 @@ async function run(backend: 'SQLite' | 'PostgreSQL', databaseUrl: string | undef
       },
     ]);
     console.table([latencyLine('addMessage, idle', baseline), latencyLine('addMessage, during retention', during)]);
+    for (const s of writer.slow) progress(`[${backend}] addMessage took ${s.ms} ms, started at ${s.at}`);
     progress(
       `[${backend}] event-loop delay during the run: p99 ${fmt(loop.percentile(99) / 1e6, 2)} ms, max ${fmt(loop.max / 1e6, 2)} ms`,
     );
