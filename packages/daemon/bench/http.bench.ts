@@ -6,7 +6,9 @@
  *
  * - `POST /v1/minds/{gmid}/messages`, one message per request: `{ role, content }`, and the same
  *   with a `userEmail` (which also records the interaction with that user, in the same transaction);
- * - `GET /v1/minds/{gmid}/messages?limit=10`.
+ * - `GET /v1/minds/{gmid}/messages?limit=10`, as fast as the connections go (the most the daemon
+ *   serves), and with 3,000 req/s offered over the same connections (autocannon's overallRate):
+ *   the read's target is that rate answered with p99 < 20 ms.
  *
  * Reports req/s, latency p50 / p99 / max, errors, timeouts and non-2xx answers (all must be 0), the
  * daemon's CPU over the run, and the machine's load average. After each write run, the Mind's
@@ -175,6 +177,8 @@ function cannon(options: {
   connections: number;
   method: 'GET' | 'POST';
   body?: string;
+  /** Requests per second over all connections (open loop); without it each connection sends as fast as it is answered. */
+  rate?: number;
 }): Promise<CannonResult> {
   const args = [
     AUTOCANNON,
@@ -189,6 +193,7 @@ function cannon(options: {
     `authorization=Bearer ${TOKEN}`,
   ];
   if (options.body !== undefined) args.push('-H', 'content-type=application/json', '-b', options.body);
+  if (options.rate !== undefined) args.push('--overallRate', String(options.rate));
   args.push(options.url);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -276,18 +281,27 @@ async function runDatabase(name: 'SQLite' | 'PostgreSQL', databaseUrl: string | 
       },
     ];
 
-    const measure = async (route: string, connections: number, run: () => Promise<CannonResult>) => {
+    const measure = async (
+      route: string,
+      connections: number,
+      run: () => Promise<CannonResult>,
+      kind: 'write' | 'read at most' | 'read at the target rate',
+    ) => {
       const loadBefore = load();
       const cpu0 = cpuSeconds(daemon!.child.pid);
       const t0 = performance.now();
       const r = await run();
       const wall = (performance.now() - t0) / 1000;
       const cpu = ((cpuSeconds(daemon!.child.pid) - cpu0) / wall) * 100;
-      const isRead = route.startsWith('GET');
-      const met = isRead
-        ? r.requests.average >= TARGETS.readRps && r.latency.p99 < TARGETS.readP99Ms
-        : r.requests.average >= TARGETS.writeRps;
-      const target = isRead ? `≥${fmt(TARGETS.readRps)}/s, p99<${TARGETS.readP99Ms}ms` : `≥${fmt(TARGETS.writeRps)}/s`;
+      // The read's target is a rate at a latency: 3,000 req/s answered with p99 < 20 ms, measured
+      // with that rate offered (open loop). As fast as the connections go (closed loop), the run
+      // shows the most the daemon serves; its p99 there is the queue of a saturated process.
+      const met =
+        kind === 'write'
+          ? r.requests.average >= TARGETS.writeRps
+          : r.requests.average >= TARGETS.readRps * 0.98 && r.latency.p99 < TARGETS.readP99Ms;
+      const target =
+        kind === 'write' ? `≥${fmt(TARGETS.writeRps)}/s` : `≥${fmt(TARGETS.readRps)}/s at p99<${TARGETS.readP99Ms}ms`;
       if (r.errors + r.timeouts + r.non2xx > 0)
         failures.push(
           `${name} ${route} c=${connections}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx`,
@@ -305,7 +319,7 @@ async function runDatabase(name: 'SQLite' | 'PostgreSQL', databaseUrl: string | 
         errors: r.errors + r.timeouts,
         'daemon CPU %': Math.round(cpu),
         load: `${loadBefore} → ${load()}`,
-        target: `${target}: ${met ? 'met' : 'NOT met'}`,
+        target: kind === 'read at most' ? 'most it serves' : `${target}: ${met ? 'met' : 'NOT met'}`,
       });
       progress(
         `${name} ${route} c=${connections}: ${fmt(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms`,
@@ -316,8 +330,11 @@ async function runDatabase(name: 'SQLite' | 'PostgreSQL', databaseUrl: string | 
     for (const connections of CONNECTIONS) {
       for (const write of writes) {
         const before = await count();
-        const written = await measure(write.route, connections, () =>
-          cannon({ url: `${base}/messages`, connections, method: 'POST', body: write.body }),
+        const written = await measure(
+          write.route,
+          connections,
+          () => cannon({ url: `${base}/messages`, connections, method: 'POST', body: write.body }),
+          'write',
         );
         // The answers of the last requests were dropped by autocannon, not their work: wait (bounded)
         // until the daemon has stored what it was still handling.
@@ -343,8 +360,17 @@ async function runDatabase(name: 'SQLite' | 'PostgreSQL', databaseUrl: string | 
         progress(check);
       }
       await planStatistics();
-      await measure('GET messages?limit=10', connections, () =>
-        cannon({ url: `${base}/messages?limit=10`, connections, method: 'GET' }),
+      await measure(
+        'GET messages?limit=10',
+        connections,
+        () => cannon({ url: `${base}/messages?limit=10`, connections, method: 'GET' }),
+        'read at most',
+      );
+      await measure(
+        `GET messages?limit=10 at ${fmt(TARGETS.readRps)}/s`,
+        connections,
+        () => cannon({ url: `${base}/messages?limit=10`, connections, method: 'GET', rate: TARGETS.readRps }),
+        'read at the target rate',
       );
     }
   } finally {
