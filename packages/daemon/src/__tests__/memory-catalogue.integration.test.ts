@@ -68,7 +68,9 @@ test('genesis migrate back-fills the catalogue of every Mind with progress; a se
   const { gmid, touched } = await mindFromBeforeTheCatalogue(2300);
   const progress: MigrationProgress[] = [];
   const report = await genesis.migrateHome({ onProgress: (p) => progress.push(p) });
-  expect(report.catalogue).toEqual([{ gmid, written: 0, settled: 0, abandoned: 0, deleted: 0, backfilled: 2300, orphaned: 0 }]);
+  expect(report.catalogue).toEqual([
+    { gmid, written: 0, settled: 0, abandoned: 0, deleted: 0, backfilled: 2300, orphaned: 0 },
+  ]);
   const steps = progress.filter((p) => p.gmid === gmid && p.step === 'memory catalogue');
   expect(steps.length).toBeGreaterThan(1);
   expect(steps.at(-1)).toMatchObject({ done: 2300, total: 2300 });
@@ -86,7 +88,9 @@ test('genesis migrate back-fills the catalogue of every Mind with progress; a se
   expect((await mind.memory.getMemory(touched))?.accessCount).toBe(7);
 
   const again = await genesis.migrateHome();
-  expect(again.catalogue).toEqual([{ gmid, written: 0, settled: 0, abandoned: 0, deleted: 0, backfilled: 0, orphaned: 0 }]);
+  expect(again.catalogue).toEqual([
+    { gmid, written: 0, settled: 0, abandoned: 0, deleted: 0, backfilled: 0, orphaned: 0 },
+  ]);
 });
 
 test('a Mind used without migrating is back-filled on first use', async () => {

@@ -99,7 +99,9 @@ test("reads while a new collection's first records are written succeed (Chroma's
     await store.open(owner, { provider: 'test', dimension: 4 });
     const probe = [1, 0, 0, 0];
     expect(await store.query(owner, probe, 3)).toEqual([]);
-    const adding = store.add(owner, [{ id: 'first', embedding: [0.6, 0.8, 0, 0], document: 'first', metadata: { n: 1 } }]);
+    const adding = store.add(owner, [
+      { id: 'first', embedding: [0.6, 0.8, 0, 0], document: 'first', metadata: { n: 1 } },
+    ]);
     try {
       const hits = await store.query(owner, probe, 3);
       expect(hits.length).toBeLessThanOrEqual(1);
