@@ -2,6 +2,7 @@ import type { Clock } from '../ports/clock';
 import { silentLogger, type Logger } from '../ports/logger';
 import type { CatalogEntry, MemoryCatalogStore } from '../ports/memory-catalog';
 import type { EmbeddingProvider, MemoryBackend, MemoryStore, StoredVector, VectorClause } from '../ports/memory-store';
+import type { VectorRecord } from '../ports/memory-store';
 import { decodeCursor, toPage } from '../shared/cursor';
 import { GenesisError, invalidInput } from '../shared/errors';
 import { count, nonEmptyText, oneOf, parseEmail, parseLimit, toEpochMs, unitInterval } from '../shared/validation';
@@ -11,7 +12,7 @@ import { buildMemory, embeddableText, memoryToInput, MEMORY_TYPES } from './memo
 import type { AddMemoryInput, Memory, MemoryType } from './memory-input';
 import { rankHits, relevance } from './ranking';
 import { catalogEntry, repairCatalog, type CatalogRepair } from './catalog-sync';
-import { writeAllQueued, writeQueue, type MindWriteQueue } from './write-behind';
+import { writeQueue, type MindWriteQueue } from './write-behind';
 
 export interface SearchMemoriesInput {
   query: string;
@@ -170,13 +171,7 @@ export class MemoryManager {
           merged.relatedMemoryIds.length !== twin.relatedMemoryIds.length;
         const entry = catalogEntry(this.mindId, merged, 'stored');
         if (changed) {
-          const record = {
-            id: twin.id,
-            embedding: [],
-            document: merged.content,
-            metadata: toVectorMetadata(merged),
-            metadataOnly: true,
-          };
+          const record = { ...vectorRecord(merged, []), metadataOnly: true };
           await this.catalog.put([entry], { replace: true, queue: { mindId: this.mindId, vectors: [record] } });
           this.texts.delete(twin.id);
           this.queue.enqueue(store, [{ record, memory: merged }]);
@@ -212,11 +207,8 @@ export class MemoryManager {
     const filter = searchFilter(input);
     const { store, embedder } = await this.ready();
     const [embedding] = await embedder.embed([input.query]);
-    // What was added is searchable once it is in the vector store: this process's queue is written
-    // first, then whatever another process left queued in SQL (normally nothing: one indexed read).
-    if (this.queue.size > 0) await this.queue.settle();
-    if ((await this.catalog.queued(this.mindId, { limit: 1 })).length > 0)
-      await writeAllQueued(this.mindId, store, this.catalog);
+    // What was added is searchable once it is in the vector store.
+    await this.queue.writeAll(store);
     const candidates = this.relevanceWeight > 0 ? Math.min(1000, limit * 2) : limit;
     const hits = filter
       ? await this.filtered(store, embedding!, candidates, filter)
@@ -255,7 +247,7 @@ export class MemoryManager {
     id: string,
     patch: Partial<Omit<AddMemoryInput, 'memoryType'>> & { memoryType?: MemoryType },
   ): Promise<Memory> {
-    await this.settled();
+    await this.queue.settle();
     const current = await this.getMemory(id);
     if (!current)
       throw new GenesisError('MEMORY_NOT_FOUND', `No memory ${JSON.stringify(id)} in Mind ${this.mindId}`, {
@@ -282,7 +274,7 @@ export class MemoryManager {
 
   /** Deletes a memory: marked in the catalogue first, so an interrupted deletion is finished later. */
   async deleteMemory(id: string): Promise<boolean> {
-    await this.settled();
+    await this.queue.settle();
     const existing = await this.getMemory(id);
     if (existing) {
       const { store } = await this.ready();
@@ -354,7 +346,7 @@ export class MemoryManager {
     onProgress?: (done: number, total: number) => void,
     options: { onlyIfStale?: boolean } = {},
   ): Promise<number> {
-    await this.settled();
+    await this.queue.settle();
     const { store, embedder } = await this.backend.connect();
     const info = { provider: embedder.name, dimension: embedder.dimension };
     const stored = await store.open(this.mindId, info, { allowMismatch: true });
@@ -376,7 +368,7 @@ export class MemoryManager {
    */
   async repair(onProgress?: (done: number, total: number) => void): Promise<CatalogRepair> {
     const connected = await this.connect();
-    if (this.queue.size > 0) await this.queue.settle();
+    await this.queue.settle();
     const result = await repairCatalog(this.mindId, connected.store, this.catalog, {
       logger: this.log,
       full: true,
@@ -396,7 +388,7 @@ export class MemoryManager {
     memories: ReadonlyArray<AddMemoryInput & { id: string; accessCount?: number; lastAccessed?: TimeInput | null }>,
   ): Promise<{ imported: number; skipped: number }> {
     const { store, embedder } = await this.ready();
-    await this.settled();
+    await this.queue.settle();
     let imported = 0;
     for (let i = 0; i < memories.length; i += 256) {
       const batch = memories.slice(i, i + 256).map((m) => ({
@@ -432,7 +424,7 @@ export class MemoryManager {
     if (!Array.isArray(ids) || ids.length > 1000) throw invalidInput('ids', 'must be a list of at most 1000 ids');
     if (ids.length === 0) return [];
     const { store } = await this.ready();
-    await this.settled();
+    await this.queue.settle();
     return (await store.get(this.mindId, [...ids])).map((v) => v.id);
   }
 
@@ -445,21 +437,13 @@ export class MemoryManager {
     store: MemoryStore,
     items: ReadonlyArray<{ memory: Memory; embedding: number[] }>,
   ): Promise<void> {
-    const waiting = items.map(({ memory, embedding }) => ({
-      memory,
-      record: { id: memory.id, embedding, document: memory.content, metadata: toVectorMetadata(memory) },
-    }));
+    const waiting = items.map(({ memory, embedding }) => ({ memory, record: vectorRecord(memory, embedding) }));
     await this.catalog.put(
       items.map(({ memory }) => catalogEntry(this.mindId, memory, 'stored')),
       { replace: true, queue: { mindId: this.mindId, vectors: waiting.map((w) => w.record) } },
     );
     this.queue.enqueue(store, waiting);
     if (this.queue.size > WRITE_BEHIND_BACKLOG) await this.queue.settle();
-  }
-
-  /** Waits for this process's queued vectors of the Mind (see MindWriteQueue), if any. */
-  private async settled(): Promise<void> {
-    if (this.queue.size > 0) await this.queue.settle();
   }
 
   /** The catalogue → vectors → catalogue write of new memories (see the class comment). */
@@ -474,12 +458,7 @@ export class MemoryManager {
     );
     await store.add(
       this.mindId,
-      items.map(({ memory, embedding }) => ({
-        id: memory.id,
-        embedding,
-        document: memory.content,
-        metadata: toVectorMetadata(memory),
-      })),
+      items.map(({ memory, embedding }) => vectorRecord(memory, embedding)),
     );
     // Written as a whole row (not only the state): a repair that removed the row meanwhile, seeing no
     // vector yet, cannot leave this memory uncatalogued.
@@ -713,6 +692,11 @@ export class MemoryManager {
       ),
     );
   }
+}
+
+/** A memory as the vector store keeps it. */
+function vectorRecord(memory: Memory, embedding: number[]): VectorRecord {
+  return { id: memory.id, embedding, document: memory.content, metadata: toVectorMetadata(memory) };
 }
 
 /** A search's filter: as vector-store clauses, and as a test of a catalogue row (same meaning). */

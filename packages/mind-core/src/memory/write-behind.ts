@@ -84,23 +84,30 @@ export class MindWriteQueue {
     while (this.waiting.size > 0) await this.flush();
   }
 
+  /**
+   * Everything queued for the Mind in the vector store: this queue settled, then whatever another
+   * process left queued in SQL (normally nothing: one indexed read). For readers of the vector store.
+   */
+  async writeAll(store: MemoryStore): Promise<void> {
+    await this.settle();
+    await writeAllQueued(this.mindId, store, this.catalog);
+  }
+
   /** Drains once adds pause (or the oldest has waited long enough, or a batch is full). */
   private schedule(): void {
     if (this.draining) return; // the running drain takes these too
     const now = performance.now();
     this.oldest ??= now;
     const due = Math.min(QUIET_MS, this.oldest + MAX_WAIT_MS - now);
+    if (due <= 0 || this.waiting.size >= FLUSH_BATCH) return this.drainNow();
     if (this.timer) clearTimeout(this.timer);
-    if (due <= 0 || this.waiting.size >= FLUSH_BATCH) {
-      this.unschedule();
-      void this.drain();
-      return;
-    }
     // unref: a process that ends meanwhile leaves the vectors to the next repair (they are in SQL).
-    this.timer = setTimeout(() => {
-      this.unschedule();
-      void this.drain();
-    }, due).unref();
+    this.timer = setTimeout(() => this.drainNow(), due).unref();
+  }
+
+  private drainNow(): void {
+    this.unschedule();
+    void this.drain();
   }
 
   private unschedule(): void {

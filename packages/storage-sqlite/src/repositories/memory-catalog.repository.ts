@@ -236,16 +236,9 @@ export class MemoryCatalogRepository implements MemoryCatalogStore {
     const onlyIf = options.onlyIf === undefined ? undefined : oneOf(options.onlyIf, STATES, 'onlyIf');
     if (unique.length === 0) return 0;
     // `onlyIf`: the state is checked by the DELETE itself, so a row another writer moved on meanwhile stays.
-    const state = onlyIf === undefined ? '' : ' AND state = ?';
-    return this.db.write(async (tx) => {
-      let removed = 0;
-      for (const part of chunks(unique, IDS_PER_STATEMENT))
-        removed += await tx.run(
-          `DELETE FROM memory_catalog WHERE mind_id = ? AND ${inList('id', part.length)}${state}`,
-          onlyIf === undefined ? [mind, ...part] : [mind, ...part, onlyIf],
-        );
-      return removed;
-    });
+    return onlyIf === undefined
+      ? this.deleteIds('memory_catalog', mind, unique)
+      : this.deleteIds('memory_catalog', mind, unique, { sql: ' AND state = ?', param: onlyIf });
   }
 
   async get(mindId: string, ids: readonly string[]): Promise<CatalogEntry[]> {
@@ -367,18 +360,8 @@ export class MemoryCatalogRepository implements MemoryCatalogStore {
   }
 
   async dequeue(mindId: string, ids: readonly string[]): Promise<number> {
-    const mind = nonEmptyText(mindId, 'mindId', 64);
     const unique = uniqueIds(ids);
-    if (unique.length === 0) return 0;
-    return this.db.write(async (tx) => {
-      let removed = 0;
-      for (const part of chunks(unique, IDS_PER_STATEMENT))
-        removed += await tx.run(`DELETE FROM memory_outbox WHERE mind_id = ? AND ${inList('id', part.length)}`, [
-          mind,
-          ...part,
-        ]);
-      return removed;
-    });
+    return unique.length === 0 ? 0 : this.deleteIds('memory_outbox', nonEmptyText(mindId, 'mindId', 64), unique);
   }
 
   async removeMind(mindId: string): Promise<number> {
@@ -387,6 +370,24 @@ export class MemoryCatalogRepository implements MemoryCatalogStore {
       const removed = await tx.run('DELETE FROM memory_catalog WHERE mind_id = ?', [mind]);
       await tx.run('DELETE FROM memory_catalog_counts WHERE mind_id = ?', [mind]);
       await tx.run('DELETE FROM memory_outbox WHERE mind_id = ?', [mind]);
+      return removed;
+    });
+  }
+
+  /** Deletes these ids of a Mind from `table` (and `also`), in one transaction; returns how many went. */
+  private deleteIds(
+    table: 'memory_catalog' | 'memory_outbox',
+    mind: string,
+    ids: readonly string[],
+    also?: { sql: string; param: unknown },
+  ): Promise<number> {
+    return this.db.write(async (tx) => {
+      let removed = 0;
+      for (const part of chunks(ids, IDS_PER_STATEMENT))
+        removed += await tx.run(
+          `DELETE FROM ${table} WHERE mind_id = ? AND ${inList('id', part.length)}${also?.sql ?? ''}`,
+          also === undefined ? [mind, ...part] : [mind, ...part, also.param],
+        );
       return removed;
     });
   }
