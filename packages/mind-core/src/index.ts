@@ -367,8 +367,10 @@ export {
   type MemoryCatalogStore,
   type QueuedVectors,
   type QueuedVector,
+  type MergedMemory,
+  type MergedMemories,
 } from './ports/memory-catalog';
 export { MEMORY_CATALOG } from './ports/tokens';
 export { type CatalogRepair, repairCatalog, catalogEntry } from './memory/catalog-sync';
-export { checkCatalogEntry, checkQueuedVectors, CATALOG_STATES } from './memory/catalog-entry';
+export { checkCatalogEntry, checkQueuedVectors, checkMerged, CATALOG_STATES } from './memory/catalog-entry';
 export { settleMemoryWrites, forgetMemoryWrites } from './memory/write-behind';

@@ -167,8 +167,16 @@ export function dueConcernsView(due: readonly StoredConcern[], fires: readonly C
 
 // memories
 
-export function addedMemoryView(memory: Memory): View {
-  return { json: memoryJson(memory), text: `Stored memory ${memory.id}` };
+/** A memory added, and the memory its id names now (a near-duplicate it was merged into, or itself). */
+export function addedMemoryView(added: Memory, kept: Memory | null): View {
+  const memory = kept ?? added;
+  return {
+    json: memoryJson(memory),
+    text:
+      memory.id === added.id
+        ? `Stored memory ${memory.id}`
+        : `Strengthened memory ${memory.id} (a near-duplicate of the same type) instead of storing a copy`,
+  };
 }
 
 export function memoryHitsView(hits: MemorySearchHit[]): View {

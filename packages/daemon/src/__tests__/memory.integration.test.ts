@@ -147,8 +147,11 @@ test('a near-duplicate of the same type strengthens the existing memory instead 
     importance: 0.8,
     tags: ['food'],
   });
-  expect(again.id).toBe(first.id);
+  // Returned at once; embedded and checked as it is written (settle waits for that).
+  expect(again.id).not.toBe(first.id);
+  await mind.memory.settle();
   expect(await mind.memory.countMemories()).toBe(1);
+  expect((await mind.memory.getMemory(again.id))?.id).toBe(first.id);
   const stored = await mind.memory.getMemory(first.id);
   expect(stored).toMatchObject({
     importance: 0.8,
@@ -158,6 +161,7 @@ test('a near-duplicate of the same type strengthens the existing memory instead 
   });
   // Another type is not a duplicate.
   await mind.memory.addMemory({ content: 'Ann is allergic to peanuts', memoryType: 'episodic' });
+  await mind.memory.settle();
   expect(await mind.memory.countMemories()).toBe(2);
 });
 

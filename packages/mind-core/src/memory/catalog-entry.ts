@@ -1,4 +1,11 @@
-import type { CatalogEntry, CatalogState, QueuedVector, QueuedVectors } from '../ports/memory-catalog';
+import type {
+  CatalogEntry,
+  CatalogState,
+  MergedMemories,
+  MergedMemory,
+  QueuedVector,
+  QueuedVectors,
+} from '../ports/memory-catalog';
 import { invalidInput } from '../shared/errors';
 import { count, epochMs, nonEmptyText, oneOf, shown } from '../shared/validation';
 
@@ -44,12 +51,34 @@ export function checkQueuedVectors(queue: QueuedVectors, entries: readonly Catal
     if (v.metadataOnly === true) {
       if (!Array.isArray(v.embedding) || v.embedding.length > 0)
         throw invalidInput(`${at}.embedding`, 'must be empty for a metadata-only update');
-    } else if (!Array.isArray(v.embedding) || v.embedding.length === 0 || !v.embedding.every(Number.isFinite))
-      throw invalidInput(`${at}.embedding`, 'must be a non-empty list of finite numbers');
+    } else if (!Array.isArray(v.embedding) || !v.embedding.every(Number.isFinite))
+      // Empty: a memory to embed when it is written (its near-duplicate check runs then).
+      throw invalidInput(`${at}.embedding`, 'must be a list of finite numbers (empty: to be embedded)');
     if (typeof v.document !== 'string')
       throw invalidInput(`${at}.document`, `must be a string, got ${shown(v.document)}`);
     if (typeof v.metadata !== 'object' || v.metadata === null)
       throw invalidInput(`${at}.metadata`, `must be an object, got ${shown(v.metadata)}`);
     return v;
+  });
+}
+
+/**
+ * A `put`'s merged memories checked as every MemoryCatalogStore checks them: one Mind, each id
+ * neither one of the put's entries of that Mind nor its own target, each target one of them.
+ */
+export function checkMerged(merged: MergedMemories, entries: readonly CatalogEntry[]): MergedMemory[] {
+  if (typeof merged !== 'object' || merged === null || !Array.isArray(merged.ids))
+    throw invalidInput('merged', `must be { mindId, ids: [{ id, into }] }, got ${shown(merged)}`);
+  const mindId = nonEmptyText(merged.mindId, 'merged.mindId', 64);
+  const written = new Set(entries.filter((e) => e.mindId === mindId).map((e) => e.id));
+  return merged.ids.map((m, i) => {
+    const at = `merged.ids[${i}]`;
+    if (typeof m !== 'object' || m === null) throw invalidInput(at, `must be { id, into }, got ${shown(m)}`);
+    const id = nonEmptyText(m.id, `${at}.id`, 256);
+    const into = nonEmptyText(m.into, `${at}.into`, 256);
+    if (written.has(id) || id === into)
+      throw invalidInput(`${at}.id`, 'must be a memory merged into another, not one the put writes');
+    if (!written.has(into)) throw invalidInput(`${at}.into`, `must be the id of one of the entries of Mind ${mindId}`);
+    return { id, into };
   });
 }

@@ -3,7 +3,7 @@ import type { CatalogEntry, MemoryCatalogStore } from '../ports/memory-catalog';
 import type { MemoryStore, StoredVector } from '../ports/memory-store';
 import { fromStoredVector } from './memory-codec';
 import type { Memory } from './memory-input';
-import { writeAllQueued } from './write-behind';
+import { writeAllQueued, type PrepareQueued } from './write-behind';
 
 /** A memory's row of the SQL catalogue, in `state`. */
 export function catalogEntry(mindId: string, m: Memory, state: CatalogEntry['state']): CatalogEntry {
@@ -43,8 +43,8 @@ const SCAN = 2000;
 
 /**
  * Brings a Mind's SQL catalogue in line with its vectors. A single memory's add commits its row
- * (stored) with its vector queued in SQL, then writes the vector (write-behind): what is still queued
- * is written first. Bulk writes go catalogue (pending) → vectors → catalogue (stored), and deletions
+ * (stored) with its record queued in SQL, then embeds it and writes the vector (write-behind): what is
+ * still queued is written first. Bulk writes go catalogue (pending) → vectors → catalogue (stored), and deletions
  * catalogue (deleting) → vectors → catalogue (removed), so after a crash a pending row is settled by
  * whether its vector exists and a deleting one is finished. When the
  * counts still differ (memories written before the catalogue existed), or with `full`, the vectors are
@@ -55,10 +55,16 @@ export async function repairCatalog(
   mindId: string,
   store: MemoryStore,
   catalog: MemoryCatalogStore,
-  options: { onProgress?: (done: number, total: number) => void; logger: Logger; full?: boolean },
+  options: {
+    onProgress?: (done: number, total: number) => void;
+    logger: Logger;
+    full?: boolean;
+    /** Embeds (and checks for near-duplicates) memories queued before they were embedded. */
+    prepare: PrepareQueued;
+  },
 ): Promise<CatalogRepair> {
   const result: CatalogRepair = { written: 0, settled: 0, abandoned: 0, deleted: 0, backfilled: 0, orphaned: 0 };
-  result.written = await writeAllQueued(mindId, store, catalog);
+  result.written = await writeAllQueued(mindId, store, catalog, options.prepare);
   for (;;) {
     const unsettled = await catalog.unsettled(mindId, BATCH);
     if (unsettled.length === 0) break;

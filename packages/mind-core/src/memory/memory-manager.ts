@@ -1,6 +1,6 @@
 import type { Clock } from '../ports/clock';
 import { silentLogger, type Logger } from '../ports/logger';
-import type { CatalogEntry, MemoryCatalogStore } from '../ports/memory-catalog';
+import type { CatalogEntry, MemoryCatalogStore, QueuedVector } from '../ports/memory-catalog';
 import type { EmbeddingProvider, MemoryBackend, MemoryStore, StoredVector, VectorClause } from '../ports/memory-store';
 import type { VectorRecord } from '../ports/memory-store';
 import { decodeCursor, toPage } from '../shared/cursor';
@@ -10,9 +10,9 @@ import type { TimeInput } from '../shared/validation';
 import { fromStoredVector, toVectorMetadata } from './memory-codec';
 import { buildMemory, embeddableText, memoryToInput, MEMORY_TYPES } from './memory-input';
 import type { AddMemoryInput, Memory, MemoryType } from './memory-input';
-import { rankHits, relevance } from './ranking';
+import { cosineSimilarity, rankHits, relevance } from './ranking';
 import { catalogEntry, repairCatalog, type CatalogRepair } from './catalog-sync';
-import { writeQueue, type MindWriteQueue } from './write-behind';
+import { toEmbed, writeQueue, type MindWriteQueue, type PrepareQueued } from './write-behind';
 
 export interface SearchMemoriesInput {
   query: string;
@@ -55,13 +55,17 @@ const WORKING_MEMORY_SIZE = 12;
 /** Memories whose text is kept in process (checked against the catalogue's revision before use). */
 const TEXT_CACHE_SIZE = 2000;
 /**
- * Calls that add at most this many memories return once their rows and vectors are committed to SQL;
- * the vectors reach the vector store in the background (write-behind). Larger batches write the
- * vector store before returning (pending → vectors → stored).
+ * Calls that add at most this many memories return once their rows (and their texts, queued) are
+ * committed to SQL; embedding, the near-duplicate check and the vector store's write happen in the
+ * background (write-behind). Larger batches, and adds without the near-duplicate check, embed and
+ * check before returning and write the vector store then (pending → vectors → stored).
  */
 const WRITE_BEHIND_MAX = 16;
-/** Beyond this many vectors waiting for the vector store, adds wait for it (a bound on the backlog). */
-const WRITE_BEHIND_BACKLOG = 1024;
+/**
+ * Beyond this many memories waiting for the vector store, adds wait until it is back under: a bound
+ * on how far the background may fall behind a Mind that adds faster than it embeds.
+ */
+const WRITE_BEHIND_BACKLOG = 256;
 /** The Minds whose catalogue was repaired in this process, per catalogue (the quick repair at first use). */
 const repairedMinds = new WeakMap<MemoryCatalogStore, Set<string>>();
 
@@ -118,13 +122,22 @@ export class MemoryManager {
     unitInterval(this.relevanceWeight, 'relevanceWeight');
   }
 
-  /** Adds a memory, or strengthens a near-duplicate of the same type (returned instead). */
+  /**
+   * Adds a memory and returns it once it is committed (listed, counted and readable at once). It is
+   * embedded and checked for near-duplicates in the background, and searchable once written to the
+   * vector store (a search waits for that). When it repeats a stored memory of the same type, that
+   * one is strengthened instead and this one's id names it from then on (`getMemory`).
+   */
   async addMemory(input: AddMemoryInput): Promise<Memory> {
     const [memory] = await this.addMemories([input]);
     return memory!;
   }
 
-  /** Adds many memories: embedded in one batch, written in one call (after near-duplicate checks). */
+  /**
+   * Adds many memories. Up to 16 at a time are added as `addMemory` adds one. Larger batches (and any
+   * with `dedup: false`) are embedded in one batch, checked for near-duplicates (each strengthened
+   * one is returned in place of the memory that repeated it) and written before returning.
+   */
   async addMemories(inputs: readonly AddMemoryInput[], options: { dedup?: boolean } = {}): Promise<Memory[]> {
     if (!Array.isArray(inputs) || inputs.length === 0)
       throw invalidInput('memories', 'must be a non-empty list of memories');
@@ -138,6 +151,12 @@ export class MemoryManager {
       }
     });
     const { store, embedder } = await this.ready();
+    if (memories.length <= WRITE_BEHIND_MAX && options.dedup !== false) {
+      await this.writeBehind(store, memories);
+      return memories;
+    }
+    // Near-duplicates of memories single adds queued are found once those are written.
+    await this.queue.settle();
     const embeddings = await embedder.embed(memories.map((m) => m.content));
     const result: Memory[] = [];
     const fresh: Array<{ memory: Memory; embedding: number[] }> = [];
@@ -154,21 +173,11 @@ export class MemoryManager {
         [twin] = await this.read([twin.id]);
       }
       if (twin) {
-        const merged: Memory = {
-          ...twin,
-          importance: Math.max(twin.importance, memory.importance),
-          accessCount: twin.accessCount + 1,
-          lastAccessed: this.clock.now(),
-          tags: [...new Set([...twin.tags, ...memory.tags])],
-          relatedMemoryIds: [...new Set([...twin.relatedMemoryIds, ...memory.relatedMemoryIds])],
-        };
+        const merged = strengthen(twin, memory, this.clock.now());
         // The vector store keeps importance, tags and related ids: written only when they change
         // (the access counters live in the catalogue), behind, like a new memory's vector — the
         // catalogue row and the queued metadata commit together.
-        const changed =
-          merged.importance !== twin.importance ||
-          merged.tags.length !== twin.tags.length ||
-          merged.relatedMemoryIds.length !== twin.relatedMemoryIds.length;
+        const changed = metadataChanged(twin, merged);
         const entry = catalogEntry(this.mindId, merged, 'stored');
         if (changed) {
           const record = { ...vectorRecord(merged, []), metadataOnly: true };
@@ -183,15 +192,18 @@ export class MemoryManager {
       }
     }
     if (fresh.length > 0) {
-      if (fresh.length <= WRITE_BEHIND_MAX) await this.writeBehind(store, fresh);
-      else await this.write(store, fresh);
-      for (const { memory } of fresh) this.onCountChange?.(memory.type, 1);
-      this.onMemoriesAdded?.(
-        this.mindId,
-        fresh.map(({ memory }) => memory),
-      );
+      await this.write(store, fresh);
+      this.added(fresh.map(({ memory }) => memory));
     }
     return result;
+  }
+
+  /**
+   * Resolves once the memories added so far (by this process) are embedded, checked for
+   * near-duplicates and in the vector store: merged near-duplicates are no longer listed or counted.
+   */
+  async settle(): Promise<void> {
+    await this.queue.settle();
   }
 
   /**
@@ -208,7 +220,7 @@ export class MemoryManager {
     const { store, embedder } = await this.ready();
     const [embedding] = await embedder.embed([input.query]);
     // What was added is searchable once it is in the vector store.
-    await this.queue.writeAll(store);
+    await this.queue.writeAll(store, this.prepareQueued);
     const candidates = this.relevanceWeight > 0 ? Math.min(1000, limit * 2) : limit;
     const hits = filter
       ? await this.filtered(store, embedding!, candidates, filter)
@@ -236,10 +248,15 @@ export class MemoryManager {
     return relevance(memory, now);
   }
 
+  /**
+   * A memory by id. The id of a memory that was merged into a near-duplicate (see `addMemory`) finds
+   * the memory it was merged into.
+   */
   async getMemory(id: string): Promise<Memory | null> {
-    nonEmptyText(id, 'id', 200);
-    const [found] = await this.read([id]);
-    return found ?? null;
+    const found = await this.find(id);
+    if (found) return found;
+    const [alias] = await this.catalog.aliases(this.mindId, [id]);
+    return alias ? this.find(alias.into) : null;
   }
 
   /** Changes a memory; a new content is embedded again. */
@@ -248,11 +265,17 @@ export class MemoryManager {
     patch: Partial<Omit<AddMemoryInput, 'memoryType'>> & { memoryType?: MemoryType },
   ): Promise<Memory> {
     await this.queue.settle();
-    const current = await this.getMemory(id);
-    if (!current)
-      throw new GenesisError('MEMORY_NOT_FOUND', `No memory ${JSON.stringify(id)} in Mind ${this.mindId}`, {
-        field: 'id',
-      });
+    const current = await this.find(id);
+    if (!current) {
+      const [alias] = await this.catalog.aliases(this.mindId, [id]);
+      throw new GenesisError(
+        'MEMORY_NOT_FOUND',
+        alias
+          ? `Memory ${JSON.stringify(id)} of Mind ${this.mindId} was merged into its near-duplicate ${JSON.stringify(alias.into)}: change that one`
+          : `No memory ${JSON.stringify(id)} in Mind ${this.mindId}`,
+        { field: 'id' },
+      );
+    }
     const next = buildMemory(
       { ...memoryToInput(current), ...patch, memoryType: patch.memoryType ?? current.type },
       this.clock.now(),
@@ -275,7 +298,8 @@ export class MemoryManager {
   /** Deletes a memory: marked in the catalogue first, so an interrupted deletion is finished later. */
   async deleteMemory(id: string): Promise<boolean> {
     await this.queue.settle();
-    const existing = await this.getMemory(id);
+    // Not through an alias: deleting what a merged memory repeated would delete more than it held.
+    const existing = await this.find(id);
     if (existing) {
       const { store } = await this.ready();
       await this.catalog.setState(this.mindId, [id], 'deleting');
@@ -371,6 +395,7 @@ export class MemoryManager {
     await this.queue.settle();
     const result = await repairCatalog(this.mindId, connected.store, this.catalog, {
       logger: this.log,
+      prepare: this.prepareQueued,
       full: true,
       ...(onProgress ? { onProgress } : {}),
     });
@@ -429,21 +454,102 @@ export class MemoryManager {
   }
 
   /**
-   * Commits the rows (stored) and their vectors (queued) in one SQL transaction and leaves the
-   * vector store to the queue: the memories are listed, counted and readable at once, and searchable
-   * once the queue has written them (a search of this process waits for that).
+   * Commits the rows (stored) and their records, to be embedded (queued), in one SQL transaction and
+   * leaves the rest to the queue (`embedQueued`, then the vector store): the memories are listed,
+   * counted and readable at once, and searchable once the queue has written them (a search of this
+   * process waits for that).
    */
-  private async writeBehind(
-    store: MemoryStore,
-    items: ReadonlyArray<{ memory: Memory; embedding: number[] }>,
-  ): Promise<void> {
-    const waiting = items.map(({ memory, embedding }) => ({ memory, record: vectorRecord(memory, embedding) }));
+  private async writeBehind(store: MemoryStore, memories: readonly Memory[]): Promise<void> {
+    const waiting = memories.map((memory) => ({ memory, record: vectorRecord(memory, []) }));
     await this.catalog.put(
-      items.map(({ memory }) => catalogEntry(this.mindId, memory, 'stored')),
+      memories.map((memory) => catalogEntry(this.mindId, memory, 'stored')),
       { replace: true, queue: { mindId: this.mindId, vectors: waiting.map((w) => w.record) } },
     );
-    this.queue.enqueue(store, waiting);
-    if (this.queue.size > WRITE_BEHIND_BACKLOG) await this.queue.settle();
+    this.queue.enqueue(store, waiting, this.prepareQueued);
+    if (this.queue.size > WRITE_BEHIND_BACKLOG) await this.queue.shrink(WRITE_BEHIND_BACKLOG);
+  }
+
+  /** Tells the hooks of memories added (not of near-duplicates strengthened instead). */
+  private added(memories: readonly Memory[]): void {
+    if (memories.length === 0) return;
+    for (const memory of memories) this.onCountChange?.(memory.type, 1);
+    this.onMemoriesAdded?.(this.mindId, memories);
+  }
+
+  /** A stored memory by its own id (no alias). */
+  private async find(id: string): Promise<Memory | null> {
+    nonEmptyText(id, 'id', 256);
+    const [found] = await this.read([id]);
+    return found ?? null;
+  }
+
+  private readonly prepareQueued: PrepareQueued = (records) => this.embedQueued(records);
+
+  /**
+   * The background half of a single add: embeds the queued memories in one batch and checks each for
+   * a near-duplicate of the same type, among the stored memories and those before it in the batch.
+   * A near-duplicate is strengthened instead (higher importance, one more access, merged tags): one
+   * catalogue transaction writes it, removes the new memory's row and queued record and keeps its id
+   * as an alias, and queues the new metadata, which is written with the batch.
+   */
+  private async embedQueued(records: QueuedVector[]): Promise<QueuedVector[]> {
+    const { embedder } = await this.connect();
+    const todo = records.filter(toEmbed);
+    const vectors = await embedder.embed(todo.map((r) => r.document));
+    const embedded = new Map(todo.map((r, i) => [r.id, vectors[i]!]));
+    const rows = new Map(
+      (
+        await this.catalog.get(
+          this.mindId,
+          todo.map((r) => r.id),
+        )
+      ).map((e) => [e.id, e]),
+    );
+    const batch = new Set(records.map((r) => r.id));
+    const out = new Map<string, QueuedVector>();
+    const fresh = new Map<string, { memory: Memory; embedding: number[] }>();
+    for (const record of records) {
+      const embedding = embedded.get(record.id);
+      const row = rows.get(record.id);
+      // Not to embed, or its row gone (deleted meanwhile: the writer deletes its vector again).
+      if (!embedding || row?.state !== 'stored') {
+        out.set(record.id, embedding ? { ...record, embedding } : record);
+        continue;
+      }
+      const memory = this.merge(this.decode(record), row);
+      const twin =
+        this.dedupThreshold === null
+          ? undefined
+          : (nearestOf(fresh.values(), memory, embedding, this.dedupThreshold) ??
+            (await this.nearDuplicate(memory, embedding)));
+      if (!twin) {
+        out.set(record.id, { ...record, embedding });
+        fresh.set(record.id, { memory, embedding });
+        continue;
+      }
+      // What the twin will be once written: a change of it still queued (here or behind) comes first.
+      const base = fresh.get(twin.id)?.memory ?? this.queue.memory(twin.id) ?? twin;
+      const merged = strengthen({ ...base, accessCount: twin.accessCount }, memory, this.clock.now());
+      const batched = out.get(twin.id);
+      const next =
+        batched && !batched.metadataOnly
+          ? vectorRecord(merged, batched.embedding)
+          : { ...vectorRecord(merged, []), metadataOnly: true };
+      await this.catalog.put([catalogEntry(this.mindId, merged, 'stored')], {
+        replace: true,
+        queue: { mindId: this.mindId, vectors: [next] },
+        merged: { mindId: this.mindId, ids: [{ id: memory.id, into: twin.id }] },
+      });
+      out.set(twin.id, next);
+      const inBatch = fresh.get(twin.id);
+      if (inBatch) inBatch.memory = merged;
+      // A change of the twin waiting behind this batch would undo this one: it is replaced by it.
+      if (!batch.has(twin.id)) this.queue.replace(twin.id, { record: next, memory: merged });
+      this.queue.writing(twin.id, merged); // read from here until written
+      this.texts.delete(twin.id);
+    }
+    this.added([...fresh.values()].map((f) => f.memory));
+    return [...out.values()];
   }
 
   /** The catalogue → vectors → catalogue write of new memories (see the class comment). */
@@ -617,6 +723,7 @@ export class MemoryManager {
       if (!repairedMinds.get(this.catalog)?.has(this.mindId)) {
         await repairCatalog(this.mindId, connected.store, this.catalog, {
           logger: this.log,
+          prepare: this.prepareQueued,
           ...(this.onBackfillProgress ? { onProgress: this.onBackfillProgress } : {}),
         });
         this.markRepaired();
@@ -658,15 +765,18 @@ export class MemoryManager {
    * those are close too does the typed query go to the vector store (slower as it grows).
    */
   private async nearDuplicate(memory: Memory, embedding: number[]): Promise<Memory | undefined> {
-    const { store } = await this.ready();
+    const { store } = await this.connect();
     const threshold = this.dedupThreshold ?? 2;
-    // A twin still on its way to the vector store: wait for it, then find it there like any other.
-    if (this.queue.hasNear(embedding, memory.type, threshold)) await this.queue.settle();
-    const close = (await store.query(this.mindId, embedding, 3)).filter((h) => h.similarity >= threshold);
+    // Never itself: a memory written before a crash let its queue hear of it is checked again at repair.
+    const close = (await store.query(this.mindId, embedding, 3)).filter(
+      (h) => h.similarity >= threshold && h.id !== memory.id,
+    );
     const sameType = close.find((h) => h.metadata.memory_type === memory.type);
     if (sameType) return (await this.withCatalog([sameType]))[0];
     if (close.length < 3) return undefined;
-    const near = (await store.nearest(this.mindId, embedding, 50)).filter((n) => n.similarity >= threshold);
+    const near = (await store.nearest(this.mindId, embedding, 50)).filter(
+      (n) => n.similarity >= threshold && n.id !== memory.id,
+    );
     const rows = new Map(
       (
         await this.catalog.get(
@@ -681,7 +791,9 @@ export class MemoryManager {
     const [typed] = await store.query(this.mindId, embedding, 1, [
       { field: 'memory_type', op: 'eq', value: memory.type },
     ]);
-    return typed && typed.similarity >= threshold ? (await this.withCatalog([typed]))[0] : undefined;
+    return typed && typed.similarity >= threshold && typed.id !== memory.id
+      ? (await this.withCatalog([typed]))[0]
+      : undefined;
   }
 
   private decode(v: StoredVector): Memory {
@@ -692,6 +804,44 @@ export class MemoryManager {
       ),
     );
   }
+}
+
+/** `twin` strengthened by a memory that repeats it: higher importance, one more access, merged tags. */
+function strengthen(twin: Memory, memory: Memory, now: number): Memory {
+  return {
+    ...twin,
+    importance: Math.max(twin.importance, memory.importance),
+    accessCount: twin.accessCount + 1,
+    lastAccessed: now,
+    tags: [...new Set([...twin.tags, ...memory.tags])],
+    relatedMemoryIds: [...new Set([...twin.relatedMemoryIds, ...memory.relatedMemoryIds])],
+  };
+}
+
+/** Whether strengthening changed what the vector store keeps (importance, tags, related ids). */
+function metadataChanged(twin: Memory, merged: Memory): boolean {
+  return (
+    merged.importance !== twin.importance ||
+    merged.tags.length !== twin.tags.length ||
+    merged.relatedMemoryIds.length !== twin.relatedMemoryIds.length
+  );
+}
+
+/** The most similar of `candidates` of the memory's type at or above `threshold`, if any. */
+function nearestOf(
+  candidates: Iterable<{ memory: Memory; embedding: number[] }>,
+  memory: Memory,
+  embedding: number[],
+  threshold: number,
+): Memory | undefined {
+  let best: { memory: Memory; similarity: number } | undefined;
+  for (const c of candidates) {
+    if (c.memory.type !== memory.type) continue;
+    const similarity = cosineSimilarity(c.embedding, embedding);
+    if (similarity >= threshold && similarity > (best?.similarity ?? -Infinity))
+      best = { memory: c.memory, similarity };
+  }
+  return best?.memory;
 }
 
 /** A memory as the vector store keeps it. */

@@ -2,10 +2,13 @@ import type { Logger } from '../ports/logger';
 import type { MemoryCatalogStore, QueuedVector } from '../ports/memory-catalog';
 import type { MemoryStore } from '../ports/memory-store';
 import type { Memory } from './memory-input';
-import { cosineSimilarity } from './ranking';
 
-/** Vectors per vector-store `add` when the queue drains (one call costs about as much as one vector). */
-const FLUSH_BATCH = 256;
+/**
+ * Memories per flush: embedded in one batch, checked for near-duplicates, written in one vector-store
+ * `add` (one call costs about as much as one vector). Small enough that an add waiting for room in
+ * the backlog waits for one batch, not for all.
+ */
+const FLUSH_BATCH = 64;
 /**
  * When the queue writes: once adds pause for QUIET_MS, or when its oldest vector has waited MAX_WAIT_MS
  * — whichever comes first. The vector store serves one request at a time and a write costs ~15 ms
@@ -23,6 +26,34 @@ interface Waiting {
 }
 
 /**
+ * Makes queued records ready for the vector store: embeds those queued without a vector (single
+ * adds) and settles their near-duplicates — a memory merged into one stored leaves the catalogue and
+ * its queue in the same transaction that strengthens the other. Returns the records to write: the
+ * given ones with their embeddings, less the merged ones, plus the metadata of what they were merged
+ * into.
+ */
+export type PrepareQueued = (records: QueuedVector[]) => Promise<QueuedVector[]>;
+
+/**
+ * Embeds queued records with no near-duplicate check: for readers with no Mind at hand (an export)
+ * that find records another process queued and did not write.
+ */
+export function embedOnly(embedder: { embed(texts: string[]): Promise<number[][]> }): PrepareQueued {
+  return async (records) => {
+    const todo = records.filter(toEmbed);
+    const vectors = todo.length === 0 ? [] : await embedder.embed(todo.map((r) => r.document));
+    const embedded = new Map(todo.map((r, i) => [r.id, vectors[i]!]));
+    return records.map((r) => {
+      const embedding = embedded.get(r.id);
+      return embedding ? { ...r, embedding } : r;
+    });
+  };
+}
+
+/** A new memory queued before it was embedded. */
+export const toEmbed = (record: QueuedVector): boolean => record.metadataOnly !== true && record.embedding.length === 0;
+
+/**
  * The vectors of one Mind's new memories on their way to the vector store. A single memory's add
  * commits its catalogue row and its vector in one SQL transaction (the vector in the catalogue's
  * queue) and returns; this queue then writes the vectors to the vector store in batches and takes
@@ -32,9 +63,12 @@ interface Waiting {
  */
 export class MindWriteQueue {
   private readonly waiting = new Map<string, Waiting>();
+  /** Memories the running flush changed on its way (near-duplicates strengthened): read from here. */
+  private readonly flushing = new Map<string, Memory>();
   private running: Promise<void> | undefined;
   private draining = false;
   private store: MemoryStore | undefined;
+  private prepare: PrepareQueued | undefined;
   private timer: NodeJS.Timeout | undefined;
   /** When the oldest waiting vector was queued (performance.now()), while one waits. */
   private oldest: number | undefined;
@@ -49,10 +83,17 @@ export class MindWriteQueue {
     return this.waiting.size;
   }
 
-  /** Vectors whose rows (and SQL queue entries) were just committed: written in the background. */
-  enqueue(store: MemoryStore, items: ReadonlyArray<Waiting>): void {
+  /**
+   * Vectors whose rows (and SQL queue entries) were just committed: written in the background,
+   * through `prepare` (the latest Mind object's) when some are still to be embedded.
+   */
+  enqueue(store: MemoryStore, items: ReadonlyArray<Waiting>, prepare?: PrepareQueued): void {
     this.store = store;
-    for (const item of items) this.waiting.set(item.record.id, item);
+    if (prepare) this.prepare = prepare;
+    for (const item of items) {
+      this.waiting.delete(item.record.id); // queued again: behind what came meanwhile
+      this.waiting.set(item.record.id, item);
+    }
     this.schedule();
   }
 
@@ -62,35 +103,53 @@ export class MindWriteQueue {
     this.waiting.clear();
   }
 
-  /** The memory of a vector not written yet, if this queue holds it. */
-  memory(id: string): Memory | undefined {
-    return this.waiting.get(id)?.memory;
+  /** A change that supersedes the one waiting under `id` (if one waits): written in its place. */
+  replace(id: string, item: Waiting): void {
+    if (this.waiting.has(id)) this.waiting.set(id, item);
   }
 
-  /** Whether a waiting memory of `type` is at least `threshold` similar to `embedding` (cosine). */
-  hasNear(embedding: readonly number[], type: string, threshold: number): boolean {
-    for (const { record, memory } of this.waiting.values())
-      if (!record.metadataOnly && memory.type === type && cosineSimilarity(record.embedding, embedding) >= threshold)
-        return true;
-    return false;
+  /** Writes batches until at most `size` memories wait (an add's wait for room in the backlog). */
+  async shrink(size: number): Promise<void> {
+    while (this.waiting.size > size) {
+      this.unschedule();
+      await this.flush();
+    }
+    if (this.waiting.size > 0) this.schedule();
+  }
+
+  /** The memory of a vector not written yet, if this queue holds it. */
+  memory(id: string): Memory | undefined {
+    return this.waiting.get(id)?.memory ?? this.flushing.get(id);
+  }
+
+  /** A memory the running flush changed and writes with its batch (see `memory`). */
+  writing(id: string, memory: Memory): void {
+    this.flushing.set(id, memory);
   }
 
   /**
-   * Resolves once every vector queued so far is in the vector store; rejects with the vector store's
-   * error when a flush fails (the vectors stay queued, in SQL too, and are retried).
+   * Resolves once every vector queued so far is in the vector store (what is queued meanwhile is not
+   * waited for: a stream of adds cannot hold a reader up); rejects with the vector store's error when
+   * a flush fails (the vectors stay queued, in SQL too, and are retried).
    */
   async settle(): Promise<void> {
-    this.unschedule();
-    while (this.waiting.size > 0) await this.flush();
+    if (this.waiting.size === 0) return;
+    const before = new Map(this.waiting);
+    const left = () => [...before].some(([id, item]) => this.waiting.get(id) === item);
+    while (left()) {
+      this.unschedule();
+      await this.flush();
+    }
+    if (this.waiting.size > 0) this.schedule();
   }
 
   /**
    * Everything queued for the Mind in the vector store: this queue settled, then whatever another
    * process left queued in SQL (normally nothing: one indexed read). For readers of the vector store.
    */
-  async writeAll(store: MemoryStore): Promise<void> {
+  async writeAll(store: MemoryStore, prepare: PrepareQueued): Promise<void> {
     await this.settle();
-    await writeAllQueued(this.mindId, store, this.catalog);
+    await writeAllQueued(this.mindId, store, this.catalog, this.prepare ?? prepare);
   }
 
   /** Drains once adds pause (or the oldest has waited long enough, or a batch is full). */
@@ -157,12 +216,17 @@ export class MindWriteQueue {
   private async flushBatch(): Promise<void> {
     const batch = [...this.waiting.values()].slice(0, FLUSH_BATCH);
     if (batch.length === 0 || !this.store) return;
-    await writeQueued(
-      this.mindId,
-      this.store,
-      this.catalog,
-      batch.map((w) => w.record),
-    );
+    try {
+      await writeQueued(
+        this.mindId,
+        this.store,
+        this.catalog,
+        batch.map((w) => w.record),
+        this.prepare,
+      );
+    } finally {
+      this.flushing.clear();
+    }
     for (const w of batch) if (this.waiting.get(w.record.id) === w) this.waiting.delete(w.record.id);
   }
 }
@@ -178,9 +242,15 @@ export async function writeQueued(
   mindId: string,
   store: MemoryStore,
   catalog: MemoryCatalogStore,
-  records: QueuedVector[],
+  queued: QueuedVector[],
+  prepare?: PrepareQueued,
 ): Promise<void> {
-  if (records.length === 0) return;
+  if (queued.length === 0) return;
+  let records = queued;
+  if (records.some(toEmbed)) {
+    if (!prepare) throw new Error(`memories of ${mindId} queued to be embedded, and no embedder to embed them`);
+    records = await prepare(records);
+  }
   const ids = records.map((r) => r.id);
   const added = records.filter((r) => !r.metadataOnly);
   const updated = records.filter((r) => r.metadataOnly);
@@ -204,11 +274,16 @@ export async function writeQueued(
  * Writes every vector the catalogue still has queued for a Mind (whoever queued it), in batches.
  * Returns how many there were.
  */
-export async function writeAllQueued(mindId: string, store: MemoryStore, catalog: MemoryCatalogStore): Promise<number> {
+export async function writeAllQueued(
+  mindId: string,
+  store: MemoryStore,
+  catalog: MemoryCatalogStore,
+  prepare: PrepareQueued,
+): Promise<number> {
   let written = 0;
   for (;;) {
     const queued = await catalog.queued(mindId, { limit: FLUSH_BATCH });
-    await writeQueued(mindId, store, catalog, queued);
+    await writeQueued(mindId, store, catalog, queued, prepare);
     written += queued.length;
     if (queued.length < FLUSH_BATCH) return written;
   }

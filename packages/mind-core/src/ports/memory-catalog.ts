@@ -50,6 +50,21 @@ export interface QueuedVector extends VectorRecord {
   metadataOnly?: boolean;
 }
 
+/**
+ * A memory merged into a near-duplicate of it (`into`): its row and queued vector are gone, and its
+ * id names `into` from then on (an add returns before its near-duplicate check has run).
+ */
+export interface MergedMemory {
+  id: string;
+  into: string;
+}
+
+/** Memories of one Mind merged by a `put` (which writes their strengthened twins). */
+export interface MergedMemories {
+  mindId: string;
+  ids: readonly MergedMemory[];
+}
+
 export interface CatalogFilter {
   memoryType?: string;
   userEmail?: string;
@@ -66,9 +81,19 @@ export interface MemoryCatalogStore {
   /**
    * Writes entries in one transaction. `pending` ones that already exist are left as they are
    * (an id is catalogued once); with `replace`, existing rows take the given values (back-fill,
-   * updates). Returns how many rows were inserted.
+   * updates). `queue` commits vectors with the rows; `merged` removes, in the same transaction, the
+   * rows and queued vectors of memories merged into a near-duplicate and keeps their ids as aliases
+   * (`aliases`). Returns how many rows were inserted.
    */
-  put(entries: readonly CatalogEntry[], options?: { replace?: boolean; queue?: QueuedVectors }): Promise<number>;
+  put(
+    entries: readonly CatalogEntry[],
+    options?: { replace?: boolean; queue?: QueuedVectors; merged?: MergedMemories },
+  ): Promise<number>;
+  /**
+   * What these ids were merged into, for those that are aliases. An alias goes when the memory it
+   * names is removed.
+   */
+  aliases(mindId: string, ids: readonly string[]): Promise<MergedMemory[]>;
   /** Sets the state of these entries of one Mind (one statement). */
   setState(mindId: string, ids: readonly string[], state: CatalogState): Promise<void>;
   /**
@@ -100,6 +125,6 @@ export interface MemoryCatalogStore {
   queued(mindId: string, query: { limit: number; ids?: readonly string[] }): Promise<QueuedVector[]>;
   /** Takes these vectors off the Mind's queue (they reached the vector store). Returns how many went. */
   dequeue(mindId: string, ids: readonly string[]): Promise<number>;
-  /** Removes every entry of the Mind (and its queued vectors). */
+  /** Removes every entry of the Mind (and its queued vectors and aliases). */
   removeMind(mindId: string): Promise<number>;
 }

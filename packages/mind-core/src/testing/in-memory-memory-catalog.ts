@@ -4,12 +4,14 @@ import type {
   CatalogFilter,
   CatalogState,
   MemoryCatalogStore,
+  MergedMemories,
+  MergedMemory,
   QueuedVectors,
 } from '../ports/memory-catalog';
 import type { QueuedVector } from '../ports/memory-catalog';
 import type { EpochMs } from '../ports/page';
 import { invalidInput } from '../shared/errors';
-import { CATALOG_STATES, checkCatalogEntry, checkQueuedVectors } from '../memory/catalog-entry';
+import { CATALOG_STATES, checkCatalogEntry, checkMerged, checkQueuedVectors } from '../memory/catalog-entry';
 import { epochMs, nonEmptyText, oneOf, parseLimit, shown } from '../shared/validation';
 
 const STATES = CATALOG_STATES;
@@ -63,15 +65,28 @@ export class InMemoryMemoryCatalog implements MemoryCatalogStore {
   private readonly minds = new Map<string, Map<string, CatalogEntry>>();
   /** The write-behind queue: vectors by Mind, then id, oldest first (Map order). */
   private readonly queues = new Map<string, Map<string, QueuedVector>>();
+  /** Ids of merged memories by Mind, then id: the memory each was merged into. */
+  private readonly aliasesOf = new Map<string, Map<string, string>>();
 
   async put(
     entries: readonly CatalogEntry[],
-    options: { replace?: boolean; queue?: QueuedVectors } = {},
+    options: { replace?: boolean; queue?: QueuedVectors; merged?: MergedMemories } = {},
   ): Promise<number> {
     if (!Array.isArray(entries))
       throw invalidInput('entries', `must be a list of catalogue entries, got ${shown(entries)}`);
     const checked = entries.map((e, i) => checkEntry(e, `entries[${i}]`));
     const queue = options.queue === undefined ? [] : checkQueuedVectors(options.queue, checked);
+    const merged = options.merged === undefined ? [] : checkMerged(options.merged, checked);
+    if (options.merged !== undefined && merged.length > 0) {
+      const mind = options.merged.mindId;
+      let aliases = this.aliasesOf.get(mind);
+      if (!aliases) this.aliasesOf.set(mind, (aliases = new Map()));
+      for (const { id, into } of merged) {
+        this.minds.get(mind)?.delete(id);
+        this.queues.get(mind)?.delete(id);
+        aliases.set(id, into);
+      }
+    }
     if (options.queue !== undefined) {
       let queued = this.queues.get(options.queue.mindId);
       if (!queued) this.queues.set(options.queue.mindId, (queued = new Map()));
@@ -120,6 +135,9 @@ export class InMemoryMemoryCatalog implements MemoryCatalogStore {
         removed++;
       }
     }
+    // A removed memory's aliases go with it.
+    const aliases = this.aliasesOf.get(mindId);
+    for (const [alias, into] of aliases ?? []) if (ids.includes(into) && !rows?.has(into)) aliases!.delete(alias);
     return removed;
   }
 
@@ -129,6 +147,15 @@ export class InMemoryMemoryCatalog implements MemoryCatalogStore {
     return [...new Set(ids)].flatMap((id) => {
       const e = rows?.get(id);
       return e ? [{ ...e }] : [];
+    });
+  }
+
+  async aliases(mindId: string, ids: readonly string[]): Promise<MergedMemory[]> {
+    const aliases = this.aliasesOf.get(nonEmptyText(mindId, 'mindId', 64));
+    checkIds(ids);
+    return [...new Set(ids)].flatMap((id) => {
+      const into = aliases?.get(id);
+      return into === undefined ? [] : [{ id, into }];
     });
   }
 
@@ -213,6 +240,7 @@ export class InMemoryMemoryCatalog implements MemoryCatalogStore {
     const rows = this.rowsOf(mindId);
     this.minds.delete(mindId);
     this.queues.delete(mindId);
+    this.aliasesOf.delete(mindId);
     return rows?.size ?? 0;
   }
 

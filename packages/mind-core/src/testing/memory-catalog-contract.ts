@@ -472,5 +472,48 @@ export function defineMemoryCatalogContract(target: MemoryCatalogContractTarget)
         expect(await store.queued(MIND, { limit: 10 })).toEqual([]);
       }),
     );
+
+    it(
+      'merges a near-duplicate in the write of its twin: its row and queued record go, its id names the twin until the twin goes',
+      withStore(async (store) => {
+        const record = (id: string) => ({ id, embedding: [], document: `text of ${id}`, metadata: { x: 1 } });
+        const toEmbed = record;
+        await store.put([entry('t-1', { createdAt: T0 + 1 }), entry('d-1', { createdAt: T0 + 2 })], {
+          queue: { mindId: MIND, vectors: [toEmbed('t-1'), toEmbed('d-1')] },
+        });
+        await store.put([entry('d-1', { mindId: OTHER })]);
+        expect(await store.count(MIND)).toBe(2);
+        const twin = entry('t-1', { createdAt: T0 + 1, importance: 0.9, accessCount: 1 });
+        await store.put([twin], {
+          replace: true,
+          queue: { mindId: MIND, vectors: [{ ...record('t-1'), metadataOnly: true }] },
+          merged: { mindId: MIND, ids: [{ id: 'd-1', into: 't-1' }] },
+        });
+        expect(await store.count(MIND)).toBe(1);
+        expect(await store.get(MIND, ['d-1'])).toEqual([]);
+        expect(await store.get(MIND, ['t-1'])).toMatchObject([{ importance: 0.9, accessCount: 1 }]);
+        expect((await store.queued(MIND, { limit: 10 })).map((v) => [v.id, v.metadataOnly === true])).toEqual([
+          ['t-1', true],
+        ]);
+        expect(await store.aliases(MIND, ['d-1', 't-1', 'nope'])).toEqual([{ id: 'd-1', into: 't-1' }]);
+        expect(await store.aliases(OTHER, ['d-1'])).toEqual([]);
+        expect(await store.get(OTHER, ['d-1'])).toHaveLength(1); // another Mind's row of that id stays
+        // Bad merges are refused naming the field, and nothing is written.
+        await expect(
+          store.put([entry('t-2')], { merged: { mindId: MIND, ids: [{ id: 'x-1', into: 't-9' }] } }),
+        ).rejects.toMatchObject(invalid('merged.ids[0].into'));
+        await expect(
+          store.put([entry('t-2')], { merged: { mindId: MIND, ids: [{ id: 't-2', into: 't-2' }] } }),
+        ).rejects.toMatchObject(invalid('merged.ids[0].id'));
+        expect(await store.get(MIND, ['t-2'])).toEqual([]);
+        // Removing the twin removes its aliases; removing the Mind removes them all.
+        await store.put([entry('t-3'), entry('d-3')]);
+        await store.put([entry('t-3')], { replace: true, merged: { mindId: MIND, ids: [{ id: 'd-3', into: 't-3' }] } });
+        expect(await store.remove(MIND, ['t-1'])).toBe(1);
+        expect(await store.aliases(MIND, ['d-1', 'd-3'])).toEqual([{ id: 'd-3', into: 't-3' }]);
+        await store.removeMind(MIND);
+        expect(await store.aliases(MIND, ['d-3'])).toEqual([]);
+      }),
+    );
   });
 }

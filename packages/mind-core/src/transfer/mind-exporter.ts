@@ -6,7 +6,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { withCatalogCounters } from '../memory/catalog-sync';
 import { fromStoredVector } from '../memory/memory-codec';
-import { writeQueue } from '../memory/write-behind';
+import { embedOnly, writeQueue } from '../memory/write-behind';
 import { silentLogger } from '../ports/logger';
 import { GenesisError } from '../shared/errors';
 import { parseGmid } from '../shared/gmid';
@@ -178,7 +178,7 @@ export class MindExporter {
     await store.open(gmid, { provider: embedder.name, dimension: embedder.dimension }, { allowMismatch: true });
     // The export reads the vector store: memories whose vectors are still queued (in this process,
     // or in SQL by one that ended) are written there first.
-    await writeQueue(this.ports.memoryCatalog, gmid, log).writeAll(store);
+    await writeQueue(this.ports.memoryCatalog, gmid, log).writeAll(store, embedOnly(embedder));
     for (let offset = 0; ; offset += MEMORY_PAGE) {
       const rows = await store.scan(gmid, { limit: MEMORY_PAGE, offset });
       const memories = rows.map((row) =>

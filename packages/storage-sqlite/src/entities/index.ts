@@ -13,6 +13,7 @@ import { ApiTokenEntity } from './api-token.entity';
 import { MemoryCatalogEntity } from './memory-catalog.entity';
 import { MemoryCatalogCountEntity } from './memory-catalog-count.entity';
 import { MemoryOutboxEntity } from './memory-outbox.entity';
+import { MemoryAliasEntity } from './memory-alias.entity';
 
 export {
   BackgroundTaskEntity,
@@ -30,6 +31,7 @@ export {
   MemoryCatalogEntity,
   MemoryCatalogCountEntity,
   MemoryOutboxEntity,
+  MemoryAliasEntity,
 };
 
 export const ENTITIES = [
@@ -48,4 +50,5 @@ export const ENTITIES = [
   MemoryCatalogEntity,
   MemoryCatalogCountEntity,
   MemoryOutboxEntity,
+  MemoryAliasEntity,
 ] as const;

@@ -8,6 +8,7 @@ import { EnvironmentVisits1764700000000 } from './1764700000000-EnvironmentVisit
 import { ApiTokens1764800000000 } from './1764800000000-ApiTokens';
 import { MemoryCatalog1764900000000 } from './1764900000000-MemoryCatalog';
 import { MemoryOutbox1765000000000 } from './1765000000000-MemoryOutbox';
+import { MemoryAliases1765100000000 } from './1765100000000-MemoryAliases';
 
 /** Every migration, in order. Append new ones at the end with a greater timestamp. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   ApiTokens1764800000000,
   MemoryCatalog1764900000000,
   MemoryOutbox1765000000000,
+  MemoryAliases1765100000000,
 ];

@@ -2,6 +2,7 @@ import { inject, injectable } from 'tsyringe';
 import {
   CATALOG_STATES,
   checkCatalogEntry,
+  checkMerged,
   checkQueuedVectors,
   epochMs,
   invalidInput,
@@ -17,6 +18,8 @@ import type {
   CatalogState,
   EpochMs,
   MemoryCatalogStore,
+  MergedMemories,
+  MergedMemory,
   QueuedVector,
   QueuedVectors,
   VectorScalar,
@@ -162,7 +165,7 @@ export class MemoryCatalogRepository implements MemoryCatalogStore {
 
   async put(
     entries: readonly CatalogEntry[],
-    options: { replace?: boolean; queue?: QueuedVectors } = {},
+    options: { replace?: boolean; queue?: QueuedVectors; merged?: MergedMemories } = {},
   ): Promise<number> {
     if (!Array.isArray(entries))
       throw invalidInput('entries', `must be a list of catalogue entries, got ${shown(entries)}`);
@@ -176,10 +179,23 @@ export class MemoryCatalogRepository implements MemoryCatalogStore {
       if (replace || !rows.has(key)) rows.set(key, checked);
     });
     const queue = options.queue === undefined ? [] : checkQueuedVectors(options.queue, [...rows.values()]);
+    const merged = options.merged === undefined ? [] : checkMerged(options.merged, [...rows.values()]);
     if (rows.size === 0) return 0;
     const conflict = replace ? `DO UPDATE SET ${REPLACE_SET}` : 'DO NOTHING';
     const queuedAt = Date.now();
     return this.db.write(async (tx) => {
+      // Merged memories leave with the write of what they were merged into; their ids stay as aliases.
+      for (const part of chunks(merged, IDS_PER_STATEMENT)) {
+        const mind = options.merged!.mindId;
+        const ids = part.map((m) => m.id);
+        for (const table of ['memory_catalog', 'memory_outbox'])
+          await tx.run(`DELETE FROM ${table} WHERE mind_id = ? AND ${inList('id', ids.length)}`, [mind, ...ids]);
+        await tx.run(
+          `INSERT INTO memory_aliases (mind_id, id, target_id, created_at) VALUES ${part.map(() => '(?, ?, ?, ?)').join(', ')} ` +
+            'ON CONFLICT (mind_id, id) DO UPDATE SET target_id = excluded.target_id',
+          part.flatMap((m) => [mind, m.id, m.into, queuedAt]),
+        );
+      }
       let inserted = 0;
       for (const part of chunks([...rows.values()].sort(byCountKey), ROWS_PER_INSERT)) {
         // An upsert reports inserted and updated rows alike: those already there are counted first.
@@ -239,6 +255,19 @@ export class MemoryCatalogRepository implements MemoryCatalogStore {
     return onlyIf === undefined
       ? this.deleteIds('memory_catalog', mind, unique)
       : this.deleteIds('memory_catalog', mind, unique, { sql: ' AND state = ?', param: onlyIf });
+  }
+
+  async aliases(mindId: string, ids: readonly string[]): Promise<MergedMemory[]> {
+    const mind = nonEmptyText(mindId, 'mindId', 64);
+    const out: MergedMemory[] = [];
+    for (const part of chunks(uniqueIds(ids), IDS_PER_STATEMENT)) {
+      const rows = await this.db.all<{ id: unknown; target_id: unknown }>(
+        `SELECT id, target_id FROM memory_aliases WHERE mind_id = ? AND ${inList('id', part.length)}`,
+        [mind, ...part],
+      );
+      out.push(...rows.map((r) => ({ id: String(r.id), into: String(r.target_id) })));
+    }
+    return out;
   }
 
   async get(mindId: string, ids: readonly string[]): Promise<CatalogEntry[]> {
@@ -370,11 +399,15 @@ export class MemoryCatalogRepository implements MemoryCatalogStore {
       const removed = await tx.run('DELETE FROM memory_catalog WHERE mind_id = ?', [mind]);
       await tx.run('DELETE FROM memory_catalog_counts WHERE mind_id = ?', [mind]);
       await tx.run('DELETE FROM memory_outbox WHERE mind_id = ?', [mind]);
+      await tx.run('DELETE FROM memory_aliases WHERE mind_id = ?', [mind]);
       return removed;
     });
   }
 
-  /** Deletes these ids of a Mind from `table` (and `also`), in one transaction; returns how many went. */
+  /**
+   * Deletes these ids of a Mind from `table` (and `also`), in one transaction; returns how many went.
+   * Memories removed from the catalogue take their aliases with them.
+   */
   private deleteIds(
     table: 'memory_catalog' | 'memory_outbox',
     mind: string,
@@ -383,11 +416,18 @@ export class MemoryCatalogRepository implements MemoryCatalogStore {
   ): Promise<number> {
     return this.db.write(async (tx) => {
       let removed = 0;
-      for (const part of chunks(ids, IDS_PER_STATEMENT))
+      for (const part of chunks(ids, IDS_PER_STATEMENT)) {
         removed += await tx.run(
           `DELETE FROM ${table} WHERE mind_id = ? AND ${inList('id', part.length)}${also?.sql ?? ''}`,
           also === undefined ? [mind, ...part] : [mind, ...part, also.param],
         );
+        if (table === 'memory_catalog')
+          await tx.run(
+            `DELETE FROM memory_aliases WHERE mind_id = ? AND ${inList('target_id', part.length)} AND NOT EXISTS ` +
+              '(SELECT 1 FROM memory_catalog c WHERE c.mind_id = memory_aliases.mind_id AND c.id = memory_aliases.target_id)',
+            [mind, ...part],
+          );
+      }
       return removed;
     });
   }

@@ -41,7 +41,9 @@ export function registerMemoryCommands({ program, io, print, withMind, mindComma
               ? { relationshipContext: 'personal' as const }
               : {}),
         });
-        print(addedMemoryView(added));
+        // The near-duplicate check runs as the memory is written: wait for it, then show what was kept.
+        await mind.memory.settle();
+        print(addedMemoryView(added, await mind.memory.getMemory(added.id)));
       }),
     );
 

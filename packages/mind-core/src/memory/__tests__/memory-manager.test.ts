@@ -48,7 +48,9 @@ describe('MemoryManager', () => {
       importance: 0.9,
       tags: ['alps'],
     });
-    expect(twin).toMatchObject({
+    expect(twin.id).not.toBe(first.id); // returned at once; checked in the background
+    await memory.settle();
+    expect(await memory.getMemory(twin.id)).toMatchObject({
       id: first.id,
       content: 'Ann loves hiking in the Alps',
       importance: 0.9,
@@ -64,6 +66,7 @@ describe('MemoryManager', () => {
       memoryType: 'episodic',
     });
     expect(new Set([first.id, otherType.id, unrelated.id]).size).toBe(3);
+    await memory.settle();
     expect(await memory.countMemories()).toBe(3);
     expect(await memory.countMemories({ memoryType: 'episodic' })).toBe(2);
     expect(counted).toEqual([

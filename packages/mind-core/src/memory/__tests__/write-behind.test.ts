@@ -71,7 +71,7 @@ describe('write-behind of single memories', () => {
     expect(await store.count(MIND)).toBe(0);
     const [queued] = await catalog.queued(MIND, { limit: 10 });
     expect(queued).toMatchObject({ id: added.id, document: added.content });
-    expect(queued!.embedding).toHaveLength(new HashEmbedder().dimension);
+    expect(queued!.embedding).toEqual([]); // embedded in the background, with its near-duplicate check
     expect((await memory.getRecentMemories(5)).map((m) => m.id)).toEqual([added.id]);
     expect(await memory.countMemories()).toBe(1);
     expect((await memory.getMemory(added.id))?.content).toBe(added.content);
@@ -121,8 +121,8 @@ describe('write-behind of single memories', () => {
     expect(await next.countMemories()).toBe(2);
   });
 
-  test('a near-duplicate of a memory still on its way is found and strengthened, not stored twice', async () => {
-    const { store, memory } = build();
+  test('a near-duplicate of a memory still on its way is found and strengthened, not stored twice; its id names the twin', async () => {
+    const { store, catalog, memory, manager } = build();
     await memory.countMemories();
     store.close();
     const first = await memory.addMemory({
@@ -130,19 +130,54 @@ describe('write-behind of single memories', () => {
       memoryType: 'semantic',
       importance: 0.4,
     });
-    const again = memory.addMemory({
+    const again = await memory.addMemory({
       content: 'Sam loves hiking in the Alps',
       memoryType: 'semantic',
       importance: 0.9,
+      tags: ['mountains'],
     });
-    expect(await settlesSoon(again)).toBe(false); // waits for the twin to reach the vector store
+    expect(again.id).not.toBe(first.id); // returned at once, before the check
+    expect(await memory.countMemories()).toBe(2);
     store.letThrough();
-    const merged = await again;
-    expect(merged.id).toBe(first.id);
-    expect(merged.importance).toBe(0.9);
-    expect(merged.accessCount).toBe(1);
+    await settleMemoryWrites(catalog, MIND);
     expect(await store.count(MIND)).toBe(1);
     expect(await memory.countMemories()).toBe(1);
+    expect(await catalog.get(MIND, [again.id])).toEqual([]);
+    expect(await catalog.queued(MIND, { limit: 10 })).toEqual([]);
+    for (const reader of [memory, manager()])
+      expect(await reader.getMemory(again.id)).toMatchObject({
+        id: first.id,
+        importance: 0.9,
+        accessCount: 1,
+        tags: ['mountains'],
+      });
+    expect((await store.get(MIND, [first.id]))[0]?.metadata.importance).toBe(0.9);
+    // The alias changes nothing else: it cannot be changed or deleted in the twin's place.
+    await expect(memory.updateMemory(again.id, { importance: 0.1 })).rejects.toThrow(/merged into its near-duplicate/);
+    expect(await memory.deleteMemory(again.id)).toBe(false);
+    expect(await memory.countMemories()).toBe(1);
+    // Deleting the twin takes the alias with it.
+    expect(await memory.deleteMemory(first.id)).toBe(true);
+    expect(await memory.getMemory(again.id)).toBeNull();
+    expect(await catalog.aliases(MIND, [again.id])).toEqual([]);
+  });
+
+  test('a process that ends after adds and before their near-duplicate check: the next repair checks and merges them', async () => {
+    const { store, catalog, memory, manager } = build();
+    const twin = await memory.addMemory({ content: 'Ann keeps bees behind the barn', memoryType: 'semantic' });
+    await settleMemoryWrites(catalog, MIND);
+    const again = await memory.addMemory({ content: 'Ann keeps bees behind the barn', memoryType: 'semantic' });
+    const other = await memory.addMemory({ content: 'the boiler was serviced in May', memoryType: 'semantic' });
+    // The process ends at once: nothing embedded yet, both queued in SQL as texts.
+    forgetMemoryWrites(catalog, MIND);
+    expect((await catalog.queued(MIND, { limit: 10 })).map((v) => v.embedding)).toEqual([[], []]);
+    const next = manager();
+    expect(await next.repair()).toMatchObject({ written: 2 });
+    expect(await catalog.queued(MIND, { limit: 10 })).toEqual([]);
+    expect(await next.countMemories()).toBe(2);
+    expect(await store.count(MIND)).toBe(2);
+    expect((await next.getMemory(again.id))?.id).toBe(twin.id);
+    expect((await next.getMemory(other.id))?.content).toBe(other.content);
   });
 
   test('deleting a memory still on its way waits for it, then removes row and vector', async () => {
@@ -186,7 +221,7 @@ describe('write-behind of single memories', () => {
     expect(store.adds).toEqual([added.map((m) => m.id)]);
   });
 
-  test('strengthening a stored twin queues its new metadata: returned at once, read at once, in the vector store after', async () => {
+  test('strengthening a stored twin queues its new metadata: read at once, in the vector store after, repaired after a crash', async () => {
     const { store, catalog, memory, manager } = build();
     const twin = await memory.addMemory({
       content: 'Sam loves hiking in the Alps',
@@ -195,13 +230,22 @@ describe('write-behind of single memories', () => {
     });
     await settleMemoryWrites(catalog, MIND);
     store.close();
-    const merged = await memory.addMemory({
+    const again = await memory.addMemory({
       content: 'Sam loves hiking in the Alps',
       memoryType: 'semantic',
       tags: ['b'],
       importance: 0.9,
     });
-    expect(merged).toMatchObject({ id: twin.id, importance: 0.9, tags: ['a', 'b'], accessCount: 1 });
+    // Checked in the background: merged in SQL at once, the twin's new metadata queued for the vector store.
+    for (let i = 0; i < 100 && (await catalog.aliases(MIND, [again.id])).length === 0; i++)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(await catalog.aliases(MIND, [again.id])).toEqual([{ id: again.id, into: twin.id }]);
+    expect(await manager().getMemory(again.id)).toMatchObject({
+      id: twin.id,
+      importance: 0.9,
+      tags: ['a', 'b'],
+      accessCount: 1,
+    });
     expect(await manager().getMemory(twin.id)).toMatchObject({ importance: 0.9, tags: ['a', 'b'] });
     expect((await store.get(MIND, [twin.id]))[0]?.metadata.importance).toBe(0.5); // not written yet
     // The write fails and the process ends: the next repair applies the update from SQL.
