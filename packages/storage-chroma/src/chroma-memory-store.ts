@@ -139,22 +139,33 @@ export class ChromaMemoryStore implements MemoryStore {
     return this.hits(c, embedding, limit, toWhere(filter));
   }
 
+  async queryMany(ownerId: string, embeddings: number[][], limit: number): Promise<VectorHit[][]> {
+    if (embeddings.length === 0) return [];
+    return this.hitsOf(this.collection(ownerId), embeddings, limit);
+  }
+
   private async hits(c: Collection, embedding: number[], limit: number, where?: Where): Promise<VectorHit[]> {
+    return (await this.hitsOf(c, [embedding], limit, where))[0] ?? [];
+  }
+
+  /** One request, one list of hits per embedding. */
+  private async hitsOf(c: Collection, embeddings: number[][], limit: number, where?: Where): Promise<VectorHit[][]> {
     const result = await this.call('search memories', () =>
       c.query({
-        queryEmbeddings: [embedding],
+        queryEmbeddings: embeddings,
         nResults: limit,
         ...(where ? { where } : {}),
         include: ['documents', 'metadatas', 'distances'] as never,
       }),
     );
-    const ids = result.ids[0] ?? [];
-    return ids.map((id, i) => ({
-      id,
-      document: result.documents[0]?.[i] ?? '',
-      metadata: (result.metadatas[0]?.[i] ?? {}) as Record<string, VectorScalar>,
-      similarity: 1 - (result.distances?.[0]?.[i] ?? 1),
-    }));
+    return embeddings.map((_, q) =>
+      (result.ids[q] ?? []).map((id, i) => ({
+        id,
+        document: result.documents[q]?.[i] ?? '',
+        metadata: (result.metadatas[q]?.[i] ?? {}) as Record<string, VectorScalar>,
+        similarity: 1 - (result.distances?.[q]?.[i] ?? 1),
+      })),
+    );
   }
 
   async nearest(

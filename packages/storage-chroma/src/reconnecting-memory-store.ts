@@ -68,6 +68,10 @@ export class ReconnectingMemoryStore implements MemoryStore {
     return this.run(ownerId, (store) => store.query(ownerId, embedding, limit, filter));
   }
 
+  queryMany(ownerId: string, embeddings: number[][], limit: number): Promise<VectorHit[][]> {
+    return this.run(ownerId, (store) => store.queryMany(ownerId, embeddings, limit));
+  }
+
   nearest(ownerId: string, embedding: number[], limit: number): Promise<Array<{ id: string; similarity: number }>> {
     return this.run(ownerId, (store) => store.nearest(ownerId, embedding, limit));
   }

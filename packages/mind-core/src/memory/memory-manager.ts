@@ -1,7 +1,14 @@
 import type { Clock } from '../ports/clock';
 import { silentLogger, type Logger } from '../ports/logger';
 import type { CatalogEntry, MemoryCatalogStore, QueuedVector } from '../ports/memory-catalog';
-import type { EmbeddingProvider, MemoryBackend, MemoryStore, StoredVector, VectorClause } from '../ports/memory-store';
+import type {
+  EmbeddingProvider,
+  MemoryBackend,
+  MemoryStore,
+  StoredVector,
+  VectorClause,
+  VectorHit,
+} from '../ports/memory-store';
 import type { VectorRecord } from '../ports/memory-store';
 import { decodeCursor, toPage } from '../shared/cursor';
 import { GenesisError, invalidInput } from '../shared/errors';
@@ -52,6 +59,8 @@ export interface MemoryOptions {
 }
 
 const WORKING_MEMORY_SIZE = 12;
+/** The near-duplicate check reads this many nearest memories whole first (one fast unfiltered query). */
+const NEAR_DUPLICATE_CANDIDATES = 3;
 /** Memories whose text is kept in process (checked against the catalogue's revision before use). */
 const TEXT_CACHE_SIZE = 2000;
 /**
@@ -493,10 +502,14 @@ export class MemoryManager {
    * as an alias, and queues the new metadata, which is written with the batch.
    */
   private async embedQueued(records: QueuedVector[]): Promise<QueuedVector[]> {
-    const { embedder } = await this.connect();
+    const { store, embedder } = await this.connect();
     const todo = records.filter(toEmbed);
     const vectors = await embedder.embed(todo.map((r) => r.document));
     const embedded = new Map(todo.map((r, i) => [r.id, vectors[i]!]));
+    // The near-duplicate check's first query, for the whole batch in one request.
+    const nearest =
+      this.dedupThreshold === null ? [] : await store.queryMany(this.mindId, vectors, NEAR_DUPLICATE_CANDIDATES);
+    const nearestOfId = new Map(todo.map((r, i) => [r.id, nearest[i] ?? []]));
     const rows = new Map(
       (
         await this.catalog.get(
@@ -521,7 +534,7 @@ export class MemoryManager {
         this.dedupThreshold === null
           ? undefined
           : (nearestOf(fresh.values(), memory, embedding, this.dedupThreshold) ??
-            (await this.nearDuplicate(memory, embedding)));
+            (await this.nearDuplicate(memory, embedding, nearestOfId.get(record.id))));
       if (!twin) {
         out.set(record.id, { ...record, embedding });
         fresh.set(record.id, { memory, embedding });
@@ -764,16 +777,18 @@ export class MemoryManager {
    * other types, the nearest 50 ids are checked against the catalogue's types; only when all of
    * those are close too does the typed query go to the vector store (slower as it grows).
    */
-  private async nearDuplicate(memory: Memory, embedding: number[]): Promise<Memory | undefined> {
+  private async nearDuplicate(memory: Memory, embedding: number[], nearest?: VectorHit[]): Promise<Memory | undefined> {
     const { store } = await this.connect();
     const threshold = this.dedupThreshold ?? 2;
+    const hits = nearest ?? (await store.query(this.mindId, embedding, NEAR_DUPLICATE_CANDIDATES));
     // Never itself: a memory written before a crash let its queue hear of it is checked again at repair.
-    const close = (await store.query(this.mindId, embedding, 3)).filter(
-      (h) => h.similarity >= threshold && h.id !== memory.id,
-    );
+    const close = hits.filter((h) => h.similarity >= threshold && h.id !== memory.id);
     const sameType = close.find((h) => h.metadata.memory_type === memory.type);
-    if (sameType) return (await this.withCatalog([sameType]))[0];
-    if (close.length < 3) return undefined;
+    if (sameType) {
+      const [twin] = await this.withCatalog([sameType]);
+      if (twin) return twin;
+    }
+    if (close.length < NEAR_DUPLICATE_CANDIDATES) return undefined;
     const near = (await store.nearest(this.mindId, embedding, 50)).filter(
       (n) => n.similarity >= threshold && n.id !== memory.id,
     );

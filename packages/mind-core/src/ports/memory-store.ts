@@ -47,6 +47,8 @@ export interface MemoryStore {
     records: Array<{ id: string; embedding?: number[]; document?: string; metadata?: Record<string, VectorScalar> }>,
   ): Promise<void>;
   query(ownerId: string, embedding: number[], limit: number, filter?: VectorFilter): Promise<VectorHit[]>;
+  /** `query` (no filter) for several embeddings in one call: the hits of each, in their order. */
+  queryMany(ownerId: string, embeddings: number[][], limit: number): Promise<VectorHit[][]>;
   /**
    * The ids of the `limit` records nearest to `embedding`, best first, with their similarity — no
    * documents or metadata (a wide candidate list costs little; filtering is the caller's).

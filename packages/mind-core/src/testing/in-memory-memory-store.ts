@@ -86,6 +86,10 @@ export class InMemoryMemoryStore implements MemoryStore {
     }));
   }
 
+  async queryMany(ownerId: string, embeddings: number[][], limit: number): Promise<VectorHit[][]> {
+    return Promise.all(embeddings.map((e) => this.query(ownerId, e, limit)));
+  }
+
   async nearest(
     ownerId: string,
     embedding: number[],

@@ -87,6 +87,19 @@ export function defineMemoryStoreContract(target: MemoryStoreContractTarget): vo
         expect(near.map((h) => h.id)).toEqual(['same', 'close', 'orthogonal']);
         expect(near[1]!.similarity).toBeCloseTo(Math.SQRT1_2, 5);
         expect(Object.keys(near[0]!).sort()).toEqual(['id', 'similarity']);
+        // queryMany: one list per embedding, each as query gives it.
+        const many = await store.queryMany(
+          A,
+          [
+            [1, 0, 0],
+            [0, 1, 0],
+            [-1, 0, 0],
+          ],
+          1,
+        );
+        expect(many.map((hs) => hs.map((h) => h.id))).toEqual([['same'], ['close'], ['opposite']]);
+        expect(many[0]![0]).toMatchObject({ document: 'same direction', similarity: expect.closeTo(1, 5) });
+        expect(await store.queryMany(A, [], 2)).toEqual([]);
       }),
     );
 
