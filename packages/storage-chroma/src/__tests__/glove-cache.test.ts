@@ -11,7 +11,13 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '@genesis/mind-core';
-import { gloveCacheFile, lookupWord, openGloveCache, type GloveCacheOptions } from '../embeddings/glove-cache';
+import {
+  gloveCacheFile,
+  lookupWord,
+  openGloveCache,
+  type GloveCacheOptions,
+  type GloveTable,
+} from '../embeddings/glove-cache';
 import { GloveEmbeddingProvider } from '../embeddings/glove';
 
 /**
@@ -63,6 +69,16 @@ function capture(): { logger: Logger; lines: string[] } {
   return { logger, lines };
 }
 
+/** Every word's int8 vector, one after the other. */
+function allVectors(table: GloveTable): number[] {
+  const out: number[] = [];
+  for (let id = 0; id < table.size; id++) {
+    const { data, at } = table.vector(id);
+    out.push(...data.subarray(at, at + table.dimension));
+  }
+  return out;
+}
+
 let dir: string;
 let source: string;
 let words: string[];
@@ -104,9 +120,45 @@ describe('glove word-vector cache', () => {
     expect(second.built).toBe(false);
     expect(again.lines).toEqual([]);
     expect(statSync(file).mtimeMs).toBe(mtime);
-    expect(Buffer.from(second.vectors.buffer, second.vectors.byteOffset, second.vectors.byteLength)).toEqual(
-      Buffer.from(first.vectors.buffer, first.vectors.byteOffset, first.vectors.byteLength),
-    );
+    expect(allVectors(second)).toEqual(allVectors(first));
+  });
+
+  test('reads the vectors it does not keep in memory from the file, the same values', async () => {
+    const resident = await openGloveCache(options(capture().logger));
+    for (const [residentWords, cachedWords] of [
+      [0, 0],
+      [3, 2],
+      [100, 10_000],
+    ] as const) {
+      const onDemand = await openGloveCache({ ...options(capture().logger), residentWords, cachedWords });
+      expect(allVectors(onDemand)).toEqual(allVectors(resident));
+      // In another order, through the small cache.
+      for (const id of [499, 3, 250, 499, 4, 250, 0]) {
+        const { data, at } = onDemand.vector(id);
+        const expected = resident.vector(id);
+        expect(Array.from(data.subarray(at, at + DIMS))).toEqual(
+          Array.from(expected.data.subarray(expected.at, expected.at + DIMS)),
+        );
+      }
+    }
+  });
+
+  test('checks the vectors it leaves on disk: a corrupt one is rebuilt', async () => {
+    await openGloveCache(options(capture().logger));
+    const file = gloveCacheFile(options(capture().logger));
+    const bytes = readFileSync(file);
+    const at = 256 + 8 * 500 + 300 * DIMS; // inside word 300's vector
+    bytes.writeUInt8(bytes.readUInt8(at) ^ 0x55, at);
+    writeFileSync(file, bytes);
+    const warnings: unknown[] = [];
+    const { logger } = capture();
+    const rebuilt = await openGloveCache({
+      ...options(logger),
+      residentWords: 10,
+      logger: { ...logger, warn: (fields: unknown) => warnings.push(fields) } as Logger,
+    });
+    expect(rebuilt.built).toBe(true);
+    expect(String((warnings[0] as { err: Error }).err.message)).toMatch(/checksum/);
   });
 
   test('reads every word of the source, escaped and non-ASCII ones included', async () => {
@@ -117,9 +169,8 @@ describe('glove word-vector cache', () => {
     const json = JSON.parse(readFileSync(source, 'utf8')) as { vectors: Record<string, number[]> };
     const v3 = json.vectors['café']!;
     for (let j = 0; j < DIMS; j++) {
-      expect(Math.abs(table.vectors[3 * DIMS + j]! * table.scales[3]! - v3[j]!)).toBeLessThanOrEqual(
-        table.scales[3]! / 2 + 1e-7,
-      );
+      const { data, at } = table.vector(3);
+      expect(Math.abs(data[at + j]! * table.scales[3]! - v3[j]!)).toBeLessThanOrEqual(table.scales[3]! / 2 + 1e-7);
     }
     expect(Math.hypot(...table.common)).toBeCloseTo(1, 5);
   });

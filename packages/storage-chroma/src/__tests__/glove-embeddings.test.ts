@@ -90,6 +90,23 @@ describe('glove embeddings', () => {
     expect(await provider.embed(['é'.repeat(MAX_EMBED_TEXT_BYTES / 2)])).toHaveLength(1);
   });
 
+  test('give the same vectors whether the word vectors are in memory or read from the file', async () => {
+    const texts = [
+      'The cat sat on the mat',
+      'a message from Andersson about the contract',
+      'perspicacious sesquipedalian obfuscation, quixotic ephemera and defenestration',
+      "the otorhinolaryngologist's appointment was rescheduled",
+    ];
+    const fromFile = await GloveEmbeddingProvider.create({
+      cacheDir: CACHE_DIR,
+      shareLoaded: false,
+      residentWords: 0,
+      cachedWords: 2,
+    });
+    expect(await fromFile.embed(texts)).toEqual(await provider.embed(texts));
+    expect(await fromFile.embed(texts.slice().reverse())).toEqual(await provider.embed(texts.slice().reverse()));
+  });
+
   test('load the cache warm without rebuilding it', async () => {
     const mtime = statSync(provider.cacheFile).mtimeMs;
     const started = performance.now();

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { readSync } from 'node:fs';
+import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger } from '@genesis/mind-core';
 import { MemoryTierError } from '../errors';
@@ -23,6 +24,11 @@ import { MemoryTierError } from '../errors';
  * A file that is short, fails its checksum, or was written by another format/provider/source
  * version is rebuilt; the new file is written to a per-process temp file and renamed into place,
  * so concurrent builders never leave a torn file behind.
+ *
+ * Only the vocabulary, the scales and the vectors of the most frequent words stay in memory
+ * (≈ 13 MB of the 46 MB file): the other vectors are read from the open file when a text uses
+ * them (a positional read of D bytes, a few microseconds; the OS page cache keeps the file, not
+ * this process), with a small cache of the last ones read.
  */
 export const GLOVE_CACHE_FORMAT = 1;
 const MAGIC = 'GNSGLOVE';
@@ -43,13 +49,23 @@ export interface GloveCacheOptions {
   logger: Logger;
   /** Told `(bytesRead, totalBytes)` while a cache is built. */
   onProgress?: (done: number, total: number) => void;
+  /** Vectors kept in memory: those of the most frequent words (ids below this). Default 16,384. */
+  residentWords?: number;
+  /** Other vectors kept after they were read from the file, the last used ones. Default 4,096. */
+  cachedWords?: number;
 }
+
+/** Default of GloveCacheOptions.residentWords: the 16k commonest words, most words of any text (1.6 MB). */
+const RESIDENT_WORDS = 16_384;
+/** Default of GloveCacheOptions.cachedWords. */
+const CACHED_WORDS = 4096;
 
 export interface GloveTable {
   size: number;
   dimension: number;
   scales: Float32Array;
-  vectors: Int8Array;
+  /** The int8 vector of word `id` (D values), read from the file when it is not in memory. */
+  vector(id: number): VectorRow;
   offsets: Uint32Array;
   chars: Uint16Array;
   table: Int32Array;
@@ -58,6 +74,68 @@ export interface GloveTable {
   file: string;
   /** True when this call built the file (a cold start). */
   built: boolean;
+}
+
+/** A word's int8 vector: `data[at .. at + D)`. Valid until the table's next read. */
+export interface VectorRow {
+  data: Int8Array;
+  at: number;
+}
+
+/** Closes the file of a table nobody uses any more. */
+const closeWhenCollected = new FinalizationRegistry<FileHandle>((fh) => {
+  fh.close().catch(() => undefined);
+});
+
+/** The vectors of a cache file: the first `resident` rows in memory, the others read on demand. */
+class VectorStore {
+  private readonly cache = new Map<number, Int8Array>();
+  private readonly row: VectorRow = { data: new Int8Array(0), at: 0 };
+
+  constructor(
+    /** The open file (its FileHandle is held by closeWhenCollected, so it never closes itself). */
+    private readonly fd: number,
+    private readonly file: string,
+    /** Where the vectors start in the file. */
+    private readonly position: number,
+    private readonly dimension: number,
+    private readonly resident: Int8Array,
+    private readonly residentRows: number,
+    private readonly cachedRows: number,
+  ) {}
+
+  vector(id: number): VectorRow {
+    const d = this.dimension;
+    if (id < this.residentRows) {
+      this.row.data = this.resident;
+      this.row.at = id * d;
+      return this.row;
+    }
+    let data = this.cache.get(id);
+    if (data) {
+      // Most recently used last: Map keeps insertion order.
+      this.cache.delete(id);
+    } else {
+      data = new Int8Array(d);
+      const bytes = Buffer.from(data.buffer, data.byteOffset, d);
+      let read = 0;
+      while (read < d) {
+        const n = readSync(this.fd, bytes, read, d - read, this.position + id * d + read);
+        if (n === 0) {
+          throw new MemoryTierError(
+            'EMBEDDING_UNAVAILABLE',
+            `The embedding cache ${this.file} ended before the vector of word ${id}: restart to rebuild it.`,
+          );
+        }
+        read += n;
+      }
+      if (this.cache.size >= this.cachedRows) this.cache.delete(this.cache.keys().next().value as number);
+    }
+    this.cache.set(id, data);
+    this.row.data = data;
+    this.row.at = 0;
+    return this.row;
+  }
 }
 
 /** FNV-1a over UTF-16 code units; the hash of the vocabulary table. */
@@ -177,57 +255,94 @@ function readString(buf: Buffer, at: number): string {
 
 /** Null when there is no file; throws CacheInvalid (logged, then rebuilt) when it cannot be used. */
 async function readCache(file: string, options: GloveCacheOptions, source: SourceInfo): Promise<GloveTable | null> {
-  let data: Buffer;
+  let fh: FileHandle;
   try {
-    data = await readFile(file);
+    fh = await open(file, 'r');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;
   }
-  if (data.length < HEADER_SIZE || data.toString('latin1', 0, 8) !== MAGIC)
-    throw new CacheInvalid(`not a glove cache (${data.length} bytes)`);
-  const format = data.readUInt32LE(8);
-  if (format !== GLOVE_CACHE_FORMAT) throw new CacheInvalid(`cache format ${format}, expected ${GLOVE_CACHE_FORMAT}`);
-  const headerSize = data.readUInt32LE(12);
-  const n = data.readUInt32LE(16);
-  const d = data.readUInt32LE(20);
-  const t = data.readUInt32LE(24);
-  const c = data.readUInt32LE(28);
-  const bodyLength = data.readDoubleLE(32);
-  const sifA = data.readDoubleLE(40);
-  const providerVersion = readString(data, 64);
-  const sourceVersion = readString(data, 128);
-  const checksum = data.subarray(192, 224);
-  if (providerVersion !== options.providerVersion)
-    throw new CacheInvalid(`cache of provider ${providerVersion}, expected ${options.providerVersion}`);
-  if (sourceVersion !== source.version)
-    throw new CacheInvalid(`cache of ${SOURCE_PACKAGE} ${sourceVersion}, expected ${source.version}`);
-  if (sifA !== options.sifA) throw new CacheInvalid(`cache built with a=${sifA}, expected ${options.sifA}`);
-  const at = layout(n, d, c, t);
-  if (headerSize !== HEADER_SIZE || bodyLength !== at.end || data.length !== HEADER_SIZE + at.end)
-    throw new CacheInvalid(`cache is ${data.length} bytes, expected ${HEADER_SIZE + at.end} (truncated?)`);
-  if (t === 0 || (t & (t - 1)) !== 0 || t < n) throw new CacheInvalid(`bad hash table size ${t}`);
-  const digest = createHash('sha256').update(data.subarray(HEADER_SIZE)).digest();
-  if (!digest.equals(checksum)) throw new CacheInvalid('cache checksum mismatch (corrupt file)');
-  // A large readFile owns its ArrayBuffer from offset 0; copy in the unlikely other case.
-  const body =
-    (data.byteOffset + HEADER_SIZE) % 8 === 0
-      ? data
-      : Buffer.concat([Buffer.alloc(HEADER_SIZE), data.subarray(HEADER_SIZE)]);
-  const base = body.byteOffset + HEADER_SIZE;
-  const ab = body.buffer;
-  return {
-    size: n,
-    dimension: d,
-    scales: new Float32Array(ab, base + at.scales, n),
-    vectors: new Int8Array(ab, base + at.vectors, n * d),
-    offsets: new Uint32Array(ab, base + at.offsets, n + 1),
-    chars: new Uint16Array(ab, base + at.chars, c),
-    table: new Int32Array(ab, base + at.table, t),
-    common: new Float32Array(ab, base + at.common, d),
-    file,
-    built: false,
-  };
+  let keep = false;
+  try {
+    const size = (await fh.stat()).size;
+    const header = Buffer.alloc(HEADER_SIZE);
+    const { bytesRead } = await fh.read(header, 0, HEADER_SIZE, 0);
+    if (bytesRead < HEADER_SIZE || header.toString('latin1', 0, 8) !== MAGIC)
+      throw new CacheInvalid(`not a glove cache (${size} bytes)`);
+    const format = header.readUInt32LE(8);
+    if (format !== GLOVE_CACHE_FORMAT) throw new CacheInvalid(`cache format ${format}, expected ${GLOVE_CACHE_FORMAT}`);
+    const headerSize = header.readUInt32LE(12);
+    const n = header.readUInt32LE(16);
+    const d = header.readUInt32LE(20);
+    const t = header.readUInt32LE(24);
+    const c = header.readUInt32LE(28);
+    const bodyLength = header.readDoubleLE(32);
+    const sifA = header.readDoubleLE(40);
+    const providerVersion = readString(header, 64);
+    const sourceVersion = readString(header, 128);
+    const checksum = header.subarray(192, 224);
+    if (providerVersion !== options.providerVersion)
+      throw new CacheInvalid(`cache of provider ${providerVersion}, expected ${options.providerVersion}`);
+    if (sourceVersion !== source.version)
+      throw new CacheInvalid(`cache of ${SOURCE_PACKAGE} ${sourceVersion}, expected ${source.version}`);
+    if (sifA !== options.sifA) throw new CacheInvalid(`cache built with a=${sifA}, expected ${options.sifA}`);
+    const at = layout(n, d, c, t);
+    if (headerSize !== HEADER_SIZE || bodyLength !== at.end || size !== HEADER_SIZE + at.end)
+      throw new CacheInvalid(`cache is ${size} bytes, expected ${HEADER_SIZE + at.end} (truncated?)`);
+    if (t === 0 || (t & (t - 1)) !== 0 || t < n) throw new CacheInvalid(`bad hash table size ${t}`);
+
+    // In memory: the scales and the resident vectors (the head of the body), the vocabulary and
+    // the common component (its tail). The rest is only read here to check the file's checksum.
+    const residentRows = Math.min(n, Math.max(0, options.residentWords ?? RESIDENT_WORDS));
+    const headLength = at.vectors + residentRows * d;
+    const head = new ArrayBuffer(headLength);
+    const tail = new ArrayBuffer(at.end - at.offsets);
+    const hash = createHash('sha256');
+    const readInto = async (bytes: Uint8Array, position: number): Promise<void> => {
+      for (let done = 0; done < bytes.length;) {
+        const { bytesRead: got } = await fh.read(bytes, done, bytes.length - done, position + done);
+        if (got === 0) throw new CacheInvalid('cache file shrank while it was read');
+        done += got;
+      }
+      hash.update(bytes);
+    };
+    await readInto(new Uint8Array(head), HEADER_SIZE);
+    const chunk = new Uint8Array(1 << 20);
+    for (let position = headLength; position < at.offsets; position += chunk.length) {
+      await readInto(chunk.subarray(0, Math.min(chunk.length, at.offsets - position)), HEADER_SIZE + position);
+    }
+    await readInto(new Uint8Array(tail), HEADER_SIZE + at.offsets);
+    if (!hash.digest().equals(checksum)) throw new CacheInvalid('cache checksum mismatch (corrupt file)');
+
+    const vectors = new VectorStore(
+      fh.fd,
+      file,
+      HEADER_SIZE + at.vectors,
+      d,
+      new Int8Array(head, at.vectors, residentRows * d),
+      residentRows,
+      Math.max(0, options.cachedWords ?? CACHED_WORDS),
+    );
+    const from = (offset: number) => offset - at.offsets;
+    const table: GloveTable = {
+      size: n,
+      dimension: d,
+      scales: new Float32Array(head, at.scales, n),
+      vector: (id) => vectors.vector(id),
+      offsets: new Uint32Array(tail, from(at.offsets), n + 1),
+      chars: new Uint16Array(tail, from(at.chars), c),
+      table: new Int32Array(tail, from(at.table), t),
+      common: new Float32Array(tail, from(at.common), d),
+      file,
+      built: false,
+    };
+    // The file stays open for the vectors read on demand, until the table is garbage.
+    closeWhenCollected.register(table, fh);
+    keep = true;
+    return table;
+  } finally {
+    if (!keep) await fh.close();
+  }
 }
 
 /** Zipf estimate of a word's probability from its frequency rank (0-based). */

@@ -26,6 +26,9 @@ export interface GloveEmbeddingOptions {
   sourceVersion?: string;
   /** Share the loaded table with other providers of the same cache file in this process. Default true. */
   shareLoaded?: boolean;
+  /** Vectors kept in memory, the others read from the cache file (GloveCacheOptions); for tests. */
+  residentWords?: number;
+  cachedWords?: number;
 }
 
 const loaded = new Map<string, Promise<GloveTable>>();
@@ -42,22 +45,26 @@ const loaded = new Map<string, Promise<GloveTable>>();
  * - both parts concatenated with squared weights 0.7 / 0.3 and L2-normalised.
  *
  * The word vectors load from a binary cache under `<cacheDir>/embeddings/`, built on first use
- * (a few seconds). Deterministic: the same text always gives the same vector.
+ * (a few seconds); those of the 16k commonest words stay in memory, the others are read from the
+ * file when a text has them. Deterministic: the same text always gives the same vector.
  */
 export class GloveEmbeddingProvider implements EmbeddingProvider {
   readonly name = GLOVE_PROVIDER_NAME;
   readonly dimension: number;
-  private readonly weights: Float32Array;
   private readonly semantic: number;
+  /** Work buffers of vector() (synchronous: one text at a time). */
+  private readonly sem: Float64Array;
+  private readonly lex = new Float64Array(HASH_DIMENSION);
 
   private constructor(private readonly table: GloveTable) {
     this.semantic = table.dimension;
     this.dimension = table.dimension + HASH_DIMENSION;
-    this.weights = new Float32Array(table.size);
-    for (let r = 0; r < table.size; r++) {
-      const p = zipfProbability(r, table.size);
-      this.weights[r] = SIF_A / (SIF_A + p);
-    }
+    this.sem = new Float64Array(table.dimension);
+  }
+
+  /** SIF weight of word `id`, a float32 (as when it was a table of weights). */
+  private weight(id: number): number {
+    return Math.fround(SIF_A / (SIF_A + zipfProbability(id, this.table.size)));
   }
 
   /** Opens the cache (building it on first use) and returns the provider. */
@@ -70,6 +77,8 @@ export class GloveEmbeddingProvider implements EmbeddingProvider {
       ...(options.sourceFile ? { sourceFile: options.sourceFile } : {}),
       ...(options.sourceVersion ? { sourceVersion: options.sourceVersion } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.residentWords !== undefined ? { residentWords: options.residentWords } : {}),
+      ...(options.cachedWords !== undefined ? { cachedWords: options.cachedWords } : {}),
     };
     if (options.shareLoaded === false) return new GloveEmbeddingProvider(await openGloveCache(cacheOptions));
     const file = gloveCacheFile(cacheOptions);
@@ -100,8 +109,8 @@ export class GloveEmbeddingProvider implements EmbeddingProvider {
 
   private vector(text: string): number[] {
     const d = this.semantic;
-    const sem = new Float64Array(d);
-    const lex = new Float64Array(HASH_DIMENSION);
+    const sem = this.sem.fill(0);
+    const lex = this.lex.fill(0);
     let known = 0;
     const tokens = tokenize(text);
     for (const token of tokens) {
@@ -109,11 +118,11 @@ export class GloveEmbeddingProvider implements EmbeddingProvider {
       const ids = /\d/.test(token) ? [] : this.resolve(token);
       let tokenWeight = ids.length ? 0 : UNKNOWN_WEIGHT;
       for (const id of ids) {
-        const w = this.weights[id]!;
+        const w = this.weight(id);
         tokenWeight = Math.max(tokenWeight, w);
         const f = w * this.table.scales[id]!;
-        const row = id * d;
-        for (let j = 0; j < d; j++) sem[j]! += f * this.table.vectors[row + j]!;
+        const { data, at } = this.table.vector(id);
+        for (let j = 0; j < d; j++) sem[j]! += f * data[at + j]!;
         known++;
       }
       hashFeature(lex, `w:${token}`, tokenWeight);
