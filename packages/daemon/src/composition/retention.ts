@@ -1,4 +1,5 @@
-import { parseGmid, RetentionService, toEpochMs, toGenesisError } from '@genesis/mind-core';
+import { parseGmid, RETENTION_STORE, RetentionService, toEpochMs, toGenesisError } from '@genesis/mind-core';
+import { RetentionRepository } from '@genesis/storage-sqlite';
 import type { Mind, RetentionPolicy, RetentionReport, TimeInput } from '@genesis/mind-core';
 import type { DependencyContainer } from 'tsyringe';
 
@@ -11,6 +12,12 @@ export interface RetentionRunOptions {
   now?: TimeInput;
   /** Stops between batches. */
   signal?: AbortSignal;
+  /**
+   * PostgreSQL: the WAL the message deletes may write, bytes per second on average (null: as fast
+   * as the server takes them), for the duration of this call. Default 4 MiB/s; the budget is the
+   * process's, shared by the runs going on at the same time (see RetentionRepository.walBytesPerSecond).
+   */
+  walBytesPerSecond?: number | null;
 }
 
 /** A Mind that could not be processed (its file unreadable, say): the others still are. */
@@ -56,29 +63,42 @@ export function createGenesisRetention(deps: {
       return (await deps.loadMind(parseGmid(gmid))).retention.effective(deps.defaults);
     },
     async apply(options = {}) {
-      const started = Date.now();
-      const now = options.now === undefined ? deps.now() : toEpochMs(options.now, 'now');
-      const dryRun = options.dryRun === true;
-      const common = { dryRun, now, ...(options.signal ? { signal: options.signal } : {}) };
-      const minds: RetentionRun['minds'] = [];
-      if (options.gmid !== undefined) {
-        const mind = await deps.loadMind(parseGmid(options.gmid));
-        minds.push(await service().apply(mind.gmid, mind.retention.effective(deps.defaults), common));
-        return { dryRun, now, minds, home: null, tookMs: Date.now() - started };
+      const { walBytesPerSecond, ...rest } = options;
+      const store = deps.container.resolve<unknown>(RETENTION_STORE);
+      if (walBytesPerSecond === undefined || !(store instanceof RetentionRepository)) return run(rest);
+      const before = store.walBytesPerSecond;
+      store.walBytesPerSecond = walBytesPerSecond;
+      try {
+        return await run(rest);
+      } finally {
+        store.walBytesPerSecond = before;
       }
-      for (const { gmid } of await deps.listMinds()) {
-        try {
-          const mind = await deps.loadMind(gmid);
-          minds.push(await service().apply(gmid, mind.retention.effective(deps.defaults), common));
-        } catch (error) {
-          if (options.signal?.aborted) throw error;
-          const failure = toGenesisError(error);
-          if (failure.code === 'INTERNAL_ERROR') throw error;
-          minds.push({ mindId: gmid, error: { code: failure.code, message: failure.message } });
-        }
-      }
-      const home = await service().applyHome(deps.defaults, common);
-      return { dryRun, now, minds, home, tookMs: Date.now() - started };
     },
   };
+
+  async function run(options: RetentionRunOptions): Promise<RetentionRun> {
+    const started = Date.now();
+    const now = options.now === undefined ? deps.now() : toEpochMs(options.now, 'now');
+    const dryRun = options.dryRun === true;
+    const common = { dryRun, now, ...(options.signal ? { signal: options.signal } : {}) };
+    const minds: RetentionRun['minds'] = [];
+    if (options.gmid !== undefined) {
+      const mind = await deps.loadMind(parseGmid(options.gmid));
+      minds.push(await service().apply(mind.gmid, mind.retention.effective(deps.defaults), common));
+      return { dryRun, now, minds, home: null, tookMs: Date.now() - started };
+    }
+    for (const { gmid } of await deps.listMinds()) {
+      try {
+        const mind = await deps.loadMind(gmid);
+        minds.push(await service().apply(gmid, mind.retention.effective(deps.defaults), common));
+      } catch (error) {
+        if (options.signal?.aborted) throw error;
+        const failure = toGenesisError(error);
+        if (failure.code === 'INTERNAL_ERROR') throw error;
+        minds.push({ mindId: gmid, error: { code: failure.code, message: failure.message } });
+      }
+    }
+    const home = await service().applyHome(deps.defaults, common);
+    return { dryRun, now, minds, home, tookMs: Date.now() - started };
+  }
 }

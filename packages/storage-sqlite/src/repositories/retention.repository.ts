@@ -15,6 +15,10 @@ const FINISHED_TASKS = ['succeeded', 'dead', 'cancelled'] as const;
 const MAX_BATCH = 5000;
 /** Index entries read per step while finding where a Mind's newest N messages start. */
 const KEEP_STEP = 2000;
+/** PostgreSQL: the WAL budget of message deletes (see RetentionRepository.walBytesPerSecond). */
+export const DEFAULT_WAL_BYTES_PER_SECOND = 4 * 1024 * 1024;
+/** PostgreSQL: how much of the WAL budget may be spent at once, in ms of it. */
+const WAL_BURST_MS = 250;
 /** The daemon's own schedules have mind_id '' (see the schedules migration). */
 const DAEMON = '';
 
@@ -64,6 +68,7 @@ export class RetentionRepository implements RetentionStore {
     nonEmptyText(mindId, 'mindId');
     if (!Number.isInteger(keep) || keep < 1)
       throw new GenesisError('INVALID_INPUT', `keep must be an integer of 1 or more, got ${keep}`, { field: 'keep' });
+    if (this.db.dialect === 'postgres') return this.newestKeptPostgres(mindId, keep);
     // Walk both streams newest first in steps, merging, until the keep-th newest.
     const streams = [false, true].map((archived) => ({ archived, rows: [] as MessagePosition[], done: false }));
     const refill = async (s: (typeof streams)[number]) => {
@@ -99,6 +104,26 @@ export class RetentionRepository implements RetentionStore {
         heads[pick] = 0;
       }
     }
+  }
+
+  /**
+   * PostgreSQL: the server merges the newest `keep` of each index range (a Merge Append of two
+   * backward index scans) and skips to the keep-th itself, so the positions before it (100,000 by
+   * default) never cross to this process: walked here they cost ≈ 0.3 s of this event loop and a
+   * garbage collection, right as a run starts, beside the requests it serves.
+   */
+  private async newestKeptPostgres(mindId: string, keep: number): Promise<MessagePosition | null> {
+    const range = (archived: boolean) =>
+      `(SELECT created_at, id FROM conversation_messages WHERE mind_id = ? AND archived = ${archived ? 'TRUE' : 'FALSE'} ` +
+      'ORDER BY created_at DESC, id DESC LIMIT ?)';
+    const [row] = await this.db.all<Row>(
+      `SELECT created_at, id FROM (${range(false)} UNION ALL ${range(true)}) AS m ` +
+        'ORDER BY created_at DESC, id DESC OFFSET ? LIMIT 1',
+      [mindId, keep, mindId, keep, keep - 1],
+    );
+    if (!row) return null;
+    const position = { createdAt: num(row.created_at), id: String(row.id) };
+    return (await this.hasOlder(mindId, position)) ? position : null;
   }
 
   async oldestMessages(
@@ -141,12 +166,102 @@ export class RetentionRepository implements RetentionStore {
     nonEmptyText(mindId, 'mindId');
     if (ids.length === 0) return 0;
     if (ids.length > MAX_BATCH) throw new GenesisError('INVALID_INPUT', `at most ${MAX_BATCH} ids per delete`);
+    if (this.db.dialect === 'postgres') return this.deleteMessagesPostgres(mindId, ids);
     return this.db.write((tx) =>
       tx.run(
         `DELETE FROM conversation_messages WHERE ${this.filterOnly('mind_id')} = ? AND ${inList('id', ids.length)}`,
         [mindId, ...ids],
       ),
     );
+  }
+
+  /**
+   * PostgreSQL: the first change to a table page after a checkpoint writes the whole page to the
+   * WAL (a full-page image, 8 kB), and a delete of old messages changes one page for every ≈ 40
+   * rows: ≈ 70 % of the WAL a purge writes is such images. Where the role may (a superuser, or
+   * GRANT SET ON PARAMETER wal_compression), the delete's transaction compresses them
+   * (`SET LOCAL wal_compression`, this transaction only; the server's setting is untouched).
+   */
+  private async deleteMessagesPostgres(mindId: string, ids: readonly string[]): Promise<number> {
+    const { compression, walPosition } = await this.postgresWal();
+    const { removed, wal } = await this.db.write(async (tx) => {
+      const settings = compression ? "set_config('wal_compression', ?, true)" : null;
+      const position = walPosition ? 'pg_current_wal_insert_lsn() AS at' : null;
+      const [start] =
+        settings || position
+          ? await tx.all<{ at?: unknown }>(
+              `SELECT ${[settings, position].filter(Boolean).join(', ')}`,
+              compression ? [compression] : [],
+            )
+          : [];
+      const removed = await tx.run('DELETE FROM conversation_messages WHERE mind_id = ? AND id = ANY(?::text[])', [
+        mindId,
+        [...ids],
+      ]);
+      if (!walPosition) return { removed, wal: 0 };
+      const [end] = await tx.all<{ wal: unknown }>(
+        'SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), ?::pg_lsn) AS wal',
+        [start?.at],
+      );
+      return { removed, wal: Math.max(0, num(end?.wal ?? 0)) };
+    });
+    await this.paceWal(wal);
+    return removed;
+  }
+
+  /**
+   * PostgreSQL: the WAL that retention's deletes may write, bytes per second on average (null: no
+   * limit). A purge writes its WAL as fast as the server takes it (≈ 15 MB/s here, ≈ 250 MB per
+   * million messages without compression), and every COMMIT of the server waits for its own WAL to
+   * be flushed behind it; WAL volume also brings the next checkpoint (max_wal_size) closer. Each
+   * delete is followed by a pause long enough to keep the average under this budget (a burst of
+   * WAL_BURST_MS worth is let through unpaused). The WAL counted is the delete's own (the insert
+   * position before and after it, in its transaction); runs at the same time on this repository
+   * (one per composition) share the budget.
+   */
+  walBytesPerSecond: number | null = DEFAULT_WAL_BYTES_PER_SECOND;
+  private walFreeAt = 0;
+
+  private async paceWal(bytes: number): Promise<void> {
+    const budget = this.walBytesPerSecond;
+    if (budget === null || !(budget > 0)) return;
+    const now = performance.now();
+    this.walFreeAt = Math.max(this.walFreeAt, now - WAL_BURST_MS) + (bytes / budget) * 1000;
+    const wait = this.walFreeAt - now;
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(wait, 5000)));
+  }
+
+  private walAbilities: Promise<{ compression: string | null; walPosition: boolean }> | null = null;
+
+  /**
+   * What this role may do, asked once: the WAL compression it may set for its own transactions
+   * (lz4 when the server has it), and whether it may read the WAL insert position (a server that
+   * has no WAL of its own to show, as some hosted ones, refuses: the deletes then go unpaced).
+   */
+  private postgresWal(): Promise<{ compression: string | null; walPosition: boolean }> {
+    this.walAbilities ??= (async () => {
+      const ask = async <T>(sql: string): Promise<T | undefined> => {
+        try {
+          return (await this.db.all<T>(sql))[0];
+        } catch {
+          return undefined;
+        }
+      };
+      const walPosition = (await ask<{ at: unknown }>('SELECT pg_current_wal_insert_lsn() AS at')) !== undefined;
+      const methods = await ask<{ allowed: unknown; methods: unknown }>(
+        "SELECT has_parameter_privilege('wal_compression', 'SET') AS allowed, " +
+          "(SELECT enumvals FROM pg_settings WHERE name = 'wal_compression') AS methods",
+      );
+      if (methods) {
+        if (methods.allowed !== true) return { compression: null, walPosition };
+        const values = Array.isArray(methods.methods) ? methods.methods.map(String) : String(methods.methods ?? '');
+        return { compression: values.includes('lz4') ? 'lz4' : 'pglz', walPosition };
+      }
+      // Before PostgreSQL 15 (no has_parameter_privilege): only a superuser may set it.
+      const role = await ask<{ su: unknown }>('SELECT rolsuper AS su FROM pg_roles WHERE rolname = current_user');
+      return { compression: role?.su === true ? 'on' : null, walPosition };
+    })();
+    return this.walAbilities;
   }
 
   async countClosedConcerns(mindId: string, before: EpochMs): Promise<number> {
