@@ -231,17 +231,32 @@ export class MemoryManager {
     // What was added is searchable once it is in the vector store.
     await this.queue.writeAll(store, this.prepareQueued);
     const candidates = this.relevanceWeight > 0 ? Math.min(1000, limit * 2) : limit;
-    const hits = filter
-      ? await this.filtered(store, embedding!, candidates, filter)
-      : await this.withCatalog(await store.query(this.mindId, embedding!, candidates));
     const now = this.clock.now();
-    const ranked = rankHits(hits, this.relevanceWeight, now, limit);
-    if (ranked.length > 0) {
-      await this.catalog.recordAccess(
-        this.mindId,
-        ranked.map((m) => m.id),
+    const record = (ids: string[]) => (ids.length > 0 ? this.catalog.recordAccess(this.mindId, ids, now) : undefined);
+    const rows = filter ? await this.filteredRows(store, embedding!, candidates, filter) : null;
+    let ranked: MemorySearchHit[];
+    if (rows) {
+      // Ranked on the catalogue rows (importance, time and access count are there): only the chosen
+      // few are read from the vector store, while their accesses are counted.
+      const top = rankHits(
+        rows.map(({ row, similarity }) => ({ ...rankable(row), similarity, row })),
+        this.relevanceWeight,
         now,
+        limit,
       );
+      const [memories] = await Promise.all([this.complete(top.map((t) => t.row)), record(top.map((t) => t.row.id))]);
+      const scored = new Map(top.map((t) => [t.row.id, t]));
+      ranked = memories.map((m) => ({
+        ...m,
+        similarity: scored.get(m.id)!.similarity,
+        score: scored.get(m.id)!.score,
+      }));
+    } else {
+      const hits = await this.withCatalog(await store.query(this.mindId, embedding!, candidates, filter?.clauses));
+      ranked = rankHits(hits, this.relevanceWeight, now, limit);
+      await record(ranked.map((m) => m.id));
+    }
+    if (ranked.length > 0) {
       for (const hit of ranked) {
         hit.accessCount += 1;
         hit.lastAccessed = now;
@@ -585,18 +600,19 @@ export class MemoryManager {
   }
 
   /**
-   * The `limit` nearest memories that pass `filter`. Filtered vector queries get slower as a
-   * collection grows, and shipping documents for a wide candidate list costs ~0.1 ms a hit, so the
-   * nearest ids are fetched alone (widening once), filtered on their catalogue rows, and only the
-   * chosen ones are read. That is exact whenever `limit` of them pass (anything further away ranks
-   * below them); otherwise the filter goes inside the vector query.
+   * The catalogue rows of the `limit` nearest memories that pass `filter`, with their similarity.
+   * Filtered vector queries get slower as a collection grows, and shipping documents for a wide
+   * candidate list costs ~0.1 ms a hit, so the nearest ids are fetched alone (widening once) and
+   * filtered on their catalogue rows; the caller reads only the memories it chooses. That is exact
+   * whenever `limit` of them pass (anything further away ranks below them); otherwise null: the
+   * filter goes inside the vector query.
    */
-  private async filtered(
+  private async filteredRows(
     store: MemoryStore,
     embedding: number[],
     limit: number,
     filter: SearchFilter,
-  ): Promise<Array<Memory & { similarity: number }>> {
+  ): Promise<Array<{ row: CatalogEntry; similarity: number }> | null> {
     for (const wide of [Math.min(1000, limit * 8), 1000]) {
       const near = await store.nearest(this.mindId, embedding, wide);
       const rows = new Map(
@@ -611,15 +627,11 @@ export class MemoryManager {
         const row = rows.get(n.id);
         return row?.state === 'stored' && filter.passes(row);
       });
-      if (chosen.length >= limit || near.length < wide) {
-        const picked = chosen.slice(0, limit);
-        const similarity = new Map(picked.map((n) => [n.id, n.similarity]));
-        const memories = await this.complete(picked.map((n) => rows.get(n.id)!));
-        return memories.map((m) => ({ ...m, similarity: similarity.get(m.id)! }));
-      }
+      if (chosen.length >= limit || near.length < wide)
+        return chosen.slice(0, limit).map((n) => ({ row: rows.get(n.id)!, similarity: n.similarity }));
       if (wide === 1000) break;
     }
-    return this.withCatalog(await store.query(this.mindId, embedding, limit, filter.clauses));
+    return null;
   }
 
   /** Hits as memories with the catalogue's counters; hits with no stored row (being written or deleted) are left out. */
@@ -819,6 +831,11 @@ export class MemoryManager {
       ),
     );
   }
+}
+
+/** What ranking reads of a memory, from its catalogue row. */
+function rankable(row: CatalogEntry): { importance: number; timestamp: number; accessCount: number } {
+  return { importance: row.importance, timestamp: row.createdAt, accessCount: row.accessCount };
 }
 
 /** `twin` strengthened by a memory that repeats it: higher importance, one more access, merged tags. */

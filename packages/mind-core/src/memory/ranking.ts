@@ -2,14 +2,17 @@ import type { Memory } from './memory-input';
 
 const DAY = 86_400_000;
 
+/** What ranking reads of a memory. */
+export type Rankable = Pick<Memory, 'importance' | 'timestamp' | 'accessCount'>;
+
 /** relevance = importance × 0.99^age_days + min(accessCount × 0.05, 0.3) */
-export function relevance(memory: Memory, now: number): number {
+export function relevance(memory: Rankable, now: number): number {
   const ageDays = Math.max(0, now - memory.timestamp) / DAY;
   return memory.importance * 0.99 ** ageDays + Math.min(memory.accessCount * 0.05, 0.3);
 }
 
 /** score = (1 − w) × similarity + w × relevance; best first, at most `limit`. */
-export function rankHits<T extends Memory & { similarity: number }>(
+export function rankHits<T extends Rankable & { similarity: number }>(
   hits: T[],
   weight: number,
   now: number,
