@@ -9,6 +9,13 @@
  * - `GET /v1/minds/{gmid}/messages?limit=10`, as fast as the connections go (the most the daemon
  *   serves), and with 3,000 req/s offered over the same connections (autocannon's overallRate):
  *   the read's target is that rate answered with p99 < 20 ms.
+ * - The same 3,000 req/s of that GET, "spread": sent at even intervals (3 a millisecond) over the
+ *   same number of keep-alive connections, by `open-loop.ts` (another child process), each latency
+ *   from the time its request was due. autocannon's overallRate is a budget per connection and per
+ *   second, spent as fast as the connection is answered: every connection sends in step, so the
+ *   3,000 requests of a second come as a closed-loop burst (at c=100, 100 in flight at once for
+ *   about half of each second) and then nothing. The spread row shows the latency of that rate when
+ *   requests arrive one after another; the autocannon row, of those bursts. Both are reported.
  *
  * Reports req/s, latency p50 / p99 / max, errors, timeouts and non-2xx answers (all must be 0), the
  * daemon's CPU over the run, and the machine's load average. After each write run, the Mind's
@@ -213,6 +220,35 @@ function cannon(options: {
   });
 }
 
+/** The GET at `rate` req/s sent at even intervals (open-loop.ts, in another child process). */
+function spread(options: { url: string; connections: number; rate: number }): Promise<CannonResult> {
+  const args = JSON.stringify({
+    url: options.url,
+    headers: { authorization: `Bearer ${TOKEN}` },
+    rate: options.rate,
+    connections: options.connections,
+    seconds: SECONDS,
+  });
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(__dirname, 'open-loop.js'), args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    const timer = setTimeout(() => child.kill('SIGKILL'), SECONDS * 1000 + RUN_SLACK_MS);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      try {
+        resolve(JSON.parse(stdout.trim().split('\n').pop() ?? '') as CannonResult);
+      } catch {
+        reject(new Error(`open-loop.js exited ${code} without a result: ${stderr.trim()}`));
+      }
+    });
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 
 interface Row {
@@ -285,7 +321,7 @@ async function runDatabase(name: 'SQLite' | 'PostgreSQL', databaseUrl: string | 
       route: string,
       connections: number,
       run: () => Promise<CannonResult>,
-      kind: 'write' | 'read at most' | 'read at the target rate',
+      kind: 'write' | 'read at most' | 'read at the target rate' | 'read at the target rate, spread',
     ) => {
       const loadBefore = load();
       const cpu0 = cpuSeconds(daemon!.child.pid);
@@ -301,7 +337,9 @@ async function runDatabase(name: 'SQLite' | 'PostgreSQL', databaseUrl: string | 
           ? r.requests.average >= TARGETS.writeRps
           : r.requests.average >= TARGETS.readRps * 0.98 && r.latency.p99 < TARGETS.readP99Ms;
       const target =
-        kind === 'write' ? `≥${fmt(TARGETS.writeRps)}/s` : `≥${fmt(TARGETS.readRps)}/s at p99<${TARGETS.readP99Ms}ms`;
+        kind === 'write'
+          ? `≥${fmt(TARGETS.writeRps)}/s`
+          : `≥${fmt(TARGETS.readRps)}/s at p99<${TARGETS.readP99Ms}ms${kind === 'read at the target rate, spread' ? ' (even arrivals)' : ''}`;
       if (r.errors + r.timeouts + r.non2xx > 0)
         failures.push(
           `${name} ${route} c=${connections}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx`,
@@ -372,6 +410,12 @@ async function runDatabase(name: 'SQLite' | 'PostgreSQL', databaseUrl: string | 
         () => cannon({ url: `${base}/messages?limit=10`, connections, method: 'GET', rate: TARGETS.readRps }),
         'read at the target rate',
       );
+      await measure(
+        `GET messages?limit=10 at ${fmt(TARGETS.readRps)}/s, spread`,
+        connections,
+        () => spread({ url: `${base}/messages?limit=10`, connections, rate: TARGETS.readRps }),
+        'read at the target rate, spread',
+      );
     }
   } finally {
     await daemon?.stop();
@@ -402,6 +446,12 @@ async function main() {
   }
   console.log(`\nHTTP API over loopback (autocannon in another process, ${SECONDS} s per run)`);
   console.table(rows);
+  console.log(
+    `"at ${fmt(TARGETS.readRps)}/s": autocannon's overallRate, a budget per connection and per second spent as fast ` +
+      'as the connection is answered (every connection in step: closed-loop bursts, then nothing). ' +
+      `"at ${fmt(TARGETS.readRps)}/s, spread": the same rate sent at even intervals (open-loop.ts: 3 requests a ` +
+      'millisecond over as many keep-alive connections, latency from the time each request was due).',
+  );
   if (failures.length > 0) {
     for (const f of failures) console.error(`FAILED: ${f}`);
     process.exitCode = 1;

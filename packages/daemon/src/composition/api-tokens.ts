@@ -28,15 +28,6 @@ export function newApiToken(): string {
   return `${API_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
 }
 
-/**
- * Whether a token presented is `expected`, compared in constant time (over SHA-256 digests, equal
- * lengths). `expected`'s digest is computed once: each call hashes only the token presented.
- */
-export function tokenMatcher(expected: string): (token: string) => boolean {
-  const digest = tokenDigest(expected);
-  return (token) => timingSafeEqual(tokenDigest(token), digest);
-}
-
 const info = ({ tokenHash: _hash, ...rest }: StoredApiToken): ApiTokenInfo => rest;
 
 /** How often a token's `lastUsedAt` is written at most (per token). */

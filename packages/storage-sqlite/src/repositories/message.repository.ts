@@ -1,5 +1,6 @@
 import { inject, injectable } from 'tsyringe';
 import { CLOCK, epochMs, invalidInput, MESSAGE_ROLES, nonEmptyText, oneOf } from '@genesis/mind-core';
+import { decodeCursor, parseLimit, toPage } from '@genesis/mind-core';
 import { checkImportedMessage } from '@genesis/mind-core';
 import type { AppendResult, Clock, MessageFilter, MessageQuery, MessageStore, NewMessage } from '@genesis/mind-core';
 import type { Page, StoredMessage } from '@genesis/mind-core';
@@ -56,6 +57,26 @@ function unpackMessage(packed: Row): StoredMessage {
   return toMessage(row);
 }
 
+/**
+ * SQLite, the whole page in one row: each message the JSON array of its columns (the text ones
+ * cast as above, then the time and the archived flag), the page their JSON array. The driver then
+ * builds one row of one string instead of a row object per message (each property set through
+ * N-API), and one `JSON.parse` gives every message's values.
+ *
+ * Only where a JSON number is exactly the driver's value: `plain` is 1 when every time and archived
+ * flag of the page is an INTEGER (as this code writes them). Otherwise (a REAL time JSON would round
+ * to 15 digits, a BLOB or text another program wrote) the page is read again per row (`list`).
+ * The messages are concatenated in the subquery's order (SQLite runs it as a co-routine, rows in
+ * ORDER BY order); `list` checks that order and reads per row should it ever differ. Pages of at
+ * most ONE_ROW_PAGE_MAX messages only: the page is one string, which must stay far below V8's
+ * limit (≈ 512 MB) even for messages of megabytes.
+ */
+const PAGE_FIELDS = [...PACKED_FIELDS, 'created_at', 'archived'] as const;
+const PAGE_ELEMENT = `json_array(${PAGE_FIELDS.map((c, i) =>
+  i < PACKED_FIELDS.length ? `CAST(${c} AS TEXT)` : `CASE WHEN typeof(${c}) = 'integer' THEN ${c} END`,
+).join(', ')})`;
+const ONE_ROW_PAGE_MAX = 50;
+
 /** conversation_messages, read newest-first with keyset pages on (created_at, id). */
 @injectable()
 export class MessageRepository implements MessageStore {
@@ -93,6 +114,10 @@ export class MessageRepository implements MessageStore {
 
   async list(query: MessageQuery): Promise<Page<StoredMessage>> {
     const packed = this.db.dialect === 'sqlite';
+    if (packed && query.limit <= ONE_ROW_PAGE_MAX) {
+      const page = await this.pageInOneRow(query);
+      if (page !== null) return page;
+    }
     return keysetPage({
       db: this.db,
       columns: packed ? PACKED_COLUMNS : COLUMNS,
@@ -104,6 +129,44 @@ export class MessageRepository implements MessageStore {
       map: packed ? unpackMessage : toMessage,
       position: (m) => ({ key: m.createdAt, id: m.id }),
     });
+  }
+
+  /**
+   * `list` on SQLite as one row (`PAGE_ELEMENT`): the same filters, keyset condition, order and limit
+   * as `keysetPage`'s. Null when the page must be read per row instead (see `PAGE_ELEMENT`).
+   */
+  private async pageInOneRow(query: MessageQuery): Promise<Page<StoredMessage> | null> {
+    const limit = parseLimit(query.limit);
+    const descending = (query.order ?? 'desc') === 'desc';
+    const direction = descending ? 'DESC' : 'ASC';
+    const { where, params } = this.where(query);
+    if (query.cursor) {
+      const at = decodeCursor(query.cursor);
+      where.push(`(created_at, id) ${descending ? '<' : '>'} (?, ?)`);
+      params.push(at.key, at.id);
+    }
+    params.push(limit + 1);
+    const [row] = await this.db.all<Row>(
+      `SELECT '[' || group_concat(message, ',') || ']' AS page, ` +
+        `min(typeof(created_at) = 'integer' AND typeof(archived) = 'integer') AS plain ` +
+        `FROM (SELECT ${PAGE_ELEMENT} AS message, created_at, archived FROM conversation_messages ` +
+        `WHERE ${where.join(' AND ')} ORDER BY created_at ${direction}, id ${direction} LIMIT ?)`,
+      params,
+    );
+    if (row === undefined || row.page === null || row.page === undefined) return { items: [], nextCursor: null };
+    if (row.plain !== 1) return null;
+    const items = (JSON.parse(String(row.page)) as unknown[][]).map((values) => {
+      const message: Row = {};
+      for (let i = 0; i < PAGE_FIELDS.length; i++) message[PAGE_FIELDS[i]!] = values[i];
+      return toMessage(message);
+    });
+    for (let i = 1; i < items.length; i++) {
+      const a = items[i - 1]!;
+      const b = items[i]!;
+      const before = a.createdAt < b.createdAt || (a.createdAt === b.createdAt && a.id < b.id);
+      if (descending === before || a.id === b.id) return null;
+    }
+    return toPage(items, limit, (m) => ({ key: m.createdAt, id: m.id }));
   }
 
   async count(filter: MessageFilter): Promise<number> {

@@ -86,3 +86,50 @@ test('pages by cursor, with filters, are the same messages in the same order', a
   const byUser = await messages.list({ mindId: mind, userEmail: 'u3@example.com', limit: 10 });
   expect(byUser.items.map((m) => m.content)).toEqual([ODD_TEXT[3]]);
 });
+
+test('a page of messages this code wrote is one statement, the same values and order as read row by row', async () => {
+  const other = 'GMD-2026-5B8C-0D14';
+  // Equal times too: the id breaks the tie, in both orders.
+  await messages.appendMany(
+    ODD_TEXT.map((text, i) => ({
+      mindId: other,
+      role: 'assistant' as const,
+      content: text,
+      metadata: i % 2 ? { text } : undefined,
+      createdAt: 5_000 + Math.floor(i / 3),
+    })),
+  );
+  const all = jest.spyOn(db, 'all');
+  try {
+    for (const order of ['desc', 'asc'] as const) {
+      // Pages of more than 50 are read row by row: the reference.
+      const whole = (await messages.list({ mindId: other, limit: 1000, order })).items;
+      expect(whole).toHaveLength(ODD_TEXT.length);
+      for (const limit of [1, 3, 50]) {
+        const paged = [];
+        let cursor: string | null = null;
+        do {
+          all.mockClear();
+          const page: Awaited<ReturnType<MessageRepository['list']>> = await messages.list({
+            mindId: other,
+            limit,
+            order,
+            cursor,
+          });
+          expect(all).toHaveBeenCalledTimes(1);
+          expect(all.mock.calls[0]![0]).toMatch(/^SELECT '\[' \|\| group_concat/);
+          paged.push(...page.items);
+          cursor = page.nextCursor;
+        } while (cursor);
+        expect(paged).toStrictEqual(whole);
+      }
+    }
+    all.mockClear();
+    expect(await messages.list({ mindId: 'GMD-2026-0000-0000', limit: 10 })).toEqual({ items: [], nextCursor: null });
+    expect(all).toHaveBeenCalledTimes(1);
+  } finally {
+    all.mockRestore();
+  }
+  for (const m of (await messages.list({ mindId: other, limit: 20 })).items)
+    expect(m).toStrictEqual(await messages.get(other, m.id));
+});
