@@ -495,6 +495,7 @@ export class MemoryManager {
 
   /** Tells the hooks of memories added (not of near-duplicates strengthened instead). */
   private added(memories: readonly Memory[]): void {
+    for (const memory of memories) this.kept.delete(memory.id);
     if (memories.length === 0) return;
     for (const memory of memories) this.onCountChange?.(memory.type, 1);
     this.onMemoriesAdded?.(this.mindId, memories);
@@ -507,7 +508,15 @@ export class MemoryManager {
     return found ?? null;
   }
 
-  private readonly prepareQueued: PrepareQueued = (records) => this.embedQueued(records);
+  private readonly prepareQueued: PrepareQueued = {
+    prepare: (records) => this.embedQueued(records),
+    written: (records) => this.added(records.flatMap((r) => this.kept.get(r.id) ?? [])),
+  };
+  /**
+   * Memories the background checked and kept, told to the hooks once written (a write that fails is
+   * prepared again: told once). By id, until written.
+   */
+  private readonly kept = new Map<string, Memory>();
 
   /**
    * The background half of a single add: embeds the queued memories in one batch and checks each for
@@ -576,7 +585,7 @@ export class MemoryManager {
       this.queue.writing(twin.id, merged); // read from here until written
       this.texts.delete(twin.id);
     }
-    this.added([...fresh.values()].map((f) => f.memory));
+    for (const [id, { memory }] of fresh) this.kept.set(id, memory);
     return [...out.values()];
   }
 

@@ -25,28 +25,35 @@ interface Waiting {
   memory: Memory;
 }
 
-/**
- * Makes queued records ready for the vector store: embeds those queued without a vector (single
- * adds) and settles their near-duplicates — a memory merged into one stored leaves the catalogue and
- * its queue in the same transaction that strengthens the other. Returns the records to write: the
- * given ones with their embeddings, less the merged ones, plus the metadata of what they were merged
- * into.
- */
-export type PrepareQueued = (records: QueuedVector[]) => Promise<QueuedVector[]>;
+/** What makes queued records ready for the vector store, and hears when they are written. */
+export interface PrepareQueued {
+  /**
+   * Embeds the records queued without a vector (single adds) and settles their near-duplicates — a
+   * memory merged into one stored leaves the catalogue and its queue in the same transaction that
+   * strengthens the other. Returns the records to write: the given ones with their embeddings, less
+   * the merged ones, plus the metadata of what they were merged into. May run again for the same
+   * records when their write failed.
+   */
+  prepare(records: QueuedVector[]): Promise<QueuedVector[]>;
+  /** Told of the records once they are in the vector store and off the queue. */
+  written?(records: readonly QueuedVector[]): void;
+}
 
 /**
  * Embeds queued records with no near-duplicate check: for readers with no Mind at hand (an export)
  * that find records another process queued and did not write.
  */
 export function embedOnly(embedder: { embed(texts: string[]): Promise<number[][]> }): PrepareQueued {
-  return async (records) => {
-    const todo = records.filter(toEmbed);
-    const vectors = todo.length === 0 ? [] : await embedder.embed(todo.map((r) => r.document));
-    const embedded = new Map(todo.map((r, i) => [r.id, vectors[i]!]));
-    return records.map((r) => {
-      const embedding = embedded.get(r.id);
-      return embedding ? { ...r, embedding } : r;
-    });
+  return {
+    async prepare(records) {
+      const todo = records.filter(toEmbed);
+      const vectors = todo.length === 0 ? [] : await embedder.embed(todo.map((r) => r.document));
+      const embedded = new Map(todo.map((r, i) => [r.id, vectors[i]!]));
+      return records.map((r) => {
+        const embedding = embedded.get(r.id);
+        return embedding ? { ...r, embedding } : r;
+      });
+    },
   };
 }
 
@@ -249,7 +256,7 @@ export async function writeQueued(
   let records = queued;
   if (records.some(toEmbed)) {
     if (!prepare) throw new Error(`memories of ${mindId} queued to be embedded, and no embedder to embed them`);
-    records = await prepare(records);
+    records = await prepare.prepare(records);
   }
   const ids = records.map((r) => r.id);
   const added = records.filter((r) => !r.metadataOnly);
@@ -268,6 +275,7 @@ export async function writeQueued(
   const gone = ids.filter((id) => !rows.has(id));
   if (gone.length > 0) await store.delete(mindId, gone);
   await catalog.dequeue(mindId, ids);
+  prepare?.written?.(records);
 }
 
 /**

@@ -180,6 +180,33 @@ describe('write-behind of single memories', () => {
     expect((await next.getMemory(other.id))?.content).toBe(other.content);
   });
 
+  test('a memory whose write failed and was retried is told to the hooks once, after it is written', async () => {
+    const store = new GatedStore();
+    const catalog = new InMemoryMemoryCatalog();
+    const told: string[] = [];
+    const counted: number[] = [];
+    const memory = new MemoryManager(
+      MIND,
+      createInMemoryMemoryBackend(new HashEmbedder(), store),
+      catalog,
+      new FakeClock(),
+      {
+        logger: new RecordingLogger(),
+        onMemoriesAdded: (_mind, added) => told.push(...added.map((m) => m.id)),
+        onCountChange: (_type, delta) => counted.push(delta),
+      },
+    );
+    await memory.countMemories();
+    store.failing = true;
+    const added = await memory.addMemory({ content: 'the gate code is 4471', memoryType: 'semantic' });
+    await expect(settleMemoryWrites(catalog, MIND)).rejects.toThrow('vector store unreachable');
+    expect(told).toEqual([]); // checked, not written yet
+    store.failing = false;
+    await memory.settle();
+    expect(told).toEqual([added.id]);
+    expect(counted).toEqual([1]);
+  });
+
   test('deleting a memory still on its way waits for it, then removes row and vector', async () => {
     const { store, catalog, memory } = build();
     await memory.countMemories();
