@@ -202,6 +202,11 @@ function cannon(options: {
   if (options.body !== undefined) args.push('-H', 'content-type=application/json', '-b', options.body);
   if (options.rate !== undefined) args.push('--overallRate', String(options.rate));
   args.push(options.url);
+  return loadChild('autocannon', args);
+}
+
+/** Runs a load generator in a child process (`args` after node) and reads its last JSON line. */
+function loadChild(name: string, args: string[]): Promise<CannonResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -214,7 +219,7 @@ function cannon(options: {
       try {
         resolve(JSON.parse(stdout.trim().split('\n').pop() ?? '') as CannonResult);
       } catch {
-        reject(new Error(`autocannon exited ${code} without a result: ${stderr.trim()}`));
+        reject(new Error(`${name} exited ${code} without a result: ${stderr.trim()}`));
       }
     });
   });
@@ -229,24 +234,7 @@ function spread(options: { url: string; connections: number; rate: number }): Pr
     connections: options.connections,
     seconds: SECONDS,
   });
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(__dirname, 'open-loop.js'), args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-    const timer = setTimeout(() => child.kill('SIGKILL'), SECONDS * 1000 + RUN_SLACK_MS);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      try {
-        resolve(JSON.parse(stdout.trim().split('\n').pop() ?? '') as CannonResult);
-      } catch {
-        reject(new Error(`open-loop.js exited ${code} without a result: ${stderr.trim()}`));
-      }
-    });
-  });
+  return loadChild('open-loop.js', [join(__dirname, 'open-loop.js'), args]);
 }
 
 // ---------------------------------------------------------------------------------------------
