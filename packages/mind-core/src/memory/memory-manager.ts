@@ -8,8 +8,8 @@ import type {
   StoredVector,
   VectorClause,
   VectorHit,
+  VectorRecord,
 } from '../ports/memory-store';
-import type { VectorRecord } from '../ports/memory-store';
 import { decodeCursor, toPage } from '../shared/cursor';
 import { GenesisError, invalidInput } from '../shared/errors';
 import { count, nonEmptyText, oneOf, parseEmail, parseLimit, toEpochMs, unitInterval } from '../shared/validation';

@@ -117,11 +117,7 @@ export class MindWriteQueue {
 
   /** Writes batches until at most `size` memories wait (an add's wait for room in the backlog). */
   async shrink(size: number): Promise<void> {
-    while (this.waiting.size > size) {
-      this.unschedule();
-      await this.flush();
-    }
-    if (this.waiting.size > 0) this.schedule();
+    await this.flushWhile(() => this.waiting.size > size);
   }
 
   /** The memory of a vector not written yet, if this queue holds it. */
@@ -142,8 +138,12 @@ export class MindWriteQueue {
   async settle(): Promise<void> {
     if (this.waiting.size === 0) return;
     const before = new Map(this.waiting);
-    const left = () => [...before].some(([id, item]) => this.waiting.get(id) === item);
-    while (left()) {
+    await this.flushWhile(() => [...before].some(([id, item]) => this.waiting.get(id) === item));
+  }
+
+  /** Writes batches now, one after another, while `more()`; what is left is scheduled as usual. */
+  private async flushWhile(more: () => boolean): Promise<void> {
+    while (more()) {
       this.unschedule();
       await this.flush();
     }

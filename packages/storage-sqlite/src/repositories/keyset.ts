@@ -22,9 +22,8 @@ export async function countRows(db: SqlExecutor, table: string, { where, params 
   return num(row?.n ?? 0);
 }
 
-/** One keyset page: `WHERE … AND (key, id) >/< cursor ORDER BY key, id LIMIT limit + 1`. */
-export interface KeysetQuery<T> {
-  db: SqlExecutor;
+/** The SELECT of one keyset page: `WHERE … AND (key, id) >/< cursor ORDER BY key, id LIMIT limit + 1`. */
+export interface KeysetSelect {
   columns: string;
   table: string;
   /** Filters (joined with AND; at least one) and their parameters; the cursor condition is added here. */
@@ -38,11 +37,20 @@ export interface KeysetQuery<T> {
   direction?: 'ASC' | 'DESC';
   /** The page asked for: its size, and the cursor of the page before (none for the first). */
   page: { limit: number; cursor?: string | null | undefined };
+}
+
+/** One keyset page, read and mapped. */
+export interface KeysetQuery<T> extends KeysetSelect {
+  db: SqlExecutor;
   map: (row: Row) => T;
   position: (item: T) => CursorPosition;
 }
 
-export async function keysetPage<T>(q: KeysetQuery<T>): Promise<Page<T>> {
+/**
+ * The SQL of one keyset page (its rows and one more, which tells whether a next page exists), its
+ * parameters and the page size: for `keysetPage`, or a query that reads the page in another shape.
+ */
+export function keysetSelect(q: KeysetSelect): { sql: string; params: unknown[]; limit: number } {
   const limit = parseLimit(q.page.limit);
   const id = q.id ?? 'id';
   const direction = q.direction ?? 'ASC';
@@ -53,9 +61,15 @@ export async function keysetPage<T>(q: KeysetQuery<T>): Promise<Page<T>> {
     where.push(`(${q.key}, ${id}) ${direction === 'DESC' ? '<' : '>'} (?, ?)`);
     params.push(at.key, at.id);
   }
-  const rows = await q.db.all<Row>(
-    `SELECT ${q.columns} FROM ${q.table}${whereClause(where)} ORDER BY ${q.key} ${direction}, ${id} ${direction} LIMIT ?`,
-    [...params, limit + 1],
-  );
+  return {
+    sql: `SELECT ${q.columns} FROM ${q.table}${whereClause(where)} ORDER BY ${q.key} ${direction}, ${id} ${direction} LIMIT ?`,
+    params: [...params, limit + 1],
+    limit,
+  };
+}
+
+export async function keysetPage<T>(q: KeysetQuery<T>): Promise<Page<T>> {
+  const { sql, params, limit } = keysetSelect(q);
+  const rows = await q.db.all<Row>(sql, params);
   return toPage(rows.map(q.map), limit, q.position);
 }

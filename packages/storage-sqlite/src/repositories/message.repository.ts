@@ -1,6 +1,6 @@
 import { inject, injectable } from 'tsyringe';
 import { CLOCK, epochMs, invalidInput, MESSAGE_ROLES, nonEmptyText, oneOf } from '@genesis/mind-core';
-import { decodeCursor, parseLimit, toPage } from '@genesis/mind-core';
+import { toPage } from '@genesis/mind-core';
 import { checkImportedMessage } from '@genesis/mind-core';
 import type { AppendResult, Clock, MessageFilter, MessageQuery, MessageStore, NewMessage } from '@genesis/mind-core';
 import type { Page, StoredMessage } from '@genesis/mind-core';
@@ -8,7 +8,7 @@ import type { Page, StoredMessage } from '@genesis/mind-core';
 import type { SqlExecutor } from '../sql-database';
 import { SQL_EXECUTOR } from '../tokens';
 import { ANY_UNIQUE_KEY, insertRows, SOURCE_KEY } from './insert-rows';
-import { countRows, keysetPage, type WhereTerms } from './keyset';
+import { countRows, keysetPage, keysetSelect, type KeysetSelect, type WhereTerms } from './keyset';
 import { asIs, bool, json, newId, num, rowCodec, strOrNull, text, toJson } from './values';
 import type { Row } from './values';
 
@@ -114,44 +114,37 @@ export class MessageRepository implements MessageStore {
 
   async list(query: MessageQuery): Promise<Page<StoredMessage>> {
     const packed = this.db.dialect === 'sqlite';
+    const select = {
+      table: 'conversation_messages',
+      ...this.where(query),
+      key: 'created_at',
+      direction: (query.order ?? 'desc') === 'desc' ? ('DESC' as const) : ('ASC' as const),
+      page: query,
+    };
     if (packed && query.limit <= ONE_ROW_PAGE_MAX) {
-      const page = await this.pageInOneRow(query);
+      const page = await this.pageInOneRow(select);
       if (page !== null) return page;
     }
     return keysetPage({
       db: this.db,
       columns: packed ? PACKED_COLUMNS : COLUMNS,
-      table: 'conversation_messages',
-      ...this.where(query),
-      key: 'created_at',
-      direction: (query.order ?? 'desc') === 'desc' ? 'DESC' : 'ASC',
-      page: query,
+      ...select,
       map: packed ? unpackMessage : toMessage,
       position: (m) => ({ key: m.createdAt, id: m.id }),
     });
   }
 
   /**
-   * `list` on SQLite as one row (`PAGE_ELEMENT`): the same filters, keyset condition, order and limit
-   * as `keysetPage`'s. Null when the page must be read per row instead (see `PAGE_ELEMENT`).
+   * `list` on SQLite as one row (`PAGE_ELEMENT`): `keysetPage`'s SELECT as a subquery, its messages
+   * joined into one text. Null when the page must be read per row instead (see `PAGE_ELEMENT`).
    */
-  private async pageInOneRow(query: MessageQuery): Promise<Page<StoredMessage> | null> {
-    const limit = parseLimit(query.limit);
-    const descending = (query.order ?? 'desc') === 'desc';
-    const direction = descending ? 'DESC' : 'ASC';
-    const { where, params } = this.where(query);
-    if (query.cursor) {
-      const at = decodeCursor(query.cursor);
-      where.push(`(created_at, id) ${descending ? '<' : '>'} (?, ?)`);
-      params.push(at.key, at.id);
-    }
-    params.push(limit + 1);
+  private async pageInOneRow(select: Omit<KeysetSelect, 'columns'>): Promise<Page<StoredMessage> | null> {
+    const descending = select.direction === 'DESC';
+    const page = keysetSelect({ ...select, columns: `${PAGE_ELEMENT} AS message, created_at, archived` });
     const [row] = await this.db.all<Row>(
       `SELECT '[' || group_concat(message, ',') || ']' AS page, ` +
-        `min(typeof(created_at) = 'integer' AND typeof(archived) = 'integer') AS plain ` +
-        `FROM (SELECT ${PAGE_ELEMENT} AS message, created_at, archived FROM conversation_messages ` +
-        `WHERE ${where.join(' AND ')} ORDER BY created_at ${direction}, id ${direction} LIMIT ?)`,
-      params,
+        `min(typeof(created_at) = 'integer' AND typeof(archived) = 'integer') AS plain FROM (${page.sql})`,
+      page.params,
     );
     if (row === undefined || row.page === null || row.page === undefined) return { items: [], nextCursor: null };
     if (row.plain !== 1) return null;
@@ -166,7 +159,7 @@ export class MessageRepository implements MessageStore {
       const before = a.createdAt < b.createdAt || (a.createdAt === b.createdAt && a.id < b.id);
       if (descending === before || a.id === b.id) return null;
     }
-    return toPage(items, limit, (m) => ({ key: m.createdAt, id: m.id }));
+    return toPage(items, page.limit, (m) => ({ key: m.createdAt, id: m.id }));
   }
 
   async count(filter: MessageFilter): Promise<number> {
